@@ -1,0 +1,125 @@
+// The one shape that crosses every boundary: what a target saw while running a
+// lab. Expectations, the differential comparison and the reporters read only
+// this. Kernel backends and the engine simulator both produce it.
+
+/** Kinds printed by `ip mptcp monitor` (include/uapi/linux/mptcp_pm.h). */
+export type PmEventType =
+  | 'CREATED'
+  | 'ESTABLISHED'
+  | 'CLOSED'
+  | 'ANNOUNCED'
+  | 'REMOVED'
+  | 'SF_ESTABLISHED'
+  | 'SF_CLOSED'
+  | 'SF_PRIORITY'
+  | 'LISTENER_CREATED'
+  | 'LISTENER_CLOSED'
+  | 'UNKNOWN';
+
+export interface PmEvent {
+  type: PmEventType;
+  /** Milliseconds since the monitor started. */
+  atMs: number;
+  token?: number;
+  family?: 4 | 6;
+  saddr?: string;
+  daddr?: string;
+  sport?: number;
+  dport?: number;
+  locId?: number;
+  remId?: number;
+  backup?: boolean;
+  ifindex?: number;
+  error?: number;
+  resetReason?: number;
+  resetFlags?: number;
+  serverSide?: boolean;
+  /** The numeric kind when the tool printed `[UNKNOWN n]`. */
+  rawKind?: number;
+}
+
+/** One subflow as reported by MPTCP_FULL_INFO / MPTCP_SUBFLOW_ADDRS. */
+export interface SubflowObservation {
+  saddr: string;
+  daddr: string;
+  sport: number;
+  dport: number;
+  /** tcpi_bytes_acked (sender view) from the subflow's tcp_info. */
+  bytesAcked?: number;
+  /** tcpi_bytes_received from the subflow's tcp_info. */
+  bytesReceived?: number;
+  rttUs?: number;
+  backup?: boolean;
+  id?: number;
+}
+
+/** The subset of struct mptcp_info a lab reads. */
+export interface MptcpInfoObservation {
+  subflows: number;
+  addAddrSignal: number;
+  addAddrAccepted: number;
+  subflowsMax: number;
+  addAddrSignalMax: number;
+  addAddrAcceptedMax: number;
+  flags: number;
+  token: number;
+  writeSeq: string;
+  sndUna: string;
+  rcvNxt: string;
+  localAddrUsed: number;
+  localAddrMax: number;
+  csumEnabled: boolean;
+  retransmits: number;
+  bytesRetrans: string;
+  bytesSent: string;
+  bytesReceived: string;
+  bytesAcked: string;
+  subflowsTotal: number;
+}
+
+export interface EndpointReport {
+  bytesSent: number;
+  bytesReceived: number;
+  sha256Sent: string;
+  sha256Received: string;
+  fallback: boolean;
+  mptcp: boolean;
+  info?: MptcpInfoObservation;
+  subflows: SubflowObservation[];
+  error?: string;
+}
+
+export interface TransferObservation {
+  connection: number;
+  direction: 'upload' | 'download' | 'both';
+  /** Bytes each way that the workload asked for. */
+  sizeBytes: number;
+  durationMs: number;
+  client: EndpointReport;
+  server: EndpointReport;
+  /** Every byte sent arrived intact, both ways. */
+  intact: boolean;
+}
+
+export interface LinkBytes {
+  /** Bytes transmitted from side a towards side b. */
+  aToB: number;
+  bToA: number;
+}
+
+export interface Observations {
+  /** Counter deltas over the run, per host, by kernel MIB name. */
+  counters: Record<string, Record<string, number>>;
+  /** PM events per host, in the order they were printed. */
+  events: Record<string, PmEvent[]>;
+  transfers: TransferObservation[];
+  links: Record<string, LinkBytes>;
+  /** Wall time of the workload. */
+  workloadMs: number;
+  /** Timed events as they were applied. */
+  applied: { atMs: number; what: string; ok: boolean; error?: string }[];
+}
+
+export function emptyObservations(): Observations {
+  return { counters: {}, events: {}, transfers: [], links: {}, workloadMs: 0, applied: [] };
+}

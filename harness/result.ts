@@ -1,0 +1,76 @@
+// What a run produced: per lab and target, a status and its checks. The
+// reporters (TAP, JSON, JUnit, summary) read only this.
+import type { Observations } from './observations.js';
+
+export type Status = 'pass' | 'fail' | 'skip' | 'flaky';
+
+export interface CheckResult {
+  /** Short name, e.g. "join.syn" or "integrity". */
+  name: string;
+  ok: boolean;
+  /** Where the number came from, e.g. "server MPTcpExtMPJoinSynRx". */
+  source?: string;
+  expected: string;
+  actual: string;
+  /** Set when the check could not run (e.g. MPTCP_INFO on a fallen-back socket). */
+  skip?: string;
+}
+
+export interface TargetInfo {
+  /** e.g. "kernel". */
+  kind: 'kernel' | 'engine';
+  /** Kernel spec as given: "host", "debian:6.12". */
+  spec: string;
+  /** Running version, e.g. "6.18.44". */
+  version: string;
+  /** "netns", "vm", "docker", "sim". */
+  backend: string;
+}
+
+export interface LabResult {
+  lab: string;
+  file: string;
+  group: string;
+  tags: string[];
+  target: TargetInfo;
+  status: Status;
+  skipReason?: string;
+  /** Why a failed lab failed when it is not a check (set-up error, timeout). */
+  error?: string;
+  durationMs: number;
+  /** Attempts made (more than 1 with --retries). */
+  attempts: number;
+  /** Index of this repetition with --repeat (0-based). */
+  repeat: number;
+  checks: CheckResult[];
+  observations?: Observations;
+  /** Lab-relative log file, when one was written. */
+  log?: string;
+  pcaps?: string[];
+}
+
+export interface RunInfo {
+  tool: string;
+  version: string;
+  seed: number;
+  started: string;
+  finished?: string;
+  argv: string[];
+  kernels: TargetInfo[];
+  machine: { hostname: string; arch: string; cpus: number; memoryBytes: number; node: string; root: boolean };
+}
+
+export interface RunResult {
+  run: RunInfo;
+  results: LabResult[];
+}
+
+export function targetLabel(t: TargetInfo): string {
+  return `${t.kind} ${t.spec} ${t.version} ${t.backend}`;
+}
+
+export function summarize(results: readonly LabResult[]): Record<Status, number> {
+  const counts: Record<Status, number> = { pass: 0, fail: 0, skip: 0, flaky: 0 };
+  for (const r of results) counts[r.status] += 1;
+  return counts;
+}

@@ -1,0 +1,53 @@
+// The contract between the harness and the traffic agent that runs inside a
+// host's namespace (`ip netns exec NS node agent.js '<json spec>'`).
+// The agent prints JSON lines on stdout: progress messages, then one result.
+import type { EndpointReport } from '../observations.js';
+
+export type Direction = 'upload' | 'download' | 'both';
+
+export interface WritePattern {
+  /** Bytes per write() call. */
+  chunkBytes: number;
+  /** Pause between writes, like mptcp_connect -r/-j. 0 = no pause. */
+  pauseMs: number;
+}
+
+interface CommonSpec {
+  /** IPPROTO_MPTCP when true, plain TCP when false (to test fallback). */
+  mptcp: boolean;
+  port: number;
+  /** Number of connections; they run one after another on the client side. */
+  connections: number;
+  direction: Direction;
+  /** Bytes to send each way that the direction asks for, per connection. */
+  sizeBytes: number;
+  /** Seed for the payload bytes; connection i uses seed + i. */
+  seed: number;
+  write: WritePattern;
+  /** Give up after this long, reporting an error. */
+  timeoutMs: number;
+}
+
+export interface ServerSpec extends CommonSpec {
+  role: 'server';
+  /** Listen on the wildcard of this family; 6 listens dual-stack. */
+  family: 4 | 6;
+}
+
+export interface ClientSpec extends CommonSpec {
+  role: 'client';
+  address: string;
+  /** Optional local address to bind before connecting. */
+  bind?: string;
+  /** Instead of closing normally, abort with SO_LINGER 0 (MP_FASTCLOSE) after this many bytes sent. */
+  abortAfterBytes?: number;
+}
+
+export type AgentSpec = ServerSpec | ClientSpec;
+
+/** Lines the agent prints, one JSON object per line. */
+export type AgentMessage =
+  | { kind: 'listening'; port: number }
+  | { kind: 'connected'; connection: number; atMs: number }
+  | { kind: 'done'; connection: number; report: EndpointReport; durationMs: number }
+  | { kind: 'result'; ok: boolean; connections: { connection: number; durationMs: number; report: EndpointReport }[]; error?: string };
