@@ -1,0 +1,123 @@
+// The netns backend: realizes a normalized Lab on the running kernel as one
+// network namespace per host, veth pairs for links, qdiscs and nft tables for
+// impairments, sysctls and the MPTCP path manager, all inside the lab's own
+// namespaces. Nothing touches the initial namespace.
+import { run } from '../exec.js';
+import { deleteNamespace, NS_PREFIX, registerNamespace } from '../cleanup.js';
+import type { Capabilities } from '../capabilities.js';
+import type { Host, Impairment, Interface, Lab } from '../lab/model.js';
+import { hostLines, pmLines, vethLines } from '../tools/ip.js';
+import { compileLossRuleset, compileLossUpdate } from '../tools/nft.js';
+import { compileQdiscs, lossByNft } from '../tools/tc.js';
+
+let slotCounter = 0;
+
+export interface BuiltLab {
+  lab: Lab;
+  /** Namespace of each host. */
+  ns: Record<string, string>;
+  caps: Capabilities;
+  /** Set-up time in ms, for the benchmark. */
+  setupMs: number;
+}
+
+export function namespaceNames(lab: Lab): Record<string, string> {
+  slotCounter += 1;
+  const slot = `${process.pid}-${slotCounter}`;
+  return Object.fromEntries(lab.hosts.map((h) => [h.name, `${NS_PREFIX}${slot}-${h.name}`]));
+}
+
+async function batch(ns: string, lines: string[]): Promise<void> {
+  if (!lines.length) return;
+  await run(['ip', '-n', ns, '-batch', '-'], { input: lines.join('\n') + '\n' });
+}
+
+async function setSysctls(ns: string, sysctls: Record<string, string>): Promise<void> {
+  const pairs = Object.entries(sysctls).map(([k, v]) => `${k}=${v}`);
+  if (pairs.length) await run(['sysctl', '-q', '-w', ...pairs], { netns: ns });
+}
+
+/** Sysctls every lab host gets so runs are repeatable (lab values override). */
+function baseSysctls(host: Host): Record<string, string> {
+  return {
+    // Source-based routing with several interfaces must not be undone by reverse-path filtering.
+    'net.ipv4.conf.all.rp_filter': '0',
+    'net.ipv4.conf.default.rp_filter': '0',
+    ...host.sysctls,
+  };
+}
+
+function peerInterface(lab: Lab, i: Interface): { host: string; ifname: string } {
+  return { host: i.peer.host, ifname: i.peer.name };
+}
+
+/** qdiscs on the sender; loss without netem as nft on the receiver, with offloads off on the sender. */
+async function impair(built: BuiltLab, host: Host): Promise<void> {
+  const ns = built.ns[host.name]!;
+  for (const i of host.interfaces) {
+    for (const argv of compileQdiscs(i.name, i.egress, built.caps)) await run(argv, { netns: ns });
+    if (lossByNft(i.egress, built.caps)) await run(['ethtool', '-K', i.name, 'tso', 'off', 'gso', 'off', 'gro', 'off'], { netns: ns });
+  }
+  const losses = built.lab.hosts.flatMap((h) =>
+    h.interfaces.filter((i) => i.peer.host === host.name && lossByNft(i.egress, built.caps)).map((i) => ({ dev: i.peer.name, lossPct: i.egress.lossPct! })),
+  );
+  if (losses.length) await run(['nft', '-f', '-'], { netns: ns, input: compileLossRuleset(losses) });
+}
+
+export async function buildLab(input: Lab, caps: Capabilities): Promise<BuiltLab> {
+  // Events change impairments on the built copy; the lab itself stays as loaded.
+  const lab = structuredClone(input);
+  const started = performance.now();
+  const ns = namespaceNames(lab);
+  const built: BuiltLab = { lab, ns, caps, setupMs: 0 };
+  try {
+    for (const name of Object.values(ns)) registerNamespace(name);
+    await Promise.all(Object.values(ns).map((n) => run(['ip', 'netns', 'add', n])));
+    const first = ns[lab.hosts[0]!.name]!;
+    await batch(first, vethLines(lab, (h) => ns[h]!));
+    await Promise.all(lab.hosts.map(async (h) => {
+      const n = ns[h.name]!;
+      await setSysctls(n, baseSysctls(h));
+      await batch(n, [...hostLines(h), ...pmLines(h)]);
+      await impair(built, h);
+    }));
+  } catch (e) {
+    await teardownLab(built);
+    throw e;
+  }
+  built.setupMs = performance.now() - started;
+  return built;
+}
+
+export async function teardownLab(built: BuiltLab): Promise<void> {
+  await Promise.all(Object.values(built.ns).map((n) => deleteNamespace(n)));
+}
+
+/** The interface at side `from` of a link (default: both ends). */
+export function linkEnds(lab: Lab, link: string): { host: string; ifname: string }[] {
+  const l = lab.links.find((x) => x.name === link);
+  if (!l) throw new Error(`no link ${link}`);
+  return [l.a, l.b];
+}
+
+export async function setLinkState(built: BuiltLab, link: string, up: boolean): Promise<void> {
+  await Promise.all(linkEnds(built.lab, link).map((end) => run(['ip', 'link', 'set', end.ifname, up ? 'up' : 'down'], { netns: built.ns[end.host] })));
+}
+
+/** Change the impairment of a link (both senders, or only `from`), as a timed event does. */
+export async function changeImpairment(built: BuiltLab, link: string, from: string | undefined, change: Impairment): Promise<void> {
+  for (const end of linkEnds(built.lab, link)) {
+    if (from && end.host !== from) continue;
+    const host = built.lab.hosts.find((h) => h.name === end.host)!;
+    const i = host.interfaces.find((x) => x.name === end.ifname)!;
+    i.egress = { ...i.egress, ...change };
+    const ns = built.ns[end.host]!;
+    await run(['tc', 'qdisc', 'del', 'dev', i.name, 'root'], { netns: ns, reject: false });
+    for (const argv of compileQdiscs(i.name, i.egress, built.caps)) await run(argv, { netns: ns });
+    if (change.lossPct !== undefined && !built.caps.netem) {
+      const peer = peerInterface(built.lab, i);
+      await run(['ethtool', '-K', i.name, 'tso', 'off', 'gso', 'off', 'gro', 'off'], { netns: ns });
+      await run(['nft', '-f', '-'], { netns: built.ns[peer.host], input: compileLossUpdate(peer.ifname, change.lossPct) });
+    }
+  }
+}

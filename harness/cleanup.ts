@@ -1,0 +1,97 @@
+// Leave no trace: every namespace and process a run creates is registered
+// here and removed on success, failure, timeout, exception, SIGINT and
+// SIGTERM. `mptcp-lab clean` removes what a crashed run left, recognised by
+// the project's own namespace prefix, and nothing else.
+import { run } from './exec.js';
+
+export const NS_PREFIX = 'mptcplab-';
+
+const namespaces = new Set<string>();
+const pids = new Set<number>();
+let handlersInstalled = false;
+
+export function registerNamespace(ns: string): void {
+  namespaces.add(ns);
+}
+export function forgetNamespace(ns: string): void {
+  namespaces.delete(ns);
+}
+export function registerPid(pid: number | undefined): void {
+  if (pid) pids.add(pid);
+}
+export function forgetPid(pid: number | undefined): void {
+  if (pid) pids.delete(pid);
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** SIGTERM, then SIGKILL after graceMs if it is still there. Only PIDs we started. */
+export async function killPid(pid: number, graceMs = 1000): Promise<void> {
+  if (!alive(pid)) return forgetPid(pid);
+  try {
+    process.kill(pid, 'SIGTERM');
+  } catch {
+    return forgetPid(pid);
+  }
+  const deadline = Date.now() + graceMs;
+  while (alive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  if (alive(pid)) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      /* already gone */
+    }
+  }
+  forgetPid(pid);
+}
+
+/** Processes still inside a namespace (ip netns pids) — all ours, since the namespace is. */
+export async function pidsInNamespace(ns: string): Promise<number[]> {
+  const r = await run(['ip', 'netns', 'pids', ns], { reject: false });
+  return r.stdout.split(/\s+/).filter(Boolean).map(Number).filter((n) => Number.isInteger(n) && n > 0);
+}
+
+export async function deleteNamespace(ns: string): Promise<void> {
+  for (const pid of await pidsInNamespace(ns)) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      /* gone */
+    }
+  }
+  await run(['ip', 'netns', 'del', ns], { reject: false });
+  forgetNamespace(ns);
+}
+
+/** Everything registered, synchronously reachable from a signal handler. */
+export async function cleanupAll(): Promise<void> {
+  await Promise.all([...pids].map((p) => killPid(p, 300)));
+  await Promise.all([...namespaces].map((ns) => deleteNamespace(ns)));
+}
+
+/** On SIGINT/SIGTERM: clean up, then exit 130/143. */
+export function installSignalHandlers(onSignal?: (signal: NodeJS.Signals) => void): void {
+  if (handlersInstalled) return;
+  handlersInstalled = true;
+  const handle = (signal: NodeJS.Signals) => {
+    onSignal?.(signal);
+    process.stderr.write(`mptcp-lab: ${signal}: cleaning up\n`);
+    void cleanupAll().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
+  };
+  process.once('SIGINT', handle);
+  process.once('SIGTERM', handle);
+}
+
+/** Namespaces left by crashed runs: ours by prefix only. */
+export async function leftoverNamespaces(): Promise<string[]> {
+  const r = await run(['ip', '-j', 'netns', 'list'], { reject: false });
+  const list = r.stdout.trim() ? (JSON.parse(r.stdout) as { name: string }[]) : [];
+  return list.map((x) => x.name).filter((n) => n.startsWith(NS_PREFIX));
+}

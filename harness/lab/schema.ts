@@ -1,0 +1,161 @@
+// The lab file format, as one zod schema. It only validates the shape of what
+// a person wrote; quantities stay as written and normalize.ts converts them.
+// The published JSON Schema (schema/lab.schema.json) is generated from this.
+import { z } from 'zod';
+import { parseDuration, parsePercent, parseRate, parseSize } from './units.js';
+
+const NAME = /^[a-z][a-z0-9-]{0,31}$/;
+const hostName = z.string().regex(/^[a-z][a-z0-9]{0,9}$/, 'a host name: lowercase letters and digits, starting with a letter, at most 10 characters');
+const linkName = z.string().regex(/^[a-z][a-z0-9]{0,9}$/, 'a link name: lowercase letters and digits, starting with a letter, at most 10 characters');
+const quantity = z.union([z.number(), z.string()]);
+
+const size = quantity.refine((v) => parseSize(v) !== undefined, 'a size such as 4MB, 64KiB or a number of bytes');
+const rate = quantity.refine((v) => parseRate(v) !== undefined, 'a positive rate such as 20mbit, 500kbit or 1gbit');
+const duration = quantity.refine((v) => parseDuration(v) !== undefined, 'a duration such as 150ms or 2s');
+const percent = quantity.refine((v) => parsePercent(v) !== undefined, 'a percentage from 0 to 100, such as 1% or 0.5');
+
+/** Expected value of a counter: exact number, or ">=1", "<=3", ">0", "<2", "1..3". */
+export const COMPARISON = /^\s*(?:(>=|<=|>|<|==|=)\s*[0-9]+(?:\.[0-9]+)?|[0-9]+(?:\.[0-9]+)?\s*\.\.\s*[0-9]+(?:\.[0-9]+)?)\s*$/;
+const expected = z.union([
+  z.number().nonnegative(),
+  z.string().regex(COMPARISON, 'a number or a comparison such as ">=1", "<=3" or "1..3"'),
+]);
+
+export const impairmentSchema = z.strictObject({
+  rate: rate.optional().describe('Bottleneck rate, tc units (20mbit). Like Mininet TCLink bw.'),
+  delay: duration.optional().describe('One-way delay (needs sch_netem).'),
+  jitter: duration.optional().describe('Delay variation (needs sch_netem).'),
+  loss: percent.optional().describe('Random loss in percent.'),
+  reorder: percent.optional().describe('Reordering in percent (needs sch_netem and a delay).'),
+  duplicate: percent.optional().describe('Duplication in percent (needs sch_netem).'),
+  corrupt: percent.optional().describe('Corruption in percent (needs sch_netem).'),
+  queue: z.number().int().positive().optional().describe('Queue limit in packets. Like Mininet max_queue_size.'),
+});
+export type ImpairmentInput = z.infer<typeof impairmentSchema>;
+
+const endpointFlag = z.enum(['signal', 'subflow', 'backup', 'fullmesh', 'implicit', 'laminar']);
+
+const endpointSchema = z.strictObject({
+  link: linkName.optional().describe("Use this host's address on the named link."),
+  address: z.string().optional().describe('A literal address instead of link.'),
+  family: z.union([z.literal(4), z.literal(6)]).optional().describe('Which of the link addresses (default 4, or 6 on an IPv6-only link).'),
+  id: z.number().int().min(1).max(255).optional(),
+  flags: z.array(endpointFlag).default([]),
+  port: z.number().int().min(1).max(65535).optional(),
+  dev: z.union([z.boolean(), z.string()]).optional().describe('true: bind to the interface of the link; or an interface name.'),
+});
+export type EndpointInput = z.infer<typeof endpointSchema>;
+
+const hostSchema = z.strictObject({
+  forward: z.boolean().default(false).describe('A router: forwards between its links.'),
+  sysctls: z.record(z.string().regex(/^net\.[a-z0-9_.-]+$/, 'a net.* sysctl name'), z.union([z.string(), z.number()])).default({}),
+  limits: z.strictObject({
+    subflows: z.number().int().min(0).max(8).optional(),
+    add_addr_accepted: z.number().int().min(0).max(8).optional(),
+  }).optional(),
+  endpoints: z.array(endpointSchema).default([]),
+});
+
+const linkSchema = z.strictObject({
+  name: linkName.optional(),
+  between: z.tuple([hostName, hostName]),
+  ipv4: z.boolean().default(true),
+  ipv6: z.boolean().default(false),
+  addresses: z.record(hostName, z.array(z.string()).min(1)).optional().describe('Explicit address/prefix per host; otherwise assigned from 198.18.0.0/15 and 2001:db8::/32.'),
+  from: z.record(hostName, impairmentSchema).optional().describe('Impairments of the traffic this host sends on the link.'),
+  ...impairmentSchema.shape,
+});
+
+const workloadSchema = z.strictObject({
+  client: hostName,
+  server: hostName,
+  connect: z.string().describe('Link name (the server address on it), "link/6" for its IPv6 address, or a literal address.'),
+  direction: z.enum(['upload', 'download', 'both']).default('upload'),
+  size: size.default('1MB'),
+  connections: z.number().int().min(1).max(64).default(1),
+  write: z.strictObject({ chunk: size.default('64KiB'), pause: duration.default(0) }).optional(),
+  mptcp: z.strictObject({ client: z.boolean().default(true), server: z.boolean().default(true) }).optional(),
+  port: z.number().int().min(1024).max(65535).optional().describe('Default: derived from the seed.'),
+  bind: z.string().optional().describe('Client local address: link name or literal address.'),
+  'abort-after': size.optional().describe('Client aborts (SO_LINGER 0) after sending this much: MP_FASTCLOSE.'),
+});
+
+const endpointRef = z.strictObject({
+  host: hostName,
+  id: z.number().int().min(1).max(255).optional(),
+  link: linkName.optional(),
+  address: z.string().optional(),
+  family: z.union([z.literal(4), z.literal(6)]).optional(),
+});
+
+const eventSchema = z.strictObject({
+  at: duration.describe('Time after the first connection is established.'),
+  'link-down': linkName.optional(),
+  'link-up': linkName.optional(),
+  'endpoint-add': z.strictObject({ host: hostName, ...endpointSchema.shape }).optional(),
+  'endpoint-delete': endpointRef.optional(),
+  'endpoint-flush': hostName.optional(),
+  backup: z.strictObject({ ...endpointRef.shape, backup: z.boolean().default(true) }).optional(),
+  impair: z.strictObject({ link: linkName, from: hostName.optional(), ...impairmentSchema.shape }).optional(),
+  shell: z.strictObject({ host: hostName, command: z.string().min(1) }).optional().describe('A shell command run inside the host namespace (zx).'),
+});
+export const EVENT_ACTIONS = ['link-down', 'link-up', 'endpoint-add', 'endpoint-delete', 'endpoint-flush', 'backup', 'impair', 'shell'] as const;
+export type EventAction = (typeof EVENT_ACTIONS)[number];
+
+const txRx = z.strictObject({ tx: expected.optional(), rx: expected.optional() });
+
+const pmEventPattern = z.strictObject({
+  host: hostName,
+  type: z.enum(['CREATED', 'ESTABLISHED', 'CLOSED', 'ANNOUNCED', 'REMOVED', 'SF_ESTABLISHED', 'SF_CLOSED', 'SF_PRIORITY', 'LISTENER_CREATED', 'LISTENER_CLOSED']),
+  count: expected.optional().describe('How many such events (default: at least one).'),
+  saddr: z.string().optional(),
+  daddr: z.string().optional(),
+  locId: z.number().int().optional(),
+  remId: z.number().int().optional(),
+  backup: z.boolean().optional(),
+  dport: z.number().int().optional(),
+});
+
+const expectSchema = z.strictObject({
+  join: z.strictObject({ syn: expected, synack: expected, ack: expected }).optional().describe('Like chk_join_nr: server MPJoinSynRx, client MPJoinSynAckRx, server MPJoinAckRx.'),
+  add_addr: z.strictObject({ rx: expected.optional(), echo: expected.optional(), tx: expected.optional(), port: expected.optional() }).optional().describe('Like chk_add_nr: client AddAddr, server EchoAdd.'),
+  rm_addr: expected.optional().describe('Like chk_rm_nr: RmAddr on the receiving side.'),
+  rm_subflow: expected.optional().describe('Like chk_rm_nr: RmSubflow.'),
+  mp_prio: txRx.optional(),
+  fastclose: txRx.optional(),
+  rst: txRx.optional(),
+  fail: txRx.optional(),
+  infinite_map: txRx.optional(),
+  checksum_errors: expected.optional(),
+  fallback: z.boolean().optional().describe('Whether the connection fell back to TCP (default false when both sides are MPTCP).'),
+  subflows: expected.optional().describe('Subflows of the connection at the end, initial one included.'),
+  events: z.array(pmEventPattern).optional(),
+  link_share: z.record(linkName, expected).optional().describe('Share (0..1) of the payload bytes that crossed each link.'),
+  duration: z.strictObject({ max: z.union([duration, z.literal('auto')]), margin: z.number().min(1).default(1.5) }).optional(),
+  counters: z.record(hostName, z.record(z.string().regex(/^[A-Za-z][A-Za-z0-9]*$/), expected)).optional(),
+  integrity: z.boolean().default(true),
+});
+
+export const labSchema = z.strictObject({
+  name: z.string().regex(NAME, 'a lab name: lowercase letters, digits and dashes, at most 32').optional(),
+  description: z.string().default(''),
+  group: z.string().default('misc'),
+  tags: z.array(z.string()).default([]),
+  requires: z.array(z.string()).default([]).describe('Kernel features: netem, ipv6, userspace-pm, mptcp-info, full-info, mixed-v4v6, sysctl:NAME, kernel>=X.Y'),
+  timeout: duration.default('60s'),
+  hosts: z.record(hostName, hostSchema.nullable().transform((h) => h ?? hostSchema.parse({}))),
+  links: z.array(linkSchema).min(1),
+  workload: workloadSchema,
+  events: z.array(eventSchema).default([]),
+  expect: expectSchema.default({ integrity: true }),
+  'known-divergences': z.array(z.strictObject({ check: z.string(), reason: z.string() })).default([]),
+});
+
+export type LabInput = z.input<typeof labSchema>;
+export type LabParsed = z.output<typeof labSchema>;
+export type ExpectParsed = z.output<typeof expectSchema>;
+export type EventParsed = z.output<typeof eventSchema>;
+export type LinkParsed = z.output<typeof linkSchema>;
+export type EndpointParsed = z.output<typeof endpointSchema>;
+export type PmEventPattern = z.output<typeof pmEventPattern>;
+export type Expected = z.output<typeof expected>;

@@ -1,0 +1,52 @@
+// Compiles a host of the lab into `ip -batch` lines (one process per host
+// instead of one per command) and the argv of single ip commands used by
+// timed events. Words are joined with spaces only because ip -batch reads
+// lines; every word comes from the normalized lab, never from free text.
+import type { Endpoint, Host, Lab, Route } from '../lab/model.js';
+
+/** `ip link add` lines that create every veth pair directly in its two namespaces. */
+export function vethLines(lab: Lab, nsOf: (host: string) => string): string[] {
+  return lab.links.map((l) => `link add ${l.a.ifname} netns ${nsOf(l.a.host)} type veth peer name ${l.b.ifname} netns ${nsOf(l.b.host)}`);
+}
+
+function routeLine(r: Route): string {
+  const words = ['route', 'add', r.to];
+  if (r.via) words.push('via', r.via);
+  words.push('dev', r.dev);
+  if (r.table !== undefined) words.push('table', String(r.table));
+  return words.join(' ');
+}
+
+export function endpointWords(e: Endpoint): string[] {
+  const words = [e.address];
+  if (e.port !== undefined) words.push('port', String(e.port));
+  if (e.id !== undefined) words.push('id', String(e.id));
+  if (e.dev !== undefined) words.push('dev', e.dev);
+  words.push(...e.flags);
+  return words;
+}
+
+/** Everything of one host after its links exist: addresses, up, routes, rules, MPTCP PM. */
+export function hostLines(host: Host): string[] {
+  const lines = ['link set lo up'];
+  for (const i of host.interfaces) {
+    for (const a of i.addresses) lines.push(`addr add ${a.address}/${a.prefixLen} dev ${i.name}${a.family === 6 ? ' nodad' : ''}`);
+    lines.push(`link set ${i.name} up`);
+  }
+  for (const r of host.routes.filter((x) => x.table !== undefined)) lines.push(routeLine(r));
+  for (const r of host.routes.filter((x) => x.table === undefined)) lines.push(routeLine(r));
+  for (const rule of host.rules) lines.push(`rule add from ${rule.from} table ${rule.table}`);
+  return lines;
+}
+
+export function pmLines(host: Host): string[] {
+  const lines: string[] = [];
+  if (host.limits) {
+    const words = ['mptcp', 'limits', 'set'];
+    if (host.limits.subflows !== undefined) words.push('subflows', String(host.limits.subflows));
+    if (host.limits.addAddrAccepted !== undefined) words.push('add_addr_accepted', String(host.limits.addAddrAccepted));
+    lines.push(words.join(' '));
+  }
+  for (const e of host.endpoints) lines.push(['mptcp', 'endpoint', 'add', ...endpointWords(e)].join(' '));
+  return lines;
+}

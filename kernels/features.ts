@@ -1,0 +1,44 @@
+// Which MPTCP capability arrived in which upstream kernel version (from the
+// MPTCP ChangeLog). Used to SKIP a lab with a reason on older kernels when a
+// probe cannot tell.
+
+export interface Feature {
+  name: string;
+  since: string;
+  what: string;
+}
+
+export const FEATURES: readonly Feature[] = [
+  { name: 'mptcp', since: '5.6', what: 'MPTCP v1 sockets' },
+  { name: 'multiple-subflows', since: '5.10', what: 'more than one active subflow, ADD_ADDR' },
+  { name: 'add-addr-port', since: '5.11', what: 'ADD_ADDR with port' },
+  { name: 'mp-prio', since: '5.12', what: 'MP_PRIO and backup changes' },
+  { name: 'fastclose', since: '5.17', what: 'MP_FASTCLOSE sent on abort' },
+  { name: 'checksum', since: '5.14', what: 'DSS checksum (net.mptcp.checksum_enabled)' },
+  { name: 'fullmesh', since: '5.15', what: 'fullmesh endpoints' },
+  { name: 'mptcp-info', since: '5.16', what: 'getsockopt MPTCP_INFO' },
+  { name: 'mp-fail', since: '5.17', what: 'MP_FAIL and infinite mapping' },
+  { name: 'userspace-pm', since: '5.19', what: 'userspace path manager' },
+  { name: 'mixed-v4v6', since: '6.3', what: 'IPv4 subflows on IPv6 connections and vice versa' },
+  { name: 'full-info', since: '6.5', what: 'getsockopt MPTCP_FULL_INFO' },
+  { name: 'laminar', since: '6.18', what: 'laminar endpoints' },
+];
+
+export function parseVersion(v: string): number[] {
+  return (/^[0-9]+(?:\.[0-9]+)*/.exec(v)?.[0] ?? '0').split('.').map(Number);
+}
+
+export function versionAtLeast(have: string, want: string): boolean {
+  const a = parseVersion(have);
+  const b = parseVersion(want);
+  for (let i = 0; i < Math.max(a.length, b.length); i += 1) {
+    const x = a[i] ?? 0;
+    const y = b[i] ?? 0;
+    if (x !== y) return x > y;
+  }
+  return true;
+}
+
+export function featureByName(name: string): Feature | undefined {
+  return FEATURES.find((f) => f.name === name);
+}
