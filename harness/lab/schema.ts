@@ -102,7 +102,9 @@ const eventSchema = z.strictObject({
 export const EVENT_ACTIONS = ['link-down', 'link-up', 'endpoint-add', 'endpoint-delete', 'endpoint-flush', 'backup', 'impair', 'shell'] as const;
 export type EventAction = (typeof EVENT_ACTIONS)[number];
 
-const txRx = z.strictObject({ tx: expected.optional(), rx: expected.optional() });
+const role = z.enum(['client', 'server']);
+const txRx = (defaultBy: 'client' | 'server') =>
+  z.strictObject({ tx: expected.optional(), rx: expected.optional(), by: role.default(defaultBy).describe(`Side that sends it (default ${defaultBy}); the other side receives.`) });
 
 const pmEventPattern = z.strictObject({
   host: hostName,
@@ -116,21 +118,26 @@ const pmEventPattern = z.strictObject({
   dport: z.number().int().optional(),
 });
 
+// Every named check reads the counters the kernel selftests read
+// (mptcp_join.sh chk_*_nr), on the same side: ns1 = server, ns2 = client.
 const expectSchema = z.strictObject({
-  join: z.strictObject({ syn: expected, synack: expected, ack: expected }).optional().describe('Like chk_join_nr: server MPJoinSynRx, client MPJoinSynAckRx, server MPJoinAckRx.'),
-  add_addr: z.strictObject({ rx: expected.optional(), echo: expected.optional(), tx: expected.optional(), port: expected.optional() }).optional().describe('Like chk_add_nr: client AddAddr, server EchoAdd.'),
-  rm_addr: expected.optional().describe('Like chk_rm_nr: RmAddr on the receiving side.'),
-  rm_subflow: expected.optional().describe('Like chk_rm_nr: RmSubflow.'),
-  mp_prio: txRx.optional(),
-  fastclose: txRx.optional(),
-  rst: txRx.optional(),
-  fail: txRx.optional(),
-  infinite_map: txRx.optional(),
-  checksum_errors: expected.optional(),
+  join: z.strictObject({ syn: expected, synack: expected, ack: expected, syn_tx: expected.optional(), rejected: expected.optional() }).optional()
+    .describe('chk_join_nr: server MPJoinSynRx, client MPJoinSynAckRx, server MPJoinAckRx; HMAC failures 0.'),
+  join_backup: z.strictObject({ syn: expected, synack: expected }).optional().describe('server MPJoinSynBackupRx, client MPJoinSynAckBackupRx.'),
+  add_addr: z.strictObject({ rx: expected.optional(), echo: expected.optional(), tx: expected.optional(), port: expected.optional(), by: role.default('server') }).optional()
+    .describe('chk_add_nr: AddAddr on the receiver (at least, when above 0), EchoAdd and AddAddrTx on the announcer; port checks the PortAdd/MPJoinPort* counters.'),
+  rm: z.strictObject({ addr: expected.optional(), subflow: expected.optional(), tx: expected.optional(), by: role.default('client'), simult: z.boolean().default(false) }).optional()
+    .describe('chk_rm_nr: RmAddr on the peer of the side that removed, RmSubflow on the remover (simult: summed over both, between n and 2n); tx: RmAddrTx on the remover.'),
+  mp_prio: z.strictObject({ tx: expected.optional(), rx: expected.optional(), host: role.default('server') }).optional().describe('chk_prio_nr: MPPrioTx and MPPrioRx, both read on one host (server, like the selftest).'),
+  fastclose: txRx('client').optional().describe('chk_fclose_nr: MPFastcloseTx on the closer, MPFastcloseRx on the peer.'),
+  rst: txRx('server').optional().describe('chk_rst_nr: MPRstTx/MPRstRx, at least n; 0 means exactly 0.'),
+  fail: txRx('server').optional().describe('chk_fail_nr: MPFailTx/MPFailRx.'),
+  infinite_map: txRx('client').optional().describe('chk_infi_nr: InfiniteMapTx/InfiniteMapRx.'),
+  checksum_errors: expected.optional().describe('chk_csum_nr: DataCsumErr on each side.'),
   fallback: z.boolean().optional().describe('Whether the connection fell back to TCP (default false when both sides are MPTCP).'),
-  subflows: expected.optional().describe('Subflows of the connection at the end, initial one included.'),
+  subflows: expected.optional().describe('Subflows of the connection at the end of the transfer, the initial one included (client side).'),
   events: z.array(pmEventPattern).optional(),
-  link_share: z.record(linkName, expected).optional().describe('Share (0..1) of the payload bytes that crossed each link.'),
+  link_share: z.record(linkName, expected).optional().describe("Share (0..1) of the client's payload traffic on each of its links."),
   duration: z.strictObject({ max: z.union([duration, z.literal('auto')]), margin: z.number().min(1).default(1.5) }).optional(),
   counters: z.record(hostName, z.record(z.string().regex(/^[A-Za-z][A-Za-z0-9]*$/), expected)).optional(),
   integrity: z.boolean().default(true),

@@ -1,0 +1,72 @@
+// summary.md: the page a person reads first. Totals, the seed and how to
+// replay, then one table row per lab result, failures first.
+import { writeFile } from 'node:fs/promises';
+import { summarize, targetLabel, type LabResult, type RunResult, type Status } from '../result.js';
+import { checkLine, failedChecks, failureMessage, flakyNote, replayCommand } from './diagnostics.js';
+
+/** Make text safe inside one Markdown table cell. */
+export function mdCell(text: string): string {
+  return text
+    .replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;')
+    .replaceAll('\\', '\\\\').replaceAll('|', '\\|').replaceAll('`', '\\`')
+    .replace(/\r?\n/g, '<br>')
+    .trim();
+}
+
+export function formatDuration(ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
+  const s = Math.round(ms / 1000);
+  return `${Math.floor(s / 60)}m ${String(s % 60).padStart(2, '0')}s`;
+}
+
+const ORDER: Record<Status, number> = { fail: 0, flaky: 1, skip: 2, pass: 3 };
+const LABEL: Record<Status, string> = { fail: '**FAIL**', flaky: 'flaky', skip: 'skip', pass: 'pass' };
+
+function statusCell(r: LabResult): string {
+  return r.status === 'flaky' ? `${LABEL.flaky} (${mdCell(flakyNote(r).replace('flaky: ', ''))})` : LABEL[r.status];
+}
+
+function failedCell(r: LabResult): string {
+  if (r.status !== 'fail') return '';
+  const lines = failedChecks(r).map(checkLine);
+  if (r.error || lines.length === 0) lines.unshift(failureMessage(r));
+  return lines.map(mdCell).join('<br>');
+}
+
+export function formatSummary(run: RunResult): string {
+  const c = summarize(run.results);
+  const { seed } = run.run;
+  const total = run.results.length;
+  const started = Date.parse(run.run.started);
+  const finished = run.run.finished ? Date.parse(run.run.finished) : NaN;
+  const wall = Number.isFinite(started) && Number.isFinite(finished) ? `, ${formatDuration(finished - started)}` : '';
+  const rows = run.results
+    .map((r, i) => ({ r, i }))
+    .sort((a, b) => ORDER[a.r.status] - ORDER[b.r.status] || a.i - b.i)
+    .map(({ r }) => {
+      const lab = r.repeat > 0 ? `${r.lab} (repeat ${r.repeat})` : r.lab;
+      const skip = r.status === 'skip' ? mdCell(r.skipReason ?? '') : '';
+      return `| ${mdCell(lab)} | ${mdCell(targetLabel(r.target))} | ${statusCell(r)} | ${formatDuration(r.durationMs)} | ${failedCell(r)} | ${skip} |`;
+    });
+  const failedLabs = [...new Set(run.results.filter((r) => r.status === 'fail').map((r) => r.lab))];
+  const out = [
+    `# ${run.run.tool} ${run.run.version}: ${c.fail > 0 ? 'FAILED' : 'passed'}`,
+    '',
+    `**${total} result${total === 1 ? '' : 's'}: ${c.pass} pass, ${c.fail} fail, ${c.flaky} flaky, ${c.skip} skip** — seed ${seed}, started ${run.run.started}${wall}`,
+    '',
+    `Replay a lab with the same seed: \`mptcp-lab run <lab> --seed ${seed}\``,
+    '',
+    '| lab | target | status | duration | failed checks (expected vs actual) | skip reason |',
+    '| --- | --- | --- | --- | --- | --- |',
+    ...rows,
+  ];
+  if (failedLabs.length > 0) {
+    out.push('', '## Replay the failures', '', '```sh', ...failedLabs.map((lab) => replayCommand(lab, seed)), '```');
+  }
+  return out.join('\n') + '\n';
+}
+
+export async function writeSummary(path: string, run: RunResult): Promise<void> {
+  await writeFile(path, formatSummary(run));
+}

@@ -1,0 +1,173 @@
+// TAP on stdout: one test point per lab result, its checks as a subtest.
+//
+//   TAP version 14
+//   # Subtest: join [kernel host 6.18.44 netns]
+//       1..2
+//       ok 1 - join.syn
+//       not ok 2 - integrity
+//         ---
+//         expected: ...
+//         ...
+//   not ok 1 - join [kernel host 6.18.44 netns]
+//     ---
+//     message: 1 of 2 checks failed
+//     ...
+//   ok 2 - fallback [kernel host 6.18.44 netns] # SKIP no sch_netem
+//   ok 3 - add-addr [kernel host 6.18.44 netns] # TODO flaky: failed 1 time then passed
+//   1..3
+//
+// A flaky lab is `ok ... # TODO flaky: ...`: TAP consumers count an ok TODO
+// point as passing (prove lists it under "TODO passed", tap-parser under
+// `todo`), so it does not fail the run but stays visible. SKIP would hide
+// that the lab did pass; a plain comment would be invisible to tools.
+// TAP 13 output has the same structure; only the version line differs.
+import { Document, visit } from 'yaml';
+import type { LabResult, RunResult } from '../result.js';
+import { failedChecks, failureMessage, flakyNote, labTitle, relevantCounters, replayCommand } from './diagnostics.js';
+
+export type TapVersion = 13 | 14;
+
+export interface TapOptions {
+  /** Default 14. */
+  version?: TapVersion;
+  /** The run's seed, for the replay hint of failures. */
+  seed?: number;
+}
+
+/** One line, with `\` and `#` escaped as TAP 14 asks. */
+export function escapeTap(text: string): string {
+  return text.replace(/[\r\n]+/g, ' ').replaceAll('\\', '\\\\').replaceAll('#', '\\#').trim();
+}
+
+function oneLine(text: string): string {
+  return text.replace(/[\r\n]+/g, ' ').trim();
+}
+
+/**
+ * YAML for a diagnostics block, kept to the YAMLish subset that Perl's
+ * TAP::Harness also reads: multi-line strings become one-line double-quoted
+ * strings with escapes (YAMLish rejects block and multi-line quoted scalars).
+ */
+export function tapYaml(data: Record<string, unknown>): string {
+  const doc = new Document(data);
+  visit(doc, {
+    Scalar(_key, node) {
+      if (typeof node.value === 'string' && /[\r\n]/.test(node.value)) node.type = 'QUOTE_DOUBLE';
+    },
+  });
+  return doc.toString({ lineWidth: 0, doubleQuotedAsJSON: true });
+}
+
+function yamlBlock(data: Record<string, unknown>, indent: string): string[] {
+  const body = tapYaml(data).trimEnd().split('\n');
+  return [`${indent}  ---`, ...body.map((l) => `${indent}  ${l}`), `${indent}  ...`];
+}
+
+function directive(kind: 'SKIP' | 'TODO', reason: string | undefined): string {
+  return reason ? ` # ${kind} ${escapeTap(reason)}` : ` # ${kind}`;
+}
+
+function subtest(r: LabResult, indent: string): string[] {
+  const lines = [`${indent}1..${r.checks.length}`];
+  r.checks.forEach((c, i) => {
+    const n = i + 1;
+    if (c.skip !== undefined) {
+      lines.push(`${indent}ok ${n} - ${escapeTap(c.name)}${directive('SKIP', c.skip)}`);
+    } else if (c.ok) {
+      lines.push(`${indent}ok ${n} - ${escapeTap(c.name)}`);
+    } else {
+      lines.push(`${indent}not ok ${n} - ${escapeTap(c.name)}`);
+      const diag: Record<string, unknown> = { expected: c.expected, actual: c.actual };
+      if (c.source) diag.source = c.source;
+      lines.push(...yamlBlock(diag, indent));
+    }
+  });
+  return lines;
+}
+
+function failureDiagnostics(r: LabResult, seed: number | undefined): Record<string, unknown> {
+  const diag: Record<string, unknown> = { message: failureMessage(r), severity: 'fail' };
+  const failed = failedChecks(r);
+  if (failed.length > 0) {
+    diag.failed = failed.map((c) => ({ check: c.name, expected: c.expected, actual: c.actual, ...(c.source ? { source: c.source } : {}) }));
+  }
+  const counters = relevantCounters(r);
+  if (counters) diag.counters = counters;
+  diag.file = r.file;
+  diag.duration_ms = Math.round(r.durationMs);
+  diag.attempts = r.attempts;
+  if (r.log) diag.log = r.log;
+  if (r.pcaps && r.pcaps.length > 0) diag.pcaps = r.pcaps;
+  if (seed !== undefined) {
+    diag.seed = seed;
+    diag.replay = replayCommand(r.lab, seed);
+  }
+  return diag;
+}
+
+/** The lines for one lab result as test point n (subtest first, then the point). */
+export function formatTapPoint(n: number, r: LabResult, seed?: number): string {
+  const title = labTitle(r);
+  const lines: string[] = [];
+  if (r.checks.length > 0) {
+    lines.push(`# Subtest: ${oneLine(title)}`, ...subtest(r, '    '));
+  }
+  const name = escapeTap(title);
+  switch (r.status) {
+    case 'pass':
+      lines.push(`ok ${n} - ${name}`);
+      break;
+    case 'skip':
+      lines.push(`ok ${n} - ${name}${directive('SKIP', r.skipReason ?? 'skipped')}`);
+      break;
+    case 'flaky':
+      lines.push(`ok ${n} - ${name}${directive('TODO', flakyNote(r))}`);
+      break;
+    case 'fail':
+      lines.push(`not ok ${n} - ${name}`, ...yamlBlock(failureDiagnostics(r, seed), ''));
+      break;
+  }
+  return lines.join('\n') + '\n';
+}
+
+/** Streaming writer: header(), then point() as labs finish, then end() with the plan. */
+export class TapWriter {
+  private count = 0;
+  private readonly version: TapVersion;
+  private readonly seed: number | undefined;
+
+  constructor(private readonly write: (chunk: string) => void, options: TapOptions = {}) {
+    this.version = options.version ?? 14;
+    this.seed = options.seed;
+  }
+
+  header(): void {
+    this.write(`TAP version ${this.version}\n`);
+  }
+
+  point(r: LabResult): void {
+    this.count += 1;
+    this.write(formatTapPoint(this.count, r, this.seed));
+  }
+
+  /** A `#` comment line (progress notes that must not break the stream). */
+  comment(text: string): void {
+    for (const line of text.split('\n')) this.write(`# ${line}\n`);
+  }
+
+  /** Writes the trailing plan; returns the number of points. */
+  end(): number {
+    this.write(`1..${this.count}\n`);
+    return this.count;
+  }
+}
+
+/** The whole run as one TAP document. */
+export function formatTap(run: RunResult, options: TapOptions = {}): string {
+  let out = '';
+  const w = new TapWriter((s) => { out += s; }, { seed: run.run.seed, ...options });
+  w.header();
+  for (const r of run.results) w.point(r);
+  w.end();
+  return out;
+}

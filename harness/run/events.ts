@@ -1,0 +1,113 @@
+// Timed events during the workload, applied to a built lab: link down/up,
+// endpoint add/delete/flush, backup flag, impairment change, shell steps.
+import { $ } from 'zx';
+import { run } from '../exec.js';
+import type { BuiltLab } from '../backends/netns.js';
+import { changeImpairment, setLinkState } from '../backends/netns.js';
+import type { EventSpec, TimedEvent } from '../lab/model.js';
+import { endpointWords } from '../tools/ip.js';
+
+export function describeEvent(e: EventSpec): string {
+  switch (e.action) {
+    case 'link-down':
+    case 'link-up':
+      return `${e.action} ${e.link}`;
+    case 'endpoint-add':
+      return `endpoint-add ${e.host} ${endpointWords(e.endpoint).join(' ')}`;
+    case 'endpoint-delete':
+      return `endpoint-delete ${e.host} ${e.id !== undefined ? `id ${e.id}` : e.address}`;
+    case 'endpoint-flush':
+      return `endpoint-flush ${e.host}`;
+    case 'backup':
+      return `${e.backup ? 'backup' : 'nobackup'} ${e.host} ${e.id !== undefined ? `id ${e.id}` : e.address}`;
+    case 'impair':
+      return `impair ${e.link}${e.from ? ` from ${e.from}` : ''} ${JSON.stringify(e.impairment)}`;
+    case 'shell':
+      return `shell ${e.host}: ${e.command}`;
+  }
+}
+
+/** `ip mptcp endpoint` identifies an endpoint by id; find it from the address when the lab gave one. */
+async function endpointId(ns: string, id: number | undefined, address: string | undefined): Promise<number> {
+  if (id !== undefined) return id;
+  const r = await run(['ip', '-n', ns, 'mptcp', 'endpoint', 'show']);
+  for (const line of r.stdout.split('\n')) {
+    const m = /^(\S+)\s.*\bid (\d+)/.exec(line.trim());
+    if (m && m[1] === address) return Number(m[2]);
+  }
+  throw new Error(`no endpoint with address ${address} in ${ns}`);
+}
+
+export async function applyEvent(built: BuiltLab, e: EventSpec): Promise<void> {
+  switch (e.action) {
+    case 'link-down':
+    case 'link-up':
+      return setLinkState(built, e.link, e.action === 'link-up');
+    case 'endpoint-add':
+      await run(['ip', '-n', built.ns[e.host]!, 'mptcp', 'endpoint', 'add', ...endpointWords(e.endpoint)]);
+      return;
+    case 'endpoint-delete': {
+      const ns = built.ns[e.host]!;
+      await run(['ip', '-n', ns, 'mptcp', 'endpoint', 'delete', 'id', String(await endpointId(ns, e.id, e.address))]);
+      return;
+    }
+    case 'endpoint-flush':
+      await run(['ip', '-n', built.ns[e.host]!, 'mptcp', 'endpoint', 'flush']);
+      return;
+    case 'backup': {
+      const ns = built.ns[e.host]!;
+      await run(['ip', '-n', ns, 'mptcp', 'endpoint', 'change', 'id', String(await endpointId(ns, e.id, e.address)), e.backup ? 'backup' : 'nobackup']);
+      return;
+    }
+    case 'impair':
+      return changeImpairment(built, e.link, e.from, e.impairment);
+    case 'shell': {
+      // A host-scoped zx $: the lab author's command runs inside the host's namespace.
+      const inHost = $({ quiet: true, nothrow: false });
+      await inHost`ip netns exec ${built.ns[e.host]!} sh -c ${e.command}`;
+      return;
+    }
+  }
+}
+
+export interface AppliedEvent {
+  atMs: number;
+  what: string;
+  ok: boolean;
+  error?: string;
+}
+
+/** Schedules every event relative to now. cancel() reports the events not yet due as not applied. */
+export function scheduleEvents(built: BuiltLab, events: readonly TimedEvent[], log: (line: string) => void): { done: Promise<AppliedEvent[]>; cancel: () => void } {
+  const t0 = performance.now();
+  const pending = new Map<number, { timer: NodeJS.Timeout; resolve: (a: AppliedEvent) => void; what: string }>();
+  const results = events.map(
+    (e, k) =>
+      new Promise<AppliedEvent>((resolve) => {
+        const what = describeEvent(e);
+        const timer = setTimeout(() => {
+          pending.delete(k);
+          const atMs = Math.round(performance.now() - t0);
+          applyEvent(built, e).then(
+            () => (log(`event at ${atMs} ms: ${what}`), resolve({ atMs, what, ok: true })),
+            (err: unknown) => {
+              const error = err instanceof Error ? err.message : String(err);
+              log(`event at ${atMs} ms FAILED: ${what}: ${error}`);
+              resolve({ atMs, what, ok: false, error });
+            },
+          );
+        }, e.atMs);
+        pending.set(k, { timer, resolve, what });
+      }),
+  );
+  return {
+    done: Promise.all(results),
+    cancel: () => {
+      for (const { timer, resolve, what } of pending.values()) {
+        clearTimeout(timer);
+        resolve({ atMs: -1, what, ok: false, error: 'not applied: the workload ended before it was due' });
+      }
+      pending.clear();
+    },
+  };
+}

@@ -1,0 +1,143 @@
+// One lab on the host kernel (netns backend), start to finish:
+// requirements → build → observers → workload + events → observations →
+// teardown → checks. Teardown happens whatever happened before it.
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { buildLab, teardownLab, type BuiltLab } from '../backends/netns.js';
+import { probeCapabilities, type Capabilities } from '../capabilities.js';
+import { forgetPid, killPid, registerPid } from '../cleanup.js';
+import { spawnLong } from '../exec.js';
+import { evaluate } from '../expect/checks.js';
+import type { Lab } from '../lab/model.js';
+import type { Observations } from '../observations.js';
+import { linkStatsDelta, readLinkStats, type LinkStatsByName } from '../observe/links.js';
+import { startMonitor, type Monitor } from '../observe/monitor.js';
+import { counterDelta, filterCounters, readCounters, type Counters } from '../observe/nstat.js';
+import { unmetRequirements } from '../requirements.js';
+import type { LabResult, TargetInfo } from '../result.js';
+import type { ClientSpec, ServerSpec } from '../workload/spec.js';
+import { deriveSeed } from './seed.js';
+import { runWorkload } from './workload.js';
+
+export interface LabRunOptions {
+  seed: number;
+  /** Overrides the lab's own timeout. */
+  timeoutMs?: number;
+  /** Folder for this lab's log and pcaps; nothing is written when undefined. */
+  outDir?: string;
+  capture?: boolean;
+}
+
+export function hostTarget(caps: Capabilities): TargetInfo {
+  return { kind: 'kernel', spec: 'host', version: caps.kernelVersion, backend: 'netns' };
+}
+
+function agentSpecs(lab: Lab, seed: number, timeoutMs: number): { server: ServerSpec; client: ClientSpec } {
+  const w = lab.workload;
+  const port = w.port ?? 10_000 + (deriveSeed(seed, lab.name, 'port') % 50_000);
+  const common = { port, connections: w.connections, direction: w.direction, sizeBytes: w.sizeBytes, seed: deriveSeed(seed, lab.name, 'payload'), write: w.write, timeoutMs };
+  const anyV6 = lab.hosts.find((h) => h.name === w.server)?.interfaces.some((i) => i.addresses.some((a) => a.family === 6)) ?? false;
+  return {
+    server: { role: 'server', mptcp: w.serverMptcp, family: anyV6 ? 6 : 4, ...common },
+    client: { role: 'client', mptcp: w.clientMptcp, address: w.connect, ...(w.bind ? { bind: w.bind } : {}), ...(w.abortAfterBytes !== undefined ? { abortAfterBytes: w.abortAfterBytes } : {}), ...common },
+  };
+}
+
+interface Observers {
+  monitors: Record<string, Monitor>;
+  counters: Record<string, Counters>;
+  links: Record<string, LinkStatsByName>;
+  captures: { pid: number | undefined; done: Promise<unknown>; file: string }[];
+}
+
+async function startObservers(built: BuiltLab, opts: LabRunOptions): Promise<Observers> {
+  const hosts = built.lab.hosts.map((h) => h.name);
+  const monitors = Object.fromEntries(hosts.map((h) => [h, startMonitor(built.ns[h]!)]));
+  for (const m of Object.values(monitors)) registerPid(m.pid);
+  const captures: Observers['captures'] = [];
+  if (opts.capture && opts.outDir) {
+    for (const l of built.lab.links) {
+      const file = join(opts.outDir, `${l.name}.pcap`);
+      const child = spawnLong(['tcpdump', '-i', l.a.ifname, '-w', file, '-U', '-q', 'tcp'], built.ns[l.a.host]);
+      registerPid(child.pid);
+      captures.push({ pid: child.pid, done: child, file });
+    }
+  }
+  const [counters, links] = await Promise.all([
+    Promise.all(hosts.map(async (h) => [h, await readCounters(built.ns[h]!)] as const)),
+    Promise.all(hosts.map(async (h) => [h, await readLinkStats(built.ns[h]!)] as const)),
+  ]);
+  // ip mptcp monitor prints nothing when it has subscribed; give it time (DESIGN.md: ~150 ms).
+  await Promise.all(Object.values(monitors).map((m) => m.ready));
+  if (captures.length) await new Promise((r) => setTimeout(r, 300));
+  return { monitors, counters: Object.fromEntries(counters), links: Object.fromEntries(links), captures };
+}
+
+async function stopObservers(built: BuiltLab, o: Observers): Promise<Pick<Observations, 'counters' | 'events' | 'links'>> {
+  const hosts = built.lab.hosts.map((h) => h.name);
+  const [counters, linkStats] = await Promise.all([
+    Promise.all(hosts.map(async (h) => [h, filterCounters(counterDelta(o.counters[h]!, await readCounters(built.ns[h]!)))] as const)),
+    Promise.all(hosts.map(async (h) => [h, linkStatsDelta(o.links[h]!, await readLinkStats(built.ns[h]!))] as const)),
+  ]);
+  // Events after the transfer (SF_CLOSED, CLOSED) arrive a moment later.
+  await new Promise((r) => setTimeout(r, 100));
+  const events = await Promise.all(hosts.map(async (h) => {
+    const m = o.monitors[h]!;
+    const evs = await m.stop();
+    forgetPid(m.pid);
+    return [h, evs] as const;
+  }));
+  await Promise.all(o.captures.map((c) => (c.pid ? killPid(c.pid, 1000) : undefined)));
+  const stats = Object.fromEntries(linkStats);
+  const links = Object.fromEntries(built.lab.links.map((l) => [l.name, { aToB: stats[l.a.host]?.[l.a.ifname]?.txBytes ?? 0, bToA: stats[l.b.host]?.[l.b.ifname]?.txBytes ?? 0 }]));
+  return { counters: Object.fromEntries(counters), events: Object.fromEntries(events), links };
+}
+
+async function observe(built: BuiltLab, opts: LabRunOptions, log: (line: string) => void): Promise<{ obs: Observations; error?: string; pcaps: string[] }> {
+  const timeoutMs = opts.timeoutMs ?? built.lab.timeoutMs;
+  const { server, client } = agentSpecs(built.lab, opts.seed, timeoutMs);
+  const observers = await startObservers(built, opts);
+  try {
+    const w = await runWorkload(built, server, client, timeoutMs, log);
+    const seen = await stopObservers(built, observers);
+    return { obs: { ...seen, transfers: w.transfers, workloadMs: w.workloadMs, applied: w.applied }, error: w.error, pcaps: observers.captures.map((c) => c.file) };
+  } finally {
+    // On an exception the observers may still run: end them by PID.
+    await Promise.all(Object.values(observers.monitors).map((m) => m.stop().then(() => forgetPid(m.pid))));
+    await Promise.all(observers.captures.map((c) => (c.pid ? killPid(c.pid, 500) : undefined)));
+  }
+}
+
+function skipResult(lab: Lab, target: TargetInfo, reason: string): LabResult {
+  return { lab: lab.name, file: lab.file, group: lab.group, tags: lab.tags, target, status: 'skip', skipReason: reason, durationMs: 0, attempts: 1, repeat: 0, checks: [] };
+}
+
+/** Runs one lab once on the host kernel. Never throws for a lab problem: that is a failed result. */
+export async function runLabOnHost(lab: Lab, opts: LabRunOptions): Promise<LabResult> {
+  const caps = await probeCapabilities();
+  const target = hostTarget(caps);
+  const unmet = await unmetRequirements(lab, caps);
+  if (unmet.length) return skipResult(lab, target, unmet.map((u) => u.reason).join('; '));
+  const started = performance.now();
+  const logLines: string[] = [];
+  const log = (line: string) => logLines.push(`${Math.round(performance.now() - started)} ms ${line}`);
+  if (opts.outDir) await mkdir(opts.outDir, { recursive: true });
+  let built: BuiltLab | undefined;
+  const base = { lab: lab.name, file: lab.file, group: lab.group, tags: lab.tags, target, attempts: 1, repeat: 0 };
+  try {
+    built = await buildLab(lab, caps);
+    log(`built in ${built.setupMs.toFixed(1)} ms: ${Object.values(built.ns).join(' ')}`);
+    const { obs, error, pcaps } = await observe(built, opts, log);
+    const checks = evaluate(lab, obs);
+    const failed = Boolean(error) && lab.expect.integrity;
+    const status = failed || checks.some((c) => !c.ok) ? 'fail' : 'pass';
+    return { ...base, status, ...(error ? { error } : {}), durationMs: performance.now() - started, checks, observations: obs, ...(pcaps.length ? { pcaps } : {}) };
+  } catch (e) {
+    const error = e instanceof Error ? e.message : String(e);
+    log(`error: ${error}`);
+    return { ...base, status: 'fail', error, durationMs: performance.now() - started, checks: [] };
+  } finally {
+    if (built) await teardownLab(built);
+    if (opts.outDir) await writeFile(join(opts.outDir, 'log.txt'), logLines.join('\n') + '\n');
+  }
+}

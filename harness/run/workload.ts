@@ -1,0 +1,130 @@
+// Runs the lab's workload: the server agent in the server's namespace, then
+// the client agent in the client's, both over real MPTCP sockets. Reads their
+// JSON lines, fires the timed events once the first connection is up, and
+// turns the two reports into TransferObservations.
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { spawnLong } from '../exec.js';
+import { killPid, registerPid } from '../cleanup.js';
+import type { BuiltLab } from '../backends/netns.js';
+import type { EndpointReport, TransferObservation } from '../observations.js';
+import type { AgentMessage, AgentSpec } from '../workload/spec.js';
+import { scheduleEvents, type AppliedEvent } from './events.js';
+
+const AGENT = fileURLToPath(new URL('../workload/agent.js', import.meta.url));
+
+type AgentResult = Extract<AgentMessage, { kind: 'result' }>;
+
+interface Agent {
+  pid: number | undefined;
+  /** Resolves on the first message of that kind. */
+  waitFor(kind: 'listening' | 'connected', timeoutMs: number): Promise<void>;
+  result: Promise<AgentResult>;
+  stderr(): string;
+}
+
+function startAgent(ns: string, spec: AgentSpec, log: (line: string) => void): Agent {
+  const child = spawnLong([process.execPath, AGENT, JSON.stringify(spec)], ns);
+  registerPid(child.pid);
+  const waiters = new Map<string, () => void>();
+  const seen = new Set<string>();
+  let stderr = '';
+  child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+  let last: AgentResult | undefined;
+  const lines = createInterface({ input: child.stdout! });
+  lines.on('line', (line) => {
+    let msg: AgentMessage;
+    try {
+      msg = JSON.parse(line) as AgentMessage;
+    } catch {
+      return log(`${spec.role}: ${line}`);
+    }
+    seen.add(msg.kind);
+    waiters.get(msg.kind)?.();
+    if (msg.kind === 'result') last = msg;
+    else log(`${spec.role}: ${line}`);
+  });
+  const result = new Promise<AgentResult>((resolve) => {
+    void child.then((r) => {
+      const fail = `${spec.role} agent exited ${r.exitCode ?? r.signal}${stderr ? `: ${stderr.trim().split('\n').slice(-3).join(' | ')}` : ''}`;
+      resolve(last ?? { kind: 'result', ok: false, connections: [], error: fail });
+    });
+  });
+  return {
+    pid: child.pid,
+    result,
+    stderr: () => stderr,
+    waitFor: (kind, timeoutMs) =>
+      new Promise<void>((resolve, reject) => {
+        if (seen.has(kind)) return resolve();
+        const timer = setTimeout(() => reject(new Error(`${spec.role} agent: no "${kind}" after ${timeoutMs} ms${stderr ? `: ${stderr.trim()}` : ''}`)), timeoutMs);
+        waiters.set(kind, () => (clearTimeout(timer), resolve()));
+        void result.then((r) => {
+          clearTimeout(timer);
+          if (!seen.has(kind)) reject(new Error(`${spec.role} agent ended before "${kind}": ${r.error ?? 'no reason given'}`));
+        });
+      }),
+  };
+}
+
+function emptyReport(error: string): EndpointReport {
+  return { bytesSent: 0, bytesReceived: 0, sha256Sent: '', sha256Received: '', fallback: false, mptcp: false, subflows: [], error };
+}
+
+/** Both sides' reports of connection i → one observation; intact when what was sent arrived. */
+function toTransfer(i: number, spec: AgentSpec, client: AgentResult, server: AgentResult): TransferObservation {
+  const c = client.connections.find((x) => x.connection === i);
+  const s = server.connections.find((x) => x.connection === i);
+  const cr = c?.report ?? emptyReport(client.error ?? 'no client report');
+  const sr = s?.report ?? emptyReport(server.error ?? 'no server report');
+  const want = spec.sizeBytes;
+  const up = spec.direction !== 'download';
+  const down = spec.direction !== 'upload';
+  const upOk = !up || (cr.bytesSent === want && sr.bytesReceived === want && cr.sha256Sent === sr.sha256Received);
+  const downOk = !down || (sr.bytesSent === want && cr.bytesReceived === want && sr.sha256Sent === cr.sha256Received);
+  return { connection: i, direction: spec.direction, sizeBytes: want, durationMs: c?.durationMs ?? 0, client: cr, server: sr, intact: upOk && downOk && !cr.error && !sr.error };
+}
+
+export interface WorkloadOutcome {
+  transfers: TransferObservation[];
+  applied: AppliedEvent[];
+  workloadMs: number;
+  /** Set when the workload did not finish by itself (timeout, agent crash). */
+  error?: string;
+}
+
+export async function runWorkload(built: BuiltLab, server: AgentSpec, client: AgentSpec, timeoutMs: number, log: (line: string) => void): Promise<WorkloadOutcome> {
+  const w = built.lab.workload;
+  const started = performance.now();
+  const agents: Agent[] = [];
+  let events: ReturnType<typeof scheduleEvents> | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), timeoutMs)));
+  try {
+    const srv = startAgent(built.ns[w.server]!, server, log);
+    agents.push(srv);
+    await srv.waitFor('listening', 10_000);
+    const cli = startAgent(built.ns[w.client]!, client, log);
+    agents.push(cli);
+    void cli.waitFor('connected', timeoutMs).then(
+      () => (events = scheduleEvents(built, built.lab.events, log)),
+      () => undefined,
+    );
+    const both = Promise.all([cli.result, srv.result]);
+    const first = await Promise.race([both, timedOut]);
+    const workloadMs = performance.now() - started;
+    events?.cancel();
+    const applied = events ? await events.done : [];
+    if (first === 'timeout') {
+      return { transfers: [], applied, workloadMs, error: `workload timed out after ${timeoutMs} ms` };
+    }
+    const [cr, sr] = first;
+    const transfers = Array.from({ length: w.connections }, (_, i) => toTransfer(i, client, cr, sr));
+    const error = !cr.ok || !sr.ok ? [cr.error && `client: ${cr.error}`, sr.error && `server: ${sr.error}`].filter(Boolean).join('; ') || undefined : undefined;
+    return { transfers, applied, workloadMs, error };
+  } finally {
+    clearTimeout(timer);
+    events?.cancel();
+    await Promise.all(agents.map((a) => (a.pid ? killPid(a.pid, 500) : undefined)));
+  }
+}
