@@ -1,0 +1,216 @@
+#!/usr/bin/env node
+// mptcp-lab: run MPTCP labs against the Linux kernel. stdout is TAP only;
+// progress and logs go to stderr. Exit: 0 all passed (skips allowed),
+// 1 something failed, 2 bad input or usage, 3 this machine cannot run labs.
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { readFileSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { probeCapabilities } from './capabilities.js';
+import { cleanupAll, deleteNamespace, installSignalHandlers, leftoverNamespaces, NS_PREFIX } from './cleanup.js';
+import { doctor, formatDoctor } from './doctor.js';
+import { loadCatalogue, selectLabs } from './lab/catalogue.js';
+import { LabError } from './lab/errors.js';
+import { loadLabFile } from './lab/load.js';
+import { formatLab } from './lab/show.js';
+import { machineInfo } from './machine.js';
+import { formatJunit } from './report/junit.js';
+import { formatResultsJson } from './report/json.js';
+import { formatSummary } from './report/summary.js';
+import { TapWriter, formatTap, type TapVersion } from './report/tap.js';
+import type { LabResult, RunResult } from './result.js';
+import { summarize } from './result.js';
+import { hostTarget } from './run/lab-run.js';
+import { Progress } from './run/progress.js';
+import { runLabs } from './run/runner.js';
+import { newSeed } from './run/seed.js';
+import { parseDuration } from './lab/units.js';
+import { reexecRootless } from './rootless.js';
+
+export const EXIT = { ok: 0, failed: 1, usage: 2, cannotRun: 3 } as const;
+
+const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+
+class UsageError extends Error {}
+
+function int(name: string, min: number) {
+  return (v: string): number => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`${name} must be an integer >= ${min}`);
+    return n;
+  };
+}
+
+function durationMs(v: string): number {
+  const ms = parseDuration(v);
+  if (ms === undefined || ms <= 0) throw new InvalidArgumentError('expected a duration such as 30s or 1500ms');
+  return ms;
+}
+
+interface RunFlags {
+  kernel: string;
+  jobs: number;
+  grep?: string;
+  tag?: string[];
+  seed?: number;
+  retries: number;
+  repeat: number;
+  timeout?: number;
+  results?: string;
+  junit?: string;
+  capture: boolean;
+  tapVersion: TapVersion;
+}
+
+function timestamp(): string {
+  return new Date().toISOString().replace(/[:.]/g, '-').replace(/-\d{3}Z$/, 'Z');
+}
+
+async function runCommand(args: string[], flags: RunFlags): Promise<number> {
+  const kernels = flags.kernel.split(',').map((k) => k.trim());
+  const unsupported = kernels.filter((k) => k !== 'host');
+  if (unsupported.length) throw new UsageError(`--kernel ${unsupported.join(',')}: only "host" is supported by this version (other kernels need the vm backend)`);
+  if (flags.grep) {
+    try {
+      new RegExp(flags.grep);
+    } catch (e) {
+      throw new UsageError(`--grep: not a regular expression: ${(e as Error).message}`);
+    }
+  }
+  const labs = await selectLabs(args, { grep: flags.grep, tags: flags.tag });
+  if (!labs.length) throw new UsageError('no lab matches the selection');
+  const caps = await probeCapabilities();
+  if (!caps.mptcp) {
+    process.stderr.write(`mptcp-lab: kernel ${caps.kernelRelease} has no MPTCP (/proc/sys/net/mptcp missing): labs cannot run. See "mptcp-lab doctor".\n`);
+    return EXIT.cannotRun;
+  }
+  if (!caps.root) {
+    process.stderr.write('mptcp-lab: lab namespaces need root or a user namespace; run with sudo, or where user namespaces are allowed mptcp-lab re-runs itself inside one.\n');
+    return EXIT.cannotRun;
+  }
+  const seed = flags.seed ?? newSeed();
+  const resultsDir = flags.results ?? join('mptcp-lab-results', timestamp());
+  await mkdir(resultsDir, { recursive: true });
+  const run: RunResult = {
+    run: { tool: 'mptcp-lab', version: pkg.version, seed, started: new Date().toISOString(), argv: process.argv.slice(2), kernels: [hostTarget(caps)], machine: machineInfo() },
+    results: [],
+  };
+  const tap = new TapWriter((s) => process.stdout.write(s), { version: flags.tapVersion, seed });
+  tap.header();
+  tap.comment(`mptcp-lab ${pkg.version} seed ${seed} kernel ${caps.kernelRelease} (replay: --seed ${seed})`);
+  const progress = new Progress(labs.length * flags.repeat);
+  const results: LabResult[] = await runLabs(labs, {
+    seed, jobs: flags.jobs, retries: flags.retries, repeat: flags.repeat, timeoutMs: flags.timeout, resultsDir, capture: flags.capture,
+    onStart: (lab) => progress.start(lab.name),
+    onResult: (r) => {
+      progress.finish(r);
+      tap.point(r);
+    },
+  });
+  tap.end();
+  progress.close();
+  run.results = results;
+  run.run.finished = new Date().toISOString();
+  await writeFile(join(resultsDir, 'results.json'), formatResultsJson(run));
+  await writeFile(join(resultsDir, 'results.tap'), formatTap(run, { version: flags.tapVersion }));
+  await writeFile(join(resultsDir, 'summary.md'), formatSummary(run));
+  if (flags.junit) await writeFile(flags.junit, formatJunit(run));
+  const counts = summarize(results);
+  process.stderr.write(`mptcp-lab: ${counts.pass} passed, ${counts.fail} failed, ${counts.skip} skipped, ${counts.flaky} flaky; results in ${resultsDir}\n`);
+  return counts.fail ? EXIT.failed : EXIT.ok;
+}
+
+async function validateCommand(files: string[]): Promise<number> {
+  const targets = files.length ? files : [];
+  const labs = targets.length ? await Promise.all(targets.map((f) => loadLabFile(f))) : await loadCatalogue();
+  for (const l of labs) process.stdout.write(`ok ${l.file} (${l.name})\n`);
+  return EXIT.ok;
+}
+
+async function cleanCommand(all: boolean): Promise<number> {
+  const names = await leftoverNamespaces();
+  const stale = names.filter((n) => {
+    const pid = Number(/^mptcplab-(\d+)-/.exec(n)?.[1]);
+    if (all) return true;
+    if (!Number.isInteger(pid) || pid === 0) return false;
+    try {
+      process.kill(pid, 0);
+      return false; // that run is still going
+    } catch {
+      return true;
+    }
+  });
+  for (const n of stale) {
+    await deleteNamespace(n);
+    process.stderr.write(`removed namespace ${n}\n`);
+  }
+  process.stderr.write(`mptcp-lab clean: ${stale.length} namespace(s) removed${names.length > stale.length ? `; ${names.length - stale.length} kept (a live run or a test owns them; --all removes every ${NS_PREFIX}*)` : ''}\n`);
+  return EXIT.ok;
+}
+
+function program(setExit: (code: number) => void): Command {
+  const p = new Command('mptcp-lab').description('Multipath TCP labs against the Linux kernel').version(pkg.version).exitOverride().showHelpAfterError();
+  p.command('run')
+    .description('run labs (default: the whole catalogue) on the host kernel; TAP on stdout')
+    .argument('[labs...]', 'catalogue names, groups, or lab files/folders')
+    .option('--kernel <specs>', 'kernels to run on', 'host')
+    .option('-j, --jobs <n>', 'labs in parallel', int('--jobs', 1), 1)
+    .option('--grep <regex>', 'only labs whose name matches')
+    .option('--tag <tag...>', 'only labs with one of these tags or groups')
+    .option('--seed <n>', 'seed for every random choice (printed, so a run can be replayed)', int('--seed', 0))
+    .option('--retries <n>', 'retry a failed lab; fail-then-pass is reported as flaky', int('--retries', 0), 0)
+    .option('--repeat <n>', 'run every lab n times', int('--repeat', 1), 1)
+    .option('--timeout <duration>', "override each lab's timeout", durationMs)
+    .option('--results <dir>', 'results folder (default mptcp-lab-results/<timestamp>)')
+    .option('--junit <file>', 'also write JUnit XML')
+    .option('--capture', 'tcpdump every link into pcap files in the results folder', false)
+    .addOption(new Option('--tap-version <v>', 'TAP version on stdout').choices(['13', '14']).default('14').argParser((v) => Number(v) as TapVersion))
+    .action(async (labs: string[], flags: RunFlags) => setExit(await runCommand(labs, flags)));
+  p.command('list').description('list the catalogue').option('--json', 'machine-readable').action(async (o: { json?: boolean }) => {
+    const labs = await loadCatalogue();
+    if (o.json) process.stdout.write(JSON.stringify(labs.map((l) => ({ name: l.name, group: l.group, tags: l.tags, description: l.description, file: l.file, requires: l.requires })), null, 2) + '\n');
+    else for (const l of labs) process.stdout.write(`${l.group.padEnd(11)} ${l.name.padEnd(32)} ${l.description}\n`);
+    setExit(EXIT.ok);
+  });
+  p.command('show').description('hosts, links, addresses and impairments of a lab').argument('<lab>').action(async (name: string) => {
+    const [lab] = await selectLabs([name], {});
+    process.stdout.write(formatLab(lab!));
+    setExit(EXIT.ok);
+  });
+  p.command('validate').description('check lab files (default: the catalogue)').argument('[files...]').action(async (files: string[]) => setExit(await validateCommand(files)));
+  p.command('doctor').description('the MPTCP checklist for this machine').option('--json', 'machine-readable').action(async (o: { json?: boolean }) => {
+    const caps = await probeCapabilities();
+    const items = await doctor(caps);
+    process.stdout.write(o.json ? JSON.stringify({ capabilities: caps, items }, null, 2) + '\n' : formatDoctor(items));
+    setExit(caps.mptcp ? EXIT.ok : EXIT.cannotRun);
+  });
+  p.command('clean').description('remove namespaces left by crashed runs (only mptcp-lab ones)').option('--all', `remove every ${NS_PREFIX}* namespace, even of live runs`).action(async (o: { all?: boolean }) => setExit(await cleanCommand(Boolean(o.all))));
+  return p;
+}
+
+async function main(): Promise<number> {
+  const rootless = await reexecRootless();
+  if (rootless !== undefined) return rootless;
+  let code: number = EXIT.ok;
+  installSignalHandlers();
+  try {
+    await program((c) => (code = c)).parseAsync(process.argv);
+  } catch (e) {
+    if (e instanceof CommanderError) return e.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    if (e instanceof LabError) {
+      process.stderr.write(`mptcp-lab: invalid lab\n${e.message}\n`);
+      return EXIT.usage;
+    }
+    if (e instanceof UsageError) {
+      process.stderr.write(`mptcp-lab: ${e.message}\n`);
+      return EXIT.usage;
+    }
+    process.stderr.write(`mptcp-lab: ${e instanceof Error ? e.stack ?? e.message : String(e)}\n`);
+    return EXIT.failed;
+  } finally {
+    await cleanupAll();
+  }
+  return code;
+}
+
+process.exitCode = await main();
