@@ -76,17 +76,24 @@ export async function cleanupAll(): Promise<void> {
   await Promise.all([...namespaces].map((ns) => deleteNamespace(ns)));
 }
 
-/** On SIGINT/SIGTERM: clean up, then exit 130/143. */
+/**
+ * On SIGINT/SIGTERM: clean up, then exit 130/143. The handlers stay
+ * installed (a second signal must not kill us mid-cleanup, and execa's
+ * signal-exit re-raises the signal when it finds no other listener).
+ */
 export function installSignalHandlers(onSignal?: (signal: NodeJS.Signals) => void): void {
   if (handlersInstalled) return;
   handlersInstalled = true;
+  let cleaning = false;
   const handle = (signal: NodeJS.Signals) => {
+    if (cleaning) return;
+    cleaning = true;
     onSignal?.(signal);
     process.stderr.write(`mptcp-lab: ${signal}: cleaning up\n`);
     void cleanupAll().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
   };
-  process.once('SIGINT', handle);
-  process.once('SIGTERM', handle);
+  process.on('SIGINT', handle);
+  process.on('SIGTERM', handle);
 }
 
 /** Namespaces left by crashed runs: ours by prefix only. */

@@ -72,9 +72,12 @@ export async function runJson<T>(argv: readonly string[], options: RunOptions = 
   return (text ? JSON.parse(text) : []) as T;
 }
 
+/** Marks every long-running child with the run's PID, so tests and `clean` can tell ours apart. */
+export const RUN_MARK = 'MPTCP_LAB_RUN';
+
 /** Start a long-running process (monitor, tcpdump, agent); the caller ends it by PID. */
 export function spawnLong(argv: readonly string[], netns?: string): ResultPromise<{ reject: false; buffer: false; stdin: 'ignore' }> {
   const [file, ...args] = inNetns(netns, argv);
   if (!file) throw new Error('spawnLong: empty command');
-  return execa(file, args, { reject: false, buffer: false, stdin: 'ignore' });
+  return execa(file, args, { reject: false, buffer: false, stdin: 'ignore', env: { [RUN_MARK]: String(process.pid) } });
 }

@@ -55,7 +55,7 @@ export function labFromObject(data: unknown, file: string, where?: (path: (strin
 
 export function labFromYaml(text: string, file: string): Lab {
   const counter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: counter, prettyErrors: false, uniqueKeys: true });
+  const doc = parseDocument(text, { lineCounter: counter, uniqueKeys: true });
   if (doc.errors.length) {
     throw new LabError(file, doc.errors.map((e) => {
       const pos = e.linePos?.[0];

@@ -3,15 +3,13 @@
 // JSON lines, fires the timed events once the first connection is up, and
 // turns the two reports into TransferObservations.
 import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import { spawnLong } from '../exec.js';
 import { killPid, registerPid } from '../cleanup.js';
 import type { BuiltLab } from '../backends/netns.js';
 import type { EndpointReport, TransferObservation } from '../observations.js';
+import { agentArgv, parseAgentLine } from '../workload/launch.js';
 import type { AgentMessage, AgentSpec } from '../workload/spec.js';
 import { scheduleEvents, type AppliedEvent } from './events.js';
-
-const AGENT = fileURLToPath(new URL('../workload/agent.js', import.meta.url));
 
 type AgentResult = Extract<AgentMessage, { kind: 'result' }>;
 
@@ -24,7 +22,7 @@ interface Agent {
 }
 
 function startAgent(ns: string, spec: AgentSpec, log: (line: string) => void): Agent {
-  const child = spawnLong([process.execPath, AGENT, JSON.stringify(spec)], ns);
+  const child = spawnLong(agentArgv(spec), ns);
   registerPid(child.pid);
   const waiters = new Map<string, () => void>();
   const seen = new Set<string>();
@@ -35,9 +33,9 @@ function startAgent(ns: string, spec: AgentSpec, log: (line: string) => void): A
   lines.on('line', (line) => {
     let msg: AgentMessage;
     try {
-      msg = JSON.parse(line) as AgentMessage;
-    } catch {
-      return log(`${spec.role}: ${line}`);
+      msg = parseAgentLine(line);
+    } catch (e) {
+      return log(`${spec.role}: ${(e as Error).message}`);
     }
     seen.add(msg.kind);
     waiters.get(msg.kind)?.();

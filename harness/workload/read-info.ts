@@ -74,7 +74,7 @@ function readFullInfo(fd: number): { info?: MptcpInfoObservation; subflows: Subf
 }
 
 /** Kernels 5.16..6.5: two calls, zipped by position in the subflow list. */
-function readSubflowsLegacy(fd: number): SubflowObservation[] {
+export function readSubflowsLegacy(fd: number): SubflowObservation[] {
   const addrReq = buildSubflowDataRequest(SUBFLOW_ADDRS_SIZE, MAX_SUBFLOWS);
   const addrs = decodeSubflowData(addrReq, getsockoptInto(fd, SOL_MPTCP, MPTCP_SUBFLOW_ADDRS, addrReq, 'MPTCP_SUBFLOW_ADDRS'));
   const tcpReq = buildSubflowDataRequest(TCP_INFO_REQUEST_SIZE, MAX_SUBFLOWS);
