@@ -6,7 +6,7 @@ import { run } from '../exec.js';
 import { deleteNamespace, NS_PREFIX, registerNamespace } from '../cleanup.js';
 import type { Capabilities } from '../capabilities.js';
 import type { Host, Impairment, Interface, Lab } from '../lab/model.js';
-import { hostLines, pmLines, vethLines } from '../tools/ip.js';
+import { hostLines, ipv6RuleLines, pmLines, vethLines } from '../tools/ip.js';
 import { compileLossRuleset, compileLossUpdate } from '../tools/nft.js';
 import { compileQdiscs, lossByNft } from '../tools/tc.js';
 
@@ -27,9 +27,9 @@ export function namespaceNames(lab: Lab): Record<string, string> {
   return Object.fromEntries(lab.hosts.map((h) => [h.name, `${NS_PREFIX}${slot}-${h.name}`]));
 }
 
-async function batch(ns: string, lines: string[]): Promise<void> {
+async function batch(ns: string, lines: string[], family: '-4' | '-6' | undefined = undefined): Promise<void> {
   if (!lines.length) return;
-  await run(['ip', '-n', ns, '-batch', '-'], { input: lines.join('\n') + '\n' });
+  await run(['ip', ...(family ? [family] : []), '-n', ns, '-batch', '-'], { input: lines.join('\n') + '\n' });
 }
 
 async function setSysctls(ns: string, sysctls: Record<string, string>): Promise<void> {
@@ -78,7 +78,9 @@ export async function buildLab(input: Lab, caps: Capabilities): Promise<BuiltLab
     await Promise.all(lab.hosts.map(async (h) => {
       const n = ns[h.name]!;
       await setSysctls(n, baseSysctls(h));
-      await batch(n, [...hostLines(h), ...pmLines(h)]);
+      await batch(n, hostLines(h));
+      await batch(n, ipv6RuleLines(h), '-6');
+      await batch(n, pmLines(h));
       await impair(built, h);
     }));
   } catch (e) {

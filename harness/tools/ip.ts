@@ -35,8 +35,13 @@ export function hostLines(host: Host): string[] {
   }
   for (const r of host.routes.filter((x) => x.table !== undefined)) lines.push(routeLine(r));
   for (const r of host.routes.filter((x) => x.table === undefined)) lines.push(routeLine(r));
-  for (const rule of host.rules) lines.push(`rule add from ${rule.from} table ${rule.table}`);
+  for (const rule of host.rules.filter((r) => r.family === 4)) lines.push(`rule add from ${rule.from} table ${rule.table}`);
   return lines;
+}
+
+/** `ip rule` defaults to IPv4 and batch lines cannot say -6: these go to a second `ip -6 -batch`. */
+export function ipv6RuleLines(host: Host): string[] {
+  return host.rules.filter((r) => r.family === 6).map((rule) => `rule add from ${rule.from} table ${rule.table}`);
 }
 
 export function pmLines(host: Host): string[] {

@@ -1,0 +1,89 @@
+// npm run bench: per-lab set-up + teardown overhead on the host kernel
+// (namespaces, links, qdiscs, nft, endpoints; the aim is under 150 ms), and
+// the wall time of the whole catalogue with --jobs 1 and --jobs 2.
+// Needs root. Prints a table; numbers go to the README by hand.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { buildLab, teardownLab } from '../../harness/backends/netns.js';
+import { probeCapabilities } from '../../harness/capabilities.js';
+import { cleanupAll, installSignalHandlers } from '../../harness/cleanup.js';
+import { loadCatalogue } from '../../harness/lab/catalogue.js';
+import type { Lab } from '../../harness/lab/model.js';
+
+const CLI = fileURLToPath(new URL('../../harness/cli.js', import.meta.url));
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 10);
+
+function stats(xs: number[]): { min: number; median: number; max: number } {
+  const s = [...xs].sort((a, b) => a - b);
+  return { min: s[0] ?? 0, median: s[Math.floor(s.length / 2)] ?? 0, max: s[s.length - 1] ?? 0 };
+}
+
+function fmt(ms: number): string {
+  return ms >= 1000 ? `${(ms / 1000).toFixed(1)} s` : `${ms.toFixed(1)} ms`;
+}
+
+async function setupOverhead(labs: Lab[]): Promise<void> {
+  const caps = await probeCapabilities();
+  process.stdout.write(`\nSet-up + teardown per lab (netns backend, ${ROUNDS} rounds, median [min..max])\n`);
+  process.stdout.write(`${'lab'.padEnd(34)} ${'hosts'.padStart(5)} ${'links'.padStart(5)} ${'setup'.padStart(10)} ${'teardown'.padStart(10)} ${'total'.padStart(22)}\n`);
+  const totals: number[] = [];
+  for (const lab of labs) {
+    const setup: number[] = [];
+    const down: number[] = [];
+    const total: number[] = [];
+    for (let i = 0; i < ROUNDS; i += 1) {
+      const t0 = performance.now();
+      const built = await buildLab(lab, caps);
+      const t1 = performance.now();
+      await teardownLab(built);
+      const t2 = performance.now();
+      setup.push(t1 - t0);
+      down.push(t2 - t1);
+      total.push(t2 - t0);
+    }
+    const t = stats(total);
+    totals.push(t.median);
+    process.stdout.write(`${lab.name.padEnd(34)} ${String(lab.hosts.length).padStart(5)} ${String(lab.links.length).padStart(5)} ${fmt(stats(setup).median).padStart(10)} ${fmt(stats(down).median).padStart(10)} ${`${fmt(t.median)} [${fmt(t.min)}..${fmt(t.max)}]`.padStart(22)}\n`);
+  }
+  const all = stats(totals);
+  process.stdout.write(`per-lab overhead over the catalogue: median ${fmt(all.median)}, worst lab ${fmt(all.max)} (aim: under 150 ms)\n`);
+}
+
+function catalogueWallTime(jobs: number): number {
+  const dir = mkdtempSync(join(tmpdir(), 'mptcp-lab-bench-'));
+  try {
+    const t0 = performance.now();
+    const r = spawnSync(process.execPath, [CLI, 'run', '--jobs', String(jobs), '--seed', '1', '--results', dir], { encoding: 'utf8' });
+    const ms = performance.now() - t0;
+    const summary = r.stderr.split('\n').find((l) => l.includes(' passed, ')) ?? `exit ${r.status}`;
+    process.stdout.write(`catalogue --jobs ${jobs}: ${fmt(ms)} (${summary.replace(/^mptcp-lab: /, '').replace(/; results in .*/, '')})\n`);
+    return ms;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function main(): Promise<void> {
+  if (process.getuid?.() !== 0) {
+    process.stderr.write('bench: needs root (lab namespaces)\n');
+    process.exitCode = 2;
+    return;
+  }
+  installSignalHandlers();
+  const labs = await loadCatalogue();
+  await setupOverhead(labs);
+  if (process.env.BENCH_SKIP_CATALOGUE) return;
+  process.stdout.write('\nWhole catalogue wall time (seed 1)\n');
+  const one = catalogueWallTime(1);
+  const two = catalogueWallTime(2);
+  process.stdout.write(`speed-up with --jobs 2: ${(one / two).toFixed(2)}x\n`);
+}
+
+try {
+  await main();
+} finally {
+  await cleanupAll();
+}
