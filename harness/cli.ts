@@ -169,7 +169,8 @@ function program(setExit: (code: number) => void): Command {
   p.command('list').description('list the catalogue').option('--json', 'machine-readable').action(async (o: { json?: boolean }) => {
     const labs = await loadCatalogue();
     if (o.json) process.stdout.write(JSON.stringify(labs.map((l) => ({ name: l.name, group: l.group, tags: l.tags, description: l.description, file: l.file, requires: l.requires })), null, 2) + '\n');
-    else for (const l of labs) process.stdout.write(`${l.group.padEnd(11)} ${l.name.padEnd(32)} ${l.description}\n`);
+    const width = Math.max(...labs.map((l) => l.name.length));
+    if (!o.json) for (const l of labs) process.stdout.write(`${l.group.padEnd(11)} ${l.name.padEnd(width)}  ${l.description}\n`);
     setExit(EXIT.ok);
   });
   p.command('show').description('hosts, links, addresses and impairments of a lab').argument('<lab>').action(async (name: string) => {

@@ -46,6 +46,11 @@ export function replayCommand(lab: string, seed: number): string {
   return `mptcp-lab run ${shellQuote(lab)} --seed ${seed}`;
 }
 
+/** How to name a lab on the command line: its catalogue name, or its file when it is not in the catalogue. */
+export function labArgument(r: Pick<LabResult, 'lab' | 'file'>): string {
+  return /(^|\/)labs\//.test(r.file) ? r.lab : r.file;
+}
+
 /**
  * Counters behind the failed checks, per host: every counter whose name
  * appears in a failed check's `source` (restricted to the hosts that source

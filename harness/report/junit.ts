@@ -3,7 +3,7 @@
 // <system-out>; a failed lab has <failure message=...>details</failure>.
 import { writeFile } from 'node:fs/promises';
 import { targetLabel, type LabResult, type RunResult } from '../result.js';
-import { checkLine, failedChecks, failureMessage, flakyNote, relevantCounters, replayCommand } from './diagnostics.js';
+import { checkLine, failedChecks, labArgument, failureMessage, flakyNote, relevantCounters, replayCommand } from './diagnostics.js';
 
 /** Characters XML 1.0 cannot hold at all, even escaped. */
 const INVALID_XML = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
@@ -39,7 +39,7 @@ function failureBody(r: LabResult, seed: number): string {
     }
   }
   if (r.log) lines.push(`log: ${r.log}`);
-  lines.push(`seed: ${seed}`, `replay: ${replayCommand(r.lab, seed)}`);
+  lines.push(`seed: ${seed}`, `replay: ${replayCommand(labArgument(r), seed)}`);
   return lines.join('\n');
 }
 

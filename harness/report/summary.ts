@@ -2,7 +2,7 @@
 // replay, then one table row per lab result, failures first.
 import { writeFile } from 'node:fs/promises';
 import { summarize, targetLabel, type LabResult, type RunResult, type Status } from '../result.js';
-import { checkLine, failedChecks, failureMessage, flakyNote, replayCommand } from './diagnostics.js';
+import { checkLine, failedChecks, failureMessage, flakyNote, labArgument, replayCommand } from './diagnostics.js';
 
 /** Make text safe inside one Markdown table cell. */
 export function mdCell(text: string): string {
@@ -49,7 +49,7 @@ export function formatSummary(run: RunResult): string {
       const skip = r.status === 'skip' ? mdCell(r.skipReason ?? '') : '';
       return `| ${mdCell(lab)} | ${mdCell(targetLabel(r.target))} | ${statusCell(r)} | ${formatDuration(r.durationMs)} | ${failedCell(r)} | ${skip} |`;
     });
-  const failedLabs = [...new Set(run.results.filter((r) => r.status === 'fail').map((r) => r.lab))];
+  const failedLabs = [...new Set(run.results.filter((r) => r.status === 'fail').map(labArgument))];
   const out = [
     `# ${run.run.tool} ${run.run.version}: ${c.fail > 0 ? 'FAILED' : 'passed'}`,
     '',

@@ -23,7 +23,7 @@
 // TAP 13 output has the same structure; only the version line differs.
 import { Document, visit } from 'yaml';
 import type { LabResult, RunResult } from '../result.js';
-import { failedChecks, failureMessage, flakyNote, labTitle, relevantCounters, replayCommand } from './diagnostics.js';
+import { failedChecks, failureMessage, flakyNote, labArgument, labTitle, relevantCounters, replayCommand } from './diagnostics.js';
 
 export type TapVersion = 13 | 14;
 
@@ -100,7 +100,7 @@ function failureDiagnostics(r: LabResult, seed: number | undefined): Record<stri
   if (r.pcaps && r.pcaps.length > 0) diag.pcaps = r.pcaps;
   if (seed !== undefined) {
     diag.seed = seed;
-    diag.replay = replayCommand(r.lab, seed);
+    diag.replay = replayCommand(labArgument(r), seed);
   }
   return diag;
 }
