@@ -1,0 +1,39 @@
+// Without root: mptcp-lab re-runs itself in a user namespace and the lab
+// still runs on real MPTCP sockets. Run as uid 65534 (nobody) via setpriv.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { CLI, cannotRun, ROOT } from './host-state.js';
+
+const NOBODY = ['--reuid=65534', '--regid=65534', '--clear-groups'];
+
+function whyNot(): string | undefined {
+  const base = cannotRun();
+  if (base) return base;
+  if (spawnSync('setpriv', ['--version']).status !== 0) return 'setpriv (util-linux) is not installed';
+  if (spawnSync('setpriv', [...NOBODY, 'unshare', '--user', '--map-root-user', 'true']).status !== 0) return 'unprivileged user namespaces are not allowed on this machine';
+  if (spawnSync('setpriv', [...NOBODY, 'test', '-r', CLI]).status !== 0) return `the checkout (${ROOT}) is not readable by an unprivileged user`;
+  return undefined;
+}
+
+test('an unprivileged user runs a lab through a user namespace', { skip: whyNot() }, () => {
+  const dir = mkdtempSync(join(tmpdir(), 'mptcp-lab-rootless-'));
+  chmodSync(dir, 0o777);
+  try {
+    const r = spawnSync('setpriv', [...NOBODY, 'env', `HOME=${dir}`, process.execPath, CLI, 'run', 'single-subflow', '--results', join(dir, 'out')], { cwd: dir, encoding: 'utf8', timeout: 120_000 });
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /^ok 1 - single-subflow \[kernel host /m);
+    assert.match(r.stdout, /ok \d+ - join\.ack/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('without root, commands that create nothing run as the user', { skip: whyNot() }, () => {
+  const r = spawnSync('setpriv', [...NOBODY, process.execPath, CLI, 'list', '--json'], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  assert.ok((JSON.parse(r.stdout) as unknown[]).length >= 20);
+});
