@@ -58,7 +58,13 @@ function linkAddresses(l: LinkParsed, index: number, side: 0 | 1, path: Path, pr
   });
 }
 
-function buildLinks(parsed: LabParsed, hosts: Map<string, Host>, problems: ProblemList): Link[] {
+/** Link names, and those already reported as broken (their hosts are missing), so no follow-up problem repeats them. */
+interface LinkNames {
+  all: Set<string>;
+  broken: Set<string>;
+}
+
+function buildLinks(parsed: LabParsed, hosts: Map<string, Host>, problems: ProblemList, broken: Set<string>): Link[] {
   const names = new Set<string>();
   return parsed.links.map((l, index) => {
     const path: Path = ['links', index];
@@ -81,7 +87,10 @@ function buildLinks(parsed: LabParsed, hosts: Map<string, Host>, problems: Probl
     }
     const ha = hosts.get(a);
     const hb = hosts.get(b);
-    if (!ha || !hb || a === b) return { name, a: { host: a, ifname: '' }, b: { host: b, ifname: '' } };
+    if (!ha || !hb || a === b) {
+      broken.add(name);
+      return { name, a: { host: a, ifname: '' }, b: { host: b, ifname: '' } };
+    }
     const egress = (host: string): Impairment => ({ ...base, ...toImpairment(l.from?.[host] ?? {}, [...path, 'from', host], problems) });
     const ia: Interface = { host: a, name: `eth${ha.interfaces.length}`, link: name, addresses: addrA, peer: { host: b, name: `eth${hb.interfaces.length}`, addresses: addrB }, egress: egress(a) };
     const ib: Interface = { host: b, name: `eth${hb.interfaces.length}`, link: name, addresses: addrB, peer: { host: a, name: ia.name, addresses: addrA }, egress: egress(b) };
@@ -106,20 +115,22 @@ interface AddressRef {
   family?: 4 | 6;
 }
 
-function resolveAddress(host: Host | undefined, ref: AddressRef, path: Path, problems: ProblemList, links: Set<string>): string | undefined {
+function resolveAddress(host: Host | undefined, ref: AddressRef, path: Path, problems: ProblemList, links: LinkNames): string | undefined {
   if (ref.address !== undefined) {
     if (isIP(ref.address) === 0) return problems.add([...path, 'address'], `"${ref.address}" is not an IP address`), undefined;
     if (!inLabRange(ref.address)) return problems.add([...path, 'address'], `${ref.address} is outside the lab ranges 198.18.0.0/15 and 2001:db8::/32`), undefined;
     return ref.address;
   }
   if (ref.link === undefined) return problems.add(path, 'expected "link" or "address"'), undefined;
-  if (!links.has(ref.link)) return problems.add([...path, 'link'], `no link "${ref.link}"`), undefined;
+  if (!links.all.has(ref.link)) return problems.add([...path, 'link'], `no link "${ref.link}"`), undefined;
+  // A missing host or a broken link was reported where it was written.
+  if (!host || links.broken.has(ref.link)) return undefined;
   const a = addressOn(host, ref.link, ref.family);
   if (!a) problems.add([...path, 'link'], `host "${host?.name}" has no ${ref.family ? `IPv${ref.family} ` : ''}address on link "${ref.link}"`);
   return a?.address;
 }
 
-function toEndpoint(host: Host | undefined, e: EndpointParsed, path: Path, problems: ProblemList, links: Set<string>): Endpoint | undefined {
+function toEndpoint(host: Host | undefined, e: EndpointParsed, path: Path, problems: ProblemList, links: LinkNames): Endpoint | undefined {
   const address = resolveAddress(host, e, path, problems, links);
   let dev: string | undefined;
   if (e.dev === true) {
@@ -133,6 +144,21 @@ function toEndpoint(host: Host | undefined, e: EndpointParsed, path: Path, probl
   if (e.port !== undefined && !e.flags.includes('signal')) problems.add([...path, 'port'], 'a port is only valid on a signal endpoint');
   if (!address) return undefined;
   return { address, id: e.id, flags: e.flags, port: e.port, dev };
+}
+
+/** Every address is used once in a lab: two interfaces with one address make routing meaningless. */
+function checkDuplicateAddresses(hosts: Map<string, Host>, problems: ProblemList): void {
+  const seen = new Map<string, string>();
+  for (const h of hosts.values()) {
+    for (const i of h.interfaces) {
+      for (const a of i.addresses) {
+        const where = `${h.name} ${i.name} (link ${i.link})`;
+        const first = seen.get(a.address);
+        if (first) problems.add(['links', i.link], `address ${a.address} is used twice: on ${first} and on ${where}`);
+        else seen.set(a.address, where);
+      }
+    }
+  }
 }
 
 function buildHosts(parsed: LabParsed): Map<string, Host> {
@@ -149,7 +175,7 @@ function buildHosts(parsed: LabParsed): Map<string, Host> {
   return hosts;
 }
 
-function buildWorkload(parsed: LabParsed, hosts: Map<string, Host>, links: Set<string>, problems: ProblemList): Workload {
+function buildWorkload(parsed: LabParsed, hosts: Map<string, Host>, links: LinkNames, problems: ProblemList): Workload {
   const w = parsed.workload;
   const path: Path = ['workload'];
   for (const role of ['client', 'server'] as const) if (!hosts.has(w[role])) problems.add([...path, role], `no host "${w[role]}": expected one of ${[...hosts.keys()].join(', ')}`);
@@ -185,13 +211,13 @@ function checkHost(name: string, hosts: Map<string, Host>, path: Path, problems:
   return h;
 }
 
-function toEvent(e: EventParsed, path: Path, hosts: Map<string, Host>, links: Set<string>, problems: ProblemList): EventSpec | undefined {
+function toEvent(e: EventParsed, path: Path, hosts: Map<string, Host>, links: LinkNames, problems: ProblemList): EventSpec | undefined {
   const present = EVENT_ACTIONS.filter((a) => e[a] !== undefined);
   if (present.length !== 1) {
     problems.add(path, `expected exactly one action of ${EVENT_ACTIONS.join(', ')}; found ${present.length ? present.join(', ') : 'none'}`);
     return undefined;
   }
-  const checkLink = (l: string, p: Path) => (links.has(l) ? l : (problems.add(p, `no link "${l}"`), l));
+  const checkLink = (l: string, p: Path) => (links.all.has(l) ? l : (problems.add(p, `no link "${l}"`), l));
   if (e['link-down'] !== undefined) return { action: 'link-down', link: checkLink(e['link-down'], [...path, 'link-down']) };
   if (e['link-up'] !== undefined) return { action: 'link-up', link: checkLink(e['link-up'], [...path, 'link-up']) };
   if (e['endpoint-flush'] !== undefined) return checkHost(e['endpoint-flush'], hosts, [...path, 'endpoint-flush'], problems) && { action: 'endpoint-flush', host: e['endpoint-flush'] };
@@ -223,8 +249,10 @@ export function normalize(parsed: LabParsed, file: string, defaultName: string):
   const problems = new ProblemList();
   const hosts = buildHosts(parsed);
   if (hosts.size < 2) problems.add(['hosts'], 'a lab needs at least two hosts');
-  const links = buildLinks(parsed, hosts, problems);
-  const linkNames = new Set(links.map((l) => l.name));
+  const broken = new Set<string>();
+  const links = buildLinks(parsed, hosts, problems, broken);
+  const linkNames: LinkNames = { all: new Set(links.map((l) => l.name)), broken };
+  checkDuplicateAddresses(hosts, problems);
   for (const [name, h] of Object.entries(parsed.hosts)) {
     const host = hosts.get(name)!;
     host.endpoints = h.endpoints.flatMap((e, k) => toEndpoint(host, e, ['hosts', name, 'endpoints', k], problems, linkNames) ?? []);
@@ -235,7 +263,7 @@ export function normalize(parsed: LabParsed, file: string, defaultName: string):
     return spec ? [{ ...spec, atMs: parseDuration(e.at)! }] : [];
   });
   for (const [linkName] of Object.entries(parsed.expect.link_share ?? {})) {
-    if (!linkNames.has(linkName)) problems.add(['expect', 'link_share', linkName], `no link "${linkName}"`);
+    if (!linkNames.all.has(linkName)) problems.add(['expect', 'link_share', linkName], `no link "${linkName}"`);
   }
   for (const [hostName] of Object.entries(parsed.expect.counters ?? {})) checkHost(hostName, hosts, ['expect', 'counters', hostName], problems);
   (parsed.expect.events ?? []).forEach((ev, k) => checkHost(ev.host, hosts, ['expect', 'events', k, 'host'], problems));

@@ -3,7 +3,9 @@
 // rate, 10% for headers, 400 ms for the MP_JOIN handshakes, then a margin.
 import type { Lab } from './model.js';
 
-const HEADER_OVERHEAD = 10 / 9;
+/** Headers add 10/9 to the payload bits (kept as a fraction so the integer arithmetic matches the script). */
+const HEADER_OVERHEAD_NUM = 10;
+const HEADER_OVERHEAD_DEN = 9;
 const JOIN_SLACK_MS = 400;
 
 /** Aggregate rate (bit/s) the client's links offer in the direction of the transfer. */
@@ -28,7 +30,8 @@ export function completionBoundMs(lab: Lab, margin: number): number | undefined 
     const rate = aggregateRateBps(lab, up);
     if (rate === undefined) return undefined;
     const maxDelay = Math.max(0, ...lab.hosts.flatMap((h) => h.interfaces.map((i) => i.egress.delayMs ?? 0)));
-    const ms = (1000 * w.sizeBytes * 8 * HEADER_OVERHEAD) / rate + JOIN_SLACK_MS + 4 * maxDelay;
+    // simult_flows.sh truncates the transfer time (shell integer division) before adding the slack.
+    const ms = Math.floor((1000 * w.sizeBytes * 8 * HEADER_OVERHEAD_NUM) / (rate * HEADER_OVERHEAD_DEN)) + JOIN_SLACK_MS + 4 * maxDelay;
     worst = Math.max(worst, ms);
   }
   return Math.round(worst * w.connections * margin);

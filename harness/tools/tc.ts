@@ -17,7 +17,9 @@ function tbfArgs(rateBps: number, queuePackets: number | undefined): string[] {
   const bytesPerSec = rateBps / 8;
   // At least two MTUs of burst, or 4 ms worth at the rate (one jiffy at HZ=250).
   const burst = Math.max(2 * MTU_BYTES, Math.round(bytesPerSec * 0.004));
-  const limit = queuePackets !== undefined ? queuePackets * MTU_BYTES : Math.max(burst + MTU_BYTES, Math.round(bytesPerSec * DEFAULT_QUEUE_MS / 1000));
+  // tbf needs room for at least one packet beyond the burst, whatever queue the lab asked for.
+  const queueBytes = queuePackets !== undefined ? queuePackets * MTU_BYTES : Math.round((bytesPerSec * DEFAULT_QUEUE_MS) / 1000);
+  const limit = Math.max(burst + MTU_BYTES, queueBytes);
   return ['tbf', 'rate', `${Math.round(rateBps)}bit`, 'burst', String(burst), 'limit', String(limit)];
 }
 
