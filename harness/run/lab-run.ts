@@ -58,7 +58,7 @@ async function startObservers(built: BuiltLab, opts: LabRunOptions): Promise<Obs
   if (opts.capture && opts.outDir) {
     for (const l of built.lab.links) {
       const file = join(opts.outDir, `${l.name}.pcap`);
-      const child = spawnLong(['tcpdump', '-i', l.a.ifname, '-w', file, '-U', '-q', 'tcp'], built.ns[l.a.host]);
+      const child = spawnLong(['tcpdump', '-i', l.a.ifname, '-w', file, '--immediate-mode', '-U', '-Z', 'root', '-q'], built.ns[l.a.host]);
       registerPid(child.pid);
       captures.push({ pid: child.pid, done: child, file });
     }

@@ -87,6 +87,19 @@ describe('results', { skip }, () => {
     assert.equal((await parseTap(r.stdout)).pass, 1);
   });
 
+  test('--capture writes one pcap per link and stops tcpdump', async () => {
+    const dir = join(scratch, 'capture');
+    let pid = 0;
+    const r = await runCli(['run', 'test/fixtures/labs/quick.lab.yaml', '--capture', '--results', dir], { onSpawn: (c) => (pid = c.pid!) });
+    assert.equal(r.code, 0, r.stderr);
+    const pcap = readFileSync(join(dir, 'labs', 'quick', 'l1.pcap'));
+    assert.ok(pcap.length > 24 + 16 * 6, `pcap has packets (${pcap.length} bytes)`);
+    assert.ok([0xa1b2c3d4, 0xa1b23c4d].includes(pcap.readUInt32LE(0)), 'pcap magic');
+    const results = JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8')) as { results: { pcaps?: string[] }[] };
+    assert.deepEqual(results.results[0]!.pcaps, [join(dir, 'labs', 'quick', 'l1.pcap')]);
+    assert.deepEqual(labProcesses(pid), []);
+  });
+
   test('a hung lab is killed at its timeout, reported, and the run goes on', async () => {
     let pid = 0;
     const r = await runCli(['run', 'test/fixtures/labs/slow-hang.lab.yaml', 'test/fixtures/labs/quick.lab.yaml', '--results', join(scratch, 'hang')], { onSpawn: (c) => (pid = c.pid!) });
