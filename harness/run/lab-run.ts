@@ -47,7 +47,23 @@ interface Observers {
   monitors: Record<string, Monitor>;
   counters: Record<string, Counters>;
   links: Record<string, LinkStatsByName>;
-  captures: { pid: number | undefined; done: Promise<unknown>; file: string }[];
+  captures: { pid: number | undefined; done: Promise<unknown>; file: string; ready: Promise<void> }[];
+}
+
+/** Resolves once a stream printed `text` (tcpdump says "listening on" when it captures), or after timeoutMs. */
+function printed(stream: NodeJS.ReadableStream | null, text: string, timeoutMs: number): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, timeoutMs);
+    let seen = '';
+    stream?.on('data', (d: Buffer) => {
+      seen += d.toString();
+      if (seen.includes(text)) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    stream?.on('end', () => (clearTimeout(timer), resolve()));
+  });
 }
 
 async function startObservers(built: BuiltLab, opts: LabRunOptions): Promise<Observers> {
@@ -60,7 +76,7 @@ async function startObservers(built: BuiltLab, opts: LabRunOptions): Promise<Obs
       const file = join(opts.outDir, `${l.name}.pcap`);
       const child = spawnLong(['tcpdump', '-i', l.a.ifname, '-w', file, '--immediate-mode', '-U', '-Z', 'root', '-q'], built.ns[l.a.host]);
       registerPid(child.pid);
-      captures.push({ pid: child.pid, done: child, file });
+      captures.push({ pid: child.pid, done: child, file, ready: printed(child.stderr, 'listening on', 5000) });
     }
   }
   const [counters, links] = await Promise.all([
@@ -69,7 +85,7 @@ async function startObservers(built: BuiltLab, opts: LabRunOptions): Promise<Obs
   ]);
   // ip mptcp monitor prints nothing when it has subscribed; give it time (DESIGN.md: ~150 ms).
   await Promise.all(Object.values(monitors).map((m) => m.ready));
-  if (captures.length) await new Promise((r) => setTimeout(r, 300));
+  await Promise.all(captures.map((c) => c.ready));
   return { monitors, counters: Object.fromEntries(counters), links: Object.fromEntries(links), captures };
 }
 
