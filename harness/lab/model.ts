@@ -58,6 +58,8 @@ export interface Rule {
   family: 4 | 6;
   from: string;
   table: number;
+  /** ip rule preference; undefined = the kernel picks one before main. */
+  priority?: number;
 }
 
 export interface Host {

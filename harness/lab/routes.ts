@@ -12,6 +12,9 @@ interface Subnet {
 }
 
 const FIRST_TABLE = 100;
+const FALLBACK_OFFSET = 100;
+/** After main (32766) and default (32767). */
+const FALLBACK_PRIORITY = 40_000;
 
 export function subnetsOf(hosts: readonly Host[], networkOf: (i: Interface, family: 4 | 6) => string | undefined): Subnet[] {
   const byPrefix = new Map<string, Subnet>();
@@ -87,10 +90,21 @@ export function computeRoutes(hostList: Host[], networkOf: (i: Interface, family
         routes.push({ family, to: prefix, dev: i.name, table });
         const peer = hosts.get(i.peer.host);
         const via = peerAddress(i, family);
-        if (!peer?.forward || !via) continue;
-        for (const s of remote.filter((x) => x.family === family)) {
-          if (s.hosts.has(peer.name) || firstHop(hosts, peer, s.hosts, host.name)) routes.push({ family, to: s.prefix, via, dev: i.name, table });
+        if (!peer || !via) continue;
+        if (peer.forward) {
+          for (const s of remote.filter((x) => x.family === family)) {
+            if (s.hosts.has(peer.name) || firstHop(hosts, peer, s.hosts, host.name)) routes.push({ family, to: s.prefix, via, dev: i.name, table });
+          }
         }
+        // Fallback after main: the peer's other addresses through this link. A
+        // subflow bound to this interface (endpoint dev) reaches the peer's
+        // address on another link this way, as mptcp_join.sh's per-link
+        // default routes allow; unbound traffic still takes main's direct route.
+        const fallback = table + FALLBACK_OFFSET;
+        const peerOnly = subnets.filter((x) => x.family === family && x.prefix !== prefix && x.hosts.has(peer.name) && x.hosts.has(host.name));
+        if (!peerOnly.length) continue;
+        for (const a of i.addresses.filter((x) => x.family === family)) rules.push({ family, from: a.address, table: fallback, priority: FALLBACK_PRIORITY });
+        for (const x of peerOnly) routes.push({ family, to: x.prefix, via, dev: i.name, table: fallback });
       }
     }
     host.routes = routes;

@@ -2,7 +2,7 @@
 // instead of one per command) and the argv of single ip commands used by
 // timed events. Words are joined with spaces only because ip -batch reads
 // lines; every word comes from the normalized lab, never from free text.
-import type { Endpoint, Host, Lab, Route } from '../lab/model.js';
+import type { Endpoint, Host, Lab, Route, Rule } from '../lab/model.js';
 
 /** `ip link add` lines that create every veth pair directly in its two namespaces. */
 export function vethLines(lab: Lab, nsOf: (host: string) => string): string[] {
@@ -35,13 +35,17 @@ export function hostLines(host: Host): string[] {
   }
   for (const r of host.routes.filter((x) => x.table !== undefined)) lines.push(routeLine(r));
   for (const r of host.routes.filter((x) => x.table === undefined)) lines.push(routeLine(r));
-  for (const rule of host.rules.filter((r) => r.family === 4)) lines.push(`rule add from ${rule.from} table ${rule.table}`);
+  for (const rule of host.rules.filter((r) => r.family === 4)) lines.push(ruleLine(rule));
   return lines;
+}
+
+function ruleLine(rule: Rule): string {
+  return `rule add from ${rule.from} table ${rule.table}${rule.priority !== undefined ? ` pref ${rule.priority}` : ''}`;
 }
 
 /** `ip rule` defaults to IPv4 and batch lines cannot say -6: these go to a second `ip -6 -batch`. */
 export function ipv6RuleLines(host: Host): string[] {
-  return host.rules.filter((r) => r.family === 6).map((rule) => `rule add from ${rule.from} table ${rule.table}`);
+  return host.rules.filter((r) => r.family === 6).map(ruleLine);
 }
 
 export function pmLines(host: Host): string[] {

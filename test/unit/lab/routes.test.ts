@@ -71,16 +71,21 @@ function assertNoWayOut(l: Lab): void {
 
 describe('two hosts, two links: policy routing', () => {
   const l = lab(minimal());
-  test('one rule and one table per local address, tables from 101', () => {
-    for (const [name, side] of [['client', 1], ['server', 2]] as const) {
+  test('one rule and one table per local address, tables from 101, and a fallback after main', () => {
+    for (const [name, side, peer] of [['client', 1, 2], ['server', 2, 1]] as const) {
       const h = host(l, name);
       assert.deepEqual(h.rules, [
         { family: 4, from: `198.18.1.${side}`, table: 101 },
+        { family: 4, from: `198.18.1.${side}`, table: 201, priority: 40000 },
         { family: 4, from: `198.18.2.${side}`, table: 102 },
+        { family: 4, from: `198.18.2.${side}`, table: 202, priority: 40000 },
       ]);
+      // Fallback tables reach the peer's other address over this link (for subflows bound to a device).
       assert.deepEqual(h.routes, [
         { family: 4, to: '198.18.1.0/24', dev: 'eth0', table: 101 },
+        { family: 4, to: '198.18.2.0/24', via: `198.18.1.${peer}`, dev: 'eth0', table: 201 },
         { family: 4, to: '198.18.2.0/24', dev: 'eth1', table: 102 },
+        { family: 4, to: '198.18.1.0/24', via: `198.18.2.${peer}`, dev: 'eth1', table: 202 },
       ]);
     }
   });
@@ -88,18 +93,19 @@ describe('two hosts, two links: policy routing', () => {
   test('IPv6 on both links adds IPv6 rules and tables after the IPv4 ones', () => {
     const v6 = lab(minimal('', '  - between: [client, server]\n    ipv6: true\n  - between: [client, server]\n    ipv6: true\n'));
     const c = host(v6, 'client');
-    assert.deepEqual(c.rules, [
+    assert.deepEqual(c.rules.filter((r) => r.priority === undefined), [
       { family: 4, from: '198.18.1.1', table: 101 },
       { family: 4, from: '198.18.2.1', table: 102 },
       { family: 6, from: '2001:db8:1::1', table: 103 },
       { family: 6, from: '2001:db8:2::1', table: 104 },
     ]);
-    assert.deepEqual(sorted(c.routes), [
+    assert.deepEqual(sorted(c.routes).filter((r) => Number(r.split(' ')[0]) < 200), [
       '101 198.18.1.0/24 dev eth0',
       '102 198.18.2.0/24 dev eth1',
       '103 2001:db8:1:0:0:0:0:0/64 dev eth0',
       '104 2001:db8:2:0:0:0:0:0/64 dev eth1',
     ]);
+    assert.ok(sorted(c.routes).includes('204 2001:db8:1:0:0:0:0:0/64 via 2001:db8:2::2 dev eth1'));
   });
 
   test('IPv6 on one link only: no IPv6 table (one interface of that family)', () => {

@@ -33,9 +33,13 @@ describe('hostLines', () => {
       'addr add 2001:db8:2::1/64 dev eth1 nodad',
       'link set eth1 up',
       'route add 198.18.1.0/24 dev eth0 table 101',
+      'route add 198.18.2.0/24 via 198.18.1.2 dev eth0 table 201',
       'route add 198.18.2.0/24 dev eth1 table 102',
+      'route add 198.18.1.0/24 via 198.18.2.2 dev eth1 table 202',
       'rule add from 198.18.1.1 table 101',
+      'rule add from 198.18.1.1 table 201 pref 40000',
       'rule add from 198.18.2.1 table 102',
+      'rule add from 198.18.2.1 table 202 pref 40000',
     ]);
   });
 
