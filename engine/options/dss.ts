@@ -1,0 +1,130 @@
+// DSS (RFC 8684 §3.3):
+//
+//   kind=30 | length | subtype=0x2 (reserved) | (reserved) F m M a A
+//   Data ACK (4 or 8 octets, depending on flags)                       — A, a
+//   Data Sequence Number (4 or 8 octets, depending on flags)           — M, m
+//   Subflow Sequence Number (4 octets)                                 — M
+//   Data-Level Length (2 octets) | Checksum (2 octets)                 — M; checksum when negotiated
+//
+// The flags give every width, so the length is known up to the checksum.
+// Whether checksums were negotiated is connection state, which a codec does
+// not have; like the kernel's mptcp_parse_option we accept both "expected"
+// and "expected + 2" and let the length say whether a checksum is there. The
+// engine then enforces RFC 8684 §3.3.0 (a checksum present when it was not
+// negotiated, or missing when it was, resets the subflow), as the kernel
+// does later in subflow_data_ready.
+
+import {
+  MPTCPOPT_DSS,
+  MPTCP_DSS_ACK64,
+  MPTCP_DSS_DATA_FIN,
+  MPTCP_DSS_DSN64,
+  MPTCP_DSS_FLAG_MASK,
+  MPTCP_DSS_HAS_ACK,
+  MPTCP_DSS_HAS_MAP,
+  TCPOLEN_MPTCP_DSS_ACK32,
+  TCPOLEN_MPTCP_DSS_ACK64,
+  TCPOLEN_MPTCP_DSS_BASE,
+  TCPOLEN_MPTCP_DSS_CHECKSUM,
+  TCPOLEN_MPTCP_DSS_MAP32,
+  TCPOLEN_MPTCP_DSS_MAP64,
+} from '../protocol.js';
+import type { Dss, DssMapping, ParseResult, SeqNum } from './repr.js';
+import { be16, be32, be64, checkBig, checkUint, fail, hex8, ok, put16, put32, put64, putHeader } from './wire.js';
+
+/** The DSS length its flags call for, without a checksum. */
+export function dssExpectedLen(flags: number): number {
+  let len = TCPOLEN_MPTCP_DSS_BASE;
+  if (flags & MPTCP_DSS_HAS_ACK) len += flags & MPTCP_DSS_ACK64 ? TCPOLEN_MPTCP_DSS_ACK64 : TCPOLEN_MPTCP_DSS_ACK32;
+  if (flags & MPTCP_DSS_HAS_MAP) len += flags & MPTCP_DSS_DSN64 ? TCPOLEN_MPTCP_DSS_MAP64 : TCPOLEN_MPTCP_DSS_MAP32;
+  return len;
+}
+
+function readSeq(b: Uint8Array, at: number, wide: boolean): SeqNum {
+  return wide ? { value: be64(b, at), bits: 64 } : { value: BigInt(be32(b, at)), bits: 32 };
+}
+
+export function parseDss(b: Uint8Array): ParseResult<Dss> {
+  if (b.length < TCPOLEN_MPTCP_DSS_BASE) return fail(`DSS: length ${b.length} is shorter than the 4-byte base`);
+  const flags = b[3] & MPTCP_DSS_FLAG_MASK;
+  const expected = dssExpectedLen(flags);
+  const extra = b.length - expected;
+  if (extra !== 0 && extra !== TCPOLEN_MPTCP_DSS_CHECKSUM) {
+    return fail(`DSS: flags ${hex8(flags)} call for length ${expected} (or ${expected + 2} with a checksum), got ${b.length}`);
+  }
+  let at = TCPOLEN_MPTCP_DSS_BASE;
+  let dataAck: SeqNum | undefined;
+  if (flags & MPTCP_DSS_HAS_ACK) {
+    dataAck = readSeq(b, at, (flags & MPTCP_DSS_ACK64) !== 0);
+    at += dataAck.bits / 8;
+  }
+  let mapping: DssMapping | undefined;
+  if (flags & MPTCP_DSS_HAS_MAP) {
+    const dsn = readSeq(b, at, (flags & MPTCP_DSS_DSN64) !== 0);
+    at += dsn.bits / 8;
+    mapping = {
+      dsn,
+      subflowSeq: be32(b, at),
+      dataLen: be16(b, at + 4),
+      ...(extra ? { checksum: be16(b, at + 6) } : {}),
+    };
+  }
+  return ok({
+    kind: 'dss',
+    ...(dataAck ? { dataAck } : {}),
+    ...(mapping ? { mapping } : {}),
+    dataFin: (flags & MPTCP_DSS_DATA_FIN) !== 0,
+    ...(extra && !mapping ? { ignoredTrailer: be16(b, b.length - 2) } : {}),
+  });
+}
+
+/** The flags byte that o's fields call for. */
+export function dssFlags(o: Dss): number {
+  let flags = o.dataFin ? MPTCP_DSS_DATA_FIN : 0;
+  if (o.dataAck) flags |= MPTCP_DSS_HAS_ACK | (o.dataAck.bits === 64 ? MPTCP_DSS_ACK64 : 0);
+  if (o.mapping) flags |= MPTCP_DSS_HAS_MAP | (o.mapping.dsn.bits === 64 ? MPTCP_DSS_DSN64 : 0);
+  return flags;
+}
+
+export function dssLen(o: Dss): number {
+  if (o.mapping && o.ignoredTrailer !== undefined) {
+    throw new RangeError('DSS: ignoredTrailer only exists without a mapping (a mapping has a checksum instead)');
+  }
+  const hasTwoMore = o.mapping?.checksum !== undefined || o.ignoredTrailer !== undefined;
+  return dssExpectedLen(dssFlags(o)) + (hasTwoMore ? TCPOLEN_MPTCP_DSS_CHECKSUM : 0);
+}
+
+function checkSeq(what: string, s: SeqNum): void {
+  if (s.bits !== 32 && s.bits !== 64) throw new RangeError(`${what}: bits must be 32 or 64`);
+  checkBig(what, s.value, s.bits);
+}
+
+function putSeq(out: Uint8Array, at: number, s: SeqNum): number {
+  if (s.bits === 64) put64(out, at, s.value);
+  else put32(out, at, Number(s.value));
+  return at + s.bits / 8;
+}
+
+export function emitDss(o: Dss, out: Uint8Array, at: number, len: number): void {
+  const m = o.mapping;
+  if (o.dataAck) checkSeq('DSS dataAck', o.dataAck);
+  if (m) {
+    checkSeq('DSS mapping dsn', m.dsn);
+    checkUint('DSS mapping subflowSeq', m.subflowSeq, 32);
+    checkUint('DSS mapping dataLen', m.dataLen, 16);
+    if (m.checksum !== undefined) checkUint('DSS mapping checksum', m.checksum, 16);
+  }
+  if (o.ignoredTrailer !== undefined) checkUint('DSS ignoredTrailer', o.ignoredTrailer, 16);
+
+  putHeader(out, at, len, MPTCPOPT_DSS, 0);
+  out[at + 3] = dssFlags(o);
+  let p = at + TCPOLEN_MPTCP_DSS_BASE;
+  if (o.dataAck) p = putSeq(out, p, o.dataAck);
+  if (m) {
+    p = putSeq(out, p, m.dsn);
+    put32(out, p, m.subflowSeq);
+    put16(out, p + 4, m.dataLen);
+    if (m.checksum !== undefined) put16(out, p + 6, m.checksum);
+  }
+  if (o.ignoredTrailer !== undefined) put16(out, p, o.ignoredTrailer);
+}
