@@ -137,6 +137,11 @@ function transferChecks(c: CheckList, lab: Lab, obs: Observations): void {
     const n = first?.subflows.length ? first.subflows.length : first?.info ? first.info.subflows + 1 : 0;
     c.value('subflows', toBound(e.subflows), n, 'client MPTCP_FULL_INFO before close');
   }
+  if (e.checksum !== undefined && t.length) {
+    const sides = [t[0]!.client.info?.csumEnabled, t[0]!.server.info?.csumEnabled];
+    const actual = sides.every((x) => x === true) ? 'true' : sides.every((x) => x === false) ? 'false' : `client ${sides[0]}, server ${sides[1]}`;
+    c.items.push({ name: 'checksum', ok: actual === String(e.checksum), source: 'MPTCP_INFO csum_enabled, client and server', expected: String(e.checksum), actual });
+  }
   if (e.durationMaxMs !== undefined) {
     const worst = Math.max(0, ...t.map((x) => x.durationMs));
     c.value('duration_ms', { min: 0, max: e.durationMaxMs, text: `<=${e.durationMaxMs}` }, Math.round(worst), 'transfer time');

@@ -134,6 +134,7 @@ const expectSchema = z.strictObject({
   fail: txRx('server').optional().describe('chk_fail_nr: MPFailTx/MPFailRx.'),
   infinite_map: txRx('client').optional().describe('chk_infi_nr: InfiniteMapTx/InfiniteMapRx.'),
   checksum_errors: expected.optional().describe('chk_csum_nr: DataCsumErr on each side.'),
+  checksum: z.boolean().optional().describe('Whether DSS checksums were negotiated: MPTCP_INFO csum_enabled on both sides.'),
   fallback: z.boolean().optional().describe('Whether the connection fell back to TCP (default false when both sides are MPTCP).'),
   subflows: expected.optional().describe('Subflows of the connection at the end of the transfer, the initial one included (client side).'),
   events: z.array(pmEventPattern).optional(),

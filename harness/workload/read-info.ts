@@ -113,15 +113,27 @@ export function readEndpointState(fd: number, mptcp: boolean, addrs: Addresses):
   return state;
 }
 
+/** An msk that fell back to TCP answers MPTCP_INFO with EOPNOTSUPP. */
+function fellBack(fd: number): boolean {
+  try {
+    getsockoptInto(fd, SOL_MPTCP, MPTCP_INFO, Buffer.alloc(MPTCP_INFO_SIZE), 'MPTCP_INFO');
+    return false;
+  } catch (e) {
+    if (isCode(e, 'EOPNOTSUPP')) return true;
+    throw e;
+  }
+}
+
 /**
  * True when the peer has acknowledged everything written. SIOCOUTQ covers
- * TCP and the MPTCP level; a fallen-back msk counts data as acked once it is
- * on the subflow, so its subflow's tcp_info is asked as well (a non-fallback
- * msk answers SOL_TCP/TCP_INFO with EOPNOTSUPP, and SIOCOUTQ is enough).
+ * TCP and the MPTCP level (DATA_ACK). A fallen-back msk counts data as acked
+ * once it is on the subflow, so only then is the subflow's tcp_info asked as
+ * well. (A real msk answers SOL_TCP/TCP_INFO with its first subflow's
+ * tcp_info, which may be a dead subflow that will never drain.)
  */
 export function allAcked(fd: number, mptcp: boolean): boolean {
   if (unackedBytes(fd) > 0) return false;
-  if (!mptcp) return true;
+  if (!mptcp || !fellBack(fd)) return true;
   const buf = Buffer.alloc(TCP_INFO_REQUEST_SIZE);
   try {
     const q = decodeTcpSendQueue(buf.subarray(0, getsockoptInto(fd, SOL_TCP, TCP_INFO, buf, 'TCP_INFO')));

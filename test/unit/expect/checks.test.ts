@@ -281,6 +281,17 @@ describe('transfers: integrity, fallback, subflows, duration', () => {
     assert.equal(check(r2, 'integrity').actual, 'connection 0: sha256 mismatch');
   });
 
+  test('checksum: csum_enabled from MPTCP_INFO must agree on both sides', () => {
+    const info = (csumEnabled: boolean) => ({ info: { subflows: 0, addAddrSignal: 0, addAddrAccepted: 0, subflowsMax: 0, addAddrSignalMax: 0, addAddrAcceptedMax: 0, flags: 0, token: 1, writeSeq: '0', sndUna: '0', rcvNxt: '0', localAddrUsed: 0, localAddrMax: 0, csumEnabled, retransmits: 0, bytesRetrans: '0', bytesSent: '0', bytesReceived: '0', bytesAcked: '0', subflowsTotal: 1 } });
+    const both = obs({}, { transfers: [transfer({ client: endpoint(info(true)), server: endpoint(info(true)) })] });
+    assert.equal(check(evaluate(expectLab('checksum: true'), both), 'checksum').ok, true);
+    assert.equal(check(evaluate(expectLab('checksum: false'), both), 'checksum').ok, false);
+    const mixed = obs({}, { transfers: [transfer({ client: endpoint(info(false)), server: endpoint(info(true)) })] });
+    const c = check(evaluate(expectLab('checksum: true'), mixed), 'checksum');
+    assert.equal(c.ok, false);
+    assert.equal(c.actual, 'client false, server true');
+  });
+
   test('integrity: false skips the check', () => {
     assert.equal(names(evaluate(expectLab('integrity: false'), obs())).includes('integrity'), false);
   });
