@@ -66,7 +66,7 @@ async function impair(built: BuiltLab, host: Host): Promise<void> {
 
 export async function buildLab(input: Lab, caps: Capabilities): Promise<BuiltLab> {
   // Events change impairments on the built copy; the lab itself stays as loaded.
-  const lab = structuredClone(input);
+  const lab: Lab = { ...input, hosts: input.hosts.map((h) => ({ ...h, interfaces: h.interfaces.map((i) => ({ ...i, egress: { ...i.egress } })) })) };
   const started = performance.now();
   const ns = namespaceNames(lab);
   const built: BuiltLab = { lab, ns, caps, setupMs: 0 };

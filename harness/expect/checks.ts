@@ -155,9 +155,23 @@ function transferChecks(c: CheckList, lab: Lab, obs: Observations): void {
   }
 }
 
+/** A timed event that could not be applied means the lab did not test what it says. */
+function eventsApplied(c: CheckList, lab: Lab, obs: Observations): void {
+  if (!lab.events.length) return;
+  const failed = obs.applied.filter((a) => !a.ok);
+  c.items.push({
+    name: 'timed_events',
+    ok: obs.applied.length === lab.events.length && failed.length === 0,
+    source: 'events applied during the workload',
+    expected: `${lab.events.length} applied`,
+    actual: failed.length ? failed.map((a) => `${a.what}: ${a.error}`).join('; ') : `${obs.applied.length} applied`,
+  });
+}
+
 export function evaluate(lab: Lab, obs: Observations): CheckResult[] {
   const c = new CheckList(lab, obs);
   const e = lab.expect;
+  eventsApplied(c, lab, obs);
   if (e.join) joinChecks(c, e.join);
   if (e.join_backup) {
     c.mib('join_backup.syn', c.host('server'), 'MPJoinSynBackupRx', e.join_backup.syn);

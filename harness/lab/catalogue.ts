@@ -3,7 +3,7 @@
 import { existsSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { LabError } from './errors.js';
 import { LAB_SUFFIX, loadLabFile } from './load.js';
 import type { Lab } from './model.js';
@@ -41,6 +41,10 @@ export async function selectLabs(args: readonly string[], sel: Selection): Promi
     const catalogue = await loadCatalogue();
     labs = [];
     for (const arg of args) {
+      if (/\.lab\.m?js$/.test(arg)) {
+        labs.push(await loadLabModule(arg));
+        continue;
+      }
       if (arg.endsWith('.yaml') || arg.endsWith('.yml') || arg.includes('/')) {
         labs.push(...(existsSync(arg) && !(await isDir(arg)) ? [await loadLabFile(arg)] : await loadDir(arg)));
         continue;
@@ -52,6 +56,22 @@ export async function selectLabs(args: readonly string[], sel: Selection): Promi
   }
   const re = sel.grep ? new RegExp(sel.grep) : undefined;
   return labs.filter((l) => (!re || re.test(l.name)) && (!sel.tags?.length || sel.tags.some((t) => l.tags.includes(t) || l.group === t)));
+}
+
+/** A TypeScript lab, compiled: a module whose default export is defineLab({...}). */
+export async function loadLabModule(file: string): Promise<Lab> {
+  let mod: { default?: unknown };
+  try {
+    mod = (await import(pathToFileURL(resolve(file)).href)) as { default?: unknown };
+  } catch (e) {
+    if (e instanceof LabError) throw e;
+    throw new LabError(file, [{ path: [], message: `cannot load the module: ${e instanceof Error ? e.message : String(e)}` }]);
+  }
+  const lab = mod.default as Lab | undefined;
+  if (!lab || typeof lab !== 'object' || !Array.isArray(lab.hosts) || !lab.workload) {
+    throw new LabError(file, [{ path: [], message: 'expected a default export made with defineLab({...})' }]);
+  }
+  return { ...lab, file };
 }
 
 async function isDir(p: string): Promise<boolean> {

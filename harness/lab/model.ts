@@ -1,6 +1,6 @@
 // The normalized lab: what every backend (netns, vm, sim) builds from.
 // Addresses are assigned, names resolved, quantities in plain numbers.
-import type { EventAction, Expected, ExpectParsed, PmEventPattern } from './schema.js';
+import type { EventAction, Expected, ExpectParsed, HostStep, PmEventPattern } from './schema.js';
 import type { Direction } from '../workload/spec.js';
 
 export type { Direction };
@@ -104,7 +104,7 @@ export type EventSpec =
   | { action: 'endpoint-flush'; host: string }
   | { action: 'backup'; host: string; id?: number; address?: string; backup: boolean }
   | { action: 'impair'; link: string; from?: string; impairment: Impairment }
-  | { action: 'shell'; host: string; command: string };
+  | { action: 'shell'; host: string; command: string | HostStep };
 
 export type TimedEvent = EventSpec & { atMs: number };
 

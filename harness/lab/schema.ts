@@ -88,6 +88,12 @@ const endpointRef = z.strictObject({
   family: z.union([z.literal(4), z.literal(6)]).optional(),
 });
 
+/** A zx-style tagged template that runs inside one host's namespace. */
+export type HostShell = (pieces: TemplateStringsArray, ...args: unknown[]) => Promise<{ stdout: string; stderr: string; exitCode: number | null }>;
+/** A step of a TypeScript lab: receives the host-scoped $. */
+export type HostStep = ($: HostShell) => Promise<unknown>;
+const hostStep = z.custom<HostStep>((v) => typeof v === 'function', 'a shell command, or in a TypeScript lab a function ($) => Promise');
+
 const eventSchema = z.strictObject({
   at: duration.describe('Time after the first connection is established.'),
   'link-down': linkName.optional(),
@@ -97,7 +103,8 @@ const eventSchema = z.strictObject({
   'endpoint-flush': hostName.optional(),
   backup: z.strictObject({ ...endpointRef.shape, backup: z.boolean().default(true) }).optional(),
   impair: z.strictObject({ link: linkName, from: hostName.optional(), ...impairmentSchema.shape }).optional(),
-  shell: z.strictObject({ host: hostName, command: z.string().min(1) }).optional().describe('A shell command run inside the host namespace (zx).'),
+  shell: z.strictObject({ host: hostName, command: z.union([z.string().min(1), hostStep]) }).optional()
+    .describe('A shell command run inside the host namespace; in a TypeScript lab also a step ($) => Promise, with $ scoped to that host (zx).'),
 });
 export const EVENT_ACTIONS = ['link-down', 'link-up', 'endpoint-add', 'endpoint-delete', 'endpoint-flush', 'backup', 'impair', 'shell'] as const;
 export type EventAction = (typeof EVENT_ACTIONS)[number];

@@ -1,5 +1,7 @@
 // What every reporter says about a lab result: its name, why it failed, the
 // counters behind the failed checks, and how to replay it.
+import { resolve, sep } from 'node:path';
+import { CATALOGUE_DIR } from '../lab/catalogue.js';
 import { targetLabel, type CheckResult, type LabResult } from '../result.js';
 
 /** `<lab> [<target>]`, plus the repetition when --repeat made more than one. */
@@ -48,7 +50,7 @@ export function replayCommand(lab: string, seed: number): string {
 
 /** How to name a lab on the command line: its catalogue name, or its file when it is not in the catalogue. */
 export function labArgument(r: Pick<LabResult, 'lab' | 'file'>): string {
-  return /(^|\/)labs\//.test(r.file) ? r.lab : r.file;
+  return resolve(r.file).startsWith(`${CATALOGUE_DIR}${sep}`) ? r.lab : r.file;
 }
 
 /**

@@ -1,10 +1,11 @@
 // Timed events during the workload, applied to a built lab: link down/up,
 // endpoint add/delete/flush, backup flag, impairment change, shell steps.
-import { $ } from 'zx';
+import { $, quote } from 'zx';
 import { run } from '../exec.js';
 import type { BuiltLab } from '../backends/netns.js';
 import { changeImpairment, setLinkState } from '../backends/netns.js';
 import type { EventSpec, TimedEvent } from '../lab/model.js';
+import type { HostShell } from '../lab/schema.js';
 import { endpointWords } from '../tools/ip.js';
 
 export function describeEvent(e: EventSpec): string {
@@ -23,7 +24,7 @@ export function describeEvent(e: EventSpec): string {
     case 'impair':
       return `impair ${e.link}${e.from ? ` from ${e.from}` : ''} ${JSON.stringify(e.impairment)}`;
     case 'shell':
-      return `shell ${e.host}: ${e.command}`;
+      return `shell ${e.host}: ${typeof e.command === 'string' ? e.command : 'step'}`;
   }
 }
 
@@ -36,6 +37,27 @@ async function endpointId(ns: string, id: number | undefined, address: string | 
     if (m && m[1] === address) return Number(m[2]);
   }
   throw new Error(`no endpoint with address ${address} in ${ns}`);
+}
+
+/** Marks text a lab author wrote as a whole command line (not one quoted argument). */
+function raw(command: string): { raw: string } {
+  return { raw: command };
+}
+
+/**
+ * A zx $ scoped to one host: interpolated values are quoted as zx quotes
+ * them, and the whole command runs in `sh -c` inside the host's namespace.
+ */
+export function hostShell(ns: string): HostShell {
+  return async (pieces, ...args) => {
+    const command = pieces.reduce((acc, piece, i) => {
+      const arg = args[i - 1];
+      const text = typeof arg === 'object' && arg !== null && 'raw' in arg ? String((arg as { raw: string }).raw) : quote(String(arg));
+      return acc + text + piece;
+    });
+    const r = await $({ quiet: true })`ip netns exec ${ns} sh -c ${command}`;
+    return { stdout: r.stdout, stderr: r.stderr, exitCode: r.exitCode };
+  };
 }
 
 export async function applyEvent(built: BuiltLab, e: EventSpec): Promise<void> {
@@ -62,9 +84,9 @@ export async function applyEvent(built: BuiltLab, e: EventSpec): Promise<void> {
     case 'impair':
       return changeImpairment(built, e.link, e.from, e.impairment);
     case 'shell': {
-      // A host-scoped zx $: the lab author's command runs inside the host's namespace.
-      const inHost = $({ quiet: true, nothrow: false });
-      await inHost`ip netns exec ${built.ns[e.host]!} sh -c ${e.command}`;
+      const $host = hostShell(built.ns[e.host]!);
+      if (typeof e.command === 'string') await $host`${raw(e.command)}`;
+      else await e.command($host);
       return;
     }
   }

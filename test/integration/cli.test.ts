@@ -100,6 +100,16 @@ describe('results', { skip }, () => {
     assert.deepEqual(labProcesses(pid), []);
   });
 
+  test('a TypeScript lab: its step runs with $ scoped to the host; a failing step fails the lab', async () => {
+    const ok = await runCli(['run', 'dist/test/fixtures/labs/shell-step.lab.js', '--results', join(scratch, 'step')]);
+    assert.equal(ok.code, 0, ok.stdout + ok.stderr);
+    assert.match(ok.stdout, /ok \d+ - join\.ack/);
+    assert.match(ok.stdout, /ok \d+ - timed_events/);
+    const bad = await runCli(['run', 'test/fixtures/labs/bad-step.lab.yaml', '--results', join(scratch, 'bad-step')]);
+    assert.equal(bad.code, 1);
+    assert.match(bad.stdout, /not ok \d+ - timed_events\n\s+---\n\s+expected: 2?1 applied\n\s+actual: "?shell client: ip link set eth9 down: /);
+  });
+
   test('a hung lab is killed at its timeout, reported, and the run goes on', async () => {
     let pid = 0;
     const r = await runCli(['run', 'test/fixtures/labs/slow-hang.lab.yaml', 'test/fixtures/labs/quick.lab.yaml', '--results', join(scratch, 'hang')], { onSpawn: (c) => (pid = c.pid!) });

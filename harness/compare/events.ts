@@ -1,0 +1,143 @@
+// PM events per host, compared as ordered sequences of what does not depend
+// on randomness or on the clock: the kind, the local and remote address ids,
+// the addresses when they are the lab's own, and the backup flag. Tokens,
+// ports, timestamps, ifindexes and wildcard or ephemeral addresses are left
+// out. LISTENER_* events compare by kind only: iproute2 6.1 prints them
+// without attributes (`[UNKNOWN 15]`).
+import { isIP } from 'node:net';
+import type { Lab } from '../lab/model.js';
+import type { PmEvent, PmEventType } from '../observations.js';
+import { inLabRange } from '../lab/addresses.js';
+import { hostsOf } from './counters.js';
+import type { ComparedSide, ComparisonItem } from './types.js';
+
+/** enum mptcp_event_type, for events an old monitor printed as `[UNKNOWN n]`. */
+const RAW_KINDS: Record<number, PmEventType> = {
+  1: 'CREATED',
+  2: 'ESTABLISHED',
+  3: 'CLOSED',
+  6: 'ANNOUNCED',
+  7: 'REMOVED',
+  10: 'SF_ESTABLISHED',
+  11: 'SF_CLOSED',
+  13: 'SF_PRIORITY',
+  15: 'LISTENER_CREATED',
+  16: 'LISTENER_CLOSED',
+};
+
+/**
+ * An address in one canonical spelling: IPv6 compressed and lower case
+ * (RFC 5952, via the WHATWG URL parser), IPv4-mapped IPv6 as plain IPv4.
+ * Anything that is not an address comes back unchanged.
+ */
+export function canonicalAddress(address: string): string {
+  const family = isIP(address);
+  if (family === 4) return address;
+  if (family !== 6) return address;
+  let text: string;
+  try {
+    text = new URL(`http://[${address}]/`).hostname.replace(/^\[|\]$/g, '');
+  } catch {
+    return address;
+  }
+  const mapped = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/.exec(text);
+  if (mapped) {
+    const hi = parseInt(mapped[1]!, 16);
+    const lo = parseInt(mapped[2]!, 16);
+    return [hi >> 8, hi & 0xff, lo >> 8, lo & 0xff].join('.');
+  }
+  return text;
+}
+
+/** Every address the lab gives an interface or an endpoint, canonical. */
+export function labAddresses(lab: Lab): Set<string> {
+  const out = new Set<string>();
+  for (const h of lab.hosts) {
+    for (const i of h.interfaces) for (const a of i.addresses) out.add(canonicalAddress(a.address));
+    for (const e of h.endpoints) out.add(canonicalAddress(e.address));
+  }
+  for (const e of lab.events) if (e.action === 'endpoint-add') out.add(canonicalAddress(e.endpoint.address));
+  return out;
+}
+
+function isLabAddress(address: string, known: ReadonlySet<string>): boolean {
+  const a = canonicalAddress(address);
+  return known.has(a) || (isIP(a) !== 0 && inLabRange(a));
+}
+
+/** The kind of an event, with `[UNKNOWN n]` resolved when n is known. */
+export function eventKind(ev: PmEvent): string {
+  if (ev.type !== 'UNKNOWN') return ev.type;
+  if (ev.rawKind === undefined) return 'UNKNOWN';
+  return RAW_KINDS[ev.rawKind] ?? `UNKNOWN ${ev.rawKind}`;
+}
+
+/** The deterministic part of an event, as one line: `SF_ESTABLISHED locId=1 remId=0 saddr=198.18.2.1 daddr=198.18.1.2`. */
+export function eventKey(ev: PmEvent, known: ReadonlySet<string>): string {
+  const kind = eventKind(ev);
+  if (kind.startsWith('LISTENER_')) return kind;
+  const words = [kind];
+  if (ev.locId !== undefined) words.push(`locId=${ev.locId}`);
+  if (ev.remId !== undefined) words.push(`remId=${ev.remId}`);
+  if (ev.saddr !== undefined && isLabAddress(ev.saddr, known)) words.push(`saddr=${canonicalAddress(ev.saddr)}`);
+  if (ev.daddr !== undefined && isLabAddress(ev.daddr, known)) words.push(`daddr=${canonicalAddress(ev.daddr)}`);
+  // The monitor prints backup only on subflow events; absent and 0 mean the same.
+  if (ev.backup) words.push('backup=1');
+  return words.join(' ');
+}
+
+export type DiffLine = { op: 'same' | 'a' | 'b'; text: string; index: number };
+
+/**
+ * A shortest edit script between two sequences (longest common subsequence):
+ * 'same' lines are in both, 'a' only in the first, 'b' only in the second;
+ * index is the position in the sequence the line comes from.
+ */
+export function diffSequences(a: readonly string[], b: readonly string[]): DiffLine[] {
+  const n = a.length;
+  const m = b.length;
+  const lcs: number[][] = Array.from({ length: n + 1 }, () => new Array<number>(m + 1).fill(0));
+  for (let i = n - 1; i >= 0; i -= 1) {
+    for (let j = m - 1; j >= 0; j -= 1) {
+      lcs[i]![j] = a[i] === b[j] ? lcs[i + 1]![j + 1]! + 1 : Math.max(lcs[i + 1]![j]!, lcs[i]![j + 1]!);
+    }
+  }
+  const out: DiffLine[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < n || j < m) {
+    if (i < n && j < m && a[i] === b[j]) {
+      out.push({ op: 'same', text: a[i]!, index: i });
+      i += 1;
+      j += 1;
+    } else if (i < n && (j >= m || lcs[i + 1]![j]! >= lcs[i]![j + 1]!)) {
+      out.push({ op: 'a', text: a[i]!, index: i });
+      i += 1;
+    } else {
+      out.push({ op: 'b', text: b[j]!, index: j });
+      j += 1;
+    }
+  }
+  return out;
+}
+
+/** One item per host that has events on either side. */
+export function compareEvents(lab: Lab, a: ComparedSide, b: ComparedSide): ComparisonItem[] {
+  const known = labAddresses(lab);
+  const items: ComparisonItem[] = [];
+  for (const host of hostsOf(lab, a.obs.events, b.obs.events)) {
+    const ea = (a.obs.events[host] ?? []).map((e) => eventKey(e, known));
+    const eb = (b.obs.events[host] ?? []).map((e) => eventKey(e, known));
+    if (!ea.length && !eb.length) continue;
+    const ok = ea.length === eb.length && ea.every((k, i) => k === eb[i]);
+    const item: ComparisonItem = { name: `events.${host}`, kind: 'events', a: ea.join('; ') || '(none)', b: eb.join('; ') || '(none)', ok };
+    if (!ok) {
+      item.detail = diffSequences(ea, eb)
+        .filter((d) => d.op !== 'same')
+        .map((d) => (d.op === 'a' ? `only ${a.label} #${d.index + 1}: ${d.text}` : `only ${b.label} #${d.index + 1}: ${d.text}`))
+        .join('\n');
+    }
+    items.push(item);
+  }
+  return items;
+}
