@@ -47,7 +47,7 @@ export async function doctor(caps: Capabilities): Promise<DoctorItem[]> {
   add('mptcp', caps.mptcp, caps.mptcp ? 'CONFIG_MPTCP present' : 'no /proc/sys/net/mptcp', 'a kernel built with CONFIG_MPTCP=y (5.6 or later)');
   add('net.mptcp.enabled', caps.mptcpEnabled, caps.mptcpEnabled ? '1' : '0', 'labs set it inside their namespaces; the host value is only informative', 'warn');
   add('root', caps.root, caps.root ? 'running as root' : 'not root', 'run with sudo, or let mptcp-lab use a user namespace (unshare --user --map-root-user --net --mount)', 'warn');
-  add('sch_netem', caps.netem, caps.netem ? 'available' : 'not available: labs with delay/jitter/reorder/duplicate/corrupt SKIP', 'a kernel with CONFIG_NET_SCH_NETEM, or --kernel debian:6.12', 'warn');
+  add('sch_netem', caps.netem, caps.netem ? 'available' : 'not available: labs with delay/jitter/reorder/duplicate/corrupt SKIP', 'a kernel with CONFIG_NET_SCH_NETEM (modprobe sch_netem)', 'warn');
   add('sch_tbf', caps.tbf, caps.tbf ? 'available (rate)' : 'not available: labs with a rate SKIP', 'CONFIG_NET_SCH_TBF');
   add('nft netdev', caps.nftNetdev, caps.nftNetdev ? 'available (loss without netem)' : 'not available', 'apt-get install nftables (and CONFIG_NF_TABLES_NETDEV)', 'warn');
   add('ethtool', caps.ethtool, caps.ethtool ? 'installed' : 'not installed', 'apt-get install ethtool', 'warn');

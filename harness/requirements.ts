@@ -39,7 +39,7 @@ async function implied(lab: Lab, caps: Capabilities): Promise<Unmet[]> {
     ...lab.events.flatMap((e) => (e.action === 'impair' ? [e.impairment] : [])),
   ];
   const netem = [...new Set(impairments.flatMap(netemNeeds))];
-  if (netem.length && !caps.netem) out.push({ need: 'netem', reason: `${netem.join(', ')} need sch_netem, which kernel ${caps.kernelRelease} does not have (CONFIG_NET_SCH_NETEM); run it with --kernel debian:6.12` });
+  if (netem.length && !caps.netem) out.push({ need: 'netem', reason: `${netem.join(', ')} need sch_netem, which kernel ${caps.kernelRelease} does not have (CONFIG_NET_SCH_NETEM)` });
   if (impairments.some((i) => i.rateBps) && !caps.tbf && !caps.netem) out.push({ need: 'tbf', reason: `rate needs sch_tbf, which kernel ${caps.kernelRelease} does not have` });
   if (impairments.some((i) => i.lossPct) && !caps.netem && (!caps.nftNetdev || !caps.ethtool)) {
     out.push({ need: 'loss', reason: 'loss without sch_netem needs nft netdev ingress chains and ethtool (apt-get install nftables ethtool)' });
