@@ -41,6 +41,10 @@ test('the whole catalogue passes on this kernel, two labs at a time', { skip: ca
     assert.ok(statuses.some((s) => s === 'pass' || s === 'flaky'), `group ${group}: no lab ran (${skipped.join('; ')})`);
   }
   for (const x of results.results.filter((y) => y.status === 'skip')) assert.ok(x.skipReason && x.skipReason.length > 10, `${x.lab} skipped without a reason`);
+  // A lab that needs netem runs where the kernel has it and says exactly why it SKIPs where not.
+  const delay = results.results.find((x) => x.lab === 'unbalanced-delay');
+  assert.ok(delay, 'unbalanced-delay ran');
+  if (delay.status === 'skip') assert.match(delay.skipReason ?? '', /sch_netem/);
   for (const x of results.results.filter((y) => y.status !== 'skip')) {
     // Only a lab that cuts its transfer on purpose (abort-after) may turn integrity off.
     if (!x.checks.some((c) => c.name === 'integrity')) assert.match(readFileSync(x.file, 'utf8'), /integrity: false/, `${x.lab}: no integrity check`);
