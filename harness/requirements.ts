@@ -39,7 +39,7 @@ async function implied(lab: Lab, caps: Capabilities): Promise<Unmet[]> {
     ...lab.events.flatMap((e) => (e.action === 'impair' ? [e.impairment] : [])),
   ];
   const netem = [...new Set(impairments.flatMap(netemNeeds))];
-  if (netem.length && !caps.netem) out.push({ need: 'netem', reason: `${netem.join(', ')} need sch_netem, which kernel ${caps.kernelRelease} does not have (CONFIG_NET_SCH_NETEM)` });
+  if (netem.length && !caps.netem) out.push({ need: 'netem', reason: `${netem.join(', ')} ${netem.length > 1 ? 'need' : 'needs'} sch_netem, which kernel ${caps.kernelRelease} does not have (CONFIG_NET_SCH_NETEM)` });
   if (impairments.some((i) => i.rateBps) && !caps.tbf && !caps.netem) out.push({ need: 'tbf', reason: `rate needs sch_tbf, which kernel ${caps.kernelRelease} does not have` });
   if (impairments.some((i) => i.lossPct) && !caps.netem && (!caps.nftNetdev || !caps.ethtool)) {
     out.push({ need: 'loss', reason: 'loss without sch_netem needs nft netdev ingress chains and ethtool (apt-get install nftables ethtool)' });
@@ -53,6 +53,8 @@ async function implied(lab: Lab, caps: Capabilities): Promise<Unmet[]> {
 }
 
 export async function unmetRequirements(lab: Lab, caps: Capabilities): Promise<Unmet[]> {
-  const declared = await Promise.all(lab.requires.map((r) => checkDeclared(r, caps)));
-  return [...declared.filter((u): u is Unmet => u !== undefined), ...(await implied(lab, caps))];
+  const declared = (await Promise.all(lab.requires.map((r) => checkDeclared(r, caps)))).filter((u): u is Unmet => u !== undefined);
+  const fromLab = await implied(lab, caps);
+  // The implied reason names what the lab uses (delay, loss...): it wins over the bare declaration.
+  return [...declared.filter((d) => !fromLab.some((i) => i.need === d.need)), ...fromLab];
 }
