@@ -91,7 +91,7 @@ export type DiffLine = { op: 'same' | 'a' | 'b'; text: string; index: number };
 /**
  * A shortest edit script between two sequences (longest common subsequence):
  * 'same' lines are in both, 'a' only in the first, 'b' only in the second;
- * index is the position in the sequence the line comes from.
+ * index is the position in the sequence the line comes from (the first one for 'same').
  */
 export function diffSequences(a: readonly string[], b: readonly string[]): DiffLine[] {
   const n = a.length;
