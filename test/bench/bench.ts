@@ -12,6 +12,7 @@ import { probeCapabilities } from '../../harness/capabilities.js';
 import { cleanupAll, installSignalHandlers } from '../../harness/cleanup.js';
 import { loadCatalogue } from '../../harness/lab/catalogue.js';
 import type { Lab } from '../../harness/lab/model.js';
+import { unmetRequirements } from '../../harness/requirements.js';
 
 const CLI = fileURLToPath(new URL('../../harness/cli.js', import.meta.url));
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 10);
@@ -31,6 +32,11 @@ async function setupOverhead(labs: Lab[]): Promise<void> {
   process.stdout.write(`${'lab'.padEnd(34)} ${'hosts'.padStart(5)} ${'links'.padStart(5)} ${'setup'.padStart(10)} ${'teardown'.padStart(10)} ${'total'.padStart(22)}\n`);
   const totals: number[] = [];
   for (const lab of labs) {
+    const unmet = await unmetRequirements(lab, caps);
+    if (unmet.length) {
+      process.stdout.write(`${lab.name.padEnd(34)} skipped: ${unmet.map((u) => u.reason).join('; ')}\n`);
+      continue;
+    }
     const setup: number[] = [];
     const down: number[] = [];
     const total: number[] = [];
