@@ -22,7 +22,6 @@ export const SOL_MPTCP = 284;
 const libc = koffi.load('libc.so.6');
 const cSocket = libc.func('int socket(int domain, int type, int protocol)');
 const cBind = libc.func('int bind(int fd, const void *addr, uint32_t addrlen)');
-const cListen = libc.func('int listen(int fd, int backlog)');
 const cSetsockopt = libc.func('int setsockopt(int fd, int level, int name, const void *val, uint32_t len)');
 const cGetsockopt = libc.func('int getsockopt(int fd, int level, int name, void *val, _Inout_ uint32_t *len)');
 const cClose = libc.func('int close(int fd)');
@@ -125,12 +124,13 @@ export interface ListenOptions {
   mptcp: boolean;
   family: 4 | 6;
   port: number;
-  backlog?: number;
 }
 
 /**
- * A listening socket on the wildcard of `family` (6 = dual-stack). The
- * wildcard matters: MP_JOINs arrive at the server's other addresses.
+ * A socket bound to the wildcard of `family` (6 = dual-stack), ready for
+ * `net.Server.listen({ fd })`, which calls listen() itself: calling it here
+ * too would make the kernel announce the listener twice (LISTENER_CREATED).
+ * The wildcard matters: MP_JOINs arrive at the server's other addresses.
  */
 export function openListeningSocket(o: ListenOptions): number {
   const fd = openStream(o.family === 6 ? AF_INET6 : AF_INET, o.mptcp);
@@ -138,7 +138,6 @@ export function openListeningSocket(o: ListenOptions): number {
     setInt(fd, SOL_SOCKET, SO_REUSEADDR, 1, 'SO_REUSEADDR');
     if (o.family === 6) setInt(fd, IPPROTO_IPV6, IPV6_V6ONLY, 0, 'IPV6_V6ONLY');
     bindTo(fd, o.family === 6 ? '::' : '0.0.0.0', o.port);
-    if ((cListen(fd, o.backlog ?? 128) as number) < 0) fail('listen');
     return fd;
   } catch (e) {
     closeQuietly(fd);
