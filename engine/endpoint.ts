@@ -1,0 +1,382 @@
+// The engine's sans-IO API, after quinn-proto's Endpoint: one MptcpEndpoint
+// per host (per simulated node, or per network namespace on the wire). It
+// never reads a clock, opens a socket or draws a random number by itself:
+//
+//   handle(now, packet)        an IP packet for this host (src, dst, TCP segment bytes)
+//   pollTransmit(now)          the next packet to send, or undefined
+//   pollTimeout()              when handleTimeout() wants to be called, or undefined
+//   handleTimeout(now)         timers that are due
+//   poll()                     the next EngineEvent (engine/events.ts)
+//   connect/listen/write/shutdownWrite/read/info/createSubflow   the application's side
+//
+// Time is milliseconds and never goes backwards. Keys, nonces, initial
+// sequence numbers and ephemeral ports come from the injected RandomSource,
+// so the same seed and the same calls give the same packets, byte for byte.
+//
+// Listeners are wildcard ones (any local address), which is what a kernel
+// server needs to take MP_JOINs to its other addresses.
+
+import { Mib } from './mib.js';
+import { mptcpCtrl, type MptcpCtrl } from './ctrl.js';
+import { TokenTable } from './token.js';
+import type { RandomSource } from './random.js';
+import { encodeOption } from './options.js';
+import { MPTCP_RST_EMPTCP, OPTION_MPTCP_RST, OPTIONS_MPTCP_MPC, OPTIONS_MPTCP_MPJ } from './protocol.js';
+import { Msk, type CreateSubflowOptions, type MskEnv, type MskMode } from './msk.js';
+import { receivedOptions, type Subflow } from './subflow.js';
+import type { PathManager } from './pm-hooks.js';
+import type { ConnectionId, EngineEvent } from './events.js';
+import type { MptcpConnectionInfo } from './msk-info.js';
+import { DEFAULT_TCP_CONFIG, type TcpConfig } from './tcp/config.js';
+import { emitSegment, parseSegment, tcpFlags, type TcpSegment } from './tcp/segment.js';
+import { setTcpChecksum, verifyTcpChecksum } from './tcp/segment-checksum.js';
+import { seqAdd } from './tcp/seq.js';
+
+/** An IP packet: addresses as text, the TCP segment as bytes (the simulator's Packet). */
+export interface Datagram {
+  readonly src: string;
+  readonly dst: string;
+  readonly bytes: Uint8Array;
+}
+
+export interface EndpointOptions {
+  /** This host's addresses; the first of a family is the default source for connect(). */
+  readonly addresses: readonly string[];
+  readonly random: RandomSource;
+  /** net.mptcp.* (defaults: the kernel's). */
+  readonly ctrl?: Partial<MptcpCtrl>;
+  readonly tcp?: Partial<TcpConfig>;
+  readonly pm?: PathManager;
+  /** Receive buffer per connection, bytes (the window both levels announce). Default 4 MiB. */
+  readonly rcvBuf?: number;
+  /** Fill the TCP checksum and drop segments whose checksum is wrong. Default true. */
+  readonly checksum?: boolean;
+}
+
+export interface ConnectOptions {
+  readonly remoteAddr: string;
+  readonly remotePort: number;
+  /** Default: the first own address of the remote's family. */
+  readonly localAddr?: string;
+  /** Default: an ephemeral port. */
+  readonly localPort?: number;
+  /** IPPROTO_MPTCP (true) or IPPROTO_TCP (false). */
+  readonly mptcp: boolean;
+}
+
+export class EngineError extends Error {
+  constructor(readonly code: 'ENOPROTOOPT' | 'EADDRINUSE' | 'ENOTCONN' | 'EINVAL', message: string) {
+    super(`${code}: ${message}`);
+  }
+}
+
+const EPHEMERAL_LOW = 32768;
+const EPHEMERAL_COUNT = 61000 - EPHEMERAL_LOW;
+
+export class MptcpEndpoint {
+  readonly mib = new Mib();
+  readonly ctrl: MptcpCtrl;
+  private readonly tcp: TcpConfig;
+  private readonly random: RandomSource;
+  private readonly tokens: TokenTable<Msk, Msk>;
+  private readonly listeners = new Map<number, { readonly mptcp: boolean }>();
+  private readonly sockets = new Map<string, { readonly sf: Subflow; readonly msk: Msk }>();
+  private readonly conns = new Map<ConnectionId, Msk>();
+  private outbox: Datagram[] = [];
+  private outHead = 0;
+  private events: EngineEvent[] = [];
+  private eventHead = 0;
+  private nextConn = 1;
+  private nextPort: number;
+  private lastNow = 0;
+  private dirty = false;
+  private readonly env: MskEnv;
+  private readonly checksum: boolean;
+
+  constructor(private readonly opts: EndpointOptions) {
+    this.ctrl = mptcpCtrl(opts.ctrl);
+    this.tcp = { ...DEFAULT_TCP_CONFIG, ...opts.tcp };
+    this.random = opts.random;
+    this.checksum = opts.checksum ?? true;
+    this.tokens = new TokenTable<Msk, Msk>(opts.random);
+    this.nextPort = EPHEMERAL_LOW + (opts.random.nextU32() % EPHEMERAL_COUNT);
+    const self = this;
+    this.env = {
+      mib: this.mib,
+      ctrl: this.ctrl,
+      tcp: this.tcp,
+      random: this.random,
+      pm: opts.pm ?? {},
+      rcvBuf: opts.rcvBuf ?? 4 << 20,
+      emit: (ev) => void self.events.push(ev),
+      attach: (sf, msk) => void self.sockets.set(key(sf.local.addr, sf.local.port, sf.remote.addr, sf.remote.port), { sf, msk }),
+      acceptToken: (token, msk) => void self.tokens.accept(token, msk),
+      releaseToken: (token, request) => void (request ? self.tokens.destroyRequest(token) : self.tokens.destroy(token)),
+      ephemeralPort: () => self.ephemeralPort(),
+    };
+  }
+
+  // --- the application's side ---
+
+  /** connect(): a new connection; its SYN goes out with the next pollTransmit(). */
+  connect(now: number, o: ConnectOptions): ConnectionId {
+    this.advance(now);
+    if (o.mptcp && !this.ctrl.enabled) throw new EngineError('ENOPROTOOPT', 'net.mptcp.enabled is 0');
+    const localAddr = o.localAddr ?? this.defaultAddress(o.remoteAddr);
+    const local = { addr: localAddr, port: o.localPort ?? this.ephemeralPort() };
+    const remote = { addr: o.remoteAddr, port: o.remotePort };
+    if (this.sockets.has(key(local.addr, local.port, remote.addr, remote.port))) {
+      throw new EngineError('EADDRINUSE', `${local.addr}:${local.port} -> ${remote.addr}:${remote.port} is in use`);
+    }
+    const id = this.nextConn++;
+    let mode: MskMode = o.mptcp ? 'mptcp' : 'plain';
+    const msk = new Msk(this.env, id, false, mode, local, remote, false);
+    if (mode === 'mptcp') {
+      const t = this.tokens.newConnect(msk);
+      if (t.ok) msk.setLocalKey(t.key, t.token, t.idsn);
+      else {
+        this.mib.inc('MPFallbackTokenInit'); // mptcp_connect: no token, early fallback
+        mode = 'fallback';
+        msk.mode = mode;
+      }
+    }
+    this.conns.set(id, msk);
+    msk.connect(now, this.random.nextU32());
+    this.pump(now);
+    return id;
+  }
+
+  /** listen() on a port, any local address. */
+  listen(port: number, o: { readonly mptcp: boolean }): void {
+    if (o.mptcp && !this.ctrl.enabled) throw new EngineError('ENOPROTOOPT', 'net.mptcp.enabled is 0');
+    if (this.listeners.has(port)) throw new EngineError('EADDRINUSE', `port ${port} is already listening`);
+    this.listeners.set(port, { mptcp: o.mptcp });
+  }
+
+  /** Queue bytes to send; returns how many were taken (all of them while the connection can send). */
+  write(conn: ConnectionId, bytes: Uint8Array): number {
+    this.dirty = true;
+    return this.msk(conn).write(bytes);
+  }
+
+  /** shutdown(SHUT_WR): a DATA_FIN (or FIN) after what was written. */
+  shutdownWrite(conn: ConnectionId): void {
+    this.dirty = true;
+    this.msk(conn).shutdownWrite();
+  }
+
+  /** Everything received in order and not read yet (empty if nothing). */
+  read(conn: ConnectionId): Uint8Array {
+    this.dirty = true;
+    return this.msk(conn).read();
+  }
+
+  /** The peer finished sending and read() has returned everything before that. */
+  eof(conn: ConnectionId): boolean {
+    const m = this.msk(conn);
+    return m.eof && m.unread === 0;
+  }
+
+  /** Reset the connection (RST on every subflow). */
+  abort(now: number, conn: ConnectionId): void {
+    this.advance(now);
+    this.msk(conn).abort(now);
+    this.pump(now);
+  }
+
+  info(conn: ConnectionId): MptcpConnectionInfo {
+    return this.msk(conn).info();
+  }
+
+  /** The connection itself, for a path manager (createSubflow, queueSignal, subflows, keys). */
+  connection(conn: ConnectionId): Msk {
+    return this.msk(conn);
+  }
+
+  connectionIds(): ConnectionId[] {
+    return [...this.conns.keys()];
+  }
+
+  /** The PM's "create a subflow from local address A to remote address B". */
+  createSubflow(now: number, conn: ConnectionId, o: CreateSubflowOptions): Subflow {
+    this.advance(now);
+    const r = this.msk(conn).createSubflow(now, o);
+    if (typeof r === 'string') throw new EngineError('EINVAL', r);
+    this.pump(now);
+    return r;
+  }
+
+  // --- the network's side ---
+
+  handle(now: number, packet: Datagram): void {
+    this.advance(now);
+    const parsed = parseSegment(packet.bytes);
+    if (!parsed.ok) return;
+    if (this.checksum && !verifyTcpChecksum(packet.src, packet.dst, packet.bytes)) return;
+    const seg = parsed.segment;
+    const entry = this.sockets.get(key(packet.dst, seg.dstPort, packet.src, seg.srcPort));
+    if (entry) {
+      if (seg.flags.rst) this.noteReset(entry.sf, seg);
+      entry.sf.socket.handle(now, seg);
+    } else if (seg.flags.syn && !seg.flags.ack && this.listeners.has(seg.dstPort)) {
+      this.onSyn(now, packet, seg, (this.listeners.get(seg.dstPort) as { mptcp: boolean }).mptcp);
+    } else if (!seg.flags.rst) {
+      this.reply(packet, seg, undefined); // RFC 9293 §3.10.7.1: no connection here
+    }
+    this.pump(now);
+  }
+
+  pollTransmit(now: number): Datagram | undefined {
+    this.advance(now);
+    if (this.dirty) this.pump(now);
+    if (this.outHead >= this.outbox.length) return undefined;
+    const d = this.outbox[this.outHead++] as Datagram;
+    if (this.outHead > 1024 && this.outHead * 2 > this.outbox.length) {
+      this.outbox = this.outbox.slice(this.outHead);
+      this.outHead = 0;
+    }
+    return d;
+  }
+
+  pollTimeout(): number | undefined {
+    let t: number | undefined;
+    const min = (d: number | undefined): void => {
+      if (d !== undefined && (t === undefined || d < t)) t = d;
+    };
+    for (const { sf } of this.sockets.values()) min(sf.socket.nextTimeout());
+    for (const m of this.conns.values()) min(m.nextTimeout());
+    return t;
+  }
+
+  handleTimeout(now: number): void {
+    this.advance(now);
+    for (const { sf } of [...this.sockets.values()]) {
+      const t = sf.socket.nextTimeout();
+      if (t !== undefined && t <= now) sf.socket.handleTimeout(now);
+    }
+    for (const m of [...this.conns.values()]) {
+      const t = m.nextTimeout();
+      if (t !== undefined && t <= now) m.handleTimeout(now);
+    }
+    this.pump(now);
+  }
+
+  poll(): EngineEvent | undefined {
+    if (this.eventHead >= this.events.length) {
+      if (this.eventHead > 0) {
+        this.events = [];
+        this.eventHead = 0;
+      }
+      return undefined;
+    }
+    return this.events[this.eventHead++];
+  }
+
+  // --- inside ---
+
+  private msk(conn: ConnectionId): Msk {
+    const m = this.conns.get(conn);
+    if (!m) throw new EngineError('ENOTCONN', `no connection ${conn}`);
+    return m;
+  }
+
+  private advance(now: number): void {
+    if (now < this.lastNow) throw new RangeError(`MptcpEndpoint: time went backwards (${now} ms after ${this.lastNow} ms)`);
+    this.lastNow = now;
+  }
+
+  private defaultAddress(remote: string): string {
+    const v6 = remote.includes(':');
+    const a = this.opts.addresses.find((x) => x.includes(':') === v6);
+    if (a === undefined) throw new EngineError('EINVAL', `no local address of the family of ${remote}`);
+    return a;
+  }
+
+  private ephemeralPort(): number {
+    const p = this.nextPort;
+    this.nextPort = EPHEMERAL_LOW + ((p - EPHEMERAL_LOW + 1) % EPHEMERAL_COUNT);
+    return p;
+  }
+
+  /** A SYN reached a listener (tcp_conn_request + subflow_check_req). */
+  private onSyn(now: number, packet: Datagram, syn: TcpSegment, mptcpListener: boolean): void {
+    const local = { addr: packet.dst, port: syn.dstPort };
+    const remote = { addr: packet.src, port: syn.srcPort };
+    let mode: MskMode = 'plain';
+    if (mptcpListener) {
+      const rx = receivedOptions(syn);
+      const mpc = (rx.suboptions & OPTIONS_MPTCP_MPC) !== 0;
+      const mpj = (rx.suboptions & OPTIONS_MPTCP_MPJ) !== 0;
+      if (mpc) this.mib.inc('MPCapableSYNRX');
+      else if (mpj) {
+        this.mib.inc('MPJoinSynRx');
+        if (rx.backup) this.mib.inc('MPJoinSynBackupRx');
+        const owner = this.tokens.getSock(rx.token);
+        if (!owner) {
+          // subflow_token_join_request: no such connection; an MP_JOIN cannot fall back to TCP.
+          this.mib.inc('MPJoinNoTokenFound');
+          this.reply(packet, syn, MPTCP_RST_EMPTCP);
+          return;
+        }
+        owner.acceptJoin(now, syn, rx, local, remote, this.random.nextU32());
+        return;
+      }
+      mode = mpc && !mpj ? 'mptcp' : 'fallback';
+    }
+    const id = this.nextConn++;
+    const msk = new Msk(this.env, id, true, mode, local, remote, mptcpListener);
+    if (mode === 'mptcp') {
+      const t = this.tokens.newRequest(msk);
+      if (t.ok) msk.setLocalKey(t.key, t.token, t.idsn);
+      else {
+        this.mib.inc('MPFallbackTokenInit');
+        msk.mode = 'fallback';
+      }
+    }
+    this.conns.set(id, msk);
+    msk.acceptSyn(now, syn, this.random.nextU32());
+  }
+
+  /** MP_TCPRST on an incoming RST: counted, and its reason kept for SF_CLOSED (RFC 8684 §3.6). */
+  private noteReset(sf: Subflow, seg: TcpSegment): void {
+    const rx = receivedOptions(seg);
+    if (!(rx.suboptions & OPTION_MPTCP_RST)) return;
+    this.mib.inc('MPRstRx');
+    sf.peerResetReason = rx.resetReason;
+  }
+
+  /** A RST for a segment no connection takes (RFC 9293 §3.10.7.1), with MP_TCPRST when given a reason. */
+  private reply(packet: Datagram, seg: TcpSegment, reason: number | undefined): void {
+    const len = seg.payload.length + (seg.flags.syn ? 1 : 0) + (seg.flags.fin ? 1 : 0);
+    const options = reason === undefined ? [] : [{ kind: 'mptcp' as const, bytes: encodeOption({ kind: 'mp_tcprst', transient: false, reason }) }];
+    if (reason !== undefined) this.mib.inc('MPRstTx');
+    this.mib.inc('OutRsts');
+    const rst: TcpSegment = seg.flags.ack
+      ? { srcPort: seg.dstPort, dstPort: seg.srcPort, seq: seg.ack, ack: 0, flags: tcpFlags({ rst: true }), window: 0, options, payload: new Uint8Array(0) }
+      : { srcPort: seg.dstPort, dstPort: seg.srcPort, seq: 0, ack: seqAdd(seg.seq, len), flags: tcpFlags({ rst: true, ack: true }), window: 0, options, payload: new Uint8Array(0) };
+    this.send(packet.dst, packet.src, rst);
+  }
+
+  private send(src: string, dst: string, seg: TcpSegment): void {
+    const bytes = emitSegment(seg);
+    if (this.checksum) setTcpChecksum(src, dst, bytes);
+    this.outbox.push({ src, dst, bytes });
+  }
+
+  /** Let every connection push data and every subflow send what it may; drop what is closed. */
+  private pump(now: number): void {
+    this.dirty = false;
+    // A second round lets what the first one caused (a subflow reset, data to reinject) go out too.
+    for (let round = 0; round < 2; round += 1) {
+      for (const m of this.conns.values()) m.push(now);
+      for (const [k, { sf }] of this.sockets) {
+        for (const seg of sf.socket.transmit(now)) this.send(sf.local.addr, sf.remote.addr, seg);
+        if (sf.socket.state === 'CLOSED') this.sockets.delete(k);
+      }
+    }
+  }
+}
+
+function key(localAddr: string, localPort: number, remoteAddr: string, remotePort: number): string {
+  return `${localAddr}|${localPort}|${remoteAddr}|${remotePort}`;
+}

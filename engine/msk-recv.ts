@@ -1,0 +1,118 @@
+// The msk's receive side at the data level (net/mptcp/protocol.c:
+// __mptcp_move_skb, mptcp_data_queue_ofo, mptcp_check_data_fin): data from
+// every subflow, put in order by DSN with an out-of-order queue, the
+// DATA_ACK to send, the shared receive window, and the peer's DATA_FIN.
+// Offsets are relative to the peer's IDSN + 1.
+
+import type { MibName } from './mib.js';
+import { ReceiveBuffer } from './tcp/receive-buffer.js';
+
+/** __mptcp_expand_seq: a 32-bit sequence number made 64-bit, the one closest to `old`. */
+export function expandSeq(old: bigint, cur32: bigint): bigint {
+  const old32 = old & 0xffffffffn;
+  const c32 = cur32 & 0xffffffffn;
+  let cur = (old & ~0xffffffffn) + c32;
+  const diff = Number(BigInt.asIntN(32, c32 - old32));
+  if (c32 < old32 && diff > 0) cur += 1n << 32n;
+  else if (c32 > old32 && diff < 0) cur -= 1n << 32n;
+  return BigInt.asUintN(64, cur);
+}
+
+export class DataReceiver {
+  private readonly rcv = new ReceiveBuffer<undefined>(0);
+  private queue: Uint8Array[] = [];
+  /** In order and not read yet. */
+  queued = 0;
+  /** The 64-bit DSN of offset 0 (the peer's IDSN + 1). */
+  base = 0n;
+  private finSeq: number | undefined;
+  /** The peer's DATA_FIN has been taken in order. */
+  finished = false;
+  /** Answer with 64-bit DATA_ACKs (msk->use_64bit_ack: the peer sent 64-bit DSNs). */
+  use64BitAck = false;
+  bytesReceived = 0;
+
+  constructor(private readonly rcvBuf: number, private readonly count: (name: MibName) => void) {}
+
+  /** Offset of the next byte expected (the DATA_FIN's octet included once taken). */
+  get nxt(): number {
+    return this.rcv.nxt;
+  }
+
+  dsn(offset: number): bigint {
+    return BigInt.asUintN(64, this.base + BigInt(offset));
+  }
+
+  /** The window both levels announce: buffer minus what waits to be read or sits out of order. */
+  freeWindow(): number {
+    return Math.max(0, this.rcvBuf - this.queued - this.rcv.oooBytes);
+  }
+
+  ackToSend(): { value: bigint; bits: 32 | 64 } {
+    const ack = this.dsn(this.rcv.nxt);
+    return this.use64BitAck ? { value: ack, bits: 64 } : { value: BigInt.asUintN(32, ack), bits: 32 };
+  }
+
+  expand(seq32: bigint): bigint {
+    return expandSeq(this.dsn(this.rcv.nxt), seq32);
+  }
+
+  /** Data at a DSN; returns true if the queue for the application went from empty to not empty. */
+  data(dsn: bigint, bytes: Uint8Array): boolean {
+    const rel = Number(BigInt.asIntN(64, dsn - this.base));
+    const nxt = this.rcv.nxt;
+    if (rel + bytes.length <= nxt) {
+      this.count('DuplicateData');
+      return false;
+    }
+    if (rel >= nxt + Math.max(this.freeWindow(), 1) + bytes.length) {
+      this.count('NoDSSInWindow');
+      return false;
+    }
+    const tail = this.rcv.oooEnd;
+    const r = this.rcv.insert(rel, bytes, undefined);
+    if (r.queued) {
+      this.count('OFOQueue');
+      if (tail === undefined || rel >= tail) this.count('OFOQueueTail');
+    }
+    return this.append(r.delivered.map((c) => c.bytes));
+  }
+
+  /** Plain TCP: bytes in order. */
+  append(parts: Uint8Array[]): boolean {
+    const wasEmpty = this.queued === 0;
+    for (const p of parts) {
+      this.queue.push(p);
+      this.queued += p.length;
+      this.bytesReceived += p.length;
+    }
+    return wasEmpty && this.queued > 0;
+  }
+
+  /** The peer's DATA_FIN is at `dsn`. */
+  fin(dsn: bigint): void {
+    const rel = Number(BigInt.asIntN(64, dsn - this.base));
+    if (rel >= this.rcv.nxt - 1) this.finSeq = rel;
+  }
+
+  /** mptcp_check_data_fin: if the DATA_FIN is next, take its octet; true the one time that happens. */
+  takeFin(): boolean {
+    if (this.finished || this.finSeq === undefined || this.rcv.nxt !== this.finSeq) return false;
+    this.rcv.nxt += 1; // RFC 8684 §3.3.3: the DATA_FIN takes one octet of data sequence space
+    this.finished = true;
+    return true;
+  }
+
+  read(): Uint8Array {
+    if (this.queued === 0) return new Uint8Array(0);
+    const out = new Uint8Array(this.queued);
+    let at = 0;
+    for (const p of this.queue) {
+      out.set(p, at);
+      at += p.length;
+    }
+    this.queue = [];
+    this.queued = 0;
+    return out;
+  }
+}

@@ -1,0 +1,677 @@
+// The MPTCP connection (the kernel's msk, net/mptcp/protocol.c): its
+// subflows, the scheduler's loop that cuts queued data into DSS mappings, the
+// data-level retransmission timer with reinjection on another subflow and
+// stale detection, DATA_FIN and the close sequence, fallback, and the events
+// of the connection's life. The data-level send and receive halves are in
+// msk-send.ts and msk-recv.ts.
+//
+// A connection that is not (or no longer) MPTCP keeps its one subflow in
+// 'plain' mode: bytes go straight through TCP (RFC 8684 §3.7 fallback).
+
+import { keyToTokenAndIdsn } from './crypto.js';
+import { bufferLen, type MptcpOption } from './options.js';
+import type { ReceivedOptions } from './protocol.js';
+import type { Mib, MibName } from './mib.js';
+import type { MptcpCtrl } from './ctrl.js';
+import type { RandomSource } from './random.js';
+import { DEFAULT_SUBFLOWS_MAX, type PathManager } from './pm-hooks.js';
+import { selectRetransmit, selectSend, type SchedCandidate } from './sched.js';
+import { Subflow, type SubflowKind } from './subflow.js';
+import { DataSender, MAX_MAPPING } from './msk-send.js';
+import { DataReceiver, expandSeq } from './msk-recv.js';
+import type { CloseReason, TcpAddr, TcpConfig } from './tcp/config.js';
+import type { TcpSegment } from './tcp/segment.js';
+import { ERRNO, type ConnectionId, type EngineEvent, type PmEvent, type PmEventKind } from './events.js';
+import { mskInfo, type MptcpConnectionInfo } from './msk-info.js';
+
+export { expandSeq };
+
+/** mptcp: MPTCP in use; fallback: asked for MPTCP, runs as TCP; plain: a TCP connection from the start. */
+export type MskMode = 'mptcp' | 'fallback' | 'plain';
+
+/** The connection's state, in TCP's words, as the kernel keeps it in msk->sk_state. */
+export type MskState = 'SYN_SENT' | 'SYN_RCVD' | 'ESTABLISHED' | 'FIN_WAIT_1' | 'FIN_WAIT_2' | 'CLOSING' | 'CLOSE_WAIT' | 'LAST_ACK' | 'CLOSED';
+
+/** What an msk needs from its endpoint. */
+export interface MskEnv {
+  readonly mib: Mib;
+  readonly ctrl: MptcpCtrl;
+  readonly tcp: TcpConfig;
+  readonly random: RandomSource;
+  readonly pm: PathManager;
+  /** Bytes of receive buffer per connection (the shared window). */
+  readonly rcvBuf: number;
+  emit(ev: EngineEvent): void;
+  /** Put a new subflow in the endpoint's demultiplexing table. */
+  attach(sf: Subflow, msk: Msk): void;
+  /** The handshake of a passive MP_CAPABLE completed: the request token now names this msk. */
+  acceptToken(token: number, msk: Msk): void;
+  releaseToken(token: number, request: boolean): void;
+  ephemeralPort(): number;
+}
+
+export interface CreateSubflowOptions {
+  readonly localAddr: string;
+  readonly remoteAddr: string;
+  /** Default: the port of the first subflow. */
+  readonly remotePort?: number;
+  readonly backup?: boolean;
+  /** Default: the PM's answer, or the msk numbers local addresses itself. */
+  readonly localId?: number;
+}
+
+export class Msk {
+  mode: MskMode;
+  state: MskState;
+  localKey = 0n;
+  token = 0;
+  remoteKey: bigint | undefined;
+  remoteToken = 0;
+  csumEnabled: boolean;
+  remoteDenyJoinId0 = false;
+  /** Was the connection fully established (RFC 8684 §3.1)? */
+  isFullyEstablished = false;
+  /** The live subflows. */
+  readonly subflows: Subflow[] = [];
+  /** Every subflow ever, for info(). */
+  readonly allSubflows: Subflow[] = [];
+  readonly pendingSignals: MptcpOption[] = [];
+  /** The first subflow's addresses. */
+  readonly local: TcpAddr;
+  readonly remote: TcpAddr;
+  private readonly tx = new DataSender();
+  private readonly rx: DataReceiver;
+  private nextSubflowId = 0;
+  private readonly localIds = new Map<string, number>();
+  private nextLocalId = 1;
+  private plainFinPassed = false;
+  private rtxAt: number | undefined;
+  private closeAt: number | undefined;
+  /** Data-level retransmission rounds (mptcpi_retransmits). */
+  private retransmits = 0;
+  /** Zero window probes since the window was last open (their backoff). */
+  private probes = 0;
+  private createdSent = false;
+  private closedSent = false;
+  private connectedSent = false;
+  private currEstab = false;
+
+  constructor(
+    readonly env: MskEnv,
+    readonly id: ConnectionId,
+    readonly serverSide: boolean,
+    mode: MskMode,
+    local: TcpAddr,
+    remote: TcpAddr,
+    /** The listener was an MPTCP one (counts MPCapableFallbackACK at accept). */
+    private readonly mptcpListener: boolean,
+  ) {
+    this.mode = mode;
+    this.state = serverSide ? 'SYN_RCVD' : 'SYN_SENT';
+    this.csumEnabled = env.ctrl.checksumEnabled;
+    this.local = local;
+    this.remote = remote;
+    this.localIds.set(local.addr, 0);
+    this.rx = new DataReceiver(env.rcvBuf, (n) => this.count(n));
+  }
+
+  get ctrl(): MptcpCtrl {
+    return this.env.ctrl;
+  }
+
+  count(name: MibName): void {
+    this.env.mib.inc(name);
+  }
+
+  /** The key and token from the token table (mptcp_token_new_connect / _new_request). */
+  setLocalKey(key: bigint, token: number, idsn: bigint): void {
+    this.localKey = key;
+    this.token = token;
+    this.tx.base = BigInt.asUintN(64, idsn + 1n);
+  }
+
+  // --- the first subflow ---
+
+  /** Client: create the first subflow and send its SYN. */
+  connect(now: number, iss: number): Subflow {
+    const sf = this.newSubflow(this.mode === 'mptcp' ? 'mpc' : 'plain', true, this.local, this.remote, iss, 0, false, 0);
+    if (this.mode === 'mptcp') this.count('MPCapableSYNTX');
+    sf.socket.connect(now);
+    return sf;
+  }
+
+  /** Server: the first subflow answers the SYN. */
+  acceptSyn(now: number, syn: TcpSegment, iss: number): Subflow {
+    const sf = this.newSubflow(this.mode === 'mptcp' ? 'mpc' : 'plain', false, this.local, this.remote, iss, 0, false, 0);
+    sf.socket.acceptSyn(now, syn);
+    return sf;
+  }
+
+  private newSubflow(kind: SubflowKind, active: boolean, local: TcpAddr, remote: TcpAddr, iss: number, localId: number, backup: boolean, nonce: number): Subflow {
+    const sf = new Subflow({ id: this.nextSubflowId++, kind, active, local, remote, iss, tcp: this.env.tcp, localId, backup, localNonce: nonce }, this);
+    this.subflows.push(sf);
+    this.allSubflows.push(sf);
+    this.env.attach(sf, this);
+    return sf;
+  }
+
+  // --- the PM's interface ---
+
+  /** mptcp_pm_get_local_id: 0 for the first subflow's address, then the PM's IDs or 1, 2, ... */
+  localIdFor(addr: string): number {
+    const known = this.localIds.get(addr);
+    if (known !== undefined) return known;
+    const id = this.env.pm.localId?.(this, addr) ?? this.nextLocalId++;
+    this.localIds.set(addr, id);
+    return id;
+  }
+
+  /**
+   * __mptcp_subflow_connect: open an MP_JOIN subflow from localAddr to
+   * remoteAddr. Returns the subflow, or why not (not a fully established
+   * MPTCP connection, or the peer denied joins to its initial address:
+   * flag C, RFC 8684 §3.1).
+   */
+  createSubflow(now: number, o: CreateSubflowOptions): Subflow | string {
+    if (this.mode !== 'mptcp' || this.remoteKey === undefined) return 'not an MPTCP connection';
+    // As __mptcp_subflow_connect (mptcp_is_fully_established): only while ESTABLISHED, and not
+    // before the peer confirmed the keys. Until then the first subflow's first data segment may be an
+    // MP_CAPABLE whose DSN is implied (IDSN + 1), so data offset 0 must go there and nowhere else.
+    if (this.state !== 'ESTABLISHED') return `connection is ${this.state}`;
+    if (!this.isFullyEstablished) return 'connection is not fully established yet (RFC 8684 §3.1)';
+    const remotePort = o.remotePort ?? this.remote.port;
+    if (this.remoteDenyJoinId0 && o.remoteAddr === this.remote.addr && remotePort === this.remote.port) {
+      return 'the peer denies joins to its initial address (MPTCP_CAP_DENY_JOIN_ID0)';
+    }
+    if (o.localId !== undefined) this.localIds.set(o.localAddr, o.localId);
+    const localId = this.localIdFor(o.localAddr);
+    const local = { addr: o.localAddr, port: this.env.ephemeralPort() };
+    const sf = this.newSubflow('join', true, local, { addr: o.remoteAddr, port: remotePort }, this.env.random.nextU32(), localId, o.backup ?? false, this.env.random.nextU32());
+    sf.socket.connect(now);
+    this.count('MPJoinSynTx');
+    return sf;
+  }
+
+  /** A SYN with MP_JOIN for this connection reached a listener (subflow_check_req). */
+  acceptJoin(now: number, syn: TcpSegment, rx: ReceivedOptions, local: TcpAddr, remote: TcpAddr, iss: number): Subflow {
+    const sf = this.newSubflow('join', false, local, remote, iss, this.localIdFor(local.addr), false, this.env.random.nextU32());
+    sf.acceptJoinSyn(now, syn, rx);
+    return sf;
+  }
+
+  /** Close one subflow (the PM's "remove subflow"): a FIN, or a RST if `reset`. */
+  closeSubflow(now: number, sf: Subflow, reset = false): void {
+    if (reset) sf.socket.abort(now);
+    else sf.socket.close(now);
+  }
+
+  /** Raise a signal (ADD_ADDR, RM_ADDR, MP_PRIO): it goes out on the next segment with room for it. */
+  queueSignal(option: MptcpOption): void {
+    this.pendingSignals.push(option);
+    this.subflows.find((s) => s.usable)?.socket.requestPureAck();
+  }
+
+  /** The option writer collects signals that fit in `room` bytes. */
+  takeSignals(now: number, sf: Subflow, room: number): MptcpOption[] {
+    const out: MptcpOption[] = [];
+    let left = room;
+    while (this.pendingSignals.length > 0) {
+      const o = this.pendingSignals[0] as MptcpOption;
+      const len = (bufferLen(o) + 3) & ~3;
+      if (len > left) break;
+      this.pendingSignals.shift();
+      left -= len;
+      out.push(o);
+      this.env.pm.signalSent?.(now, this, sf, o);
+    }
+    return out;
+  }
+
+  pmOptions(now: number, sf: Subflow, rx: ReceivedOptions): void {
+    this.env.pm.options?.(now, this, sf, rx);
+  }
+
+  /** mptcp_can_accept_new_subflow / mptcp_finish_join: a fully established msk, still ESTABLISHED. */
+  allowJoin(): boolean {
+    if (this.mode !== 'mptcp' || !this.isFullyEstablished || this.state !== 'ESTABLISHED') return false;
+    const extra = this.subflows.filter((s) => s.kind === 'join' && s.everEstablished).length;
+    return this.env.pm.allowNewSubflow?.(this) ?? extra < DEFAULT_SUBFLOWS_MAX;
+  }
+
+  // --- handshake results (called by subflows) ---
+
+  setRemote(key: bigint, csum: boolean, denyJoinId0: boolean): void {
+    if (this.remoteKey !== undefined) return;
+    this.remoteKey = key;
+    const t = keyToTokenAndIdsn(key);
+    this.remoteToken = t.token;
+    this.rx.base = BigInt.asUintN(64, t.idsn + 1n);
+    // RFC 8684 §3.1: checksums are used if either host asks for them.
+    this.csumEnabled ||= csum;
+    this.remoteDenyJoinId0 = denyJoinId0;
+  }
+
+  /** mptcp_try_fallback: only the first subflow, only while it is the only one. */
+  fallback(_now: number, sf: Subflow, mib: MibName | undefined): boolean {
+    if (this.mode !== 'mptcp' || this.subflows.length > 1 || sf.kind === 'join') return false;
+    if (mib) this.count(mib);
+    this.mode = 'fallback';
+    sf.kind = 'plain';
+    if (this.token !== 0) this.env.releaseToken(this.token, this.serverSide && !this.createdSent);
+    return true;
+  }
+
+  fullyEstablished(now: number, sf: Subflow): void {
+    if (sf.kind === 'mpc') this.markFullyEstablished(now, sf);
+  }
+
+  private markFullyEstablished(now: number, sf: Subflow): void {
+    if (this.isFullyEstablished) return;
+    this.isFullyEstablished = true;
+    this.pmEvent(now, 'ESTABLISHED', sf);
+    this.env.pm.established?.(now, this);
+  }
+
+  subflowEstablished(now: number, sf: Subflow): void {
+    sf.everEstablished = true;
+    if (sf.kind === 'join') {
+      this.closeAt = undefined;
+      this.pmEvent(now, 'SF_ESTABLISHED', sf);
+      this.env.pm.subflowEstablished?.(now, this, sf);
+      return;
+    }
+    // The first subflow: the client got its SYN/ACK, or the server its third ACK (the accept() moment).
+    this.state = 'ESTABLISHED';
+    this.tx.wndEnd = this.tx.nxt + sf.socket.sendWindow;
+    // MPCurrEstab counts msks; a passive fallback hands the plain TCP socket to accept() instead.
+    if ((this.mode === 'mptcp' || (this.mode === 'fallback' && !this.serverSide)) && !this.currEstab) {
+      this.currEstab = true;
+      this.count('MPCurrEstab');
+    }
+    // mptcp_stream_accept counts here, not at the third ACK.
+    if (this.serverSide && this.mptcpListener) this.count(this.mode === 'mptcp' ? 'MPCapableACKRX' : 'MPCapableFallbackACK');
+    if (this.mode === 'mptcp') {
+      if (this.serverSide) this.env.acceptToken(this.token, this);
+      this.createdSent = true;
+      this.pmEvent(now, 'CREATED', sf);
+      this.env.pm.created?.(now, this);
+      if (this.serverSide && sf.fullyEstablished) this.markFullyEstablished(now, sf);
+    }
+    this.connectedSent = true;
+    this.env.emit({ kind: 'connected', conn: this.id, serverSide: this.serverSide, mptcp: this.mode === 'mptcp', localPort: sf.local.port });
+  }
+
+  // --- sending ---
+
+  write(bytes: Uint8Array): number {
+    return this.state === 'CLOSED' ? 0 : this.tx.write(bytes);
+  }
+
+  /** shutdown(SHUT_WR): a DATA_FIN after the queued data (RFC 8684 §3.3.3), or a FIN when not MPTCP. */
+  shutdownWrite(): void {
+    if (this.tx.finSeq !== undefined || this.state === 'CLOSED') return;
+    this.tx.shutdown();
+    if (this.state === 'CLOSE_WAIT') this.state = 'LAST_ACK';
+    else this.state = 'FIN_WAIT_1';
+  }
+
+  private candidate(sf: Subflow, remaining: number): SchedCandidate & { sf: Subflow } {
+    if (sf.stale && sf.socket.rcvProgress !== sf.staleMark) {
+      sf.stale = false; // mptcp_subflow_active: it heard from the peer again
+      sf.staleCount = 0;
+      this.count('SubflowRecover');
+    }
+    const space = sf.socket.sendSpace();
+    return {
+      sf,
+      active: sf.usable,
+      backup: sf.isBackup,
+      srttMs: sf.socket.srtt,
+      sendSpace: space >= Math.min(sf.socket.sendMss, remaining) ? space : 0,
+      unacked: sf.socket.unacked,
+    };
+  }
+
+  /** __mptcp_push_pending: cut queued data into mappings on the subflows the scheduler picks. */
+  push(now: number): void {
+    if (this.state === 'CLOSED' || this.state === 'SYN_SENT' || this.state === 'SYN_RCVD') return;
+    if (this.mode !== 'mptcp') {
+      this.pushPlain(now);
+      return;
+    }
+    for (let guard = 0; guard < 1000 && this.tx.sendable > 0; guard += 1) {
+      const remaining = this.tx.sendable;
+      const pick = selectSend(this.subflows.map((s) => this.candidate(s, remaining)));
+      if (!pick) break;
+      this.pushMapping(pick.sf, this.tx.nxt, Math.min(pick.sendSpace, remaining, MAX_MAPPING));
+    }
+    if (this.tx.finToSend() !== undefined && !this.tx.finAnnounced) {
+      // mptcp_check_send_data_fin: the DATA_FIN goes on an ACK on every subflow.
+      this.tx.finAnnounced = true;
+      for (const sf of this.subflows) if (sf.usable) sf.socket.requestPureAck();
+    }
+    this.armRtx(now);
+  }
+
+  private pushMapping(sf: Subflow, dataSeq: number, max: number): void {
+    const bytes = this.tx.peek(dataSeq, max);
+    if (bytes.length === 0) return;
+    const { map, retransmit } = this.tx.map(dataSeq, sf.socket.queuedEnd, bytes, this.csumEnabled);
+    sf.socket.send(bytes, map);
+    if (retransmit) this.count('MPTCPRetrans');
+  }
+
+  private pushPlain(now: number): void {
+    const sf = this.subflows[0];
+    if (!sf || (sf.state !== 'ESTABLISHED' && sf.state !== 'CLOSE_WAIT')) return;
+    for (let b = this.tx.takePlain(); b.length > 0; b = this.tx.takePlain()) sf.socket.send(b);
+    if (this.tx.finSeq !== undefined && !this.plainFinPassed) {
+      this.plainFinPassed = true;
+      sf.socket.close(now);
+    }
+  }
+
+  dataAckToSend(): { value: bigint; bits: 32 | 64 } | undefined {
+    if (this.mode !== 'mptcp' || this.remoteKey === undefined) return undefined;
+    return this.rx.ackToSend();
+  }
+
+  dataFinToSend(): bigint | undefined {
+    return this.tx.finToSend();
+  }
+
+  localDsn(offset: number): bigint {
+    return this.tx.dsn(offset);
+  }
+
+  /** A DATA_ACK (RFC 8684 §3.3.2) and the window that goes with it (§3.3.4). */
+  dataAck(now: number, ack: bigint, ack64: boolean, window: number): void {
+    const abs = ack64 ? ack : expandSeq(this.tx.dsn(this.tx.una), ack);
+    const r = this.tx.ack(abs, window);
+    if (this.tx.wndEnd > this.tx.nxt) this.probes = 0;
+    if (!r.advanced) return;
+    this.rtxAt = undefined;
+    if (r.finAcked) {
+      if (this.state === 'FIN_WAIT_1') this.state = 'FIN_WAIT_2';
+      else if (this.state === 'CLOSING' || this.state === 'LAST_ACK') this.finish(now);
+    }
+    this.armRtx(now);
+  }
+
+  /** Data waits, the peer's window is closed, nothing is in flight: only a probe can learn that it opened. */
+  private get windowClosed(): boolean {
+    return this.tx.nxt < this.tx.end && this.tx.nxt >= this.tx.wndEnd && this.tx.una >= this.tx.max;
+  }
+
+  private armRtx(now: number): void {
+    if (this.mode !== 'mptcp' || this.state === 'CLOSED' || !this.tx.outstanding) {
+      this.rtxAt = undefined;
+      return;
+    }
+    if (this.rtxAt !== undefined) return;
+    if (this.tx.una < this.tx.max || this.tx.finAnnounced) this.rtxAt = now + this.rtxTimeout();
+    else if (this.windowClosed) this.rtxAt = now + this.rtxTimeout() * 2 ** Math.min(this.probes, 9);
+  }
+
+  /**
+   * mptcp_set_timeout: the largest RTO among the active subflows. A stale
+   * subflow's backed-off RTO (up to 2 minutes on a dead path) must not hold
+   * back the reinjection of its data.
+   */
+  private rtxTimeout(): number {
+    let rto = 0;
+    for (const sf of this.subflows) if (sf.usable) rto = Math.max(rto, sf.socket.info().rtoMs);
+    if (rto === 0) for (const sf of this.subflows) if (sf.socket.unacked > 0) rto = Math.max(rto, sf.socket.info().rtoMs);
+    return Math.max(rto, this.env.tcp.minRtoMs);
+  }
+
+  /** mptcp_retransmit_timer / __mptcp_retrans: resend what the peer has not acknowledged at the data level. */
+  private onRtx(now: number): void {
+    this.rtxAt = undefined;
+    this.checkStale();
+    const una = this.tx.una;
+    if (this.windowClosed) {
+      // MPTCP-level zero window probe: one byte past the window (mptcp_sendmsg_frag, WinProbe).
+      const sf = this.subflows.find((s) => s.usable);
+      if (sf) {
+        this.probes += 1;
+        this.count('WinProbe');
+        this.pushMapping(sf, this.tx.nxt, 1);
+      }
+    } else if (una >= this.tx.max && this.tx.finAnnounced && !this.tx.finAcked) {
+      for (const sf of this.subflows) if (sf.usable) sf.socket.requestPureAck(); // the DATA_FIN again
+    } else if (una < this.tx.max) {
+      const pick = selectRetransmit(this.subflows.map((s) => this.candidate(s, this.tx.max - una)));
+      if (pick) {
+        this.retransmits += 1;
+        const space = Math.max(pick.sf.socket.sendSpace(), pick.sf.socket.sendMss);
+        this.pushMapping(pick.sf, una, Math.min(space, this.tx.max - una, MAX_MAPPING));
+      }
+    }
+    this.armRtx(now);
+    if (this.rtxAt === undefined && this.tx.outstanding && this.mode === 'mptcp' && this.state !== 'CLOSED') this.rtxAt = now + this.rtxTimeout();
+  }
+
+  /**
+   * mptcp_pm_subflow_chk_stale: a subflow with data queued that heard nothing
+   * from the peer for stale_loss_cnt retransmission periods is stale; its data
+   * goes out again on the others.
+   */
+  private checkStale(): void {
+    for (const sf of this.subflows) {
+      if (sf.socket.unacked === 0) continue;
+      const mark = sf.socket.rcvProgress;
+      if (sf.staleCount === 0 || sf.staleMark !== mark) {
+        sf.staleMark = mark;
+        sf.staleCount = 1;
+        continue;
+      }
+      sf.staleCount += 1;
+      if (sf.staleCount >= this.ctrl.staleLossCnt && !sf.stale) {
+        sf.stale = true;
+        sf.staleReinjected = false;
+        this.count('SubflowStale');
+      }
+    }
+    // Once some other subflow can carry it, a stale subflow's data goes out again there.
+    const stuck = this.subflows.filter((s) => s.stale && !s.staleReinjected && s.socket.unacked > 0);
+    if (stuck.length > 0 && this.subflows.some((s) => s.usable)) {
+      for (const s of stuck) s.staleReinjected = true;
+      this.tx.rewind();
+    }
+  }
+
+  // --- receiving ---
+
+  expandRcv(seq32: bigint): bigint {
+    return this.rx.expand(seq32);
+  }
+
+  remoteIdsn(): bigint {
+    return this.rx.dsn(-1);
+  }
+
+  setUse64BitAck(on: boolean): void {
+    this.rx.use64BitAck = on;
+  }
+
+  freeWindow(): number {
+    return this.rx.freeWindow();
+  }
+
+  data(now: number, _sf: Subflow, dsn: bigint, bytes: Uint8Array): void {
+    if (this.rx.data(dsn, bytes)) this.env.emit({ kind: 'readable', conn: this.id });
+    this.checkDataFin(now);
+  }
+
+  dataFin(now: number, _sf: Subflow, dsn: bigint): void {
+    this.rx.fin(dsn);
+    this.checkDataFin(now);
+  }
+
+  /** mptcp_check_data_fin: the peer's DATA_FIN is next in sequence. */
+  private checkDataFin(now: number): void {
+    if (!this.rx.takeFin()) return;
+    for (const sf of this.subflows) if (sf.state === 'ESTABLISHED' || sf.state === 'CLOSE_WAIT') sf.socket.requestAck();
+    this.peerFinished(now);
+  }
+
+  private peerFinished(now: number): void {
+    this.env.emit({ kind: 'readable', conn: this.id });
+    if (this.state === 'ESTABLISHED') this.state = 'CLOSE_WAIT';
+    else if (this.state === 'FIN_WAIT_1') this.state = 'CLOSING';
+    else if (this.state === 'FIN_WAIT_2' && this.mode === 'mptcp') this.finish(now);
+  }
+
+  plainData(_now: number, bytes: Uint8Array): void {
+    if (this.rx.append([bytes])) this.env.emit({ kind: 'readable', conn: this.id });
+  }
+
+  plainFin(): void {
+    this.rx.finished = true;
+    this.env.emit({ kind: 'readable', conn: this.id });
+    if (this.state === 'ESTABLISHED') this.state = 'CLOSE_WAIT';
+    else if (this.state === 'FIN_WAIT_1' || this.state === 'FIN_WAIT_2') this.state = 'CLOSING';
+  }
+
+  acked(_now: number, sf: Subflow): void {
+    if (this.mode !== 'mptcp') this.tx.ackedPlain(sf.socket.bytesAcked);
+  }
+
+  /** The peer finished sending (its DATA_FIN or FIN is in). */
+  get eof(): boolean {
+    return this.rx.finished;
+  }
+
+  /** Bytes received in order and not read yet. */
+  get unread(): number {
+    return this.rx.queued;
+  }
+
+  /** What the application has not read yet (all of it; empty when nothing is there). */
+  read(): Uint8Array {
+    const out = this.rx.read();
+    if (out.length > 0) for (const sf of this.subflows) sf.socket.windowUpdate();
+    return out;
+  }
+
+  // --- subflows ending, the connection ending ---
+
+  subflowFin(now: number, sf: Subflow): void {
+    // The peer closed this subflow (__mptcp_close_subflow closes CLOSE_WAIT subflows): close our side too.
+    sf.socket.close(now);
+  }
+
+  subflowTimeout(): void {
+    // Stale detection runs on the msk's retransmission timer (checkStale).
+  }
+
+  /** Plain TCP: both FINs are through; TIME_WAIT is the socket's business, not the application's. */
+  subflowTimeWait(now: number): void {
+    if (this.mode !== 'mptcp') this.endConnection(now, 'normal');
+  }
+
+  subflowClosed(now: number, sf: Subflow, reason: CloseReason): void {
+    const i = this.subflows.indexOf(sf);
+    if (i >= 0) this.subflows.splice(i, 1);
+    if (this.mode !== 'mptcp') {
+      this.endConnection(now, reason); // plain TCP: the connection is its one subflow
+      return;
+    }
+    if (this.state === 'CLOSED') return;
+    if (!sf.everEstablished && sf.kind === 'mpc') {
+      this.endConnection(now, reason); // the MP_CAPABLE handshake failed
+      return;
+    }
+    if (sf.active || sf.everEstablished) {
+      const error = reason === 'reset' ? ERRNO.ECONNRESET : reason === 'timeout' ? ERRNO.ETIMEDOUT : undefined;
+      this.pmEvent(now, 'SF_CLOSED', sf, error);
+      this.env.pm.subflowClosed?.(now, this, sf);
+    }
+    if (sf.socket.unacked > 0) this.tx.rewind(); // its data goes out on the others
+    if (this.subflows.length === 0) this.closeAt = now + this.ctrl.closeTimeoutS * 1000;
+  }
+
+  /** Both DATA_FINs are through: close every subflow, report the connection closed. */
+  private finish(now: number): void {
+    this.state = 'CLOSED';
+    for (const sf of [...this.subflows]) sf.socket.close(now);
+    this.endConnection(now, 'normal');
+  }
+
+  private endConnection(now: number, reason: CloseReason): void {
+    if (this.closedSent) return;
+    this.closedSent = true;
+    this.state = 'CLOSED';
+    this.rtxAt = undefined;
+    this.closeAt = undefined;
+    if (this.currEstab) {
+      this.currEstab = false;
+      this.env.mib.dec('MPCurrEstab');
+    }
+    if (this.mode === 'mptcp' && this.token !== 0) this.env.releaseToken(this.token, !this.createdSent);
+    if (this.createdSent) {
+      this.env.emit({ kind: 'pm', conn: this.id, event: { type: 'CLOSED', atMs: now, token: this.token } });
+      this.env.pm.closed?.(now, this);
+    }
+    // A server connection nobody accepted ends silently.
+    if (this.connectedSent || !this.serverSide) this.env.emit({ kind: 'closed', conn: this.id, ...(reason === 'normal' ? {} : { error: reason }) });
+  }
+
+  /** Reset every subflow and end the connection. */
+  abort(now: number): void {
+    for (const sf of [...this.subflows]) sf.socket.abort(now);
+    this.endConnection(now, 'aborted');
+  }
+
+  // --- timers ---
+
+  nextTimeout(): number | undefined {
+    if (this.rtxAt === undefined) return this.closeAt;
+    if (this.closeAt === undefined) return this.rtxAt;
+    return Math.min(this.rtxAt, this.closeAt);
+  }
+
+  handleTimeout(now: number): void {
+    if (this.closeAt !== undefined && now >= this.closeAt) {
+      this.closeAt = undefined;
+      if (this.subflows.length === 0) this.endConnection(now, 'timeout'); // net.mptcp.close_timeout
+    }
+    if (this.rtxAt !== undefined && now >= this.rtxAt) this.onRtx(now);
+  }
+
+  // --- reporting ---
+
+  /** mptcp_event(): the attributes `ip mptcp monitor` prints for this kind. */
+  private pmEvent(now: number, type: PmEventKind, sf: Subflow, error?: number): void {
+    const event: PmEvent = {
+      type,
+      atMs: now,
+      token: this.token,
+      family: sf.local.addr.includes(':') ? 6 : 4,
+      saddr: sf.local.addr,
+      daddr: sf.remote.addr,
+      sport: sf.local.port,
+      dport: sf.remote.port,
+      locId: sf.localId,
+      remId: sf.remoteId,
+      ...(type.startsWith('SF_') ? { backup: sf.isBackup } : {}),
+      ...(this.serverSide ? { serverSide: true } : {}),
+      ...(error !== undefined ? { error } : {}),
+      ...(type === 'SF_CLOSED' && sf.peerResetReason !== undefined ? { resetReason: sf.peerResetReason } : {}),
+    };
+    this.env.emit({ kind: 'pm', conn: this.id, event });
+  }
+
+  info(): MptcpConnectionInfo {
+    return mskInfo(this, {
+      ...this.tx.infoSeqs(),
+      rcvNxt: this.rx.dsn(this.rx.nxt),
+      localIdsn: this.tx.dsn(-1),
+      remoteIdsn: this.rx.dsn(-1),
+      ...this.tx.stats,
+      bytesReceived: this.rx.bytesReceived,
+      retransmits: this.retransmits,
+    });
+  }
+}

@@ -1,0 +1,38 @@
+// The seam between a connection (msk) and the path manager, after the
+// kernel's net/mptcp/pm.c: the msk tells the PM what happened (connection
+// created / established / closed, subflow established / closed, PM options
+// received) and asks it two questions (may the peer add a subflow, which
+// local address ID is this). The PM acts back through the msk: createSubflow()
+// ("connect from local address A to remote address B"), closeSubflow(), and
+// queueSignal(), which only raises a pending signal; the option writer
+// (engine/subflow.ts) puts it on the next segment that has room, as the
+// kernel's PM does with its pending flags. The PM never builds packets.
+
+import type { MptcpOption } from './options.js';
+import type { ReceivedOptions } from './protocol.js';
+import type { Msk } from './msk.js';
+import type { Subflow } from './subflow.js';
+
+export interface PathManager {
+  /** mptcp_pm_new_connection. */
+  created?(now: number, msk: Msk): void;
+  /** mptcp_pm_fully_established. */
+  established?(now: number, msk: Msk): void;
+  /** mptcp_pm_subflow_established. */
+  subflowEstablished?(now: number, msk: Msk, sf: Subflow): void;
+  /** mptcp_pm_subflow_check_next / the subflow is gone. */
+  subflowClosed?(now: number, msk: Msk, sf: Subflow): void;
+  /** mptcp_pm_connection_closed. */
+  closed?(now: number, msk: Msk): void;
+  /** mptcp_pm_allow_new_subflow: may one more MP_JOIN be accepted? */
+  allowNewSubflow?(msk: Msk): boolean;
+  /** ADD_ADDR, RM_ADDR or MP_PRIO arrived on `sf` (mptcp_pm_add_addr_received and friends). */
+  options?(now: number, msk: Msk, sf: Subflow, rx: ReceivedOptions): void;
+  /** A queued signal went out on `sf` (count AddAddrTx, arm the ADD_ADDR timer, ...). */
+  signalSent?(now: number, msk: Msk, sf: Subflow, option: MptcpOption): void;
+  /** mptcp_pm_get_local_id: the address ID of a local address; undefined lets the msk number it. */
+  localId?(msk: Msk, addr: string): number | undefined;
+}
+
+/** The in-kernel PM's default limit: 2 extra subflows (`ip mptcp limits`, subflows 2). */
+export const DEFAULT_SUBFLOWS_MAX = 2;

@@ -1,0 +1,52 @@
+// The packet scheduler, after the kernel's default one (net/mptcp/sched.c,
+// mptcp_subflow_get_send / mptcp_subflow_get_retrans in protocol.c).
+//
+// Sending: among the active non-backup subflows that have room in their
+// congestion window, the one with the lowest smoothed RTT; backup subflows
+// only when no non-backup subflow is active at all (the kernel's nr_active
+// test). Note: since Linux 5.19 the kernel ranks by "linger time" (queued
+// bytes / pacing rate, a BLEST-like estimate) rather than by SRTT; with
+// nothing queued and equal windows the two agree.
+//
+// Retransmitting at the MPTCP level: the first active subflow whose TCP
+// queues are empty, non-backup first (data still queued at TCP level would
+// wait behind that queue).
+
+export interface SchedCandidate {
+  /** Established (and, for MP_JOIN, fully established), not stale, not closing. */
+  readonly active: boolean;
+  /** Either end flagged the subflow as backup (MP_JOIN B flag or MP_PRIO). */
+  readonly backup: boolean;
+  readonly srttMs: number | undefined;
+  /** Bytes cwnd lets it take now. */
+  readonly sendSpace: number;
+  /** Bytes queued or in flight at TCP level. */
+  readonly unacked: number;
+}
+
+/** mptcp_subflow_get_send: the subflow to put the next mapping on, or undefined. */
+export function selectSend<C extends SchedCandidate>(subflows: readonly C[]): C | undefined {
+  const active = subflows.filter((s) => s.active);
+  const nonBackup = active.filter((s) => !s.backup);
+  const pool = nonBackup.length > 0 ? nonBackup : active;
+  let best: C | undefined;
+  for (const s of pool) {
+    if (s.sendSpace <= 0) continue;
+    if (best === undefined || (s.srttMs ?? 0) < (best.srttMs ?? 0)) best = s;
+  }
+  return best;
+}
+
+/** mptcp_subflow_get_retrans: where to reinject data that is unacknowledged at the MPTCP level. */
+export function selectRetransmit<C extends SchedCandidate>(subflows: readonly C[]): C | undefined {
+  let backup: C | undefined;
+  for (const s of subflows) {
+    if (!s.active || s.unacked > 0) continue;
+    if (s.backup) {
+      backup ??= s;
+      continue;
+    }
+    return s;
+  }
+  return backup;
+}
