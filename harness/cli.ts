@@ -60,6 +60,7 @@ interface RunFlags {
   junit?: string;
   capture: boolean;
   tapVersion: TapVersion;
+  engine: 'sim' | 'off';
 }
 
 function timestamp(): string {
@@ -100,7 +101,7 @@ async function runCommand(args: string[], flags: RunFlags): Promise<number> {
   tap.comment(`mptcp-lab ${pkg.version} seed ${seed} kernel ${caps.kernelRelease} (replay: --seed ${seed})`);
   const progress = new Progress(labs.length * flags.repeat);
   const results: LabResult[] = await runLabs(labs, {
-    seed, jobs: flags.jobs, retries: flags.retries, repeat: flags.repeat, timeoutMs: flags.timeout, resultsDir, capture: flags.capture,
+    seed, jobs: flags.jobs, retries: flags.retries, repeat: flags.repeat, timeoutMs: flags.timeout, resultsDir, capture: flags.capture, engine: flags.engine === 'sim',
     onStart: (lab) => progress.start(lab.name),
     onResult: (r) => {
       progress.finish(r);
@@ -164,6 +165,7 @@ function program(setExit: (code: number) => void): Command {
     .option('--results <dir>', 'results folder (default mptcp-lab-results/<timestamp>)')
     .option('--junit <file>', 'also write JUnit XML')
     .option('--capture', 'tcpdump every link into pcap files in the results folder', false)
+    .addOption(new Option('--engine <target>', 'also run each lab on the TypeScript engine in the simulator and compare (work in progress: off by default)').choices(['sim', 'off']).default('off'))
     .addOption(new Option('--tap-version <v>', 'TAP version on stdout').choices(['13', '14']).default('14').argParser((v) => Number(v) as TapVersion))
     .action(async (labs: string[], flags: RunFlags) => setExit(await runCommand(labs, flags)));
   p.command('list').description('list the catalogue').option('--json', 'machine-readable').action(async (o: { json?: boolean }) => {

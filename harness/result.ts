@@ -1,6 +1,7 @@
 // What a run produced: per lab and target, a status and its checks. The
 // reporters (TAP, JSON, JUnit, summary) read only this.
 import type { Observations } from './observations.js';
+import type { Comparison } from './compare/index.js';
 
 export type Status = 'pass' | 'fail' | 'skip' | 'flaky';
 
@@ -17,8 +18,8 @@ export interface CheckResult {
 }
 
 export interface TargetInfo {
-  /** e.g. "kernel". */
-  kind: 'kernel' | 'engine';
+  /** What ran: a kernel, the engine, or the comparison of two of them. */
+  kind: 'kernel' | 'engine' | 'compare';
   /** Kernel spec as given: "host", "debian:6.12". */
   spec: string;
   /** Running version, e.g. "6.18.44". */
@@ -44,6 +45,8 @@ export interface LabResult {
   repeat: number;
   checks: CheckResult[];
   observations?: Observations;
+  /** For a comparison point: every compared item (see harness/compare). */
+  comparison?: Comparison;
   /** Lab-relative log file, when one was written. */
   log?: string;
   pcaps?: string[];
@@ -66,6 +69,7 @@ export interface RunResult {
 }
 
 export function targetLabel(t: TargetInfo): string {
+  if (t.kind === 'compare') return t.spec;
   return `${t.kind} ${t.spec} ${t.version} ${t.backend}`;
 }
 

@@ -5,6 +5,8 @@
 import { join } from 'node:path';
 import type { Lab } from '../lab/model.js';
 import type { LabResult } from '../result.js';
+import { differentialResult } from './differential.js';
+import { runLabOnEngine } from './engine-run.js';
 import { runLabOnHost, type LabRunOptions } from './lab-run.js';
 
 export interface RunnerOptions {
@@ -15,6 +17,8 @@ export interface RunnerOptions {
   timeoutMs?: number;
   resultsDir?: string;
   capture: boolean;
+  /** Also run each lab on the engine in the simulator, and compare (--engine sim). */
+  engine: boolean;
   /** Called as each lab finishes, in completion order. */
   onResult?: (r: LabResult) => void;
   onStart?: (lab: Lab, repeat: number) => void;
@@ -71,8 +75,15 @@ export async function runLabs(labs: readonly Lab[], opts: RunnerOptions): Promis
       const item = queue[next++]!;
       opts.onStart?.(item.lab, item.repeat);
       const r = await runWithRetries(item.lab, item.repeat, opts);
-      results.push(r);
-      opts.onResult?.(r);
+      const all = [r];
+      if (opts.engine) {
+        const e = { ...runLabOnEngine(item.lab, { seed: opts.seed, timeoutMs: opts.timeoutMs }), repeat: item.repeat };
+        all.push(e, differentialResult(item.lab, r, e));
+      }
+      for (const x of all) {
+        results.push(x);
+        opts.onResult?.(x);
+      }
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(opts.jobs, queue.length)) }, worker));

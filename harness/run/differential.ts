@@ -1,0 +1,23 @@
+// The third test point of a lab run on two targets: their Observations
+// compared (harness/compare), as a LabResult whose checks are the compared
+// items. A divergence the lab lists as known is reported, not failed.
+import { compareObservations, comparisonToChecks } from '../compare/index.js';
+import type { Lab } from '../lab/model.js';
+import { targetLabel, type LabResult } from '../result.js';
+
+export function differentialResult(lab: Lab, a: LabResult, b: LabResult): LabResult {
+  const base = {
+    lab: lab.name, file: lab.file, group: lab.group, tags: lab.tags,
+    target: { kind: 'compare' as const, spec: `${a.target.kind} ${a.target.spec} vs ${b.target.kind} ${b.target.spec}`, version: `${a.target.version} vs ${b.target.version}`, backend: `${a.target.backend}+${b.target.backend}` },
+    attempts: 1, repeat: a.repeat, durationMs: 0,
+  };
+  if (a.status === 'skip' || b.status === 'skip') {
+    return { ...base, status: 'skip', skipReason: `nothing to compare: ${a.status === 'skip' ? targetLabel(a.target) : targetLabel(b.target)} skipped`, checks: [] };
+  }
+  if (!a.observations || !b.observations) {
+    return { ...base, status: 'fail', error: `no observations from ${!a.observations ? targetLabel(a.target) : targetLabel(b.target)}`, checks: [] };
+  }
+  const comparison = compareObservations(lab, { label: a.target.kind, obs: a.observations }, { label: b.target.kind, obs: b.observations });
+  const checks = comparisonToChecks(comparison);
+  return { ...base, status: comparison.divergent ? 'fail' : 'pass', checks, comparison };
+}

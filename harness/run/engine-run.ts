@@ -1,0 +1,263 @@
+// One lab on the engine target: the project's MPTCP engine in the simulated
+// network built from the same Lab, driven in virtual time, with the same
+// workload (payload, sizes, directions, connections one after another) and
+// the same Observations as a kernel run, so the lab's checks run unchanged.
+import { MptcpEndpoint } from '../../engine/endpoint.js';
+import type { ConnectionId, EngineEvent } from '../../engine/events.js';
+import type { MptcpConnectionInfo } from '../../engine/msk-info.js';
+import { Xoshiro256StarStar } from '../../engine/random.js';
+import { applySimEvent, buildSimNetwork, simLinkBytes, type SimLab } from '../../engine/sim-lab/index.js';
+import type { Timer } from '../../engine/sim/index.js';
+import type { MptcpCtrl } from '../../engine/ctrl.js';
+import { evaluate } from '../expect/checks.js';
+import type { Host, Lab, TimedEvent } from '../lab/model.js';
+import type { EndpointReport, MptcpInfoObservation, Observations, PmEvent, TransferObservation } from '../observations.js';
+import { filterCounters } from '../observe/nstat.js';
+import type { LabResult, TargetInfo } from '../result.js';
+import { PayloadStream, StreamDigest } from '../workload/payload.js';
+import { describeEvent } from './events.js';
+import { deriveSeed } from './seed.js';
+
+export const ENGINE_TARGET: TargetInfo = { kind: 'engine', spec: 'sim', version: '0.1', backend: 'sim' };
+
+/** net.mptcp sysctls of a lab host, in the engine's words. */
+function ctrlOf(host: Host): Partial<MptcpCtrl> {
+  const s = host.sysctls;
+  const num = (k: string) => (s[k] === undefined ? undefined : Number(s[k]));
+  const out: { -readonly [K in keyof MptcpCtrl]?: MptcpCtrl[K] } = {};
+  if (s['net.mptcp.enabled'] !== undefined) out.enabled = s['net.mptcp.enabled'] === '1';
+  if (s['net.mptcp.checksum_enabled'] !== undefined) out.checksumEnabled = s['net.mptcp.checksum_enabled'] === '1';
+  if (s['net.mptcp.allow_join_initial_addr_port'] !== undefined) out.allowJoinInitialAddrPort = s['net.mptcp.allow_join_initial_addr_port'] === '1';
+  const timeout = num('net.mptcp.add_addr_timeout');
+  if (timeout !== undefined) out.addAddrTimeoutS = timeout;
+  const stale = num('net.mptcp.stale_loss_cnt');
+  if (stale !== undefined) out.staleLossCnt = stale;
+  return out;
+}
+
+interface Side {
+  conn: ConnectionId;
+  toSend: number;
+  stream: PayloadStream;
+  pending?: Buffer;
+  sent: StreamDigest;
+  received: StreamDigest;
+  expectReceive: number;
+  shut: boolean;
+  eof: boolean;
+  closed: boolean;
+  error?: string;
+  info?: MptcpConnectionInfo;
+}
+
+function infoObservation(i: MptcpConnectionInfo): MptcpInfoObservation {
+  return {
+    subflows: i.subflows, addAddrSignal: 0, addAddrAccepted: 0, subflowsMax: 0, addAddrSignalMax: 0, addAddrAcceptedMax: 0,
+    flags: 0, token: i.token, writeSeq: String(i.writeSeq), sndUna: String(i.sndUna), rcvNxt: String(i.rcvNxt), localAddrUsed: 0, localAddrMax: 0,
+    csumEnabled: i.csumEnabled, retransmits: i.retransmits, bytesRetrans: String(i.bytesRetrans), bytesSent: String(i.bytesSent),
+    bytesReceived: String(i.bytesReceived), bytesAcked: String(i.bytesAcked), subflowsTotal: i.subflowsTotal,
+  };
+}
+
+function report(side: Side | undefined, mptcpSocket: boolean): EndpointReport {
+  if (!side) return { bytesSent: 0, bytesReceived: 0, sha256Sent: '', sha256Received: '', fallback: false, mptcp: mptcpSocket, subflows: [], error: 'no connection' };
+  const i = side.info;
+  const alive = (i?.subflowList ?? []).filter((s) => s.state !== 'CLOSED');
+  return {
+    bytesSent: side.sent.bytes,
+    bytesReceived: side.received.bytes,
+    sha256Sent: side.sent.digest(),
+    sha256Received: side.received.digest(),
+    // Like MPTCP_INFO answering EOPNOTSUPP: opened as MPTCP, not running MPTCP.
+    fallback: mptcpSocket && i !== undefined && !i.mptcp,
+    mptcp: mptcpSocket,
+    ...(i && i.mptcp ? { info: infoObservation(i) } : {}),
+    subflows: alive.map((s) => ({ saddr: s.saddr, daddr: s.daddr, sport: s.sport, dport: s.dport, bytesAcked: s.bytesAcked, bytesReceived: s.bytesReceived, backup: s.backup, id: s.id, ...(s.srttMs !== undefined ? { rttUs: Math.round(s.srttMs * 1000) } : {}) })),
+    ...(side.error ? { error: side.error } : {}),
+  };
+}
+
+/** Everything of one engine run; step() drives it, the app logic mirrors the traffic agent. */
+class EngineRun {
+  readonly sim: SimLab;
+  readonly eps = new Map<string, MptcpEndpoint>();
+  private readonly timers = new Map<string, { at: number; timer: Timer }>();
+  readonly events: Record<string, PmEvent[]> = {};
+  readonly applied: Observations['applied'] = [];
+  readonly transfers: TransferObservation[] = [];
+  private readonly port: number;
+  private current = 0;
+  private client?: Side;
+  private server?: Side;
+  private startedAt = 0;
+  /** When the current connection started, and when its client had sent all and read to EOF. */
+  private connStartedAt = 0;
+  private transferDoneAt?: number;
+  private firstConnectedAt?: number;
+  done = false;
+
+  constructor(readonly lab: Lab, readonly seed: number) {
+    this.sim = buildSimNetwork(lab, deriveSeed(seed, lab.name, 'sim'));
+    this.port = lab.workload.port ?? 10_000 + (deriveSeed(seed, lab.name, 'port') % 50_000);
+    for (const h of lab.hosts) {
+      const ep = new MptcpEndpoint({
+        addresses: h.interfaces.flatMap((i) => i.addresses.map((a) => a.address)),
+        random: new Xoshiro256StarStar(BigInt(deriveSeed(seed, lab.name, 'host', h.name))),
+        ctrl: ctrlOf(h),
+      });
+      this.eps.set(h.name, ep);
+      this.events[h.name] = [];
+      this.sim.nodes[h.name]!.setHandler((now, packet) => {
+        ep.handle(now, packet);
+        this.pump(h.name, now);
+      });
+    }
+    this.eps.get(lab.workload.server)!.listen(this.port, { mptcp: lab.workload.serverMptcp });
+    this.sim.network.schedule(0, (now) => this.startConnection(now));
+  }
+
+  private get net() {
+    return this.sim.network;
+  }
+
+  private startConnection(now: number): void {
+    const w = this.lab.workload;
+    if (this.current === 0) this.startedAt = now;
+    this.connStartedAt = now;
+    this.transferDoneAt = undefined;
+    const ep = this.eps.get(w.client)!;
+    const conn = ep.connect(now, { remoteAddr: w.connect, remotePort: this.port, mptcp: w.clientMptcp, ...(w.bind ? { localAddr: w.bind } : {}) });
+    this.client = this.newSide(conn, w.direction !== 'download', w.direction !== 'upload');
+    this.server = undefined;
+    this.pump(w.client, now);
+  }
+
+  private newSide(conn: ConnectionId, sends: boolean, receives: boolean): Side {
+    const size = this.lab.workload.sizeBytes;
+    return { conn, toSend: sends ? size : 0, stream: new PayloadStream(deriveSeed(this.seed, this.lab.name, 'payload') + this.current), sent: new StreamDigest(), received: new StreamDigest(), expectReceive: receives ? size : 0, shut: false, eof: false, closed: false };
+  }
+
+  /** Moves packets out, handles the host's events, and re-arms its timer. */
+  pump(host: string, now: number): void {
+    const ep = this.eps.get(host)!;
+    const node = this.sim.nodes[host]!;
+    for (let ev = ep.poll(); ev; ev = ep.poll()) this.onEvent(host, ep, ev, now);
+    for (const side of [this.client, this.server]) if (side && this.sideHost(side) === host) this.progress(ep, side);
+    for (let d = ep.pollTransmit(now); d; d = ep.pollTransmit(now)) this.net.send(now, node, d);
+    const at = ep.pollTimeout();
+    const armed = this.timers.get(host);
+    if (armed?.at === at) return;
+    armed?.timer.cancel();
+    if (at === undefined) this.timers.delete(host);
+    else this.timers.set(host, { at, timer: this.net.schedule(at, (t) => (this.timers.delete(host), ep.handleTimeout(t), this.pump(host, t))) });
+  }
+
+  private sideHost(side: Side): string {
+    return side === this.client ? this.lab.workload.client : this.lab.workload.server;
+  }
+
+  private onEvent(host: string, ep: MptcpEndpoint, ev: EngineEvent, now: number): void {
+    const w = this.lab.workload;
+    if (ev.kind === 'pm') {
+      const { type, atMs: _at, ...attrs } = ev.event;
+      this.events[host]!.push({ ...attrs, type, atMs: now });
+      return;
+    }
+    if (ev.kind === 'connected' && host === w.server && ev.serverSide && !this.server) {
+      this.server = this.newSide(ev.conn, w.direction !== 'upload', w.direction !== 'download');
+    }
+    if (ev.kind === 'connected' && host === w.client && this.firstConnectedAt === undefined) {
+      this.firstConnectedAt = now;
+      for (const e of this.lab.events) this.net.schedule(now + e.atMs, (t) => this.applyEvent(e, t));
+    }
+    const side = [this.client, this.server].find((s) => s && s.conn === ev.conn && this.sideHost(s) === host);
+    if (!side) return;
+    if (ev.kind === 'readable') {
+      const data = ep.read(ev.conn);
+      if (data.length) side.received.update(Buffer.from(data));
+      if (ep.eof(ev.conn)) side.eof = true;
+      if (side === this.client && side.eof && side.shut) this.transferDoneAt ??= now;
+    }
+    if (ev.kind === 'closed') {
+      side.closed = true;
+      if (ev.error && !(side.shut && side.eof)) side.error = `connection ${ev.error}`;
+      this.maybeFinish(now);
+    }
+  }
+
+  /** Writes what the window takes; ends the write side once all is sent and all expected arrived (as the agent does). */
+  private progress(ep: MptcpEndpoint, side: Side): void {
+    while (side.toSend > 0 || side.pending) {
+      const chunk = side.pending ?? side.stream.next(Math.min(side.toSend, this.lab.workload.write.chunkBytes));
+      if (!side.pending) side.toSend -= chunk.length;
+      const n = ep.write(side.conn, chunk);
+      side.sent.update(chunk.subarray(0, n));
+      side.pending = n < chunk.length ? chunk.subarray(n) : undefined;
+      if (side.pending) return;
+    }
+    if (!side.shut && side.received.bytes >= side.expectReceive) {
+      side.info = ep.info(side.conn);
+      side.shut = true;
+      ep.shutdownWrite(side.conn);
+      if (side === this.client && side.eof) this.transferDoneAt ??= this.net.now;
+    }
+  }
+
+  private maybeFinish(now: number): void {
+    const c = this.client;
+    const s = this.server;
+    if (!c?.closed || (s && !s.closed)) return;
+    const w = this.lab.workload;
+    const cr = report(c, w.clientMptcp);
+    const sr = report(s, w.serverMptcp);
+    const want = w.sizeBytes;
+    const up = w.direction !== 'download';
+    const down = w.direction !== 'upload';
+    const intact = (!up || (cr.bytesSent === want && sr.bytesReceived === want && cr.sha256Sent === sr.sha256Received))
+      && (!down || (sr.bytesSent === want && cr.bytesReceived === want && sr.sha256Sent === cr.sha256Received)) && !cr.error && !sr.error;
+    // Like the agent's: from connect until the client has sent everything and read to EOF (not the close).
+    const durationMs = (this.transferDoneAt ?? now) - this.connStartedAt;
+    this.transfers.push({ connection: this.current, direction: w.direction, sizeBytes: want, durationMs, client: cr, server: sr, intact });
+    this.current += 1;
+    if (this.current < w.connections) this.net.schedule(now, (t) => this.startConnection(t));
+    else this.done = true;
+  }
+
+  private applyEvent(e: TimedEvent, now: number): void {
+    const what = describeEvent(e);
+    const outcome = applySimEvent(this.sim, e);
+    this.applied.push(outcome === 'applied' ? { atMs: now, what, ok: true } : { atMs: now, what, ok: false, error: 'the engine target does not do this event yet' });
+    for (const h of this.lab.hosts) this.pump(h.name, now);
+  }
+
+  workloadMs(): number {
+    return (this.transferDoneAt ?? this.net.now) - this.startedAt;
+  }
+}
+
+export interface EngineRunOptions {
+  seed: number;
+  timeoutMs?: number;
+  /** Bound on simulator events, so a livelock ends as a failure. */
+  maxEvents?: number;
+}
+
+export function runLabOnEngine(lab: Lab, opts: EngineRunOptions): LabResult {
+  const started = performance.now();
+  const base = { lab: lab.name, file: lab.file, group: lab.group, tags: lab.tags, target: ENGINE_TARGET, attempts: 1, repeat: 0 };
+  try {
+    const run = new EngineRun(lab, opts.seed);
+    const limitMs = opts.timeoutMs ?? lab.timeoutMs;
+    const maxEvents = opts.maxEvents ?? 50_000_000;
+    let events = 0;
+    while (!run.done && run.sim.network.now <= limitMs && events < maxEvents && run.sim.network.step()) events += 1;
+    const counters = Object.fromEntries([...run.eps].map(([h, ep]) => [h, filterCounters(ep.mib.snapshot())]));
+    const obs: Observations = { counters, events: run.events, transfers: run.transfers, links: simLinkBytes(run.sim), workloadMs: run.workloadMs(), applied: run.applied };
+    const error = run.done ? undefined : `workload did not finish in ${limitMs} ms of simulated time (${events} events)`;
+    const checks = evaluate(lab, obs);
+    const status = (error && lab.expect.integrity) || checks.some((c) => !c.ok) ? 'fail' : 'pass';
+    return { ...base, status, ...(error ? { error } : {}), durationMs: performance.now() - started, checks, observations: obs };
+  } catch (e) {
+    return { ...base, status: 'fail', error: e instanceof Error ? e.stack ?? e.message : String(e), durationMs: performance.now() - started, checks: [] };
+  }
+}
