@@ -10,7 +10,8 @@ import { fileURLToPath } from 'node:url';
 import { buildLab, teardownLab } from '../../harness/backends/netns.js';
 import { probeCapabilities } from '../../harness/capabilities.js';
 import { cleanupAll, installSignalHandlers } from '../../harness/cleanup.js';
-import { loadCatalogue } from '../../harness/lab/catalogue.js';
+import { loadCatalogue, selectLabs } from '../../harness/lab/catalogue.js';
+import { runLabOnEngine } from '../../harness/run/engine-run.js';
 import type { Lab } from '../../harness/lab/model.js';
 import { unmetRequirements } from '../../harness/requirements.js';
 
@@ -72,6 +73,29 @@ function catalogueWallTime(jobs: number): number {
   }
 }
 
+/** The engine in the simulator: a 2-path transfer (bandwidth-aggregation: 2 x 10 Mbit/s, 4 MB). */
+async function engineSpeed(): Promise<void> {
+  const [lab] = await selectLabs(['bandwidth-aggregation'], {});
+  const rounds = Math.max(3, Math.floor(ROUNDS / 2));
+  const walls: number[] = [];
+  let simMs = 0;
+  let segments = 0;
+  let rss = 0;
+  for (let i = 0; i < rounds; i += 1) {
+    const t0 = performance.now();
+    const r = runLabOnEngine(lab!, { seed: i + 1 });
+    walls.push(performance.now() - t0);
+    const o = r.observations!;
+    simMs = o.workloadMs;
+    segments = Object.values(o.counters).reduce((n, c) => n + (c.TcpInSegs ?? 0), 0);
+    rss = Math.max(rss, process.memoryUsage().rss);
+  }
+  const wall = stats(walls).median;
+  process.stdout.write(`\nEngine in the simulator: ${lab!.name} (2 paths, ${lab!.workload.sizeBytes} bytes), ${rounds} runs\n`);
+  process.stdout.write(`simulated ${fmt(simMs)} in ${fmt(wall)} wall (median): ${(simMs / wall).toFixed(1)} simulated s per wall s\n`);
+  process.stdout.write(`segments processed: ${segments} per run, ${Math.round((segments / wall) * 1000)} per wall second; peak RSS ${(rss / 2 ** 20).toFixed(0)} MiB\n`);
+}
+
 async function main(): Promise<void> {
   if (process.getuid?.() !== 0) {
     process.stderr.write('bench: needs root (lab namespaces)\n');
@@ -81,6 +105,7 @@ async function main(): Promise<void> {
   installSignalHandlers();
   const labs = await loadCatalogue();
   await setupOverhead(labs);
+  await engineSpeed();
   if (process.env.BENCH_SKIP_CATALOGUE) return;
   process.stdout.write('\nWhole catalogue wall time (seed 1)\n');
   const one = catalogueWallTime(1);
