@@ -76,6 +76,8 @@ export class Msk {
   /** Every subflow ever, for info(). */
   readonly allSubflows: Subflow[] = [];
   readonly pendingSignals: MptcpOption[] = [];
+  /** The subflow each pending signal must go out on (MP_PRIO), undefined for any. */
+  private readonly signalTargets: (Subflow | undefined)[] = [];
   /** The first subflow's addresses. */
   readonly local: TcpAddr;
   readonly remote: TcpAddr;
@@ -206,20 +208,31 @@ export class Msk {
   }
 
   /** Raise a signal (ADD_ADDR, RM_ADDR, MP_PRIO): it goes out on the next segment with room for it. */
-  queueSignal(option: MptcpOption): void {
+  queueSignal(option: MptcpOption, on?: Subflow): void {
     this.pendingSignals.push(option);
-    this.subflows.find((s) => s.usable)?.socket.requestPureAck();
+    this.signalTargets.push(on);
+    (on ?? this.subflows.find((s) => s.usable))?.socket.requestPureAck();
   }
 
   /** The option writer collects signals that fit in `room` bytes. */
   takeSignals(now: number, sf: Subflow, room: number): MptcpOption[] {
     const out: MptcpOption[] = [];
     let left = room;
-    while (this.pendingSignals.length > 0) {
-      const o = this.pendingSignals[0] as MptcpOption;
+    for (let i = 0; i < this.pendingSignals.length; ) {
+      const o = this.pendingSignals[i] as MptcpOption;
+      const target = this.signalTargets[i];
+      if (target !== undefined && target !== sf) {
+        // A signal for a subflow that is gone is dropped; one for another subflow waits for it.
+        if (!this.subflows.includes(target)) {
+          this.pendingSignals.splice(i, 1);
+          this.signalTargets.splice(i, 1);
+        } else i += 1;
+        continue;
+      }
       const len = (bufferLen(o) + 3) & ~3;
       if (len > left) break;
-      this.pendingSignals.shift();
+      this.pendingSignals.splice(i, 1);
+      this.signalTargets.splice(i, 1);
       left -= len;
       out.push(o);
       this.env.pm.signalSent?.(now, this, sf, o);
@@ -627,12 +640,15 @@ export class Msk {
   // --- timers ---
 
   nextTimeout(): number | undefined {
-    if (this.rtxAt === undefined) return this.closeAt;
-    if (this.closeAt === undefined) return this.rtxAt;
-    return Math.min(this.rtxAt, this.closeAt);
+    let t: number | undefined;
+    const pm = this.state === 'CLOSED' ? undefined : this.env.pm.nextTimeout?.(this);
+    for (const d of [this.rtxAt, this.closeAt, pm]) if (d !== undefined && (t === undefined || d < t)) t = d;
+    return t;
   }
 
   handleTimeout(now: number): void {
+    const pm = this.state === 'CLOSED' ? undefined : this.env.pm.nextTimeout?.(this);
+    if (pm !== undefined && now >= pm) this.env.pm.timeout?.(now, this);
     if (this.closeAt !== undefined && now >= this.closeAt) {
       this.closeAt = undefined;
       if (this.subflows.length === 0) this.endConnection(now, 'timeout'); // net.mptcp.close_timeout
@@ -641,6 +657,23 @@ export class Msk {
   }
 
   // --- reporting ---
+
+  /** A PM event about a subflow (SF_PRIORITY from the PM). */
+  subflowEvent(now: number, type: PmEventKind, sf: Subflow): void {
+    this.pmEvent(now, type, sf);
+  }
+
+  /** ANNOUNCED (with the address) or REMOVED (the ID only), as mptcp_event_addr_announced/_removed. */
+  addrEvent(now: number, type: 'ANNOUNCED' | 'REMOVED', remId: number, addr?: { readonly addr: string; readonly port: number }): void {
+    const event: PmEvent = {
+      type,
+      atMs: now,
+      token: this.token,
+      remId,
+      ...(addr ? { family: addr.addr.includes(':') ? 6 : 4, daddr: addr.addr, ...(addr.port ? { dport: addr.port } : {}) } : {}),
+    };
+    this.env.emit({ kind: 'pm', conn: this.id, event });
+  }
 
   /** mptcp_event(): the attributes `ip mptcp monitor` prints for this kind. */
   private pmEvent(now: number, type: PmEventKind, sf: Subflow, error?: number): void {

@@ -30,6 +30,10 @@ export interface PathManager {
   options?(now: number, msk: Msk, sf: Subflow, rx: ReceivedOptions): void;
   /** A queued signal went out on `sf` (count AddAddrTx, arm the ADD_ADDR timer, ...). */
   signalSent?(now: number, msk: Msk, sf: Subflow, option: MptcpOption): void;
+  /** The PM's own next deadline for this connection (the ADD_ADDR retransmission timer). */
+  nextTimeout?(msk: Msk): number | undefined;
+  /** That deadline came. */
+  timeout?(now: number, msk: Msk): void;
   /** mptcp_pm_get_local_id: the address ID of a local address; undefined lets the msk number it. */
   localId?(msk: Msk, addr: string): number | undefined;
 }
