@@ -37,3 +37,11 @@ test('without root, commands that create nothing run as the user', { skip: whyNo
   assert.equal(r.status, 0, r.stderr);
   assert.ok((JSON.parse(r.stdout) as unknown[]).length >= 20);
 });
+
+test('without root and without a way into a user namespace, run exits 3 and says why', { skip: whyNot() }, () => {
+  // No unshare on PATH stands for a machine where user namespaces cannot be had.
+  const r = spawnSync('setpriv', [...NOBODY, 'env', 'PATH=/nonexistent', process.execPath, CLI, 'run', 'no-join'], { encoding: 'utf8' });
+  assert.equal(r.status, 3, r.stderr);
+  assert.match(r.stderr, /not root, and no user namespace can be created here .*run with sudo/);
+  assert.equal(r.stdout, '');
+});
