@@ -8,22 +8,10 @@ import { isIP } from 'node:net';
 import type { Lab } from '../lab/model.js';
 import type { PmEvent, PmEventType } from '../observations.js';
 import { inLabRange } from '../lab/addresses.js';
+import { RAW_KINDS } from '../observe/monitor.js';
 import { hostsOf } from './counters.js';
 import type { ComparedSide, ComparisonItem } from './types.js';
 
-/** enum mptcp_event_type, for events an old monitor printed as `[UNKNOWN n]`. */
-const RAW_KINDS: Record<number, PmEventType> = {
-  1: 'CREATED',
-  2: 'ESTABLISHED',
-  3: 'CLOSED',
-  6: 'ANNOUNCED',
-  7: 'REMOVED',
-  10: 'SF_ESTABLISHED',
-  11: 'SF_CLOSED',
-  13: 'SF_PRIORITY',
-  15: 'LISTENER_CREATED',
-  16: 'LISTENER_CLOSED',
-};
 
 /**
  * An address in one canonical spelling: IPv6 compressed and lower case

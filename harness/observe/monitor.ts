@@ -29,7 +29,7 @@ const KINDS: Record<string, PmEventType> = {
 };
 
 /** enum mptcp_event_type numbers for kinds old iproute2 prints as UNKNOWN. */
-const RAW_KINDS: Record<number, PmEventType> = {
+export const RAW_KINDS: Record<number, PmEventType> = {
   1: 'CREATED',
   2: 'ESTABLISHED',
   3: 'CLOSED',
