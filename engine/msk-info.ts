@@ -17,6 +17,8 @@ export interface SubflowInfo {
   readonly remoteId: number;
   readonly backup: boolean;
   readonly fullyEstablished: boolean;
+  /** The PM took it off the connection (its TCP may still be closing); MPTCP_FULL_INFO no longer lists it. */
+  readonly detached: boolean;
   readonly stale: boolean;
   /** tcpi_bytes_sent: payload bytes put on the wire, retransmissions included. */
   readonly bytesSent: number;
@@ -110,6 +112,7 @@ export function mskInfo(msk: Msk, i: MskInternals): MptcpConnectionInfo {
         backup: sf.isBackup,
         fullyEstablished: sf.fullyEstablished,
         stale: sf.stale,
+        detached: sf.detached,
         bytesSent: t.bytesSent,
         bytesRetrans: t.bytesRetrans,
         bytesAcked: t.bytesAcked,

@@ -207,6 +207,26 @@ export class Msk {
     else sf.socket.close(now);
   }
 
+  /**
+   * mptcp_close_ssk: the PM takes a subflow off the connection now (SF_CLOSED,
+   * its unacknowledged data goes out on the others) and shuts it down; its
+   * TCP then ends on its own.
+   */
+  removeSubflow(now: number, sf: Subflow): void {
+    const i = this.subflows.indexOf(sf);
+    if (i < 0 || sf.detached) return;
+    if (this.subflows.length === 1) {
+      this.closeSubflow(now, sf);
+      return;
+    }
+    this.subflows.splice(i, 1);
+    sf.detached = true;
+    if (sf.everEstablished) this.pmEvent(now, 'SF_CLOSED', sf);
+    this.env.pm.subflowClosed?.(now, this, sf);
+    if (sf.socket.unacked > 0) this.tx.rewind();
+    sf.socket.close(now);
+  }
+
   /** Raise a signal (ADD_ADDR, RM_ADDR, MP_PRIO): it goes out on the next segment with room for it. */
   queueSignal(option: MptcpOption, on?: Subflow): void {
     this.pendingSignals.push(option);
@@ -585,6 +605,7 @@ export class Msk {
   }
 
   subflowClosed(now: number, sf: Subflow, reason: CloseReason): void {
+    if (sf.detached) return;
     const i = this.subflows.indexOf(sf);
     if (i >= 0) this.subflows.splice(i, 1);
     if (this.mode !== 'mptcp') {

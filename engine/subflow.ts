@@ -157,6 +157,8 @@ export class Subflow {
   peerResetReason: number | undefined;
   /** The TCP handshake completed once (subflows that never did leave no SF_CLOSED). */
   everEstablished = false;
+  /** Taken off the msk by the PM (mptcp_close_ssk): its TCP ends on its own, the msk no longer counts it. */
+  detached = false;
   /** For a passive MP_JOIN: the token the SYN named. */
   joinToken = 0;
 

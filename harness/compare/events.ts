@@ -6,7 +6,7 @@
 // without attributes (`[UNKNOWN 15]`).
 import { isIP } from 'node:net';
 import type { Lab } from '../lab/model.js';
-import type { PmEvent, PmEventType } from '../observations.js';
+import type { PmEvent } from '../observations.js';
 import { inLabRange } from '../lab/addresses.js';
 import { RAW_KINDS } from '../observe/monitor.js';
 import { hostsOf } from './counters.js';

@@ -6,7 +6,8 @@ import { MptcpEndpoint } from '../../engine/endpoint.js';
 import type { ConnectionId, EngineEvent } from '../../engine/events.js';
 import type { MptcpConnectionInfo } from '../../engine/msk-info.js';
 import { Xoshiro256StarStar } from '../../engine/random.js';
-import { applySimEvent, buildSimNetwork, simLinkBytes, type SimLab } from '../../engine/sim-lab/index.js';
+import { applySimEvent, buildSimNetwork, simLinkBytes, simRoute, type SimLab } from '../../engine/sim-lab/index.js';
+import { KernelPm } from '../../engine/pm-kernel.js';
 import type { Timer } from '../../engine/sim/index.js';
 import type { MptcpCtrl } from '../../engine/ctrl.js';
 import { evaluate } from '../expect/checks.js';
@@ -62,7 +63,7 @@ function infoObservation(i: MptcpConnectionInfo): MptcpInfoObservation {
 function report(side: Side | undefined, mptcpSocket: boolean): EndpointReport {
   if (!side) return { bytesSent: 0, bytesReceived: 0, sha256Sent: '', sha256Received: '', fallback: false, mptcp: mptcpSocket, subflows: [], error: 'no connection' };
   const i = side.info;
-  const alive = (i?.subflowList ?? []).filter((s) => s.state !== 'CLOSED');
+  const alive = (i?.subflowList ?? []).filter((s) => s.state !== 'CLOSED' && !s.detached);
   return {
     bytesSent: side.sent.bytes,
     bytesReceived: side.received.bytes,
@@ -81,6 +82,9 @@ function report(side: Side | undefined, mptcpSocket: boolean): EndpointReport {
 class EngineRun {
   readonly sim: SimLab;
   readonly eps = new Map<string, MptcpEndpoint>();
+  readonly pms = new Map<string, KernelPm>();
+  /** The node.decide that binds endpoint devices, per host (a link event may replace it: then it is wrapped again). */
+  private readonly boundDecide = new Map<string, (src: string, dst: string) => number>();
   private readonly timers = new Map<string, { at: number; timer: Timer }>();
   readonly events: Record<string, PmEvent[]> = {};
   readonly applied: Observations['applied'] = [];
@@ -100,12 +104,22 @@ class EngineRun {
     this.sim = buildSimNetwork(lab, deriveSeed(seed, lab.name, 'sim'));
     this.port = lab.workload.port ?? 10_000 + (deriveSeed(seed, lab.name, 'port') % 50_000);
     for (const h of lab.hosts) {
+      const ctrl = ctrlOf(h);
+      const pm = new KernelPm({
+        endpoints: h.endpoints,
+        ...(h.limits ? { limits: h.limits } : {}),
+        addAddrTimeoutMs: (ctrl.addAddrTimeoutS ?? 120) * 1000,
+        routeSource: (remote) => this.routeSource(h, remote),
+      });
+      this.pms.set(h.name, pm);
       const ep = new MptcpEndpoint({
         addresses: h.interfaces.flatMap((i) => i.addresses.map((a) => a.address)),
         random: new Xoshiro256StarStar(BigInt(deriveSeed(seed, lab.name, 'host', h.name))),
-        ctrl: ctrlOf(h),
+        ctrl,
+        pm,
       });
       this.eps.set(h.name, ep);
+      this.bindEndpointDevices(h.name, pm);
       this.events[h.name] = [];
       this.sim.nodes[h.name]!.setHandler((now, packet) => {
         ep.handle(now, packet);
@@ -113,7 +127,46 @@ class EngineRun {
       });
     }
     this.eps.get(lab.workload.server)!.listen(this.port, { mptcp: lab.workload.serverMptcp });
+    // A signal endpoint with a port has the kernel listen there for MP_JOINs (mptcp_pm_nl_create_listen_socket).
+    for (const h of lab.hosts) {
+      for (const e of h.endpoints) {
+        if (e.port === undefined || (h.name === lab.workload.server && e.port === this.port)) continue;
+        try {
+          this.eps.get(h.name)!.listen(e.port, { mptcp: true });
+        } catch {
+          // already listening there
+        }
+      }
+    }
     this.sim.network.schedule(0, (now) => this.startConnection(now));
+  }
+
+  /**
+   * Subflows the PM creates from an endpoint with a device are bound to it
+   * (the kernel sets the subflow socket's bound interface): packets from that
+   * address leave through that device whatever the routes say.
+   */
+  private bindEndpointDevices(host: string, pm: KernelPm): void {
+    const node = this.sim.nodes[host]!;
+    if (this.boundDecide.get(host) === node.decide) return;
+    const fib = this.sim.fibs[host]!;
+    const { local, noRoute } = this.sim.decisionCodes;
+    const decide = node.decide.bind(node);
+    node.decide = (src: string, dst: string): number => {
+      const dev = src === '' ? undefined : pm.endpointList.find((e) => e.address === src && e.dev !== undefined)?.dev;
+      if (dev === undefined) return decide(src, dst);
+      const d = fib.lookup(src, dst, dev);
+      return d.kind === 'local' ? local : d.kind === 'out' ? node.ifaceIndex(d.dev) : noRoute;
+    };
+    this.boundDecide.set(host, node.decide);
+  }
+
+  /** The source address the host's routing picks toward `remote` (the address of the outgoing interface). */
+  private routeSource(h: Host, remote: string): string | undefined {
+    const d = simRoute(this.sim, h.name, '', remote);
+    if (d.kind !== 'out') return undefined;
+    const v6 = remote.includes(':');
+    return h.interfaces.find((i) => i.name === d.dev)?.addresses.find((a) => a.address.includes(':') === v6)?.address;
   }
 
   private get net() {
@@ -196,7 +249,10 @@ class EngineRun {
       if (side.pending) return;
     }
     if (!side.shut && side.received.bytes >= side.expectReceive) {
-      side.info = ep.info(side.conn);
+      // Like the agent: only once everything written is acknowledged (at the data level when MPTCP).
+      const info = ep.info(side.conn);
+      if (info.bytesAcked < side.sent.bytes && !side.closed) return;
+      side.info = info;
       side.shut = true;
       ep.shutdownWrite(side.conn);
       if (side === this.client && side.eof) this.transferDoneAt ??= this.net.now;
@@ -223,10 +279,35 @@ class EngineRun {
     else this.done = true;
   }
 
+  /** An endpoint event on the host's path manager; undefined when `e` is no PM event. */
+  private applyPmEvent(e: TimedEvent, now: number): string | true | undefined {
+    if (e.action !== 'endpoint-add' && e.action !== 'endpoint-delete' && e.action !== 'endpoint-flush' && e.action !== 'backup') return undefined;
+    const pm = this.pms.get(e.host);
+    if (!pm) return `no host ${e.host}`;
+    try {
+      switch (e.action) {
+        case 'endpoint-add':
+          pm.addEndpoint(now, e.endpoint);
+          return true;
+        case 'endpoint-delete':
+          return pm.deleteEndpoint(now, { ...(e.id !== undefined ? { id: e.id } : {}), ...(e.address !== undefined ? { address: e.address } : {}) }) || 'no such endpoint';
+        case 'endpoint-flush':
+          pm.flush(now);
+          return true;
+        case 'backup':
+          return pm.setBackup(now, { ...(e.id !== undefined ? { id: e.id } : {}), ...(e.address !== undefined ? { address: e.address } : {}) }, e.backup) || 'no such endpoint';
+      }
+    } catch (err) {
+      return err instanceof Error ? err.message : String(err);
+    }
+  }
+
   private applyEvent(e: TimedEvent, now: number): void {
     const what = describeEvent(e);
-    const outcome = applySimEvent(this.sim, e);
-    this.applied.push(outcome === 'applied' ? { atMs: now, what, ok: true } : { atMs: now, what, ok: false, error: 'the engine target does not do this event yet' });
+    const pmOutcome = this.applyPmEvent(e, now);
+    const outcome = pmOutcome === undefined ? applySimEvent(this.sim, e) : pmOutcome === true ? 'applied' : pmOutcome;
+    for (const [host, pm] of this.pms) this.bindEndpointDevices(host, pm);
+    this.applied.push(outcome === 'applied' ? { atMs: now, what, ok: true } : { atMs: now, what, ok: false, error: outcome === 'unsupported' ? 'the engine target does not do this event yet' : String(outcome) });
     for (const h of this.lab.hosts) this.pump(h.name, now);
   }
 
