@@ -49,6 +49,16 @@ export interface EndpointOptions {
   readonly pm?: PathManager;
   /** Receive buffer per connection, bytes (the window both levels announce). Default 4 MiB. */
   readonly rcvBuf?: number;
+  /**
+   * Emit LISTENER_CREATED / LISTENER_CLOSED PM events on listen()/unlisten() of an MPTCP listener,
+   * as the kernel does (mptcp_event_pm_listener). Default true (the events carry conn 0).
+   */
+  readonly listenerEvents?: boolean;
+  /**
+   * Count MPCapableFallbackACK when an MPTCP listener accepts a plain TCP client (no MP_CAPABLE in
+   * its SYN), as kernels before a 2024 change did. Default false, like 6.18 (lab plain-tcp-client).
+   */
+  readonly plainAcceptCountsFallback?: boolean;
   /** Fill the TCP checksum and drop segments whose checksum is wrong. Default true. */
   readonly checksum?: boolean;
 }
@@ -79,7 +89,7 @@ export class MptcpEndpoint {
   private readonly tcp: TcpConfig;
   private readonly random: RandomSource;
   private readonly tokens: TokenTable<Msk, Msk>;
-  private readonly listeners = new Map<number, { readonly mptcp: boolean }>();
+  private readonly listeners = new Map<number, { readonly mptcp: boolean; readonly quiet: boolean }>();
   private readonly sockets = new Map<string, { readonly sf: Subflow; readonly msk: Msk }>();
   private readonly conns = new Map<ConnectionId, Msk>();
   private outbox: Datagram[] = [];
@@ -146,11 +156,25 @@ export class MptcpEndpoint {
     return id;
   }
 
-  /** listen() on a port, any local address. */
-  listen(port: number, o: { readonly mptcp: boolean }): void {
+  /**
+   * listen() on a port, any local address. `pm`: a listener the path manager opens for an endpoint
+   * with a port (mptcp_pm_nl_create_listen_socket), which `ip mptcp monitor` does not report.
+   */
+  listen(port: number, o: { readonly mptcp: boolean; readonly pm?: boolean }): void {
     if (o.mptcp && !this.ctrl.enabled) throw new EngineError('ENOPROTOOPT', 'net.mptcp.enabled is 0');
     if (this.listeners.has(port)) throw new EngineError('EADDRINUSE', `port ${port} is already listening`);
-    this.listeners.set(port, { mptcp: o.mptcp });
+    this.listeners.set(port, { mptcp: o.mptcp, quiet: o.pm ?? false });
+    // mptcp_event_pm_listener: an MPTCP listener announces itself (token 0, the wildcard address, the port).
+    if (o.mptcp && !o.pm && (this.opts.listenerEvents ?? true)) this.events.push({ kind: 'pm', conn: 0, event: { type: 'LISTENER_CREATED', atMs: this.lastNow, token: 0, sport: port } });
+  }
+
+  /** close() of a listener: no new connections on that port (LISTENER_CLOSED for an MPTCP one). */
+  unlisten(now: number, port: number): void {
+    this.advance(now);
+    const l = this.listeners.get(port);
+    if (!l) return;
+    this.listeners.delete(port);
+    if (l.mptcp && !l.quiet && (this.opts.listenerEvents ?? true)) this.events.push({ kind: 'pm', conn: 0, event: { type: 'LISTENER_CLOSED', atMs: now, token: 0, sport: port } });
   }
 
   /** Queue bytes to send; returns how many were taken (all of them while the connection can send). */
@@ -219,7 +243,7 @@ export class MptcpEndpoint {
       if (seg.flags.rst) this.noteReset(entry.sf, seg);
       entry.sf.socket.handle(now, seg);
     } else if (seg.flags.syn && !seg.flags.ack && this.listeners.has(seg.dstPort)) {
-      this.onSyn(now, packet, seg, (this.listeners.get(seg.dstPort) as { mptcp: boolean }).mptcp);
+      this.onSyn(now, packet, seg, (this.listeners.get(seg.dstPort) as { readonly mptcp: boolean }).mptcp);
     } else if (!seg.flags.rst) {
       this.reply(packet, seg, undefined); // RFC 9293 §3.10.7.1: no connection here
     }
@@ -303,10 +327,12 @@ export class MptcpEndpoint {
     const local = { addr: packet.dst, port: syn.dstPort };
     const remote = { addr: packet.src, port: syn.srcPort };
     let mode: MskMode = 'plain';
+    let mpcSyn = false;
     if (mptcpListener) {
       const rx = receivedOptions(syn);
       const mpc = (rx.suboptions & OPTIONS_MPTCP_MPC) !== 0;
       const mpj = (rx.suboptions & OPTIONS_MPTCP_MPJ) !== 0;
+      mpcSyn = mpc;
       if (mpc) this.mib.inc('MPCapableSYNRX');
       else if (mpj) {
         this.mib.inc('MPJoinSynRx');
@@ -324,7 +350,10 @@ export class MptcpEndpoint {
       mode = mpc && !mpj ? 'mptcp' : 'fallback';
     }
     const id = this.nextConn++;
-    const msk = new Msk(this.env, id, true, mode, local, remote, mptcpListener);
+    // Kernel 6.18 counts MPCapableACKRX / MPCapableFallbackACK at accept() only for a request that asked for
+    // MPTCP; a plain TCP client accepted by an MPTCP listener counts neither (plainAcceptCountsFallback false).
+    const counts = mptcpListener && (mpcSyn || (this.opts.plainAcceptCountsFallback ?? false));
+    const msk = new Msk(this.env, id, true, mode, local, remote, counts);
     if (mode === 'mptcp') {
       const t = this.tokens.newRequest(msk);
       if (t.ok) msk.setLocalKey(t.key, t.token, t.idsn);

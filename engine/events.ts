@@ -5,7 +5,7 @@
 
 export type ConnectionId = number;
 
-export type PmEventKind = 'CREATED' | 'ESTABLISHED' | 'CLOSED' | 'ANNOUNCED' | 'REMOVED' | 'SF_ESTABLISHED' | 'SF_CLOSED' | 'SF_PRIORITY';
+export type PmEventKind = 'CREATED' | 'ESTABLISHED' | 'CLOSED' | 'ANNOUNCED' | 'REMOVED' | 'SF_ESTABLISHED' | 'SF_CLOSED' | 'SF_PRIORITY' | 'LISTENER_CREATED' | 'LISTENER_CLOSED';
 
 /** One `ip mptcp monitor` line. Attributes are present when the kernel puts them in that event. */
 export interface PmEvent {
@@ -34,6 +34,7 @@ export type EngineEvent =
   | { readonly kind: 'readable'; readonly conn: ConnectionId }
   /** The connection is over; `error` names why if it did not end with both sides' FINs. */
   | { readonly kind: 'closed'; readonly conn: ConnectionId; readonly error?: 'reset' | 'timeout' | 'refused' | 'aborted' }
+  /** A PM event; LISTENER_* events belong to no connection and carry conn 0. */
   | { readonly kind: 'pm'; readonly conn: ConnectionId; readonly event: PmEvent };
 
 /** ECONNRESET etc. as `ip mptcp monitor` prints in SF_CLOSED's error attribute. */

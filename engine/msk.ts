@@ -196,7 +196,10 @@ export class Msk {
 
   /** A SYN with MP_JOIN for this connection reached a listener (subflow_check_req). */
   acceptJoin(now: number, syn: TcpSegment, rx: ReceivedOptions, local: TcpAddr, remote: TcpAddr, iss: number): Subflow {
-    const sf = this.newSubflow('join', false, local, remote, iss, this.localIdFor(local.addr), false, this.env.random.nextU32());
+    if (local.port !== this.local.port) this.count('MPJoinPortSynRx'); // subflow_check_req
+    // subflow_init_req: the B flag of our SYN/ACK says whether the local address is a backup endpoint.
+    const backup = this.env.pm.isBackup?.(this, local.addr) ?? false;
+    const sf = this.newSubflow('join', false, local, remote, iss, this.localIdFor(local.addr), backup, this.env.random.nextU32());
     sf.acceptJoinSyn(now, syn, rx);
     return sf;
   }
@@ -308,6 +311,9 @@ export class Msk {
   subflowEstablished(now: number, sf: Subflow): void {
     sf.everEstablished = true;
     if (sf.kind === 'join') {
+      // An MP_JOIN to another port than the connection's (an ADD_ADDR with a port, RFC 8684 §3.4.1).
+      if (sf.active && sf.remote.port !== this.remote.port) this.count('MPJoinPortSynAckRx');
+      if (!sf.active && sf.local.port !== this.local.port) this.count('MPJoinPortAckRx');
       this.closeAt = undefined;
       this.pmEvent(now, 'SF_ESTABLISHED', sf);
       this.env.pm.subflowEstablished?.(now, this, sf);
@@ -647,6 +653,9 @@ export class Msk {
     if (this.createdSent) {
       this.env.emit({ kind: 'pm', conn: this.id, event: { type: 'CLOSED', atMs: now, token: this.token } });
       this.env.pm.closed?.(now, this);
+    } else if (!this.serverSide && this.mode === 'fallback' && this.token !== 0) {
+      // mptcp_close: a client that fell back still has its token, so `ip mptcp monitor` sees CLOSED (without CREATED).
+      this.env.emit({ kind: 'pm', conn: this.id, event: { type: 'CLOSED', atMs: now, token: this.token } });
     }
     // A server connection nobody accepted ends silently.
     if (this.connectedSent || !this.serverSide) this.env.emit({ kind: 'closed', conn: this.id, ...(reason === 'normal' ? {} : { error: reason }) });
@@ -709,7 +718,8 @@ export class Msk {
       dport: sf.remote.port,
       locId: sf.localId,
       remId: sf.remoteId,
-      ...(type.startsWith('SF_') ? { backup: sf.isBackup } : {}),
+      // The kernel reports subflow->backup: what the peer asked for (its B flag or MP_PRIO).
+      ...(type.startsWith('SF_') ? { backup: sf.peerBackup } : {}),
       ...(this.serverSide ? { serverSide: true } : {}),
       ...(error !== undefined ? { error } : {}),
       ...(type === 'SF_CLOSED' && sf.peerResetReason !== undefined ? { resetReason: sf.peerResetReason } : {}),

@@ -34,6 +34,8 @@ export interface PathManager {
   nextTimeout?(msk: Msk): number | undefined;
   /** That deadline came. */
   timeout?(now: number, msk: Msk): void;
+  /** mptcp_pm_is_backup: is this local address a backup endpoint (the B flag of an MP_JOIN SYN/ACK)? */
+  isBackup?(msk: Msk, addr: string): boolean;
   /** mptcp_pm_get_local_id: the address ID of a local address; undefined lets the msk number it. */
   localId?(msk: Msk, addr: string): number | undefined;
 }

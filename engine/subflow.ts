@@ -14,6 +14,7 @@ import {
   MPTCP_CAP_HMAC_SHA256,
   MPTCP_RST_EMIDDLEBOX,
   MPTCP_RST_EMPTCP,
+  MPTCP_RST_EPROHIBIT,
   MPTCP_SUPPORTED_VERSION,
   OPTION_MPTCP_ADD_ADDR,
   OPTION_MPTCP_CSUMREQD,
@@ -153,6 +154,8 @@ export class Subflow {
   closeReason: CloseReason | undefined;
   /** MP_TCPRST reason to put on our RST. */
   resetReason: number | undefined;
+  /** Our RST is a stateless one in the kernel (sent for a request, not a socket): MPRstTx is not counted. */
+  resetUncounted = false;
   /** MP_TCPRST reason the peer's RST gave. */
   peerResetReason: number | undefined;
   /** The TCP handshake completed once (subflows that never did leave no SF_CLOSED). */
@@ -274,7 +277,7 @@ export class Subflow {
     if (info.flags.rst) {
       if (this.resetReason !== undefined) {
         put({ kind: 'mp_tcprst', transient: false, reason: this.resetReason });
-        o.count('MPRstTx');
+        if (!this.resetUncounted) o.count('MPRstTx');
       }
       return out;
     }
@@ -380,8 +383,11 @@ export class Subflow {
       return { action: 'reset' };
     }
     if (!o.allowJoin()) {
+      // mptcp_finish_join (err_prohibited): the child is disposed of and the RST goes out from the
+      // request (tcp_v4_send_reset), which carries the reason but does not count MPRstTx.
       o.count('MPJoinRejected');
-      this.resetReason = MPTCP_RST_EMPTCP;
+      this.resetReason = MPTCP_RST_EPROHIBIT;
+      this.resetUncounted = true;
       return { action: 'reset' };
     }
     o.count('MPJoinAckRx');

@@ -110,6 +110,7 @@ class EngineRun {
         ...(h.limits ? { limits: h.limits } : {}),
         addAddrTimeoutMs: (ctrl.addAddrTimeoutS ?? 120) * 1000,
         routeSource: (remote) => this.routeSource(h, remote),
+        reachable: (local, remote) => this.reachable(h.name, local, remote),
       });
       this.pms.set(h.name, pm);
       const ep = new MptcpEndpoint({
@@ -132,7 +133,7 @@ class EngineRun {
       for (const e of h.endpoints) {
         if (e.port === undefined || (h.name === lab.workload.server && e.port === this.port)) continue;
         try {
-          this.eps.get(h.name)!.listen(e.port, { mptcp: true });
+          this.eps.get(h.name)!.listen(e.port, { mptcp: true, pm: true });
         } catch {
           // already listening there
         }
@@ -161,6 +162,12 @@ class EngineRun {
     this.boundDecide.set(host, node.decide);
   }
 
+  /** A route from `local` (bound to its endpoint's device, if any) to `remote`. */
+  private reachable(host: string, local: string, remote: string): boolean {
+    const dev = this.pms.get(host)?.endpointList.find((e) => e.address === local)?.dev;
+    return simRoute(this.sim, host, local, remote, dev).kind !== 'unreachable';
+  }
+
   /** The source address the host's routing picks toward `remote` (the address of the outgoing interface). */
   private routeSource(h: Host, remote: string): string | undefined {
     const d = simRoute(this.sim, h.name, '', remote);
@@ -179,7 +186,9 @@ class EngineRun {
     this.connStartedAt = now;
     this.transferDoneAt = undefined;
     const ep = this.eps.get(w.client)!;
-    const conn = ep.connect(now, { remoteAddr: w.connect, remotePort: this.port, mptcp: w.clientMptcp, ...(w.bind ? { localAddr: w.bind } : {}) });
+    // Without bind() the source is the one the route to the server picks, as the kernel does.
+    const src = w.bind ?? this.routeSource(this.lab.hosts.find((h) => h.name === w.client)!, w.connect);
+    const conn = ep.connect(now, { remoteAddr: w.connect, remotePort: this.port, mptcp: w.clientMptcp, ...(src ? { localAddr: src } : {}) });
     this.client = this.newSide(conn, w.direction !== 'download', w.direction !== 'upload');
     this.server = undefined;
     this.pump(w.client, now);
@@ -276,7 +285,12 @@ class EngineRun {
     this.transfers.push({ connection: this.current, direction: w.direction, sizeBytes: want, durationMs, client: cr, server: sr, intact });
     this.current += 1;
     if (this.current < w.connections) this.net.schedule(now, (t) => this.startConnection(t));
-    else this.done = true;
+    else {
+      // The server program closes its listener when the last connection is over (LISTENER_CLOSED).
+      this.eps.get(w.server)!.unlisten(now, this.port);
+      this.pump(w.server, now);
+      this.done = true;
+    }
   }
 
   /** An endpoint event on the host's path manager; undefined when `e` is no PM event. */

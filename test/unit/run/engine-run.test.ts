@@ -52,3 +52,29 @@ test('the differential point compares two results and names what differs', async
   const item = diff.checks.find((c) => c.name.includes('MPCapableSYNRX'));
   assert.ok(item && !item.ok && item.expected === '1' && item.actual === '0', JSON.stringify(item));
 });
+
+test('the in-kernel PM on the engine: signal-address announces, echoes and joins like the kernel', async () => {
+  const [lab] = await selectLabs(['signal-address'], {});
+  const r = runLabOnEngine(lab!, { seed: 1 });
+  assert.equal(r.status, 'pass', JSON.stringify(r.checks.filter((c) => !c.ok)));
+  const o = r.observations!;
+  assert.equal(o.counters.server!.MPTcpExtAddAddrTx, 1);
+  assert.equal(o.counters.client!.MPTcpExtAddAddr, 1);
+  assert.equal(o.counters.server!.MPTcpExtEchoAdd, 1);
+  assert.ok(o.events.client!.some((e) => e.type === 'ANNOUNCED'));
+  assert.deepEqual(o.events.server!.filter((e) => e.type.startsWith('LISTENER_')).map((e) => e.type), ['LISTENER_CREATED', 'LISTENER_CLOSED']);
+});
+
+test('endpoint events apply to the engine PM: delete-and-readd closes the subflow and joins again', async () => {
+  const [lab] = await selectLabs(['delete-and-readd'], {});
+  const r = runLabOnEngine(lab!, { seed: 1 });
+  assert.equal(r.status, 'pass', JSON.stringify(r.checks.filter((c) => !c.ok)));
+  assert.deepEqual(r.observations!.applied.map((a) => a.ok), [true, true]);
+});
+
+test('a client MPTCP socket whose server is plain TCP reports fallback on the engine', async () => {
+  const [lab] = await selectLabs(['plain-tcp-server'], {});
+  const r = runLabOnEngine(lab!, { seed: 1 });
+  assert.equal(r.status, 'pass', JSON.stringify(r.checks.filter((c) => !c.ok)));
+  assert.equal(r.observations!.transfers[0]!.client.fallback, true);
+});
