@@ -1,0 +1,32 @@
+// Differential runs: the same labs on the host kernel and on the engine in
+// the simulator, and a third point per lab comparing the two. These labs
+// agree today; a change in the engine (or the kernel) that breaks that
+// agreement fails here with the diff.
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import type { RunResult } from '../../harness/result.js';
+import { cannotRun, runCli } from './host-state.js';
+
+const LABS = ['no-join', 'plain-tcp-server', 'plain-tcp-client', 'single-subflow', 'multiple-subflows', 'signal-address', 'subflow-and-signal', 'switch-to-backup'];
+const dir = mkdtempSync(join(tmpdir(), 'mptcp-lab-diff-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+test('kernel and engine agree on the labs they both implement', { skip: cannotRun() }, async () => {
+  const r = await runCli(['run', '--engine', 'sim', '--seed', '3', '--results', dir, ...LABS]);
+  const run = JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8')) as RunResult;
+  const diverged = run.results.filter((x) => x.status === 'fail').map((x) => `${x.lab} [${x.target.kind}]: ${x.error ?? ''} ${x.checks.filter((c) => !c.ok).map((c) => `${c.name}: ${c.expected} vs ${c.actual} (${c.source})`).join('; ')}`);
+  assert.deepEqual(diverged, []);
+  assert.equal(r.code, 0);
+  for (const lab of LABS) {
+    const kinds = run.results.filter((x) => x.lab === lab).map((x) => x.target.kind);
+    assert.deepEqual(kinds, ['kernel', 'engine', 'compare'], lab);
+    const cmp = run.results.find((x) => x.lab === lab && x.target.kind === 'compare')!;
+    assert.ok(cmp.comparison && cmp.comparison.items.some((i) => i.kind === 'integrity') && cmp.comparison.items.some((i) => i.kind === 'subflows'), `${lab}: compared items`);
+    if (lab !== 'plain-tcp-client') assert.ok(cmp.comparison.items.some((i) => i.name.startsWith('counters.')), `${lab}: counters compared`);
+    assert.ok(cmp.comparison.items.some((i) => i.kind === 'events'), `${lab}: PM events compared`);
+  }
+  assert.match(r.stdout, /ok \d+ - signal-address \[kernel host vs engine sim\]/);
+});
