@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import type { Lab } from '../lab/model.js';
 import type { LabResult } from '../result.js';
 import { differentialResult } from './differential.js';
-import { runLabOnEngine } from './engine-run.js';
+import { runLabOnEngineAsync } from './engine-worker.js';
 import { runLabOnHost, type LabRunOptions } from './lab-run.js';
 
 export interface RunnerOptions {
@@ -77,7 +77,7 @@ export async function runLabs(labs: readonly Lab[], opts: RunnerOptions): Promis
       const r = await runWithRetries(item.lab, item.repeat, opts);
       const all = [r];
       if (opts.engine) {
-        const e = { ...runLabOnEngine(item.lab, { seed: opts.seed, timeoutMs: opts.timeoutMs }), repeat: item.repeat };
+        const e = { ...(await runLabOnEngineAsync(item.lab, { seed: opts.seed, timeoutMs: opts.timeoutMs })), repeat: item.repeat };
         all.push(e, differentialResult(item.lab, r, e));
       }
       for (const x of all) {
