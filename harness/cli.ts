@@ -6,7 +6,8 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { probeCapabilities } from './capabilities.js';
+import { probeCapabilities, type Capabilities } from './capabilities.js';
+import { KernelSpecError, parseKernelSpec } from '../kernels/spec.js';
 import { cleanupAll, deleteNamespace, installSignalHandlers, leftoverNamespaces, NS_PREFIX } from './cleanup.js';
 import { doctor, formatDoctor } from './doctor.js';
 import { loadCatalogue, selectLabs } from './lab/catalogue.js';
@@ -23,6 +24,8 @@ import { summarize } from './result.js';
 import { hostTarget } from './run/lab-run.js';
 import { Progress } from './run/progress.js';
 import { runLabs } from './run/runner.js';
+import { differentialResult } from './run/differential.js';
+import { runLabsOnKernel } from './run/vm-run.js';
 import { newSeed } from './run/seed.js';
 import { parseDuration } from './lab/units.js';
 import { reexecRootless } from './rootless.js';
@@ -67,10 +70,30 @@ function timestamp(): string {
   return new Date().toISOString().replace(/[:.]/g, '-').replace(/-\d{3}Z$/, 'Z');
 }
 
+function kernelSpecs(text: string): string[] {
+  const specs = text.split(',').map((k) => k.trim()).filter(Boolean);
+  if (!specs.length) throw new UsageError('--kernel: expected host, debian:6.1, debian:6.12, a kernel build tree or an image path');
+  for (const spec of specs) {
+    if (spec === 'host') continue;
+    try {
+      parseKernelSpec(spec);
+    } catch (e) {
+      if (e instanceof KernelSpecError) throw new UsageError(`--kernel ${spec}: ${e.message}`);
+      throw e;
+    }
+  }
+  return specs;
+}
+
+/** Whether the host can build lab namespaces; a reason to exit 3 when not. */
+function hostCannotRun(caps: Capabilities): string | undefined {
+  if (!caps.mptcp) return `kernel ${caps.kernelRelease} has no MPTCP (/proc/sys/net/mptcp missing): labs cannot run. See "mptcp-lab doctor".`;
+  if (!caps.root) return 'lab namespaces need root or a user namespace; run with sudo, or where user namespaces are allowed mptcp-lab re-runs itself inside one.';
+  return undefined;
+}
+
 async function runCommand(args: string[], flags: RunFlags): Promise<number> {
-  const kernels = flags.kernel.split(',').map((k) => k.trim());
-  const unsupported = kernels.filter((k) => k !== 'host');
-  if (unsupported.length) throw new UsageError(`--kernel ${unsupported.join(',')}: only "host" is supported by this version (other kernels need the vm backend)`);
+  const kernels = kernelSpecs(flags.kernel);
   if (flags.grep) {
     try {
       new RegExp(flags.grep);
@@ -81,42 +104,55 @@ async function runCommand(args: string[], flags: RunFlags): Promise<number> {
   const labs = await selectLabs(args, { grep: flags.grep, tags: flags.tag });
   if (!labs.length) throw new UsageError('no lab matches the selection');
   const caps = await probeCapabilities();
-  if (!caps.mptcp) {
-    process.stderr.write(`mptcp-lab: kernel ${caps.kernelRelease} has no MPTCP (/proc/sys/net/mptcp missing): labs cannot run. See "mptcp-lab doctor".\n`);
-    return EXIT.cannotRun;
-  }
-  if (!caps.root) {
-    process.stderr.write('mptcp-lab: lab namespaces need root or a user namespace; run with sudo, or where user namespaces are allowed mptcp-lab re-runs itself inside one.\n');
+  const onHost = kernels.includes('host');
+  const cannot = onHost ? hostCannotRun(caps) : undefined;
+  if (cannot) {
+    process.stderr.write(`mptcp-lab: ${cannot}\n`);
     return EXIT.cannotRun;
   }
   const seed = flags.seed ?? newSeed();
   const resultsDir = flags.results ?? join('mptcp-lab-results', timestamp());
   await mkdir(resultsDir, { recursive: true });
   const run: RunResult = {
-    run: { tool: 'mptcp-lab', version: pkg.version, seed, started: new Date().toISOString(), argv: process.argv.slice(2), kernels: [hostTarget(caps)], machine: machineInfo() },
+    run: { tool: 'mptcp-lab', version: pkg.version, seed, started: new Date().toISOString(), argv: process.argv.slice(2), kernels: onHost ? [hostTarget(caps)] : [], machine: machineInfo() },
     results: [],
   };
   const tap = new TapWriter((s) => process.stdout.write(s), { version: flags.tapVersion, seed });
   tap.header();
-  tap.comment(`mptcp-lab ${pkg.version} seed ${seed} kernel ${caps.kernelRelease} (replay: --seed ${seed})`);
-  const progress = new Progress(labs.length * flags.repeat);
-  const results: LabResult[] = await runLabs(labs, {
-    seed, jobs: flags.jobs, retries: flags.retries, repeat: flags.repeat, timeoutMs: flags.timeout, resultsDir, capture: flags.capture, engine: flags.engine === 'sim',
-    onStart: (lab) => progress.start(lab.name),
-    onResult: (r) => {
-      progress.finish(r);
-      tap.point(r);
-    },
-  });
+  tap.comment(`mptcp-lab ${pkg.version} seed ${seed} kernels ${kernels.join(',')} (replay: --seed ${seed})`);
+  const progress = new Progress(labs.length * flags.repeat * kernels.length);
+  const report = (r: LabResult) => {
+    progress.finish(r);
+    tap.point(r);
+    run.results.push(r);
+  };
+  const hostResults = onHost
+    ? await runLabs(labs, {
+      seed, jobs: flags.jobs, retries: flags.retries, repeat: flags.repeat, timeoutMs: flags.timeout, resultsDir, capture: flags.capture, engine: flags.engine === 'sim',
+      onStart: (lab) => progress.start(lab.name),
+      onResult: report,
+    })
+    : [];
+  for (const spec of kernels.filter((k) => k !== 'host')) {
+    progress.start(`${labs.length} lab(s) on ${spec}`);
+    const vm = await runLabsOnKernel(spec, labs, { seed, timeoutMs: flags.timeout, resultsDir });
+    run.run.kernels.push(vm.target);
+    for (const r of vm.results) report(r);
+    // The cross-kernel comparison: what changed between the host kernel and this one.
+    for (const r of vm.results) {
+      const host = hostResults.find((h) => h.lab === r.lab && h.target.kind === 'kernel' && h.repeat === 0);
+      const lab = labs.find((l) => l.name === r.lab);
+      if (host && lab) report(differentialResult(lab, host, r));
+    }
+  }
   tap.end();
   progress.close();
-  run.results = results;
   run.run.finished = new Date().toISOString();
   await writeFile(join(resultsDir, 'results.json'), formatResultsJson(run));
   await writeFile(join(resultsDir, 'results.tap'), formatTap(run, { version: flags.tapVersion }));
   await writeFile(join(resultsDir, 'summary.md'), formatSummary(run));
   if (flags.junit) await writeFile(flags.junit, formatJunit(run));
-  const counts = summarize(results);
+  const counts = summarize(run.results);
   process.stderr.write(`mptcp-lab: ${counts.pass} passed, ${counts.fail} failed, ${counts.skip} skipped, ${counts.flaky} flaky; results in ${resultsDir}\n`);
   return counts.fail ? EXIT.failed : EXIT.ok;
 }
@@ -154,7 +190,7 @@ function program(setExit: (code: number) => void): Command {
   p.command('run')
     .description('run labs (default: the whole catalogue) on the host kernel; TAP on stdout')
     .argument('[labs...]', 'catalogue names, groups, or lab files/folders')
-    .option('--kernel <specs>', 'kernels to run on', 'host')
+    .option('--kernel <specs>', 'kernels to run on, comma-separated: host, debian:6.1, debian:6.12, a build tree or an image path', 'host')
     .option('-j, --jobs <n>', 'labs in parallel', int('--jobs', 1), 1)
     .option('--grep <regex>', 'only labs whose name matches')
     .option('--tag <tag...>', 'only labs with one of these tags or groups')

@@ -4,37 +4,14 @@
 // when not root, when qemu-system-x86 / busybox-static are missing, or when
 // the kernel cannot be fetched.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, describe, test } from 'node:test';
 import { fetchKernel, type ResolvedKernel } from '../../../kernels/fetch.js';
 import { listInitramfs } from '../../../kernels/initramfs.js';
 import { parseKernelSpec } from '../../../kernels/spec.js';
-import { buildVmInitramfs, QEMU, runInVm } from '../../../kernels/vm/qemu.js';
-
-function missing(): string | undefined {
-  if (process.getuid?.() !== 0) return 'not root (apt-get download and the 9p root share need root)';
-  if (spawnSync(QEMU, ['--version']).status !== 0) return `${QEMU} missing (apt-get install qemu-system-x86)`;
-  if (!existsSync('/bin/busybox')) return '/bin/busybox missing (apt-get install busybox-static)';
-  if (spawnSync('xz', ['--version']).status !== 0) return 'xz missing (apt-get install xz-utils)';
-  return undefined;
-}
-
-/** PIDs of qemu processes started by runInVm (their argv names our mptcp-lab-vm- work dir). */
-function ourQemus(): number[] {
-  const out: number[] = [];
-  for (const p of readdirSync('/proc')) {
-    if (!/^\d+$/.test(p)) continue;
-    try {
-      const cmd = readFileSync(`/proc/${p}/cmdline`, 'utf8');
-      if (cmd.startsWith(QEMU) && cmd.includes('mptcp-lab-vm-')) out.push(Number(p));
-    } catch {
-      // gone
-    }
-  }
-  return out;
-}
+import { buildVmInitramfs, runInVm } from '../../../kernels/vm/qemu.js';
+import { missing, ourQemus } from './vm-host.js';
 
 const why = missing();
 

@@ -1,0 +1,82 @@
+// Labs on another kernel: boot it once under qemu (kernels/vm) for the whole
+// batch, run mptcp-lab itself inside with the netns backend (the host's root
+// is shared read-only, so the guest has the same Node, mptcp-lab and
+// iproute2), and read its results.json back over the results port. Kernel
+// trouble in the console (oops, Call Trace, KASAN, panic) or a guest that
+// stops answering fails the batch with the console lines that say why.
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { fetchKernel } from '../../kernels/fetch.js';
+import { formatKernelSpec, parseKernelSpec } from '../../kernels/spec.js';
+import { runInVm, type VmResult } from '../../kernels/vm/qemu.js';
+import type { Lab } from '../lab/model.js';
+import type { LabResult, RunResult, TargetInfo } from '../result.js';
+
+const CLI = fileURLToPath(new URL('../cli.js', import.meta.url));
+/** Where the inner run writes, inside the guest's tmpfs. */
+const GUEST_RESULTS = '/tmp/mptcp-lab-guest';
+/** Under TCG a lab takes tens of seconds; the boot a few. */
+const BOOT_BUDGET_MS = 120_000;
+const PER_LAB_MS = 90_000;
+
+export interface VmRunOptions {
+  seed: number;
+  timeoutMs?: number;
+  resultsDir?: string;
+  memoryMb?: number;
+  cpus?: number;
+}
+
+function innerCommand(labs: readonly Lab[], opts: VmRunOptions): string[] {
+  const files = labs.map((l) => `'${resolve(l.file).replaceAll("'", `'\\''`)}'`).join(' ');
+  const timeout = opts.timeoutMs ? ` --timeout ${opts.timeoutMs}ms` : '';
+  // TAP goes to the guest's console log; results.json is what comes back.
+  const script = `'${process.execPath}' '${CLI}' run ${files} --seed ${opts.seed}${timeout} --results ${GUEST_RESULTS} >&2; code=$?; cat ${GUEST_RESULTS}/results.json; exit $code`;
+  return ['sh', '-c', script];
+}
+
+function batchFailure(lab: Lab, target: TargetInfo, error: string): LabResult {
+  return { lab: lab.name, file: lab.file, group: lab.group, tags: lab.tags, target, status: 'fail', error, durationMs: 0, attempts: 1, repeat: 0, checks: [] };
+}
+
+function whyBatchFailed(vm: VmResult): string | undefined {
+  if (vm.trouble.length) return `kernel trouble (console):\n${vm.trouble.slice(0, 40).join('\n')}`;
+  if (vm.timedOut) return `the guest stopped answering: killed after its timeout; last console lines:\n${vm.console.split('\n').slice(-15).join('\n')}`;
+  if (vm.initErrors.length) return `the guest could not start the run: ${vm.initErrors.join('; ')}`;
+  if (vm.exitCode === undefined) return `qemu ended without a result (exit ${vm.qemuExitCode}): ${vm.qemuStderr.trim().split('\n').slice(-5).join(' | ')}`;
+  return undefined;
+}
+
+/** Every lab once on the kernel `specText`, in one boot. One result per lab, always. */
+export async function runLabsOnKernel(specText: string, labs: readonly Lab[], opts: VmRunOptions): Promise<{ target: TargetInfo; results: LabResult[] }> {
+  const spec = parseKernelSpec(specText);
+  const label = formatKernelSpec(spec);
+  const k = await fetchKernel(spec);
+  const target: TargetInfo = { kind: 'kernel', spec: label, version: k.release, backend: 'vm' };
+  const vm = await runInVm({
+    kernel: k.kernel, release: k.release, modules: k.modulesDir, command: innerCommand(labs, opts), cwd: process.cwd(),
+    memoryMb: opts.memoryMb ?? 2048, cpus: opts.cpus ?? 2, timeoutMs: BOOT_BUDGET_MS + PER_LAB_MS * labs.length,
+    // Lets a lab step know it runs in a throw-away guest (e.g. to crash it on purpose in a test).
+    env: { MPTCP_LAB_GUEST: '1' },
+  });
+  if (opts.resultsDir) {
+    const dir = join(opts.resultsDir, 'kernels');
+    await mkdir(dir, { recursive: true });
+    await writeFile(join(dir, `${label.replace(/[^A-Za-z0-9.+-]/g, '_')}.console.log`), vm.console);
+  }
+  const failed = whyBatchFailed(vm);
+  let inner: RunResult | undefined;
+  try {
+    inner = JSON.parse(vm.stdout) as RunResult;
+  } catch {
+    inner = undefined;
+  }
+  const results = labs.map((lab) => {
+    const r = inner?.results.find((x) => x.lab === lab.name && x.target.kind === 'kernel');
+    if (failed) return batchFailure(lab, target, failed);
+    if (!r) return batchFailure(lab, target, `no result came back from the guest (exit ${vm.exitCode}): ${vm.stderr.trim().split('\n').slice(-5).join(' | ')}`);
+    return { ...r, target, ...(r.log ? { log: undefined } : {}) };
+  });
+  return { target, results };
+}
