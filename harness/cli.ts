@@ -119,7 +119,7 @@ async function runCommand(args: string[], flags: RunFlags): Promise<number> {
   };
   const tap = new TapWriter((s) => process.stdout.write(s), { version: flags.tapVersion, seed });
   tap.header();
-  tap.comment(`mptcp-lab ${pkg.version} seed ${seed} kernels ${kernels.join(',')} (replay: --seed ${seed})`);
+  tap.comment(`mptcp-lab ${pkg.version} seed ${seed} kernel ${caps.kernelRelease}; targets ${kernels.join(",")} (replay: --seed ${seed})`);
   const progress = new Progress(labs.length * flags.repeat * kernels.length);
   const report = (r: LabResult) => {
     progress.finish(r);
