@@ -12,6 +12,9 @@ import { probeCapabilities } from '../../harness/capabilities.js';
 import { cleanupAll, installSignalHandlers } from '../../harness/cleanup.js';
 import { loadCatalogue, selectLabs } from '../../harness/lab/catalogue.js';
 import { runLabOnEngine } from '../../harness/run/engine-run.js';
+import { fetchKernel } from '../../kernels/fetch.js';
+import { parseKernelSpec } from '../../kernels/spec.js';
+import { buildVmInitramfs, runInVm } from '../../kernels/vm/qemu.js';
 import type { Lab } from '../../harness/lab/model.js';
 import { unmetRequirements } from '../../harness/requirements.js';
 
@@ -96,6 +99,27 @@ async function engineSpeed(): Promise<void> {
   process.stdout.write(`segments processed: ${segments} per run, ${Math.round((segments / wall) * 1000)} per wall second; peak RSS ${(rss / 2 ** 20).toFixed(0)} MiB\n`);
 }
 
+/** Boot to first result under qemu TCG, per Debian kernel (the guest runs `uname -r`). */
+async function vmBoot(): Promise<void> {
+  process.stdout.write('\nBoot to first result under qemu TCG (uname -r in the guest, 3 boots each)\n');
+  for (const spec of ['debian:6.12', 'debian:6.1']) {
+    const k = await fetchKernel(parseKernelSpec(spec)).catch((e: unknown) => e as Error);
+    if (k instanceof Error) {
+      process.stdout.write(`${spec}: skipped (${k.message})\n`);
+      continue;
+    }
+    const initramfs = await buildVmInitramfs({ release: k.release, modules: k.modulesDir });
+    const first: number[] = [];
+    for (let i = 0; i < 3; i += 1) {
+      const r = await runInVm({ kernel: k.kernel, release: k.release, modules: k.modulesDir, command: ['uname', '-r'], initramfs, timeoutMs: 120_000 });
+      // bootMs: from starting qemu until the command runs in the guest (its answer follows at once).
+      if (r.exitCode === 0 && r.stdout.trim() === k.release && r.bootMs !== undefined) first.push(r.bootMs);
+      else process.stdout.write(`${spec}: boot ${i} failed (${r.stderr.trim() || r.console.split('\n').slice(-3).join(' | ')})\n`);
+    }
+    process.stdout.write(`${spec} (${k.release}): ${fmt(stats(first).median)} median [${fmt(stats(first).min)}..${fmt(stats(first).max)}] (aim: under 5 s)\n`);
+  }
+}
+
 async function main(): Promise<void> {
   if (process.getuid?.() !== 0) {
     process.stderr.write('bench: needs root (lab namespaces)\n');
@@ -106,6 +130,7 @@ async function main(): Promise<void> {
   const labs = await loadCatalogue();
   await setupOverhead(labs);
   await engineSpeed();
+  if (!process.env.BENCH_SKIP_VM) await vmBoot();
   if (process.env.BENCH_SKIP_CATALOGUE) return;
   process.stdout.write('\nWhole catalogue wall time (seed 1)\n');
   const one = catalogueWallTime(1);
