@@ -78,7 +78,7 @@ mkdir -p /newroot/dev/pts /newroot/dev/shm
 mount -t devpts devpts /newroot/dev/pts
 mount -t tmpfs tmpfs /newroot/dev/shm
 mount -t tmpfs tmpfs /newroot/run
-mount -t tmpfs tmpfs /newroot/tmp
+# /tmp stays the overlay's: the host's /tmp shows through (a checkout may live there), writes stay in the guest.
 ${link}
 cp /${CMD_PATH} /newroot/run/mptcp-lab-cmd.sh || fail "no /${CMD_PATH}"
 read up rest < /proc/uptime
