@@ -76,7 +76,9 @@ function subtest(r: LabResult, indent: string): string[] {
     } else if (c.ok) {
       lines.push(`${indent}ok ${n} - ${escapeTap(c.name)}`);
     } else {
-      lines.push(`${indent}not ok ${n} - ${escapeTap(c.name)}`);
+      // A flaky lab keeps the checks that failed before its retry passed, as TODO so they do not fail the subtest.
+      const todo = r.status === 'flaky' ? directive('TODO', 'failed before a retry passed') : '';
+      lines.push(`${indent}not ok ${n} - ${escapeTap(c.name)}${todo}`);
       const diag: Record<string, unknown> = { expected: c.expected, actual: c.actual };
       if (c.source) diag.source = c.source;
       lines.push(...yamlBlock(diag, indent));

@@ -99,3 +99,11 @@ test('empty run', async () => {
   assert.equal(final.ok, true);
   assert.equal(final.count, 0);
 });
+
+test('a flaky lab keeps its earlier failed checks as TODO: the whole stream still parses as ok', async () => {
+  const flaky = { ...RESULTS[0]!, status: 'flaky' as const, attempts: 2, error: 'failed before passing', checks: [{ name: 'join.syn', ok: false, expected: '1', actual: '0' }, { name: 'join.syn', ok: true, expected: '1', actual: '1' }] };
+  const parsed = await parse(formatTap({ ...RUN, results: [flaky] }));
+  assert.equal(parsed.final.ok, true);
+  assert.equal(parsed.children[0]?.final.ok, true);
+  assert.equal(parsed.children[0]?.final.todo, 1);
+});
