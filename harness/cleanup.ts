@@ -23,7 +23,8 @@ export function forgetPid(pid: number | undefined): void {
   if (pid) pids.delete(pid);
 }
 
-function alive(pid: number): boolean {
+/** Whether a process exists (signal 0 delivers nothing). */
+export function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

@@ -8,7 +8,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { probeCapabilities, type Capabilities } from './capabilities.js';
 import { KernelSpecError, parseKernelSpec } from '../kernels/spec.js';
-import { cleanupAll, deleteNamespace, installSignalHandlers, leftoverNamespaces, NS_PREFIX } from './cleanup.js';
+import { alive, cleanupAll, deleteNamespace, installSignalHandlers, leftoverNamespaces, NS_PREFIX } from './cleanup.js';
 import { doctor, formatDoctor } from './doctor.js';
 import { loadCatalogue, selectLabs } from './lab/catalogue.js';
 import { LabError } from './lab/errors.js';
@@ -169,13 +169,8 @@ async function cleanCommand(all: boolean): Promise<number> {
   const stale = names.filter((n) => {
     const pid = Number(/^mptcplab-(\d+)-/.exec(n)?.[1]);
     if (all) return true;
-    if (!Number.isInteger(pid) || pid === 0) return false;
-    try {
-      process.kill(pid, 0);
-      return false; // that run is still going
-    } catch {
-      return true;
-    }
+    // Only namespaces of runs that are gone; a live run still owns its own.
+    return Number.isInteger(pid) && pid > 0 && !alive(pid);
   });
   for (const n of stale) {
     await deleteNamespace(n);

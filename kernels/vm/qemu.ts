@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { spawnLong } from '../../harness/exec.js';
-import { forgetPid, registerPid } from '../../harness/cleanup.js';
+import { alive, forgetPid, registerPid } from '../../harness/cleanup.js';
 import { writeCpio } from '../cpio.js';
 import { buildInitramfs, BOOT_MODULES, LAB_MODULES } from '../initramfs.js';
 import { CMD_PATH, commandScript, HOSTROOT_TAG, initScript, PORT_RESULTS, PORT_STATUS, PORT_STDERR } from './init-script.js';
@@ -103,14 +103,6 @@ export function qemuArgv(o: { kernel: string; initrd: string; consoleLog: string
   ];
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 const readOr = async (p: string): Promise<string> => (existsSync(p) ? readFile(p, 'utf8') : '');
 
