@@ -126,7 +126,17 @@ export interface Lab {
   workload: Workload;
   events: TimedEvent[];
   expect: Expectations;
+  /** Tolerances of differential comparisons the lab declares (unset: the comparer's defaults). */
+  compare: LabTolerances;
   knownDivergences: { check: string; reason: string }[];
+}
+
+/** What a lab may loosen in a comparison; harness/compare's Tolerances has the same fields. */
+export interface LabTolerances {
+  linkShare?: number | null;
+  durationFactor?: number | null;
+  durationSlackMs?: number;
+  counters?: Record<string, { relative?: number; absolute?: number }>;
 }
 
 export type { EventAction, Expected, PmEventPattern };

@@ -5,7 +5,7 @@
 import { isIP } from 'node:net';
 import { hostAddress, inLabRange, linkSubnetV4, linkSubnetV6, networkOf, parseCidr, sameNetwork } from './addresses.js';
 import { ProblemList } from './errors.js';
-import type { Endpoint, EventSpec, Host, IfAddress, Impairment, Interface, Lab, Link, TimedEvent, Workload } from './model.js';
+import type { Endpoint, EventSpec, Host, IfAddress, Impairment, Interface, Lab, LabTolerances, Link, TimedEvent, Workload } from './model.js';
 import { computeRoutes } from './routes.js';
 import { EVENT_ACTIONS, type EndpointParsed, type EventParsed, type ImpairmentInput, type LabParsed, type LinkParsed } from './schema.js';
 import { parseDuration, parsePercent, parseRate, parseSize } from './units.js';
@@ -288,6 +288,7 @@ export function normalize(parsed: LabParsed, file: string, defaultName: string):
     workload,
     events,
     expect,
+    compare: labTolerances(parsed.compare),
     knownDivergences: parsed['known-divergences'],
   };
   if (duration) {
@@ -298,4 +299,13 @@ export function normalize(parsed: LabParsed, file: string, defaultName: string):
     }
   }
   return lab;
+}
+
+function labTolerances(c: LabParsed['compare']): LabTolerances {
+  const t: LabTolerances = {};
+  if (c.link_share !== undefined) t.linkShare = c.link_share;
+  if (c.duration_factor !== undefined) t.durationFactor = c.duration_factor;
+  if (c.duration_slack !== undefined) t.durationSlackMs = parseDuration(c.duration_slack);
+  if (c.counters !== undefined) t.counters = c.counters;
+  return t;
 }

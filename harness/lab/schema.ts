@@ -151,6 +151,20 @@ const expectSchema = z.strictObject({
   integrity: z.boolean().default(true),
 });
 
+// How closely a differential run must agree (harness/compare), where timing
+// makes the defaults too strict for this lab. null turns a comparison off.
+const counterTolerance = z.strictObject({
+  relative: z.number().nonnegative().optional().describe('Allowed difference as a fraction of the larger count (0.5 = 50 %).'),
+  absolute: z.number().int().nonnegative().optional().describe('Allowed difference in counts.'),
+});
+const compareSchema = z.strictObject({
+  link_share: z.number().min(0).max(1).nullable().optional().describe('Largest difference of a link byte share between targets (default 0.15).'),
+  duration_factor: z.number().min(1).nullable().optional().describe('The slower completion time may be at most this many times the faster (default 2).'),
+  duration_slack: duration.optional().describe('Added to the allowed slower time (default 20ms).'),
+  counters: z.record(z.string().regex(/^([a-z][a-z0-9]*\.)?[A-Za-z*?][A-Za-z0-9*?]*$/, 'a counter name, optionally host-scoped (server.MPTcpExtAddAddr), * and ? allowed'), counterTolerance).optional()
+    .describe('Counters compared within a tolerance, by name.'),
+}).describe('Tolerances of the comparison between targets (kernel vs engine, kernel vs kernel).');
+
 export const labSchema = z.strictObject({
   name: z.string().regex(NAME, 'a lab name: lowercase letters, digits and dashes, at most 32').optional(),
   description: z.string().default(''),
@@ -163,6 +177,7 @@ export const labSchema = z.strictObject({
   workload: workloadSchema,
   events: z.array(eventSchema).default([]),
   expect: expectSchema.default({ integrity: true }),
+  compare: compareSchema.default({}),
   'known-divergences': z.array(z.strictObject({ check: z.string(), reason: z.string() })).default([]),
 });
 

@@ -22,7 +22,7 @@ export function differentialResult(lab: Lab, a: LabResult, b: LabResult): LabRes
   // A guest under qemu TCG runs many times slower than the host: its times and
   // the byte shares that follow from them say nothing about the protocol.
   const emulated = a.target.backend === 'vm' || b.target.backend === 'vm';
-  const tolerances = emulated ? { durationFactor: null, linkShare: null } : undefined;
+  const tolerances = emulated ? { ...lab.compare, durationFactor: null, linkShare: null } : lab.compare;
   const comparison = compareObservations(lab, { label: label(a.target), obs: a.observations }, { label: label(b.target), obs: b.observations }, tolerances);
   const checks = comparisonToChecks(comparison);
   return { ...base, status: comparison.divergent ? 'fail' : 'pass', checks, comparison };

@@ -57,7 +57,14 @@ describe('LabError messages for bad lab files', () => {
     const e = reject(text);
     assert.equal(e.problems.length, 1);
     const { line } = problem(e, []);
-    assert.equal(line, `${FILE}:1:1: (top level): unknown key "colour": expected one of name, description, group, tags, requires, timeout, hosts, links, workload, events, expect, known-divergences`);
+    assert.equal(line, `${FILE}:1:1: (top level): unknown key "colour": expected one of name, description, group, tags, requires, timeout, hosts, links, workload, events, expect, compare, known-divergences`);
+  });
+
+  test('a comparison tolerance out of range', () => {
+    const text = `${minimal()}compare:\n  link_share: 1.5\n`;
+    const e = reject(text);
+    const { line } = problem(e, ['compare', 'link_share']);
+    assert.match(line, new RegExp(`^${FILE}:${where(text, '1.5')}: compare.link_share: `));
   });
 
   test('unknown key nested in a link', () => {

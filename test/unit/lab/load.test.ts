@@ -264,6 +264,12 @@ workload:
     assert.equal(l.expect.integrity, true);
   });
 
+  test('compare: tolerances for differential runs, durations in ms, null turns one off', () => {
+    assert.deepEqual(lab(minimal()).compare, {});
+    const l = lab(minimal('compare:\n  link_share: 0.3\n  duration_factor: null\n  duration_slack: 50ms\n  counters: { server.MPTCPRetrans: { relative: 0.5 } }\n'));
+    assert.deepEqual(l.compare, { linkShare: 0.3, durationFactor: null, durationSlackMs: 50, counters: { 'server.MPTCPRetrans': { relative: 0.5 } } });
+  });
+
   test('labFromObject and defineLab take the same model', () => {
     const input = {
       name: 'from-ts',

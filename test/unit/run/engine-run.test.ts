@@ -53,6 +53,19 @@ test('the differential point compares two results and names what differs', async
   assert.ok(item && !item.ok && item.expected === '1' && item.actual === '0', JSON.stringify(item));
 });
 
+test('tolerances a lab declares under compare: reach the differential point', async () => {
+  const lab = await quick();
+  const a = runLabOnEngine(lab, { seed: 1 });
+  const b = runLabOnEngine(lab, { seed: 1 });
+  b.observations!.counters.server!.MPTcpExtMPCapableSYNRX = 2;
+  b.observations!.transfers[0]!.durationMs = a.observations!.transfers[0]!.durationMs * 10 + 1000;
+  assert.equal(differentialResult(lab, a, b).status, 'fail');
+  const loose = { ...lab, compare: { durationFactor: null, counters: { 'server.MPCapableSYNRX': { absolute: 1 } } } };
+  const r = differentialResult(loose, a, b);
+  assert.equal(r.status, 'pass', JSON.stringify(r.checks.filter((c) => !c.ok)));
+  assert.equal(r.checks.some((c) => c.name === 'duration'), false);
+});
+
 test('the in-kernel PM on the engine: signal-address announces, echoes and joins like the kernel', async () => {
   const [lab] = await selectLabs(['signal-address'], {});
   const r = runLabOnEngine(lab!, { seed: 1 });
