@@ -496,6 +496,7 @@ export class TcpSocket<S = undefined, R = undefined> {
     this.delackAt = undefined;
     this.timeWaitAt = undefined;
     this.ackPending = false;
+    this.rstPending = false; // a RST asked for (abort) but overtaken by the peer's: a CLOSED socket sends nothing
     if (wasSyn && reason !== 'normal') this.hooks.count('AttemptFails');
     if (!this.closedNotified) {
       this.closedNotified = true;
