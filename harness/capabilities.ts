@@ -9,6 +9,8 @@ export interface Capabilities {
   kernelRelease: string;
   /** "6.18.44" from "6.18.44-fc-v669". */
   kernelVersion: string;
+  /** Running inside a qemu guest booted by mptcp-lab (MPTCP_LAB_GUEST=1): the kernel probed is the guest's. */
+  guest: boolean;
   mptcp: boolean;
   mptcpEnabled: boolean;
   root: boolean;
@@ -63,6 +65,9 @@ async function probeInNamespace(): Promise<Pick<Capabilities, 'netem' | 'tbf' | 
   }
 }
 
+/** Set by harness/run/vm-run.ts for the run inside a guest. */
+export const GUEST_ENV = 'MPTCP_LAB_GUEST';
+
 let cached: Promise<Capabilities> | undefined;
 
 export function probeCapabilities(): Promise<Capabilities> {
@@ -81,6 +86,7 @@ async function probe(): Promise<Capabilities> {
   return {
     kernelRelease,
     kernelVersion,
+    guest: process.env[GUEST_ENV] === '1',
     mptcp,
     mptcpEnabled: (await readTrim('/proc/sys/net/mptcp/enabled')) === '1',
     root,

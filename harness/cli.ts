@@ -5,11 +5,15 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { probeCapabilities, type Capabilities } from './capabilities.js';
 import { KernelSpecError, parseKernelSpec } from '../kernels/spec.js';
 import { alive, cleanupAll, deleteNamespace, installSignalHandlers, leftoverNamespaces, NS_PREFIX } from './cleanup.js';
+import { cleanOrphanQemus } from './clean-qemu.js';
 import { doctor, formatDoctor } from './doctor.js';
+import { kernelsFetch, kernelsList, kernelsPrune, KernelsUsageError, type PruneFlags } from './kernels-command.js';
+import { cacheRoot } from '../kernels/cache.js';
 import { loadCatalogue, selectLabs } from './lab/catalogue.js';
 import { LabError } from './lab/errors.js';
 import { loadLabFile } from './lab/load.js';
@@ -23,9 +27,7 @@ import type { LabResult, RunResult } from './result.js';
 import { summarize } from './result.js';
 import { hostTarget } from './run/lab-run.js';
 import { Progress } from './run/progress.js';
-import { runLabs } from './run/runner.js';
-import { differentialResult } from './run/differential.js';
-import { runLabsOnKernel } from './run/vm-run.js';
+import { runMatrix } from './run/runner.js';
 import { newSeed } from './run/seed.js';
 import { parseDuration } from './lab/units.js';
 import { reexecRootless } from './rootless.js';
@@ -52,7 +54,8 @@ function durationMs(v: string): number {
 
 interface RunFlags {
   kernel: string;
-  jobs: number;
+  /** Undefined when not given: see jobSlots. */
+  jobs?: number;
   grep?: string;
   tag?: string[];
   seed?: number;
@@ -64,6 +67,15 @@ interface RunFlags {
   capture: boolean;
   tapVersion: TapVersion;
   engine: 'sim' | 'off';
+}
+
+/**
+ * Jobs at once for the kernel matrix: --jobs when given; otherwise the
+ * number of CPUs (a TCG guest keeps one busy), with host labs still one at
+ * a time (the default of --jobs) and the booted kernels beside them.
+ */
+function jobSlots(flags: Pick<RunFlags, 'jobs'>): number {
+  return flags.jobs ?? availableParallelism();
 }
 
 function timestamp(): string {
@@ -126,25 +138,17 @@ async function runCommand(args: string[], flags: RunFlags): Promise<number> {
     tap.point(r);
     run.results.push(r);
   };
-  const hostResults = onHost
-    ? await runLabs(labs, {
-      seed, jobs: flags.jobs, retries: flags.retries, repeat: flags.repeat, timeoutMs: flags.timeout, resultsDir, capture: flags.capture, engine: flags.engine === 'sim',
-      onStart: (lab) => progress.start(lab.name),
-      onResult: report,
-    })
-    : [];
-  for (const spec of kernels.filter((k) => k !== 'host')) {
-    progress.start(`${labs.length} lab(s) on ${spec}`);
-    const vm = await runLabsOnKernel(spec, labs, { seed, timeoutMs: flags.timeout, resultsDir });
-    run.run.kernels.push(vm.target);
-    for (const r of vm.results) report(r);
-    // The cross-kernel comparison: what changed between the host kernel and this one.
-    for (const r of vm.results) {
-      const host = hostResults.find((h) => h.lab === r.lab && h.target.kind === 'kernel' && h.repeat === 0);
-      const lab = labs.find((l) => l.name === r.lab);
-      if (host && lab) report(differentialResult(lab, host, r));
-    }
-  }
+  const vmTargets = await runMatrix(labs, {
+    kernels, slots: jobSlots(flags),
+    seed, jobs: flags.jobs ?? 1, retries: flags.retries, repeat: flags.repeat, timeoutMs: flags.timeout, resultsDir, capture: flags.capture, engine: flags.engine === 'sim',
+    onStart: (lab) => progress.start(lab.name),
+    onResult: report,
+    onKernel: (spec, event, target) => {
+      if (event === 'start') progress.start(`${labs.length} lab(s) on ${spec}`);
+      process.stderr.write(`mptcp-lab: kernel ${spec}: ${event === 'start' ? `booting for ${labs.length} lab(s)` : `results back (${target?.version ?? '?'})`}\n`);
+    },
+  });
+  run.run.kernels.push(...vmTargets);
   tap.end();
   progress.close();
   run.run.finished = new Date().toISOString();
@@ -177,6 +181,12 @@ async function cleanCommand(all: boolean): Promise<number> {
     process.stderr.write(`removed namespace ${n}\n`);
   }
   process.stderr.write(`mptcp-lab clean: ${stale.length} namespace(s) removed${names.length > stale.length ? `; ${names.length - stale.length} kept (a live run or a test owns them; --all removes every ${NS_PREFIX}*)` : ''}\n`);
+  // qemu only by its run's liveness, even with --all: a live run's guest is never ours to end.
+  const qemus = await cleanOrphanQemus();
+  for (const q of qemus.ended) {
+    process.stderr.write(`ended qemu ${q.pid} (${q.why}; ${q.signal}${q.workDir ? `; removed ${q.workDir}` : ''})\n`);
+  }
+  process.stderr.write(`mptcp-lab clean: ${qemus.ended.length} orphaned qemu(s) ended${qemus.kept.length ? `; ${qemus.kept.length} kept (their run is alive: ${qemus.kept.map((q) => `qemu ${q.pid} of run ${q.runPid}`).join(', ')})` : ''}\n`);
   return EXIT.ok;
 }
 
@@ -186,7 +196,7 @@ function program(setExit: (code: number) => void): Command {
     .description('run labs (default: the whole catalogue) on the host kernel; TAP on stdout')
     .argument('[labs...]', 'catalogue names, groups, or lab files/folders')
     .option('--kernel <specs>', 'kernels to run on, comma-separated: host, debian:6.1, debian:6.12, a build tree or an image path', 'host')
-    .option('-j, --jobs <n>', 'labs in parallel', int('--jobs', 1), 1)
+    .option('-j, --jobs <n>', 'jobs at once: a lab on the host or a booted kernel is one job (default: 1 host lab at a time, with booted kernels beside it up to the number of CPUs)', int('--jobs', 1))
     .option('--grep <regex>', 'only labs whose name matches')
     .option('--tag <tag...>', 'only labs with one of these tags or groups')
     .option('--seed <n>', 'seed for every random choice (printed, so a run can be replayed)', int('--seed', 0))
@@ -218,8 +228,34 @@ function program(setExit: (code: number) => void): Command {
     process.stdout.write(o.json ? JSON.stringify({ capabilities: caps, items }, null, 2) + '\n' : formatDoctor(items));
     setExit(caps.mptcp ? EXIT.ok : EXIT.cannotRun);
   });
-  p.command('clean').description('remove namespaces left by crashed runs (only mptcp-lab ones)').option('--all', `remove every ${NS_PREFIX}* namespace, even of live runs`).action(async (o: { all?: boolean }) => setExit(await cleanCommand(Boolean(o.all))));
+  p.command('clean').description('remove namespaces and end qemu guests left by crashed runs (only mptcp-lab ones)').option('--all', `remove every ${NS_PREFIX}* namespace, even of live runs (a live run's qemu is still kept)`).action(async (o: { all?: boolean }) => setExit(await cleanCommand(Boolean(o.all))));
+  kernelsCommands(p, setExit);
   return p;
+}
+
+function kernelsCommands(p: Command, setExit: (code: number) => void): void {
+  const k = p.command('kernels').description(`the kernel cache for --kernel (${cacheRoot()})`);
+  k.command('list').description('cached kernels: spec, release, package version, size, fetched, path').option('--json', 'machine-readable').action(async (o: { json?: boolean }) => {
+    process.stdout.write(await kernelsList(Boolean(o.json)));
+    setExit(EXIT.ok);
+  });
+  k.command('fetch').description('fetch Debian kernels into the cache (once); check a build tree or image (used in place). Prints: SPEC RELEASE SOURCE PATH')
+    .argument('<specs...>', 'debian:6.1, debian:6.12, debian:<release>, a build tree or a bzImage path')
+    .option('--modules <dir>', 'modules of an image spec (lib/modules/<release>)')
+    .action(async (specs: string[], o: { modules?: string }) => {
+      for (const line of await kernelsFetch(specs, o.modules !== undefined ? { modules: o.modules } : {})) process.stdout.write(`${line}\n`);
+      setExit(EXIT.ok);
+    });
+  k.command('prune').description('remove cached kernels; default: releases that are no longer what debian:6.1 / debian:6.12 resolve to')
+    .option('--all', 'remove every cached kernel')
+    .option('--keep <specs...>', 'keep these (debian:6.1, debian:<release>), remove the rest')
+    .option('--dry-run', 'only print what would be removed')
+    .action(async (o: PruneFlags) => {
+      const r = await kernelsPrune(o);
+      for (const name of r.removed) process.stdout.write(`${o.dryRun ? 'would remove' : 'removed'} ${name}\n`);
+      process.stderr.write(`mptcp-lab kernels prune: ${r.removed.length} ${o.dryRun ? 'to remove' : 'removed'}; kept ${r.kept.length ? r.kept.join(', ') : 'none'}\n`);
+      setExit(EXIT.ok);
+    });
 }
 
 async function main(): Promise<number> {
@@ -235,7 +271,7 @@ async function main(): Promise<number> {
       process.stderr.write(`mptcp-lab: invalid lab\n${e.message}\n`);
       return EXIT.usage;
     }
-    if (e instanceof UsageError) {
+    if (e instanceof UsageError || e instanceof KernelsUsageError) {
       process.stderr.write(`mptcp-lab: ${e.message}\n`);
       return EXIT.usage;
     }

@@ -14,20 +14,34 @@ export interface Unmet {
 /** A declared requirement that is not a kernel feature name, a sysctl or a version. */
 export const KNOWN_REQUIREMENTS = ['netem', 'ipv6', 'tcpdump', 'nft'] as const;
 
+/** "kernel 6.1.0-56-amd64" or "the guest's kernel 6.1.0-56-amd64": which kernel said no. */
+export function kernelName(caps: Pick<Capabilities, 'kernelRelease' | 'guest'>): string {
+  return `${caps.guest ? "the guest's kernel" : 'kernel'} ${caps.kernelRelease}`;
+}
+
+/** A feature from the table that the running kernel is too old for, or undefined. */
+export function featureTooNew(name: string, caps: Pick<Capabilities, 'kernelRelease' | 'kernelVersion' | 'guest'>): Unmet | undefined {
+  const f = featureByName(name);
+  if (!f || versionAtLeast(caps.kernelVersion, f.since)) return undefined;
+  return { need: name, reason: `needs ${f.name} (${f.what}), which arrived in Linux ${f.since}; ${kernelName(caps)} is ${caps.kernelVersion}` };
+}
+
 async function checkDeclared(req: string, caps: Capabilities): Promise<Unmet | undefined> {
   if (req.startsWith('sysctl:')) {
     const name = req.slice('sysctl:'.length);
     return (await sysctlExists(name)) ? undefined : { need: req, reason: `sysctl ${name} does not exist on kernel ${caps.kernelRelease}` };
   }
   const version = /^kernel>=([0-9.]+)$/.exec(req)?.[1];
-  if (version) return versionAtLeast(caps.kernelVersion, version) ? undefined : { need: req, reason: `needs kernel ${version} or later; this is ${caps.kernelVersion}` };
+  if (version) return versionAtLeast(caps.kernelVersion, version) ? undefined : { need: req, reason: `needs Linux ${version} or later; ${kernelName(caps)} is ${caps.kernelVersion}` };
   if (req === 'netem') return caps.netem ? undefined : { need: req, reason: `sch_netem is not available on kernel ${caps.kernelRelease} (CONFIG_NET_SCH_NETEM)` };
   if (req === 'ipv6') return caps.ipv6 ? undefined : { need: req, reason: 'IPv6 is disabled on this kernel' };
   if (req === 'tcpdump') return caps.tcpdump ? undefined : { need: req, reason: 'tcpdump is not installed (apt-get install tcpdump)' };
   if (req === 'nft') return caps.nftNetdev ? undefined : { need: req, reason: 'nft netdev ingress chains are not available (apt-get install nftables; CONFIG_NF_TABLES_NETDEV)' };
-  if (req === 'userspace-pm' && !caps.pathManagers.includes('userspace')) return { need: req, reason: 'the userspace path manager is not available on this kernel' };
-  const f = featureByName(req);
-  if (f) return versionAtLeast(caps.kernelVersion, f.since) ? undefined : { need: req, reason: `${f.what} arrived in ${f.since}; this kernel is ${caps.kernelVersion}` };
+  // The version says no before a probe can say yes (a backport is not assumed).
+  const tooNew = featureTooNew(req, caps);
+  if (tooNew) return tooNew;
+  if (req === 'userspace-pm' && !caps.pathManagers.includes('userspace')) return { need: req, reason: `the userspace path manager is not available on ${kernelName(caps)} (net.mptcp.pm_type / available_path_managers)` };
+  if (featureByName(req)) return undefined;
   return { need: req, reason: `unknown requirement "${req}"` };
 }
 

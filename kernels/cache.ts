@@ -4,8 +4,8 @@
 //   <root>/<release>/vmlinuz
 //   <root>/<release>/lib/modules/<release>/...   (with modules.dep from depmod)
 //   <root>/<release>/manifest.json               written last: present = complete
-import { existsSync } from 'node:fs';
-import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { existsSync, type Dirent } from 'node:fs';
+import { lstat, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 
@@ -48,6 +48,23 @@ export async function writeManifest(root: string, manifest: KernelManifest): Pro
   await writeFile(entryPaths(root, manifest.release).manifest, `${JSON.stringify(manifest, null, 2)}\n`);
 }
 
+/** Bytes under a cache entry (files and symlinks themselves, not what links point to). */
+export async function entrySize(dir: string): Promise<number> {
+  let total = 0;
+  let entries: Dirent[];
+  try {
+    entries = await readdir(dir, { withFileTypes: true });
+  } catch {
+    return 0;
+  }
+  for (const e of entries) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) total += await entrySize(p);
+    else total += (await lstat(p)).size;
+  }
+  return total;
+}
+
 /** Complete entries, oldest fetch first. */
 export async function list(root: string = cacheRoot()): Promise<CachedKernel[]> {
   let names: string[];
@@ -73,6 +90,8 @@ export interface PruneOptions {
   /** Releases to keep; everything else complete is removed. Default: keep none. */
   keep?: readonly string[];
   root?: string;
+  /** Only say what would be removed. */
+  dryRun?: boolean;
 }
 
 /**
@@ -93,7 +112,7 @@ export async function prune(options: PruneOptions = {}): Promise<string[]> {
   for (const name of names) {
     const dir = join(root, name);
     if (name.startsWith('.fetch-')) {
-      await rm(dir, { recursive: true, force: true });
+      if (!options.dryRun) await rm(dir, { recursive: true, force: true });
       removed.push(name);
       continue;
     }
@@ -108,7 +127,7 @@ export async function prune(options: PruneOptions = {}): Promise<string[]> {
     const ours = complete || existsSync(p.kernel) || existsSync(join(dir, 'lib'));
     if (!ours) continue;
     if (complete && keep.has(name)) continue;
-    await rm(dir, { recursive: true, force: true });
+    if (!options.dryRun) await rm(dir, { recursive: true, force: true });
     removed.push(name);
   }
   return removed.sort();

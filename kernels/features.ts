@@ -1,6 +1,10 @@
 // Which MPTCP capability arrived in which upstream kernel version (from the
-// MPTCP ChangeLog). Used to SKIP a lab with a reason on older kernels when a
-// probe cannot tell.
+// MPTCP ChangeLog: multiple active subflows 5.10, MP_PRIO 5.12, MP_FASTCLOSE
+// received 5.13 and sent 5.17, DSS checksum 5.14, fullmesh 5.15, MPTCP_INFO
+// 5.16, userspace PM 5.19, mixed IPv4/IPv6 subflows 6.3, MPTCP_FULL_INFO
+// 6.5). Used to SKIP a lab with a reason on older kernels (the host's, or a
+// guest's: inside a guest the running kernel is the guest's) when a probe
+// cannot tell.
 
 export interface Feature {
   name: string;
@@ -13,6 +17,7 @@ export const FEATURES: readonly Feature[] = [
   { name: 'multiple-subflows', since: '5.10', what: 'more than one active subflow, ADD_ADDR' },
   { name: 'add-addr-port', since: '5.11', what: 'ADD_ADDR with port' },
   { name: 'mp-prio', since: '5.12', what: 'MP_PRIO and backup changes' },
+  { name: 'fastclose-rx', since: '5.13', what: 'MP_FASTCLOSE received' },
   { name: 'fastclose', since: '5.17', what: 'MP_FASTCLOSE sent on abort' },
   { name: 'checksum', since: '5.14', what: 'DSS checksum (net.mptcp.checksum_enabled)' },
   { name: 'fullmesh', since: '5.15', what: 'fullmesh endpoints' },

@@ -42,7 +42,7 @@ export const DEBIAN_SERIES: readonly DebianSeries[] = ['6.1', '6.12'];
 const RELEASE_6_1 = /^6\.1\.0-([0-9]+)-amd64$/;
 const RELEASE_6_12 = /^6\.12\.([0-9]+)\+deb([0-9]+)-amd64$/;
 
-function seriesOfRelease(release: string): DebianSeries | undefined {
+export function seriesOfRelease(release: string): DebianSeries | undefined {
   if (RELEASE_6_1.test(release)) return '6.1';
   if (RELEASE_6_12.test(release)) return '6.12';
   return undefined;

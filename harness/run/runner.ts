@@ -1,13 +1,15 @@
 // Runs many labs: --jobs in parallel (each lab in its own uniquely named
 // namespaces), --retries (fail then pass = flaky, never a plain pass),
 // --repeat, and a hard per-lab guard so a hung lab is reported and the run
-// goes on.
+// goes on. runMatrix runs them on every kernel of --kernel at once (host labs
+// and booted kernels share the job slots) and reports kernel by kernel.
 import { join } from 'node:path';
 import type { Lab } from '../lab/model.js';
-import type { LabResult } from '../result.js';
+import type { LabResult, TargetInfo } from '../result.js';
 import { differentialResult } from './differential.js';
 import { runLabOnEngineAsync } from './engine-worker.js';
 import { runLabOnHost, type LabRunOptions } from './lab-run.js';
+import { runLabsOnKernel } from './vm-run.js';
 
 export interface RunnerOptions {
   seed: number;
@@ -22,6 +24,50 @@ export interface RunnerOptions {
   /** Called as each lab finishes, in completion order. */
   onResult?: (r: LabResult) => void;
   onStart?: (lab: Lab, repeat: number) => void;
+  /** Shared with other work (kernels booted beside the host labs): each lab holds one slot while it runs. */
+  slots?: Slots;
+}
+
+/**
+ * A FIFO counting semaphore: at most `size` jobs at once, granted in the
+ * order they asked (so a kernel queued behind host labs is not starved).
+ */
+export class Slots {
+  private free: number;
+  private readonly waiting: (() => void)[] = [];
+
+  constructor(readonly size: number) {
+    if (!Number.isInteger(size) || size < 1) throw new RangeError(`slots: expected an integer >= 1, got ${size}`);
+    this.free = size;
+  }
+
+  /** Jobs running now. */
+  get busy(): number {
+    return this.size - this.free;
+  }
+
+  async acquire(): Promise<() => void> {
+    if (this.free > 0) this.free -= 1;
+    else await new Promise<void>((resolve) => this.waiting.push(resolve));
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      // Hand the slot straight to the next waiter, so nobody can jump the queue.
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.free += 1;
+    };
+  }
+
+  async run<T>(job: () => Promise<T>): Promise<T> {
+    const release = await this.acquire();
+    try {
+      return await job();
+    } finally {
+      release();
+    }
+  }
 }
 
 /** Time on top of the lab's own timeout for set-up, observers and teardown. */
@@ -73,13 +119,14 @@ export async function runLabs(labs: readonly Lab[], opts: RunnerOptions): Promis
   const worker = async () => {
     while (next < queue.length) {
       const item = queue[next++]!;
-      opts.onStart?.(item.lab, item.repeat);
-      const r = await runWithRetries(item.lab, item.repeat, opts);
-      const all = [r];
-      if (opts.engine) {
+      const job = async (): Promise<LabResult[]> => {
+        opts.onStart?.(item.lab, item.repeat);
+        const r = await runWithRetries(item.lab, item.repeat, opts);
+        if (!opts.engine) return [r];
         const e = { ...(await runLabOnEngineAsync(item.lab, { seed: opts.seed, timeoutMs: opts.timeoutMs })), repeat: item.repeat };
-        all.push(e, differentialResult(item.lab, r, e));
-      }
+        return [r, e, differentialResult(item.lab, r, e)];
+      };
+      const all = opts.slots ? await opts.slots.run(job) : await job();
       for (const x of all) {
         results.push(x);
         opts.onResult?.(x);
@@ -88,4 +135,127 @@ export async function runLabs(labs: readonly Lab[], opts: RunnerOptions): Promis
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(opts.jobs, queue.length)) }, worker));
   return results;
+}
+
+/**
+ * Writes items block by block in block order: the current block streams as
+ * its items arrive; later blocks wait (buffered) until every block before
+ * them is closed. A finished block closes with its tail items, which may
+ * have to wait too (`tail` answers undefined until they can be made).
+ */
+export class OrderedBlocks<T> {
+  private readonly items: T[][];
+  private readonly done: boolean[];
+  private current = 0;
+  private written = 0;
+
+  constructor(
+    count: number,
+    private readonly emit: (item: T) => void,
+    private readonly tail: (block: number) => readonly T[] | undefined,
+  ) {
+    this.items = Array.from({ length: count }, () => []);
+    this.done = Array.from({ length: count }, () => false);
+  }
+
+  add(block: number, item: T): void {
+    this.items[block]!.push(item);
+    this.pump();
+  }
+
+  finish(block: number): void {
+    this.done[block] = true;
+    this.pump();
+  }
+
+  isDone(block: number): boolean {
+    return this.done[block] === true;
+  }
+
+  /** Every block written, tails included. */
+  get complete(): boolean {
+    return this.current === this.items.length;
+  }
+
+  private pump(): void {
+    while (this.current < this.items.length) {
+      const block = this.items[this.current]!;
+      while (this.written < block.length) this.emit(block[this.written++]!);
+      if (!this.done[this.current]) return;
+      const tail = this.tail(this.current);
+      if (tail === undefined) return;
+      for (const item of tail) this.emit(item);
+      this.current += 1;
+      this.written = 0;
+    }
+  }
+}
+
+/** The kernel the others are compared with: the host when it runs, else the first one given. */
+export function referenceKernel(kernels: readonly string[]): number {
+  const host = kernels.indexOf('host');
+  return host >= 0 ? host : 0;
+}
+
+/** One cross-kernel comparison point per lab that both kernels ran. */
+export function crossKernelResults(labs: readonly Lab[], reference: readonly LabResult[], other: readonly LabResult[]): LabResult[] {
+  const out: LabResult[] = [];
+  for (const r of other) {
+    if (r.target.kind !== 'kernel') continue;
+    const ref = reference.find((h) => h.lab === r.lab && h.target.kind === 'kernel' && h.repeat === 0);
+    const lab = labs.find((l) => l.name === r.lab);
+    if (ref && lab) out.push(differentialResult(lab, ref, r));
+  }
+  return out;
+}
+
+export interface MatrixOptions extends Omit<RunnerOptions, 'onResult' | 'slots'> {
+  /** --kernel in order: 'host' and kernel specs. */
+  kernels: readonly string[];
+  /** Jobs at once; a host lab and a booted kernel are one job each. */
+  slots: number;
+  /** Every result in report order: kernel by kernel as in `kernels`, each non-reference kernel followed by its comparisons with the reference. */
+  onResult: (r: LabResult) => void;
+  /** A kernel got its slot and boots ('start'), or its results are back ('finish'). */
+  onKernel?: (spec: string, event: 'start' | 'finish', target?: TargetInfo) => void;
+}
+
+/**
+ * The labs on every kernel of --kernel at once: the host labs and each
+ * booted kernel share `slots` (TCG guests are CPU-bound), results are
+ * reported in --kernel order whatever order they finish in. Returns the VM
+ * targets in --kernel order.
+ */
+export async function runMatrix(labs: readonly Lab[], opts: MatrixOptions): Promise<TargetInfo[]> {
+  const slots = new Slots(opts.slots);
+  const ref = referenceKernel(opts.kernels);
+  const byKernel: LabResult[][] = opts.kernels.map(() => []);
+  const blocks: OrderedBlocks<LabResult> = new OrderedBlocks(opts.kernels.length, opts.onResult, (i) => {
+    if (i === ref) return [];
+    return blocks.isDone(ref) ? crossKernelResults(labs, byKernel[ref]!, byKernel[i]!) : undefined;
+  });
+  const add = (i: number, r: LabResult): void => {
+    byKernel[i]!.push(r);
+    blocks.add(i, r);
+  };
+  const targets: (TargetInfo | undefined)[] = opts.kernels.map(() => undefined);
+  // Started in --kernel order, so the FIFO slots are granted in that order.
+  await Promise.all(opts.kernels.map(async (spec, i) => {
+    try {
+      if (spec === 'host') {
+        await runLabs(labs, { ...opts, slots, onResult: (r) => add(i, r) });
+        return;
+      }
+      const vm = await slots.run(() => {
+        opts.onKernel?.(spec, 'start');
+        return runLabsOnKernel(spec, labs, { seed: opts.seed, timeoutMs: opts.timeoutMs, resultsDir: opts.resultsDir });
+      });
+      targets[i] = vm.target;
+      opts.onKernel?.(spec, 'finish', vm.target);
+      for (const r of vm.results) add(i, r);
+    } finally {
+      blocks.finish(i);
+    }
+  }));
+  return targets.filter((t): t is TargetInfo => t !== undefined);
 }

@@ -7,11 +7,12 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { fetchKernel } from '../../kernels/fetch.js';
+import { fetchKernel, type ResolvedKernel } from '../../kernels/fetch.js';
 import { formatKernelSpec, parseKernelSpec } from '../../kernels/spec.js';
 import { runInVm, type VmResult } from '../../kernels/vm/qemu.js';
 import type { Lab } from '../lab/model.js';
 import type { LabResult, RunResult, TargetInfo } from '../result.js';
+import { GUEST_ENV } from '../capabilities.js';
 
 const CLI = fileURLToPath(new URL('../cli.js', import.meta.url));
 /** Where the inner run writes, inside the guest's tmpfs. */
@@ -52,13 +53,22 @@ function whyBatchFailed(vm: VmResult): string | undefined {
 export async function runLabsOnKernel(specText: string, labs: readonly Lab[], opts: VmRunOptions): Promise<{ target: TargetInfo; results: LabResult[] }> {
   const spec = parseKernelSpec(specText);
   const label = formatKernelSpec(spec);
-  const k = await fetchKernel(spec);
+  let k: ResolvedKernel;
+  try {
+    k = await fetchKernel(spec);
+  } catch (e) {
+    // One kernel that cannot be fetched fails its own labs; the other kernels of the run go on.
+    const target: TargetInfo = { kind: 'kernel', spec: label, version: 'unknown', backend: 'vm' };
+    const why = `kernel ${label} could not be fetched: ${e instanceof Error ? e.message : String(e)}`;
+    return { target, results: labs.map((lab) => batchFailure(lab, target, why)) };
+  }
   const target: TargetInfo = { kind: 'kernel', spec: label, version: k.release, backend: 'vm' };
   const vm = await runInVm({
     kernel: k.kernel, release: k.release, modules: k.modulesDir, command: innerCommand(labs, opts), cwd: process.cwd(),
     memoryMb: opts.memoryMb ?? 2048, cpus: opts.cpus ?? 2, timeoutMs: BOOT_BUDGET_MS + PER_LAB_MS * labs.length,
-    // Lets a lab step know it runs in a throw-away guest (e.g. to crash it on purpose in a test).
-    env: { MPTCP_LAB_GUEST: '1' },
+    // Lets a lab step know it runs in a throw-away guest (e.g. to crash it on
+    // purpose in a test), and requirement SKIPs name the guest's kernel.
+    env: { [GUEST_ENV]: '1' },
   });
   if (opts.resultsDir) {
     const dir = join(opts.resultsDir, 'kernels');
