@@ -15,6 +15,7 @@ import { buildInitramfs, BOOT_MODULES, LAB_MODULES } from '../initramfs.js';
 import { CMD_PATH, commandScript, HOSTROOT_TAG, initScript, PORT_RESULTS, PORT_STATUS, PORT_STDERR } from './init-script.js';
 import { chooseAccel } from './accel.js';
 import { findTrouble } from './trouble.js';
+import { bootableKernel } from './vmlinux.js';
 
 export const QEMU = 'qemu-system-x86_64';
 
@@ -40,6 +41,8 @@ export interface VmOptions {
   append?: readonly string[];
   /** Prebuilt base initramfs (see buildVmInitramfs) to skip rebuilding it. */
   initramfs?: Buffer;
+  /** Boot the bzImage as it is, not its decompressed vmlinux (kernels/vm/vmlinux.ts). */
+  compressed?: boolean;
   /** Keep the work dir (console log, port files) for inspection. */
   keepDir?: boolean;
 }
@@ -68,6 +71,8 @@ export interface VmResult {
   qemuStderr: string;
   /** qemu's own exit status (0 after a guest power-off; undefined when killed). */
   qemuExitCode: number | undefined;
+  /** What qemu booted: the image given, or its uncompressed vmlinux (kernels/vm/vmlinux.ts). */
+  bootImage: string;
   /** Work dir, when keepDir. */
   dir?: string;
 }
@@ -124,7 +129,8 @@ export async function runInVm(o: VmOptions): Promise<VmResult> {
       o.accel === 'auto'
         ? (await chooseAccel('auto', async () => (await runInVm({ ...o, initramfs: base, accel: 'kvm', command: ['true'], timeoutMs: 20_000, keepDir: false })).exitCode === 0)).accel
         : (o.accel ?? 'tcg');
-    const argv = qemuArgv({ ...f, kernel: o.kernel, memoryMb: o.memoryMb ?? 1024, cpus: o.cpus ?? 2, accel, append: o.append ?? [] });
+    const kernel = o.compressed ? o.kernel : await bootableKernel(o.kernel);
+    const argv = qemuArgv({ ...f, kernel, memoryMb: o.memoryMb ?? 1024, cpus: o.cpus ?? 2, accel, append: o.append ?? [] });
 
     const started = performance.now();
     let commandStartedAt: number | undefined;
@@ -191,6 +197,7 @@ export async function runInVm(o: VmOptions): Promise<VmResult> {
       initErrors: status.filter((l) => l.startsWith('fail ')).map((l) => l.slice(5)),
       qemuStderr,
       qemuExitCode,
+      bootImage: kernel,
       ...(o.keepDir ? { dir } : {}),
     };
   } finally {

@@ -12,18 +12,34 @@ export function missing(): string | undefined {
   return undefined;
 }
 
-/** PIDs of qemu processes started by runInVm (their argv names our mptcp-lab-vm- work dir). */
+/**
+ * PIDs of qemu processes started by runInVm (their argv names an mptcp-lab-vm-
+ * work dir) on behalf of this test process or a run it started (their
+ * MPTCP_LAB_RUN names us or a descendant), or orphaned by a run that is gone.
+ * Other live runs' guests (another test process on the machine) are not ours.
+ */
 export function ourQemus(): number[] {
   const out: number[] = [];
   for (const p of readdirSync('/proc')) {
     if (!/^\d+$/.test(p)) continue;
     try {
       const cmd = readFileSync(`/proc/${p}/cmdline`, 'utf8');
-      if (cmd.startsWith(QEMU) && cmd.includes('mptcp-lab-vm-')) out.push(Number(p));
+      if (!cmd.startsWith(QEMU) || !cmd.includes('mptcp-lab-vm-')) continue;
+      const run = Number(/(?:^|\0)MPTCP_LAB_RUN=(\d+)/.exec(readFileSync(`/proc/${p}/environ`, 'utf8'))?.[1]);
+      if (!run || !existsSync(`/proc/${run}`) || descendsFromUs(run)) out.push(Number(p));
     } catch {
       // gone
     }
   }
   return out;
+}
+
+function descendsFromUs(pid: number): boolean {
+  for (let p = pid, hops = 0; p > 1 && hops < 64; hops++) {
+    if (p === process.pid) return true;
+    const stat = readFileSync(`/proc/${p}/stat`, 'utf8');
+    p = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+  }
+  return false;
 }
 

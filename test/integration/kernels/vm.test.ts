@@ -49,6 +49,8 @@ for (const series of ['6.12', '6.1'] as const) {
       assert.equal(r.stdout, `${k.release}\n`);
       assert.ok(!r.console.includes(`${k.release}\n`) || r.console.includes('Linux version'), 'stdout is not taken from the console');
       assert.deepEqual(r.trouble, []);
+      // Debian builds with CONFIG_PVH: qemu boots the payload decompressed once on the host, not the bzImage.
+      assert.equal(r.bootImage, join(k.kernel, '..', 'vmlinux.pvh'));
       assert.ok(r.bootMs !== undefined && r.bootMs > 0);
       assert.ok(r.guestBootMs !== undefined && r.guestBootMs > 0 && r.guestBootMs <= r.bootMs + 1000);
       t.diagnostic(`debian:${series} ${k.release}: boot-to-command ${r.bootMs} ms (host wall; guest uptime ${r.guestBootMs} ms); spawn→qemu exit ${r.wallMs} ms`);
@@ -88,6 +90,14 @@ describe('vm failure handling', { skip: why }, () => {
     assert.equal(r.exitCode, undefined);
     assert.ok(Date.now() - started < 30_000);
     assert.deepEqual(ourQemus(), []);
+  });
+
+  test('the bzImage itself still boots when asked (compressed: true)', async (t) => {
+    const k = await fetchKernel(parseKernelSpec('debian:6.12')).catch(() => undefined);
+    if (!k) return t.skip('cannot fetch debian:6.12');
+    const r = await runInVm({ kernel: k.kernel, release: k.release, modules: k.modulesDir, command: ['uname', '-r'], compressed: true, timeoutMs: 120_000 });
+    assert.equal(r.bootImage, k.kernel);
+    assert.equal(r.stdout, `${k.release}\n`);
   });
 
   test('a kernel crash is reported as trouble with its console lines', async (t) => {
