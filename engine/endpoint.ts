@@ -21,7 +21,7 @@ import { mptcpCtrl, type MptcpCtrl } from './ctrl.js';
 import { TokenTable } from './token.js';
 import type { RandomSource } from './random.js';
 import { encodeOption } from './options.js';
-import { MPTCP_RST_EMPTCP, OPTION_MPTCP_RST, OPTIONS_MPTCP_MPC, OPTIONS_MPTCP_MPJ } from './protocol.js';
+import { MPTCP_RST_EMPTCP, OPTION_MPTCP_FASTCLOSE, OPTION_MPTCP_RST, OPTIONS_MPTCP_MPC, OPTIONS_MPTCP_MPJ } from './protocol.js';
 import { Msk, type CreateSubflowOptions, type MskEnv, type MskMode } from './msk.js';
 import { receivedOptions, type Subflow } from './subflow.js';
 import type { PathManager } from './pm-hooks.js';
@@ -240,7 +240,7 @@ export class MptcpEndpoint {
     const seg = parsed.segment;
     const entry = this.sockets.get(key(packet.dst, seg.dstPort, packet.src, seg.srcPort));
     if (entry) {
-      if (seg.flags.rst) this.noteReset(entry.sf, seg);
+      if (seg.flags.rst) this.noteReset(now, entry.sf, entry.msk, seg);
       entry.sf.socket.handle(now, seg);
     } else if (seg.flags.syn && !seg.flags.ack && this.listeners.has(seg.dstPort)) {
       this.onSyn(now, packet, seg, (this.listeners.get(seg.dstPort) as { readonly mptcp: boolean }).mptcp);
@@ -366,9 +366,15 @@ export class MptcpEndpoint {
     msk.acceptSyn(now, syn, this.random.nextU32());
   }
 
-  /** MP_TCPRST on an incoming RST: counted, and its reason kept for SF_CLOSED (RFC 8684 §3.6). */
-  private noteReset(sf: Subflow, seg: TcpSegment): void {
+  /**
+   * The MPTCP options of an incoming RST (tcp_reset calls mptcp_incoming_options): MP_FASTCLOSE with our
+   * key tears the connection down (RFC 8684 §3.5) before the RST closes this subflow; MP_TCPRST is
+   * counted and its reason kept for SF_CLOSED (§3.6).
+   */
+  private noteReset(now: number, sf: Subflow, msk: Msk, seg: TcpSegment): void {
+    if (sf.kind === 'plain') return;
     const rx = receivedOptions(seg);
+    if (rx.suboptions & OPTION_MPTCP_FASTCLOSE) msk.fastcloseReceived(now, rx.rcvrKey, sf);
     if (!(rx.suboptions & OPTION_MPTCP_RST)) return;
     this.mib.inc('MPRstRx');
     sf.peerResetReason = rx.resetReason;

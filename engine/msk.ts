@@ -97,6 +97,8 @@ export class Msk {
   private closedSent = false;
   private connectedSent = false;
   private currEstab = false;
+  /** The peer fastclosed the connection: its token is gone, so no CLOSED event (mptcp_check_fastclose). */
+  private rcvFastclose = false;
 
   constructor(
     readonly env: MskEnv,
@@ -649,8 +651,8 @@ export class Msk {
       this.currEstab = false;
       this.env.mib.dec('MPCurrEstab');
     }
-    if (this.mode === 'mptcp' && this.token !== 0) this.env.releaseToken(this.token, !this.createdSent);
-    if (this.createdSent) {
+    if (this.mode === 'mptcp' && this.token !== 0 && !this.rcvFastclose) this.env.releaseToken(this.token, !this.createdSent);
+    if (this.createdSent && !this.rcvFastclose) {
       this.env.emit({ kind: 'pm', conn: this.id, event: { type: 'CLOSED', atMs: now, token: this.token } });
       this.env.pm.closed?.(now, this);
     } else if (!this.serverSide && this.mode === 'fallback' && this.token !== 0) {
@@ -661,10 +663,32 @@ export class Msk {
     if (this.connectedSent || !this.serverSide) this.env.emit({ kind: 'closed', conn: this.id, ...(reason === 'normal' ? {} : { error: reason }) });
   }
 
-  /** Reset every subflow and end the connection. */
+  /**
+   * close() with SO_LINGER 0 (mptcp_do_fastclose): every subflow is reset, and while MPTCP is in use
+   * each RST carries MP_FASTCLOSE with the peer's key and MP_TCPRST (RFC 8684 §3.5; Linux 6.x uses the
+   * RST form, not MP_FASTCLOSE on an ACK first). A connection that fell back sends plain RSTs.
+   */
   abort(now: number): void {
+    if (this.mode === 'mptcp' && this.remoteKey !== undefined) for (const sf of this.subflows) sf.sendFastclose = true;
     for (const sf of [...this.subflows]) sf.socket.abort(now);
     this.endConnection(now, 'aborted');
+  }
+
+  /**
+   * mptcp_incoming_options + mptcp_check_fastclose: an MP_FASTCLOSE with our key. The token goes first
+   * (so the close reports no CLOSED event), every other subflow is reset (RST with MP_TCPRST), and the
+   * application sees ECONNRESET. The state is CLOSED before the subflows go, so no SF_CLOSED either.
+   * `resetBy`: the subflow whose RST carried it, closed by that RST.
+   */
+  fastcloseReceived(now: number, key: bigint, resetBy?: Subflow): void {
+    if (this.mode !== 'mptcp' || key !== this.localKey) return;
+    this.count('MPFastcloseRx');
+    if (this.state === 'CLOSED' || this.rcvFastclose) return;
+    this.rcvFastclose = true;
+    if (this.token !== 0) this.env.releaseToken(this.token, !this.createdSent);
+    this.state = 'CLOSED';
+    for (const sf of [...this.subflows]) if (sf !== resetBy) sf.socket.abort(now);
+    this.endConnection(now, 'reset');
   }
 
   // --- timers ---

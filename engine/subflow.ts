@@ -15,10 +15,12 @@ import {
   MPTCP_RST_EMIDDLEBOX,
   MPTCP_RST_EMPTCP,
   MPTCP_RST_EPROHIBIT,
+  MPTCP_RST_EUNSPEC,
   MPTCP_SUPPORTED_VERSION,
   OPTION_MPTCP_ADD_ADDR,
   OPTION_MPTCP_CSUMREQD,
   OPTION_MPTCP_DSS,
+  OPTION_MPTCP_FASTCLOSE,
   OPTION_MPTCP_MPC_ACK,
   OPTION_MPTCP_MPC_SYNACK,
   OPTION_MPTCP_MPJ_ACK,
@@ -95,6 +97,8 @@ export interface SubflowOwner {
   plainData(now: number, bytes: Uint8Array): void;
   plainFin(now: number): void;
   acked(now: number, sf: Subflow, bytes: number): void;
+  /** An MP_FASTCLOSE arrived with `key` as the receiver's key (RFC 8684 §3.5). */
+  fastcloseReceived(now: number, key: bigint, resetBy?: Subflow): void;
 }
 
 export interface SubflowParams {
@@ -156,6 +160,8 @@ export class Subflow {
   resetReason: number | undefined;
   /** Our RST is a stateless one in the kernel (sent for a request, not a socket): MPRstTx is not counted. */
   resetUncounted = false;
+  /** Our RST carries MP_FASTCLOSE: the connection is being closed abortively (subflow->send_fastclose). */
+  sendFastclose = false;
   /** MP_TCPRST reason the peer's RST gave. */
   peerResetReason: number | undefined;
   /** The TCP handshake completed once (subflows that never did leave no SF_CLOSED). */
@@ -275,10 +281,15 @@ export class Subflow {
       used += pad4(b.length);
     };
     if (info.flags.rst) {
-      if (this.resetReason !== undefined) {
-        put({ kind: 'mp_tcprst', transient: false, reason: this.resetReason });
-        if (!this.resetUncounted) o.count('MPRstTx');
+      // mptcp_established_options: a RST from an MPTCP subflow carries MP_FASTCLOSE (with the peer's key) when
+      // the connection is fastclosing, and MP_TCPRST always (reason EUNSPEC unless one was set); each is
+      // counted as it is written.
+      if (this.sendFastclose && o.remoteKey !== undefined) {
+        put({ kind: 'mp_fastclose', receiverKey: o.remoteKey });
+        o.count('MPFastcloseTx');
       }
+      put({ kind: 'mp_tcprst', transient: false, reason: this.resetReason ?? MPTCP_RST_EUNSPEC });
+      if (!this.resetUncounted) o.count('MPRstTx');
       return out;
     }
     // mptcp_established_options_mp: MP_CAPABLE / MP_JOIN on the third ACK (and, for MP_CAPABLE, the
@@ -419,6 +430,8 @@ export class Subflow {
       }
     }
     if (rx.suboptions & (OPTION_MPTCP_ADD_ADDR | OPTION_MPTCP_RM_ADDR | OPTION_MPTCP_PRIO)) o.pmOptions(now, this, rx);
+    // RFC 8684 §3.5: MP_FASTCLOSE on an ACK (Linux sends it on the RST; that form is taken by the endpoint).
+    if (rx.suboptions & OPTION_MPTCP_FASTCLOSE) o.fastcloseReceived(now, rx.rcvrKey);
     if (!hasDss) return { action: 'accept' };
     // RFC 8684 §3.3.4: the window is relative to the DATA_ACK; 32-bit values are expanded by the msk.
     if (rx.useAck) o.dataAck(now, rx.dataAck, rx.ack64, seg.window * 2 ** this.socket.peerWscale);

@@ -45,6 +45,8 @@ interface Side {
   received: StreamDigest;
   expectReceive: number;
   shut: boolean;
+  /** The client closed with SO_LINGER 0 (workload abort-after). */
+  aborted: boolean;
   eof: boolean;
   closed: boolean;
   error?: string;
@@ -189,14 +191,17 @@ class EngineRun {
     // Without bind() the source is the one the route to the server picks, as the kernel does.
     const src = w.bind ?? this.routeSource(this.lab.hosts.find((h) => h.name === w.client)!, w.connect);
     const conn = ep.connect(now, { remoteAddr: w.connect, remotePort: this.port, mptcp: w.clientMptcp, ...(src ? { localAddr: src } : {}) });
-    this.client = this.newSide(conn, w.direction !== 'download', w.direction !== 'upload');
+    this.client = this.newSide(conn, w.direction !== 'download', w.direction !== 'upload', true);
     this.server = undefined;
     this.pump(w.client, now);
   }
 
-  private newSide(conn: ConnectionId, sends: boolean, receives: boolean): Side {
+  private newSide(conn: ConnectionId, sends: boolean, receives: boolean, client: boolean): Side {
     const size = this.lab.workload.sizeBytes;
-    return { conn, toSend: sends ? size : 0, stream: new PayloadStream(deriveSeed(this.seed, this.lab.name, 'payload') + this.current), sent: new StreamDigest(), received: new StreamDigest(), expectReceive: receives ? size : 0, shut: false, eof: false, closed: false };
+    const abortAt = client ? this.lab.workload.abortAfterBytes : undefined;
+    // Like the agent: a client that aborts sends no more than abort-after bytes.
+    const toSend = sends ? Math.min(size, abortAt ?? size) : 0;
+    return { conn, toSend, stream: new PayloadStream(deriveSeed(this.seed, this.lab.name, 'payload') + this.current), sent: new StreamDigest(), received: new StreamDigest(), expectReceive: receives ? size : 0, shut: false, aborted: false, eof: false, closed: false };
   }
 
   /** Moves packets out, handles the host's events, and re-arms its timer. */
@@ -205,6 +210,8 @@ class EngineRun {
     const node = this.sim.nodes[host]!;
     for (let ev = ep.poll(); ev; ev = ep.poll()) this.onEvent(host, ep, ev, now);
     for (const side of [this.client, this.server]) if (side && this.sideHost(side) === host) this.progress(ep, side);
+    // What progress() caused (an abort closes the connection at once) is reported now, not at the next packet.
+    for (let ev = ep.poll(); ev; ev = ep.poll()) this.onEvent(host, ep, ev, now);
     for (let d = ep.pollTransmit(now); d; d = ep.pollTransmit(now)) this.net.send(now, node, d);
     const at = ep.pollTimeout();
     const armed = this.timers.get(host);
@@ -226,7 +233,7 @@ class EngineRun {
       return;
     }
     if (ev.kind === 'connected' && host === w.server && ev.serverSide && !this.server) {
-      this.server = this.newSide(ev.conn, w.direction !== 'upload', w.direction !== 'download');
+      this.server = this.newSide(ev.conn, w.direction !== 'upload', w.direction !== 'download', false);
     }
     if (ev.kind === 'connected' && host === w.client && this.firstConnectedAt === undefined) {
       this.firstConnectedAt = now;
@@ -242,7 +249,7 @@ class EngineRun {
     }
     if (ev.kind === 'closed') {
       side.closed = true;
-      if (ev.error && !(side.shut && side.eof)) side.error = `connection ${ev.error}`;
+      if (ev.error && !(side.shut && side.eof) && !side.aborted) side.error = `connection ${ev.error}`;
       this.maybeFinish(now);
     }
   }
@@ -257,6 +264,12 @@ class EngineRun {
       side.pending = n < chunk.length ? chunk.subarray(n) : undefined;
       if (side.pending) return;
     }
+    if (side === this.client && this.lab.workload.abortAfterBytes !== undefined) {
+      // The agent's duration ends when its last write is taken by the socket, before it aborts.
+      if (side.sent.bytes > 0) this.transferDoneAt ??= this.net.now;
+      this.maybeAbort(ep, side, this.lab.workload.abortAfterBytes);
+      return;
+    }
     if (!side.shut && side.received.bytes >= side.expectReceive) {
       // Like the agent: only once everything written is acknowledged (at the data level when MPTCP).
       const info = ep.info(side.conn);
@@ -266,6 +279,25 @@ class EngineRun {
       ep.shutdownWrite(side.conn);
       if (side === this.client && side.eof) this.transferDoneAt ??= this.net.now;
     }
+  }
+
+  /**
+   * workload abort-after: the agent sets SO_LINGER 0 and closes once its last write is taken by the
+   * socket (or, sending nothing, once that much arrived), which the kernel turns into MP_FASTCLOSE. The
+   * engine's socket takes any write at once, so it waits until the data left and was acknowledged at the
+   * data level, as the kernel's own view at that moment shows on the lab's links (snd_una = write_seq).
+   */
+  private maybeAbort(ep: MptcpEndpoint, side: Side, abortAt: number): void {
+    if (side.aborted || side.closed) return;
+    const sends = side.sent.bytes > 0 || side.toSend > 0;
+    const info = ep.info(side.conn);
+    if (sends ? info.bytesAcked < side.sent.bytes : side.received.bytes < abortAt && !side.eof) return;
+    side.info = info;
+    side.aborted = true;
+    side.shut = true;
+    side.error = `aborted after ${sends ? `${side.sent.bytes} bytes sent` : `${side.received.bytes} bytes received`} (SO_LINGER 0: RST / MP_FASTCLOSE)`;
+    this.transferDoneAt ??= this.net.now;
+    ep.abort(this.net.now, side.conn);
   }
 
   private maybeFinish(now: number): void {

@@ -91,3 +91,22 @@ test('a client MPTCP socket whose server is plain TCP reports fallback on the en
   assert.equal(r.status, 'pass', JSON.stringify(r.checks.filter((c) => !c.ok)));
   assert.equal(r.observations!.transfers[0]!.client.fallback, true);
 });
+
+test('workload abort-after on the engine: the client aborts after 1 MB with MP_FASTCLOSE, the server sees a reset', async () => {
+  const [lab] = await selectLabs(['fastclose-client'], {});
+  const r = runLabOnEngine(lab!, { seed: 1 });
+  assert.equal(r.status, 'pass', JSON.stringify(r.checks.filter((c) => !c.ok)));
+  const o = r.observations!;
+  assert.equal(o.counters.client!.MPTcpExtMPFastcloseTx, 1);
+  assert.equal(o.counters.server!.MPTcpExtMPFastcloseRx, 1);
+  const t = o.transfers[0]!;
+  // The kernel agent's shape: cut off on purpose, all of abort-after sent and received, both sides say why.
+  assert.equal(t.intact, false);
+  assert.equal(t.client.bytesSent, 1_000_000);
+  assert.equal(t.server.bytesReceived, 1_000_000);
+  assert.equal(t.client.sha256Sent, t.server.sha256Received);
+  assert.match(t.client.error ?? '', /aborted after 1000000 bytes sent/);
+  assert.match(t.server.error ?? '', /reset/);
+  assert.equal(t.client.subflows.length, 1, 'the client read its subflows before it aborted');
+  assert.deepEqual(o.events.server!.map((e) => e.type), ['LISTENER_CREATED', 'CREATED', 'ESTABLISHED', 'LISTENER_CLOSED']);
+});
