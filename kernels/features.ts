@@ -10,6 +10,8 @@ export interface Feature {
   name: string;
   since: string;
   what: string;
+  /** PM event types (as `ip mptcp monitor` names them) that kernels before `since` never report. */
+  events?: readonly string[];
 }
 
 export const FEATURES: readonly Feature[] = [
@@ -24,6 +26,7 @@ export const FEATURES: readonly Feature[] = [
   { name: 'mptcp-info', since: '5.16', what: 'getsockopt MPTCP_INFO' },
   { name: 'mp-fail', since: '5.17', what: 'MP_FAIL and infinite mapping' },
   { name: 'userspace-pm', since: '5.19', what: 'userspace path manager' },
+  { name: 'listener-events', since: '6.2', what: 'LISTENER_CREATED / LISTENER_CLOSED path-manager events', events: ['LISTENER_CREATED', 'LISTENER_CLOSED'] },
   { name: 'mixed-v4v6', since: '6.3', what: 'IPv4 subflows on IPv6 connections and vice versa' },
   { name: 'full-info', since: '6.5', what: 'getsockopt MPTCP_FULL_INFO' },
   { name: 'laminar', since: '6.18', what: 'laminar endpoints' },
@@ -46,4 +49,9 @@ export function versionAtLeast(have: string, want: string): boolean {
 
 export function featureByName(name: string): Feature | undefined {
   return FEATURES.find((f) => f.name === name);
+}
+
+/** Event types one of two kernel versions cannot report, so comparing them says nothing about the protocol. */
+export function eventsNotOnBoth(versionA: string, versionB: string): string[] {
+  return FEATURES.filter((f) => f.events && !(versionAtLeast(versionA, f.since) && versionAtLeast(versionB, f.since))).flatMap((f) => f.events ?? []);
 }

@@ -10,6 +10,7 @@ import { differentialResult } from './differential.js';
 import { runLabOnEngineAsync } from './engine-worker.js';
 import { runLabOnHost, type LabRunOptions } from './lab-run.js';
 import { runLabsOnKernel } from './vm-run.js';
+import { eventsNotOnBoth } from '../../kernels/features.js';
 
 export interface RunnerOptions {
   seed: number;
@@ -197,14 +198,28 @@ export function referenceKernel(kernels: readonly string[]): number {
   return host >= 0 ? host : 0;
 }
 
-/** One cross-kernel comparison point per lab that both kernels ran. */
+/** The result without the PM events of the given types (what an older kernel of the pair cannot report). */
+function withoutEvents(r: LabResult, types: readonly string[]): LabResult {
+  if (!types.length || !r.observations) return r;
+  const events = Object.fromEntries(Object.entries(r.observations.events).map(([host, evs]) => [host, evs.filter((e) => !types.includes(e.type))]));
+  return { ...r, observations: { ...r.observations, events } };
+}
+
+/**
+ * One cross-kernel comparison point per lab that both kernels ran. Event
+ * types that arrived after the older kernel of the pair (kernels/features.ts,
+ * e.g. LISTENER_* in 6.2) are left out of both sides: their absence is the
+ * kernel's age, not a protocol difference.
+ */
 export function crossKernelResults(labs: readonly Lab[], reference: readonly LabResult[], other: readonly LabResult[]): LabResult[] {
   const out: LabResult[] = [];
   for (const r of other) {
     if (r.target.kind !== 'kernel') continue;
     const ref = reference.find((h) => h.lab === r.lab && h.target.kind === 'kernel' && h.repeat === 0);
     const lab = labs.find((l) => l.name === r.lab);
-    if (ref && lab) out.push(differentialResult(lab, ref, r));
+    if (!ref || !lab) continue;
+    const newer = eventsNotOnBoth(ref.target.version, r.target.version);
+    out.push(differentialResult(lab, withoutEvents(ref, newer), withoutEvents(r, newer)));
   }
   return out;
 }
