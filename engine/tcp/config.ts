@@ -27,6 +27,8 @@ export interface TcpConfig {
   readonly maxRtoMs: number;
   /** Segments acknowledged one by one at the start (Linux's quickack mode, TCP_MAX_QUICKACKS). */
   readonly quickAcks: number;
+  /** Offer SACK (RFC 2018; net.ipv4.tcp_sack, on by default). Off: NewReno recovery on duplicate ACKs. */
+  readonly sack?: boolean;
 }
 
 export const DEFAULT_TCP_CONFIG: TcpConfig = Object.freeze({

@@ -42,6 +42,21 @@ export class ReceiveBuffer<T> {
     return this.ooo.length > 0;
   }
 
+  /** The contiguous out-of-order range [left, right) holding `seq` (a SACK block, RFC 2018 §3), if any. */
+  rangeAround(seq: number): { left: number; right: number } | undefined {
+    const o = this.ooo;
+    let i = 0;
+    while (i < o.length && (o[i] as RecvChunk<T>).start + (o[i] as RecvChunk<T>).bytes.length <= seq) i += 1;
+    const at = o[i];
+    if (!at || at.start > seq) return undefined;
+    let lo = i;
+    while (lo > 0 && (o[lo - 1] as RecvChunk<T>).start + (o[lo - 1] as RecvChunk<T>).bytes.length === (o[lo] as RecvChunk<T>).start) lo -= 1;
+    let hi = i;
+    while (hi + 1 < o.length && (o[hi] as RecvChunk<T>).start + (o[hi] as RecvChunk<T>).bytes.length === (o[hi + 1] as RecvChunk<T>).start) hi += 1;
+    const last = o[hi] as RecvChunk<T>;
+    return { left: (o[lo] as RecvChunk<T>).start, right: last.start + last.bytes.length };
+  }
+
   insert(start: number, bytes: Uint8Array, tag: T | undefined): InsertResult<T> {
     let s = start;
     let b = bytes;

@@ -1,7 +1,8 @@
 // One TCP connection, sans-IO (RFC 9293): the state machine, the sender
-// (send buffer, retransmission with RFC 6298 timers, fast retransmit on three
-// duplicate ACKs, Reno/NewReno), the receiver (reassembly, delayed ACKs,
-// window), and RST handling. handle() takes a parsed segment, transmit()
+// (send buffer, RFC 6298 timers, SACK (RFC 2018) with Linux's loss recovery:
+// a scoreboard, RACK loss detection and tail loss probes (RFC 8985), Reno with
+// PRR (RFC 6937); NewReno on duplicate ACKs when the peer has no SACK), the
+// receiver (reassembly, SACK blocks, delayed ACKs, window), and RST handling. handle() takes a parsed segment, transmit()
 // returns the segments to send now, nextTimeout()/handleTimeout() drive the
 // timers. No clock, no randomness: `now` and the ISS come from outside.
 //
@@ -9,12 +10,13 @@
 // data byte 1, our FIN comes after the last data byte) as plain numbers, so a
 // long transfer never wraps; they go modulo 2^32 only on the wire.
 //
-// Not modelled: SACK, timestamps, Nagle (segments go out as soon as cwnd and
+// Not modelled: timestamps, F-RTO and undo, Nagle (segments go out as soon as cwnd and
 // window allow, like TCP_NODELAY), urgent data, simultaneous open, PMTU.
 
 import { seqAdd, seqDiff } from './seq.js';
 import { tcpFlags, type TcpFlags, type TcpOption, type TcpSegment } from './segment.js';
 import { RenoCongestion } from './congestion.js';
+import { Scoreboard, type Delivery, type TxSegment } from './scoreboard.js';
 import { RttEstimator } from './rtt.js';
 import { SendBuffer } from './send-buffer.js';
 import { ReceiveBuffer } from './receive-buffer.js';
@@ -24,11 +26,20 @@ import type { CloseReason, TcpAddr, TcpConfig, TcpHooks } from './config.js';
 /** RFC 9293 §3.7.1: the MSS assumed when the peer sends none. */
 const DEFAULT_PEER_MSS = 536;
 const MAX_OPTIONS = 40;
+/** A jiffy of the kernels the engine is compared with (CONFIG_HZ=250): TLP and RACK timers are rounded to it. */
+const JIFFY_MS = 4;
+/** TCP_TIMEOUT_MIN: two jiffies. */
+const TIMEOUT_MIN_MS = 2 * JIFFY_MS;
+/** Linux tp->reordering: SACKed segments above a hole that make it lost at once (RFC 6675 DupThresh). */
+const DUP_THRESH = 3;
 
-interface Sent {
-  readonly end: number;
-  readonly at: number;
+/** States in which segments of ours may still be in flight. */
+function sendsOrClosing(s: TcpState): boolean {
+  return s === 'ESTABLISHED' || s === 'CLOSE_WAIT' || s === 'FIN_WAIT_1' || s === 'FIN_WAIT_2' || s === 'CLOSING' || s === 'LAST_ACK';
 }
+
+/** Linux icsk_ca_state, the states that matter here: Open (incl. Disorder), Recovery, Loss. */
+type CaState = 'open' | 'recovery' | 'loss';
 
 export interface TcpSocketInfo {
   readonly state: TcpState;
@@ -73,9 +84,21 @@ export class TcpSocket<S = undefined, R = undefined> {
   private readonly rcv = new ReceiveBuffer<R>(1);
   private readonly rtt: RttEstimator;
   private readonly cc: RenoCongestion;
-  private sent: Sent[] = [];
-  /** Sequence numbers below this were sent more than once (Karn's algorithm). */
-  private rtxHigh = 0;
+  /** Every segment sent and not cumulatively acknowledged. */
+  private readonly sb = new Scoreboard();
+  private caState: CaState = 'open';
+  /** snd_nxt when recovery or loss started: the episode ends once it is acknowledged (tp->high_seq). */
+  private highSeq = 0;
+  /** Both ends offered SACK. */
+  private sackOk = false;
+  private minRtt = Number.POSITIVE_INFINITY;
+  /** The receiver's SACK blocks, most recent first (relative sequence numbers). */
+  private rcvSack: { left: number; right: number }[] = [];
+  /** A duplicate segment to report once in a D-SACK block (RFC 2883). */
+  private dsack: { left: number; right: number } | undefined;
+  /** snd_nxt when a tail loss probe went out, and whether it was a retransmission (tp->tlp_high_seq, tlp_retrans). */
+  private tlpHigh: number | undefined;
+  private tlpRetrans = false;
   private dupAcks = 0;
   private retransmitsValue = 0;
   private synRetransmits = 0;
@@ -85,9 +108,12 @@ export class TcpSocket<S = undefined, R = undefined> {
   private quickAcksLeft: number;
   private synPending = false;
   private rstPending = false;
-  private fastRtxPending = false;
   private probePending = false;
+  private tlpProbePending = false;
   private rtoAt: number | undefined;
+  /** RACK's reordering timer and the tail loss probe timer. */
+  private reoAt: number | undefined;
+  private tlpAt: number | undefined;
   private delackAt: number | undefined;
   private timeWaitAt: number | undefined;
   private closedNotified = false;
@@ -133,6 +159,19 @@ export class TcpSocket<S = undefined, R = undefined> {
     this.synPending = true;
     this.hooks.count('PassiveOpens');
     this.armRto(now);
+  }
+
+  /**
+   * A SYN cookie's ACK reached a listener (RFC 4987 §3.6): the connection as if our SYN/ACK (ISS = the
+   * cookie) had gone out for `syn`, rebuilt from the cookie; no SYN/ACK is sent, and the ACK itself
+   * comes next through handle().
+   */
+  acceptCookie(now: number, syn: TcpSegment): void {
+    this.acceptSyn(now, syn);
+    this.synPending = false;
+    this.sndNxt = 1;
+    this.sndMax = 1;
+    this.rtoAt = undefined;
   }
 
   /** Queue data (RFC 9293 §3.10.2 SEND). Ignored once our FIN is queued. */
@@ -182,8 +221,7 @@ export class TcpSocket<S = undefined, R = undefined> {
   sendSpace(): number {
     if (!sendsData(this.stateValue) || this.finSeq !== undefined) return 0;
     const queued = this.snd.end - this.sndNxt;
-    const flight = this.sndNxt - this.sndUna;
-    let room = this.cc.cwnd - flight - queued;
+    let room = this.cc.cwnd - this.sb.inFlight - queued;
     if (!this.hooks.sharedSendWindow()) room = Math.min(room, this.sndUna + this.sndWnd - this.snd.end);
     return Math.max(0, room);
   }
@@ -247,7 +285,7 @@ export class TcpSocket<S = undefined, R = undefined> {
       mss: this.sendMss,
       ...this.counters,
       retransmits: this.retransmitsValue,
-      inFlight: this.sndNxt - this.sndUna,
+      inFlight: this.sb.inFlight,
       unsent: Math.max(0, this.snd.end - this.sndNxt),
     };
   }
@@ -287,8 +325,7 @@ export class TcpSocket<S = undefined, R = undefined> {
       this.rstPending = true;
       return;
     }
-    if (this.synRetransmits === 0) this.rtt.sample(now - this.synSentAt);
-    this.sent = [];
+    if (this.synRetransmits === 0) this.rttSample(now - this.synSentAt);
     this.sndUna = 1;
     this.sndNxt = Math.max(this.sndNxt, 1);
     this.sndWnd = seg.window; // RFC 7323 §2.2: never scaled in a SYN
@@ -305,10 +342,14 @@ export class TcpSocket<S = undefined, R = undefined> {
   private readSynOptions(seg: TcpSegment, passive: boolean): void {
     this.rcv.nxt = 1;
     let wscale: number | undefined;
+    let sackPermitted = false;
     for (const o of seg.options) {
       if (o.kind === 'mss' && o.mss > 0) this.peerMss = o.mss;
       if (o.kind === 'wscale') wscale = Math.min(o.shift, 14); // RFC 7323 §2.3
+      if (o.kind === 'sackPermitted') sackPermitted = true;
     }
+    // RFC 2018 §2: SACK is used only if both SYNs carry SACK-permitted.
+    this.sackOk = sackPermitted && this.cfg.sack !== false;
     // RFC 7323 §2.2: scaling is on only if both SYNs carry the option.
     if (wscale !== undefined) {
       this.sndWscale = wscale;
@@ -366,6 +407,7 @@ export class TcpSocket<S = undefined, R = undefined> {
         return;
       }
       this.stateValue = 'ESTABLISHED';
+      if (this.synRetransmits === 0) this.rttSample(now - this.synSentAt);
       this.sndWnd = seg.window << this.sndWscale;
       this.sndWl1 = this.rcv.nxt + seqDiff(seg.seq, seqAdd(this.irs, this.rcv.nxt));
       this.sndWl2 = ack;
@@ -384,11 +426,14 @@ export class TcpSocket<S = undefined, R = undefined> {
       return;
     }
     const wnd = seg.window << this.sndWscale;
-    const flight = this.sndNxt - this.sndUna;
+    const d: Delivery = { delivered: 0, sampleAt: undefined, sackSampleAt: undefined, sackedNew: false };
+    const priorUna = this.sndUna;
+    const priorInFlight = this.sb.inFlight;
+    const dsack = this.sackOk ? this.readSack(now, seg, d) : false;
     if (ack > this.sndUna) {
-      this.onNewAck(now, ack);
-    } else if (ack === this.sndUna && seg.payload.length === 0 && !seg.flags.fin && wnd === this.sndWnd && flight > 0) {
-      this.onDupAck();
+      this.onNewAck(now, ack, d);
+    } else if (ack === this.sndUna && seg.payload.length === 0 && !seg.flags.fin && wnd === this.sndWnd && priorInFlight > 0) {
+      this.dupAcks += 1;
     }
     // RFC 9293 §3.10.7.4: update the window from the newest segment.
     if (this.sndWl1 < seq || (this.sndWl1 === seq && this.sndWl2 <= ack)) {
@@ -396,15 +441,30 @@ export class TcpSocket<S = undefined, R = undefined> {
       this.sndWl1 = seq;
       this.sndWl2 = ack;
     }
+    if (!sendsOrClosing(this.stateValue)) return;
+    this.processTlpAck(ack, d, dsack);
+    this.recover(now, ack > priorUna, d);
   }
 
-  private onNewAck(now: number, ack: number): void {
-    const oldUna = this.sndUna;
-    const acked = ack - oldUna;
-    // Karn: sample only if nothing in (oldUna, ack] was sent twice.
-    let sampleAt: number | undefined;
-    while (this.sent.length > 0 && (this.sent[0] as Sent).end <= ack) sampleAt = (this.sent.shift() as Sent).at;
-    if (sampleAt !== undefined && this.rtxHigh <= oldUna) this.rtt.sample(now - sampleAt);
+  /** The SACK option of an ACK (RFC 2018), onto the scoreboard; true if its first block is a D-SACK (RFC 2883 §4). */
+  private readSack(now: number, seg: TcpSegment, d: Delivery): boolean {
+    const opt = seg.options.find((o) => o.kind === 'sack');
+    if (!opt || opt.kind !== 'sack') return false;
+    const base = seqAdd(this.iss, this.sndUna);
+    const blocks = opt.blocks.map((b) => ({ left: this.sndUna + seqDiff(b.left, base), right: this.sndUna + seqDiff(b.right, base) }));
+    const first = blocks[0];
+    const second = blocks[1];
+    const dsack = first !== undefined && (first.right <= this.sndUna || (second !== undefined && first.left >= second.left && first.right <= second.right));
+    const useful = blocks.filter((b) => b.right > this.sndUna && b.left < this.sndMax && b.left < b.right);
+    if (useful.length > 0) this.sb.sack(useful, d, now, this.minRtt);
+    return dsack;
+  }
+
+  private onNewAck(now: number, ack: number, d: Delivery): void {
+    this.sb.ackTo(ack, d, now, this.minRtt);
+    // Karn (RFC 6298 §3): a sample only from a segment sent once; the cumulative ACK's first, else a SACKed one.
+    const sampleAt = d.sampleAt ?? d.sackSampleAt;
+    if (sampleAt !== undefined) this.rttSample(now - sampleAt);
     const dataAcked = this.snd.ackTo(ack);
     this.counters.bytesAcked += dataAcked;
     this.sndUna = ack;
@@ -412,15 +472,6 @@ export class TcpSocket<S = undefined, R = undefined> {
     this.dupAcks = 0;
     this.retransmitsValue = 0;
     this.rtt.onProgress();
-    if (this.cc.inRecovery) {
-      if (ack >= this.cc.recover) this.cc.exitRecovery(this.sndNxt - ack);
-      else {
-        this.cc.onPartialAck(acked); // RFC 6582 §3.2 step 5: retransmit the next hole
-        this.fastRtxPending = true;
-      }
-    } else {
-      this.cc.onAck(acked);
-    }
     this.rtoAt = this.sndNxt > this.sndUna ? now + this.rtt.rto : undefined;
     if (this.finSeq !== undefined && ack > this.finSeq) {
       const next = afterFinAcked(this.stateValue);
@@ -429,27 +480,96 @@ export class TcpSocket<S = undefined, R = undefined> {
     if (dataAcked > 0) this.hooks.acked(now, dataAcked);
   }
 
-  private onDupAck(): void {
-    this.dupAcks += 1;
-    if (this.cc.inRecovery) {
-      this.cc.onDupAckInRecovery();
+  private rttSample(ms: number): void {
+    this.rtt.sample(ms);
+    this.minRtt = Math.min(this.minRtt, Math.max(ms, 0));
+  }
+
+  /** tcp_process_tlp_ack: the ACK that covers a tail loss probe tells whether it repaired a loss. */
+  private processTlpAck(ack: number, d: Delivery, dsack: boolean): void {
+    if (this.tlpHigh === undefined || ack < this.tlpHigh) return;
+    if (!this.tlpRetrans || dsack) {
+      this.tlpHigh = undefined; // new data acknowledged, or the D-SACK says the original and the probe both arrived
+    } else if (ack > this.tlpHigh) {
+      this.tlpHigh = undefined; // the probe repaired a loss: one cwnd reduction (CWR)
+      if (this.caState === 'open') this.cc.reduceOnce();
+    } else if (d.delivered === 0) {
+      this.tlpHigh = undefined;
+    }
+  }
+
+  /**
+   * tcp_fastretrans_alert, in short: find lost segments (RACK with SACK,
+   * duplicate ACKs without), move between Open, Recovery and Loss, and set
+   * cwnd: slow start / congestion avoidance when open or after a timeout,
+   * PRR in recovery.
+   */
+  private recover(now: number, unaAdvanced: boolean, d: Delivery): void {
+    let newlyLost = 0;
+    if (this.sackOk) {
+      const r = this.sb.detectLoss(now, this.reoWnd());
+      newlyLost = r.newlyLost;
+      this.reoAt = r.reoTimeout > 0 ? now + Math.ceil(r.reoTimeout / JIFFY_MS) * JIFFY_MS + TIMEOUT_MIN_MS : undefined;
+    } else {
+      newlyLost = this.newRenoLoss(unaAdvanced);
+    }
+    if (this.caState !== 'open' && this.sndUna >= this.highSeq) {
+      // The episode's data is all acknowledged (tcp_end_cwnd_reduction / tcp_try_undo_recovery).
+      if (this.caState === 'recovery') this.cc.exitRecovery();
+      this.caState = 'open';
+    }
+    if (this.caState === 'open' && this.sb.lostOut > 0) this.enterRecovery();
+    if (this.caState === 'recovery') this.cc.reduce(d.delivered, this.sb.inFlight, unaAdvanced, newlyLost > 0);
+    else if (d.delivered > 0) this.cc.onAck(d.delivered);
+    this.scheduleTlp(now);
+  }
+
+  /** Without SACK (RFC 6582): the third duplicate ACK, and each partial ACK in recovery, mark the first segment lost. */
+  private newRenoLoss(unaAdvanced: boolean): number {
+    if (this.caState === 'recovery' && unaAdvanced && this.sndUna < this.highSeq) return this.sb.markHeadLost();
+    // RFC 6582 §3.2 step 2: only when the ACK covers more than `recover` (no false retransmit after a timeout).
+    if (this.caState === 'open' && this.dupAcks === DUP_THRESH && this.sndUna >= this.highSeq) return this.sb.markHeadLost();
+    return 0;
+  }
+
+  private enterRecovery(): void {
+    this.caState = 'recovery';
+    this.highSeq = this.sndMax;
+    this.tlpHigh = undefined;
+    this.cc.enterRecovery();
+  }
+
+  /** tcp_rack_reo_wnd: no settling time in recovery or once DupThresh segments are SACKed; else min_rtt / 4. */
+  private reoWnd(): number {
+    if (this.caState === 'recovery' || this.sb.sackedOut >= DUP_THRESH * this.sendMss) return 0;
+    return Math.min(this.minRtt / 4, this.rtt.srtt ?? 0);
+  }
+
+  /**
+   * tcp_schedule_loss_probe: while open with data in flight, a probe goes
+   * after 2 SRTT (plus 200 ms when only one segment is out, for a delayed
+   * ACK), never later than the RTO.
+   */
+  private scheduleTlp(now: number): void {
+    if (!this.sackOk || this.caState !== 'open' || this.sb.empty || !sendsOrClosing(this.stateValue)) {
+      this.tlpAt = undefined;
       return;
     }
-    // RFC 6582 §3.2 step 2: only when the ACK covers more than `recover` (no false retransmit after a timeout).
-    if (this.dupAcks === 3 && this.sndUna > this.cc.recover - 1) {
-      this.cc.enterRecovery(this.sndNxt - this.sndUna, this.sndMax);
-      this.fastRtxPending = true;
-      this.counters.fastRetrans += 1;
-      this.hooks.count('TCPFastRetrans');
-    }
+    const srtt = this.rtt.srtt;
+    let timeout = srtt === undefined ? this.rtt.rto : Math.ceil((2 * srtt) / JIFFY_MS) * JIFFY_MS + (this.sb.outBytes <= this.sendMss ? this.cfg.minRtoMs : TIMEOUT_MIN_MS);
+    if (this.rtoAt !== undefined) timeout = Math.min(timeout, Math.max(this.rtoAt - now, 0));
+    this.tlpAt = now + timeout;
   }
 
   private processData(now: number, seg: TcpSegment, tag: R | undefined): void {
     const start = this.rcv.nxt + seqDiff(seg.seq, seqAdd(this.irs, this.rcv.nxt));
     if (seg.payload.length > 0 && receivesData(this.stateValue)) {
       const gapBefore = this.rcv.hasGaps;
+      const end = start + seg.payload.length;
+      if (end <= this.rcv.nxt && this.sackOk) this.dsack = { left: start, right: end }; // tcp_dsack_set: all of it seen before
       const r = this.rcv.insert(start, seg.payload, tag);
       if (r.queued) this.hooks.count('TCPOFOQueue');
+      if (this.sackOk) this.updateSackBlocks(start, r.queued);
       for (const c of r.delivered) {
         this.counters.bytesReceived += c.bytes.length;
         this.hooks.data(now, c.start, c.bytes, c.tag);
@@ -478,10 +598,27 @@ export class TcpSocket<S = undefined, R = undefined> {
     }
   }
 
+  /**
+   * RFC 2018 §4: the first block reports the segment that just arrived (its
+   * whole contiguous range), then the most recently reported others; blocks
+   * the cumulative ACK reached are dropped (tcp_sack_new_ofo_skb, tcp_sack_remove).
+   */
+  private updateSackBlocks(start: number, queued: boolean): void {
+    const nxt = this.rcv.nxt;
+    let blocks = this.rcvSack.filter((b) => b.right > nxt);
+    if (queued) {
+      const range = this.rcv.rangeAround(start);
+      if (range) blocks = [range, ...blocks.filter((b) => b.right < range.left || b.left > range.right)];
+    }
+    this.rcvSack = blocks.slice(0, 4);
+  }
+
   private enter(now: number, next: TcpState): void {
     this.stateValue = next;
     if (next === 'TIME_WAIT') {
       this.rtoAt = undefined;
+      this.reoAt = undefined;
+      this.tlpAt = undefined;
       this.timeWaitAt = now + this.cfg.timeWaitMs;
       this.hooks.timeWait(now);
     } else if (next === 'CLOSED') {
@@ -493,6 +630,8 @@ export class TcpSocket<S = undefined, R = undefined> {
     const wasSyn = this.stateValue === 'SYN_SENT';
     this.stateValue = 'CLOSED';
     this.rtoAt = undefined;
+    this.reoAt = undefined;
+    this.tlpAt = undefined;
     this.delackAt = undefined;
     this.timeWaitAt = undefined;
     this.ackPending = false;
@@ -512,7 +651,7 @@ export class TcpSocket<S = undefined, R = undefined> {
 
   nextTimeout(): number | undefined {
     let t: number | undefined;
-    for (const d of [this.rtoAt, this.delackAt, this.timeWaitAt]) if (d !== undefined && (t === undefined || d < t)) t = d;
+    for (const d of [this.rtoAt, this.reoAt, this.tlpAt, this.delackAt, this.timeWaitAt]) if (d !== undefined && (t === undefined || d < t)) t = d;
     return t;
   }
 
@@ -527,8 +666,38 @@ export class TcpSocket<S = undefined, R = undefined> {
     }
     if (this.rtoAt !== undefined && now >= this.rtoAt) {
       this.rtoAt = undefined;
+      this.reoAt = undefined;
+      this.tlpAt = undefined;
       this.onRto(now);
+      return;
     }
+    if (this.reoAt !== undefined && now >= this.reoAt) {
+      this.reoAt = undefined;
+      this.onReoTimeout(now);
+    }
+    if (this.tlpAt !== undefined && now >= this.tlpAt) {
+      this.tlpAt = undefined;
+      this.onLossProbe(now);
+    }
+  }
+
+  /** tcp_rack_reo_timeout: segments waited out their reordering window: lost; recovery starts if it had not. */
+  private onReoTimeout(now: number): void {
+    const r = this.sb.detectLoss(now, this.reoWnd());
+    if (r.reoTimeout > 0) this.reoAt = now + Math.ceil(r.reoTimeout / JIFFY_MS) * JIFFY_MS + TIMEOUT_MIN_MS;
+    if (this.caState === 'open' && this.sb.lostOut > 0) this.enterRecovery();
+    if (this.sb.lostOut > 0) this.tlpAt = undefined;
+  }
+
+  /**
+   * tcp_send_loss_probe: nothing heard for 2 SRTT while open: send one new
+   * segment if there is one (cwnd aside), else the last segment again, so
+   * that a loss at the tail gets SACK feedback instead of waiting for the RTO.
+   */
+  private onLossProbe(now: number): void {
+    if (this.caState !== 'open' || this.sb.empty) return;
+    if (this.tlpHigh === undefined) this.tlpProbePending = true;
+    this.rtoAt = now + this.rtt.rto; // tcp_rearm_rto
   }
 
   private onRto(now: number): void {
@@ -547,8 +716,7 @@ export class TcpSocket<S = undefined, R = undefined> {
       this.armRto(now);
       return;
     }
-    const flight = this.sndNxt - this.sndUna;
-    if (flight === 0) {
+    if (this.sb.empty) {
       if (this.hooks.awaitingAck()) {
         this.ackPending = true; // resend the third ACK (RFC 8684 §3.2)
         this.rtt.onTimeout();
@@ -568,11 +736,14 @@ export class TcpSocket<S = undefined, R = undefined> {
     this.retransmitsValue += 1;
     this.counters.timeouts += 1;
     this.hooks.count('TCPTimeouts');
-    this.cc.onTimeout(flight, this.sndMax);
+    // tcp_enter_loss: ssthresh once per episode, cwnd to one segment, what was not SACKed is lost and goes
+    // again in order as cwnd opens (RFC 5681 §3.1, RFC 6675 §5.1); the episode lasts until snd_nxt is acknowledged.
+    this.cc.onTimeout(this.caState === 'open' || this.sndUna >= this.highSeq);
     this.rtt.onTimeout();
-    // Go back N: everything after snd_una is sent again as cwnd opens (RFC 5681 §3.1, RFC 6582 §4).
-    this.sndNxt = this.sndUna;
-    this.sent = [];
+    this.sb.markTimeoutLost(now);
+    this.caState = 'loss';
+    this.highSeq = this.sndMax;
+    this.tlpHigh = undefined;
     this.dupAcks = 0;
     this.armRto(now);
   }
@@ -598,12 +769,7 @@ export class TcpSocket<S = undefined, R = undefined> {
       case 'SYN_RCVD':
         if (this.synPending) {
           this.synPending = false;
-          if (this.synRetransmits === 0) {
-            this.synSentAt = now;
-            this.sent = [{ end: 1, at: now }];
-          } else {
-            this.rtxHigh = 1;
-          }
+          if (this.synRetransmits === 0) this.synSentAt = now;
           const synAck = this.stateValue === 'SYN_RCVD';
           out.push(this.build(now, tcpFlags({ syn: true, ack: synAck }), 0, new Uint8Array(0), undefined, this.synRetransmits > 0));
           this.sndMax = Math.max(this.sndMax, 1);
@@ -615,15 +781,13 @@ export class TcpSocket<S = undefined, R = undefined> {
       default:
         break;
     }
-    if (this.fastRtxPending) {
-      this.fastRtxPending = false;
-      if (this.sndNxt > this.sndUna) this.sendAt(now, this.sndUna, true, out);
-    }
+    this.retransmitLost(now, out);
     if (this.probePending) {
       this.probePending = false;
-      if (this.sndNxt === this.sndUna && this.snd.end > this.sndNxt) this.sendAt(now, this.sndNxt, true, out, 1);
+      if (this.sb.empty && this.snd.end > this.sndNxt) this.sendSegment(now, out, 1);
     }
     this.sendNew(now, out);
+    if (this.tlpProbePending) this.sendLossProbe(now, out);
     const pure = this.pureAckPending;
     this.pureAckPending = false;
     if ((this.ackPending || pure) && this.stateValue !== 'SYN_SENT') {
@@ -636,29 +800,47 @@ export class TcpSocket<S = undefined, R = undefined> {
     return out;
   }
 
+  /** May new data (or our FIN) go out in this state? */
+  private get canSendData(): boolean {
+    return sendsData(this.stateValue) || this.stateValue === 'FIN_WAIT_1' || this.stateValue === 'CLOSING' || this.stateValue === 'LAST_ACK';
+  }
+
+  /** tcp_xmit_retransmit_queue: lost segments first, in order, as far as cwnd allows. */
+  private retransmitLost(now: number, out: TcpSegment[]): void {
+    if (!this.canSendData) return;
+    for (let next = this.sb.nextLost(); next !== undefined; next = this.sb.nextLost()) {
+      const inFlight = this.sb.inFlight;
+      if (inFlight > 0 && inFlight + Math.min(next.seg.end - next.seg.start, this.sendMss) > this.cc.cwnd) return;
+      this.retransmitSegment(now, next.seg, next.index, out);
+      if (this.caState !== 'loss') {
+        this.hooks.count('TCPFastRetrans'); // Linux counts TCPSlowStartRetrans after a timeout instead
+        this.counters.fastRetrans += 1;
+      }
+    }
+  }
+
   private sendNew(now: number, out: TcpSegment[]): void {
-    const canSend = sendsData(this.stateValue) || this.stateValue === 'FIN_WAIT_1' || this.stateValue === 'CLOSING' || this.stateValue === 'LAST_ACK';
-    if (!canSend) return;
+    if (!this.canSendData) return;
     const shared = this.hooks.sharedSendWindow();
     const mss = this.sendMss;
     this.cc.setMss(mss); // the MSS changes when MPTCP falls back (no more DSS to make room for)
     for (let guard = 0; guard < 10_000; guard += 1) {
       const unsent = this.snd.end - this.sndNxt;
-      const flight = this.sndNxt - this.sndUna;
-      const cwndRoom = this.cc.cwnd - flight;
+      const inFlight = this.sb.inFlight;
       if (unsent > 0) {
         const wndRoom = shared ? Number.POSITIVE_INFINITY : this.sndUna + this.sndWnd - this.sndNxt;
         const want = Math.min(mss, unsent);
         // With nothing in flight one segment may always go (the loss window, RFC 5681 §3.1).
-        if (wndRoom <= 0 || (cwndRoom < want && flight > 0)) {
-          if (wndRoom <= 0 && flight === 0) this.armRto(now); // persist timer
+        if (wndRoom <= 0 || (this.cc.cwnd - inFlight < want && inFlight > 0)) {
+          if (wndRoom <= 0 && this.sb.empty) this.armRto(now); // persist timer
           return;
         }
-        this.sendAt(now, this.sndNxt, false, out, Math.min(want, wndRoom));
+        this.sendSegment(now, out, Math.min(want, wndRoom));
         continue;
       }
       if (this.finSeq !== undefined && this.sndNxt === this.finSeq) {
-        out.push(this.build(now, tcpFlags({ fin: true, ack: true }), this.sndNxt, new Uint8Array(0), undefined, this.sndNxt < this.sndMax));
+        out.push(this.build(now, tcpFlags({ fin: true, ack: true }), this.sndNxt, new Uint8Array(0), undefined, false));
+        this.sb.add(this.sndNxt, this.sndNxt + 1, true, now);
         this.advance(now, this.sndNxt + 1);
         this.stateValue = afterOwnFin(this.stateValue);
         continue;
@@ -667,35 +849,62 @@ export class TcpSocket<S = undefined, R = undefined> {
     }
   }
 
-  /** Sends one data segment from `seq`, at most `max` bytes; FIN rides along when it is the last data. */
-  private sendAt(now: number, seq: number, rtxOnly: boolean, out: TcpSegment[], max = this.sendMss): void {
-    // Filling a hole never runs past snd_nxt: the original segment there may have been shorter (window-limited).
-    const limit = rtxOnly && seq < this.sndNxt ? Math.min(max, this.sndNxt - seq) : max;
-    const { bytes, tag } = this.snd.peek(seq, Math.min(limit, this.sendMss));
+  /** Sends one new segment from snd_nxt, at most `max` bytes; FIN rides along when it is the last data. */
+  private sendSegment(now: number, out: TcpSegment[], max: number): void {
+    const seq = this.sndNxt;
+    const { bytes, tag } = this.snd.peek(seq, Math.min(max, this.sendMss));
     if (bytes.length === 0) return;
     const end = seq + bytes.length;
-    const fin = this.finSeq !== undefined && end === this.finSeq && !rtxOnly;
-    const retransmit = seq < this.sndMax;
-    out.push(this.build(now, tcpFlags({ ack: true, psh: end === this.snd.end, fin }), seq, bytes, tag, retransmit));
+    const fin = this.finSeq !== undefined && end === this.finSeq;
+    out.push(this.build(now, tcpFlags({ ack: true, psh: end === this.snd.end, fin }), seq, bytes, tag, false));
     this.counters.bytesSent += bytes.length;
-    if (retransmit) {
-      this.counters.bytesRetrans += bytes.length;
-      this.rtxHigh = Math.max(this.rtxHigh, end);
-    } else {
-      this.hooks.count('TCPOrigDataSent');
-    }
-    if (rtxOnly && seq !== this.sndNxt) return; // a hole filled: sndNxt stays where it is
+    this.hooks.count('TCPOrigDataSent');
+    this.sb.add(seq, end + (fin ? 1 : 0), fin, now);
+    if (this.caState === 'recovery') this.cc.prrOut += bytes.length;
     this.advance(now, end + (fin ? 1 : 0));
     if (fin) this.stateValue = afterOwnFin(this.stateValue);
   }
 
-  private advance(now: number, to: number): void {
-    if (to > this.sndMax) {
-      this.sent.push({ end: to, at: now });
-      this.sndMax = to;
+  /** __tcp_retransmit_skb: one segment of the scoreboard again, cut to the current MSS. */
+  private retransmitSegment(now: number, seg: TxSegment, index: number, out: TcpSegment[]): void {
+    this.sb.split(index, this.sendMss);
+    const dataEnd = seg.fin ? seg.end - 1 : seg.end;
+    const { bytes, tag } = this.snd.peek(seg.start, dataEnd - seg.start);
+    out.push(this.build(now, tcpFlags({ ack: true, psh: dataEnd === this.snd.end, fin: seg.fin }), seg.start, bytes, tag, true));
+    this.counters.bytesSent += bytes.length;
+    this.counters.bytesRetrans += bytes.length;
+    if (this.caState === 'recovery') this.cc.prrOut += seg.end - seg.start;
+    this.sb.retransmitted(seg, now);
+    this.armRto(now);
+  }
+
+  /**
+   * The probe itself: a new segment if the window allows one (cwnd aside),
+   * else the last segment sent; tlp_high_seq remembers snd_nxt.
+   */
+  private sendLossProbe(now: number, out: TcpSegment[]): void {
+    this.tlpProbePending = false;
+    if (this.caState !== 'open' || this.sb.empty || !this.canSendData) return;
+    const before = this.sndNxt;
+    const shared = this.hooks.sharedSendWindow();
+    const wndRoom = shared ? Number.POSITIVE_INFINITY : this.sndUna + this.sndWnd - this.sndNxt;
+    if (this.snd.end > this.sndNxt && wndRoom > 0) this.sendSegment(now, out, Math.min(this.sendMss, wndRoom));
+    if (this.sndNxt > before) {
+      this.tlpRetrans = false;
+    } else {
+      const last = this.sb.last() as TxSegment;
+      this.retransmitSegment(now, last, this.sb.indexOfLast(), out);
+      this.tlpRetrans = true;
     }
+    this.tlpHigh = this.sndNxt;
+    this.rtoAt = now + this.rtt.rto;
+  }
+
+  private advance(now: number, to: number): void {
+    if (to > this.sndMax) this.sndMax = to;
     this.sndNxt = Math.max(this.sndNxt, to);
     this.armRto(now);
+    this.scheduleTlp(now);
   }
 
   private freeWindow(): number {
@@ -717,14 +926,36 @@ export class TcpSocket<S = undefined, R = undefined> {
     return field;
   }
 
+  /**
+   * tcp_established_options: SACK blocks (a D-SACK first, once) in what the
+   * MPTCP options left of the 40 bytes: 4 bytes of header and NOPs, 8 a block.
+   */
+  private sackOption(options: TcpOption[], used: number): void {
+    if (!this.sackOk) return;
+    const blocks = this.dsack ? [this.dsack, ...this.rcvSack] : this.rcvSack;
+    const fit = Math.min(blocks.length, Math.floor((MAX_OPTIONS - used - 4) / 8));
+    if (fit <= 0) return;
+    this.dsack = undefined;
+    const base = seqAdd(this.irs, this.rcv.nxt);
+    const abs = (rel: number): number => seqAdd(base, rel - this.rcv.nxt);
+    options.push({ kind: 'sack', blocks: blocks.slice(0, fit).map((b) => ({ left: abs(b.left), right: abs(b.right) })) });
+  }
+
   private build(now: number, flags: TcpFlags, seq: number, payload: Uint8Array, tag: S | undefined, retransmit: boolean): TcpSegment {
     const options: TcpOption[] = [];
     if (flags.syn) {
       options.push({ kind: 'mss', mss: this.cfg.mss });
+      // RFC 2018 §2: offered on the SYN, answered on the SYN/ACK only if the SYN offered it.
+      if (flags.ack ? this.sackOk : this.cfg.sack !== false) options.push({ kind: 'sackPermitted' });
       if (!flags.ack || this.wscaleInSynAck) options.push({ kind: 'wscale', shift: this.cfg.rcvWscale });
       for (const b of this.hooks.synOptions(flags.ack, this.synRetransmits)) options.push({ kind: 'mptcp', bytes: b });
     } else {
-      for (const b of this.hooks.options({ now, seq, len: payload.length, flags, tag, retransmit }, MAX_OPTIONS)) options.push({ kind: 'mptcp', bytes: b });
+      let used = 0;
+      for (const b of this.hooks.options({ now, seq, len: payload.length, flags, tag, retransmit }, MAX_OPTIONS)) {
+        options.push({ kind: 'mptcp', bytes: b });
+        used += (b.length + 3) & ~3;
+      }
+      if (flags.ack && !flags.rst) this.sackOption(options, used);
     }
     if (flags.ack) {
       this.ackPending = false;

@@ -152,23 +152,33 @@ describe('RFC 6298 RTO and Reno', () => {
     assert.equal(r.rto, 300);
   });
 
-  test('slow start, congestion avoidance, fast recovery, timeout', () => {
+  test('slow start, congestion avoidance, PRR in recovery, timeout', () => {
     const c = new RenoCongestion(1000);
     assert.equal(c.cwnd, 10_000);
     c.onAck(1000);
     assert.equal(c.cwnd, 11_000);
-    c.enterRecovery(20_000, 50_000);
-    assert.equal(c.ssthresh, 10_000);
-    assert.equal(c.cwnd, 13_000);
-    c.onDupAckInRecovery();
-    assert.equal(c.cwnd, 14_000);
-    c.exitRecovery(5_000);
-    assert.equal(c.cwnd, 6_000);
-    c.cwnd = 10_000;
+    c.cwnd = 20_000;
+    c.enterRecovery();
+    assert.equal(c.ssthresh, 10_000, 'half the window');
+    // PRR (RFC 6937): 20 KB in flight, above ssthresh: out goes ssthresh/prior_cwnd of what is delivered.
+    c.reduce(2000, 18_000, false, true);
+    assert.equal(c.cwnd, 18_000 + 1000, 'half of the 2 KB delivered');
+    c.prrOut += 1000;
+    c.reduce(2000, 15_000, false, false);
+    assert.equal(c.cwnd, 15_000 + 1000);
+    c.prrOut += 1000;
+    // Below ssthresh (PRR-SSRB): back up towards ssthresh, never past it.
+    c.reduce(1000, 6000, true, false);
+    assert.equal(c.cwnd, 10_000);
+    c.exitRecovery();
+    assert.equal(c.cwnd, 10_000);
     for (let i = 0; i < 10; i += 1) c.onAck(1000);
     assert.equal(c.cwnd, 11_000, 'one MSS per window in congestion avoidance');
-    c.onTimeout(8_000, 60_000);
+    c.cwnd = 8000;
+    c.onTimeout(true);
     assert.equal(c.cwnd, 1000);
     assert.equal(c.ssthresh, 4000);
+    c.onTimeout(false);
+    assert.equal(c.ssthresh, 4000, 'a second timeout in the same episode keeps ssthresh');
   });
 });

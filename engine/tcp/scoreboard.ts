@@ -1,0 +1,270 @@
+// The sender's view of what it has sent and not yet seen cumulatively
+// acknowledged: one record per transmitted segment, in sequence order, with
+// what SACK (RFC 2018) said about it, whether it is deemed lost, and when it
+// last went out. On top of it:
+//
+// - the RFC 6675 counts Linux keeps (sacked_out, lost_out, retrans_out) and
+//   the bytes in flight, tcp_packets_in_flight(): sent - SACKed - lost +
+//   retransmitted;
+// - RACK loss detection (RFC 8985 §6.2, Linux tcp_recovery.c): a segment is
+//   lost once a segment sent after it was delivered and more than the latest
+//   RTT plus a reordering window went by since it was sent. That also finds
+//   lost retransmissions, which RFC 6675 alone leaves to the RTO.
+//
+// Sequence numbers are the socket's relative ones (plain numbers, no wrap).
+
+export interface TxSegment {
+  start: number;
+  /** One past the last sequence number, the FIN's included. */
+  end: number;
+  fin: boolean;
+  /** When it was last (re)transmitted. */
+  xmitAt: number;
+  sacked: boolean;
+  lost: boolean;
+  /** A retransmission of it is in flight (Linux TCPCB_SACKED_RETRANS). */
+  retrans: boolean;
+  /** Sent more than once (Karn: no RTT sample from it; RACK: ambiguous). */
+  everRetrans: boolean;
+}
+
+/** What one ACK changed on the scoreboard. */
+export interface Delivery {
+  /** Bytes newly acknowledged or SACKed (Linux's acked_sacked). */
+  delivered: number;
+  /** Send time of the oldest newly delivered segment sent once: an RTT sample (tcp_clean_rtx_queue, Karn). */
+  sampleAt: number | undefined;
+  /** The same among the segments newly SACKed (used when the cumulative ACK gives none). */
+  sackSampleAt: number | undefined;
+  /** A SACK block covered something new. */
+  sackedNew: boolean;
+}
+
+const len = (s: TxSegment): number => s.end - s.start;
+
+export class Scoreboard {
+  private segs: TxSegment[] = [];
+  private head = 0;
+  /** Lowest index that may hold a lost segment not yet retransmitted. */
+  private lostHint = 0;
+  outBytes = 0;
+  sackedOut = 0;
+  lostOut = 0;
+  retransOut = 0;
+  /** The delivered segment sent last (RACK.xmit_ts, RACK.end_seq) and the RTT measured on it (RACK.rtt). */
+  private rackAt = -Infinity;
+  private rackEnd = 0;
+  rackRtt = 0;
+  /** Lost retransmissions found (TCPLostRetransmit). */
+  lostRetransmits = 0;
+
+  get empty(): boolean {
+    return this.head >= this.segs.length;
+  }
+
+  get inFlight(): number {
+    return this.outBytes - this.sackedOut - this.lostOut + this.retransOut;
+  }
+
+  /** The highest segment (TLP retransmits it when no new data can go). */
+  last(): TxSegment | undefined {
+    return this.empty ? undefined : this.segs[this.segs.length - 1];
+  }
+
+  indexOfLast(): number {
+    return this.segs.length - 1;
+  }
+
+  first(): TxSegment | undefined {
+    return this.empty ? undefined : this.segs[this.head];
+  }
+
+  add(start: number, end: number, fin: boolean, now: number): void {
+    this.segs.push({ start, end, fin, xmitAt: now, sacked: false, lost: false, retrans: false, everRetrans: false });
+    this.outBytes += end - start;
+  }
+
+  /** Everything below `ack` is acknowledged; each segment newly acknowledged moves RACK (tcp_clean_rtx_queue). */
+  ackTo(ack: number, d: Delivery, now: number, minRtt: number): void {
+    const s = this.segs;
+    while (this.head < s.length) {
+      const seg = s[this.head] as TxSegment;
+      if (seg.start >= ack) break;
+      if (seg.end > ack) {
+        // Part of a segment (the peer took less than was sent, or an MSS change split it).
+        const cut = ack - seg.start;
+        if (!seg.sacked) d.delivered += cut;
+        this.adjust(seg, -1);
+        seg.start = ack;
+        this.adjust(seg, 1);
+        this.outBytes -= cut;
+        break;
+      }
+      if (!seg.sacked) {
+        d.delivered += len(seg);
+        if (!seg.everRetrans && d.sampleAt === undefined) d.sampleAt = seg.xmitAt;
+        this.rackAdvance(seg, now, minRtt);
+      }
+      this.adjust(seg, -1);
+      this.outBytes -= len(seg);
+      this.head += 1;
+    }
+    if (this.head > 256 && this.head * 2 > s.length) {
+      this.segs = s.slice(this.head);
+      this.lostHint = Math.max(0, this.lostHint - this.head);
+      this.head = 0;
+    }
+    if (this.lostHint < this.head) this.lostHint = this.head;
+  }
+
+  /** Segments fully inside SACK blocks are SACKed (RFC 6675 §4: only whole segments count). */
+  sack(blocks: readonly { left: number; right: number }[], d: Delivery, now: number, minRtt: number): void {
+    for (const b of blocks) {
+      for (let i = this.indexAtOrAfter(b.left); i < this.segs.length; i += 1) {
+        const seg = this.segs[i] as TxSegment;
+        if (seg.start >= b.right) break;
+        if (seg.sacked || seg.end > b.right) continue;
+        this.adjust(seg, -1);
+        seg.sacked = true;
+        this.adjust(seg, 1);
+        d.delivered += len(seg);
+        d.sackedNew = true;
+        if (!seg.everRetrans && (d.sackSampleAt === undefined || seg.xmitAt < d.sackSampleAt)) d.sackSampleAt = seg.xmitAt;
+        this.rackAdvance(seg, now, minRtt);
+      }
+    }
+  }
+
+  /** The first index whose segment ends after `seq` (binary search over the sequence-ordered records). */
+  private indexAtOrAfter(seq: number): number {
+    let lo = this.head;
+    let hi = this.segs.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if ((this.segs[mid] as TxSegment).end <= seq) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  /** tcp_rack_advance: remember the most recently sent segment known delivered. */
+  private rackAdvance(seg: TxSegment, now: number, minRtt: number): void {
+    const rtt = now - seg.xmitAt;
+    // A retransmission ACKed sooner than the minimum RTT was probably the original's ACK.
+    if (seg.everRetrans && rtt < minRtt) return;
+    this.rackRtt = rtt;
+    if (sentAfter(seg.xmitAt, seg.end, this.rackAt, this.rackEnd)) {
+      this.rackAt = seg.xmitAt;
+      this.rackEnd = seg.end;
+    }
+  }
+
+  /**
+   * tcp_rack_detect_loss: mark lost what was sent before the RACK segment
+   * and waited longer than RACK.rtt + reoWnd. Returns the bytes newly marked
+   * and how long until the next segment would time out (0: none pending).
+   */
+  detectLoss(now: number, reoWnd: number): { newlyLost: number; reoTimeout: number } {
+    let newlyLost = 0;
+    let reoTimeout = 0;
+    for (let i = this.head; i < this.segs.length; i += 1) {
+      const seg = this.segs[i] as TxSegment;
+      if (seg.sacked || (seg.lost && !seg.retrans)) continue;
+      if (!sentAfter(this.rackAt, this.rackEnd, seg.xmitAt, seg.end)) continue;
+      const remaining = this.rackRtt + reoWnd - (now - seg.xmitAt);
+      if (remaining <= 0) newlyLost += this.markLost(i);
+      else reoTimeout = Math.max(reoTimeout, remaining);
+    }
+    return { newlyLost, reoTimeout };
+  }
+
+  /** tcp_mark_skb_lost. Returns the bytes newly counted lost. */
+  markLost(i: number): number {
+    const seg = this.segs[i] as TxSegment;
+    if (seg.sacked) return 0;
+    this.adjust(seg, -1);
+    if (seg.retrans) {
+      seg.retrans = false;
+      this.lostRetransmits += 1;
+    }
+    const newly = seg.lost ? 0 : len(seg);
+    seg.lost = true;
+    this.adjust(seg, 1);
+    if (i < this.lostHint) this.lostHint = i;
+    return newly;
+  }
+
+  /** Without SACK (RFC 6582 style): the first unacknowledged segment is lost. */
+  markHeadLost(): number {
+    return this.empty ? 0 : this.markLost(this.head);
+  }
+
+  /**
+   * tcp_timeout_mark_lost: after an RTO the first segment and every segment
+   * sent at least RACK.rtt ago is lost; a retransmission in flight no longer counts.
+   */
+  markTimeoutLost(now: number): void {
+    for (let i = this.head; i < this.segs.length; i += 1) {
+      const seg = this.segs[i] as TxSegment;
+      if (seg.sacked) continue;
+      if (i !== this.head && now - seg.xmitAt < this.rackRtt) continue;
+      this.adjust(seg, -1);
+      seg.retrans = false;
+      seg.lost = true;
+      this.adjust(seg, 1);
+    }
+    this.lostHint = this.head;
+  }
+
+  /** The first segment lost and not yet retransmitted, with its index. */
+  nextLost(): { seg: TxSegment; index: number } | undefined {
+    if (this.lostOut === 0) return undefined;
+    for (let i = Math.max(this.lostHint, this.head); i < this.segs.length; i += 1) {
+      const seg = this.segs[i] as TxSegment;
+      if (seg.lost && !seg.retrans && !seg.sacked) {
+        this.lostHint = i;
+        return { seg, index: i };
+      }
+    }
+    this.lostHint = this.segs.length;
+    return undefined;
+  }
+
+  /** The segment was sent again now. */
+  retransmitted(seg: TxSegment, now: number): void {
+    this.adjust(seg, -1);
+    seg.retrans = true;
+    seg.everRetrans = true;
+    seg.xmitAt = now;
+    this.adjust(seg, 1);
+  }
+
+  /** Cut segment `index` so that it is at most `max` long (the MSS shrank); the rest becomes its own record. */
+  split(index: number, max: number): void {
+    const seg = this.segs[index] as TxSegment;
+    if (len(seg) <= max) return;
+    const rest: TxSegment = { ...seg, start: seg.start + max };
+    seg.fin = false;
+    this.adjust(seg, -1);
+    seg.end = seg.start + max;
+    this.adjust(seg, 1);
+    this.adjust(rest, 1);
+    this.segs.splice(index + 1, 0, rest);
+  }
+
+  /** Add (+1) or take out (-1) a segment's share of the counts. */
+  private adjust(seg: TxSegment, sign: 1 | -1): void {
+    const n = len(seg) * sign;
+    if (seg.sacked) {
+      this.sackedOut += n;
+      return;
+    }
+    if (seg.lost) this.lostOut += n;
+    if (seg.retrans) this.retransOut += n;
+  }
+}
+
+/** tcp_skb_sent_after: sent later, or at the same time with a higher end. */
+function sentAfter(t1: number, end1: number, t2: number, end2: number): boolean {
+  return t1 > t2 || (t1 === t2 && end1 > end2);
+}
