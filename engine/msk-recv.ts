@@ -31,6 +31,8 @@ export class DataReceiver {
   /** Answer with 64-bit DATA_ACKs (msk->use_64bit_ack: the peer sent 64-bit DSNs). */
   use64BitAck = false;
   bytesReceived = 0;
+  /** The highest right edge announced (msk->rcv_wnd_sent): the window never shrinks below it. */
+  private wndEdge = 0;
 
   constructor(private readonly rcvBuf: number, private readonly count: (name: MibName) => void) {}
 
@@ -43,9 +45,16 @@ export class DataReceiver {
     return BigInt.asUintN(64, this.base + BigInt(offset));
   }
 
-  /** The window both levels announce: buffer minus what waits to be read or sits out of order. */
+  /**
+   * The window both levels announce: buffer minus what waits to be read or
+   * sits out of order, but never moving the right edge left (__mptcp_set_rwin:
+   * a sender may already be using the edge it saw, RFC 8684 §3.3.4).
+   */
   freeWindow(): number {
-    return Math.max(0, this.rcvBuf - this.queued - this.rcv.oooBytes);
+    const free = Math.max(0, this.rcvBuf - this.queued - this.rcv.oooBytes);
+    const nxt = this.rcv.nxt;
+    this.wndEdge = Math.max(this.wndEdge, nxt + free);
+    return this.wndEdge - nxt;
   }
 
   ackToSend(): { value: bigint; bits: 32 | 64 } {
@@ -65,6 +74,7 @@ export class DataReceiver {
       this.count('DuplicateData');
       return false;
     }
+    // mptcp_data_queue_ofo: beyond the right edge ever announced is out of window.
     if (rel >= nxt + Math.max(this.freeWindow(), 1) + bytes.length) {
       this.count('NoDSSInWindow');
       return false;

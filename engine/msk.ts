@@ -60,6 +60,12 @@ export interface CreateSubflowOptions {
   readonly localId?: number;
 }
 
+/** __mptcp_subflow_active: the subflow can carry data (stale or not). */
+function canSend(sf: Subflow): boolean {
+  const st = sf.socket.state;
+  return (st === 'ESTABLISHED' || st === 'CLOSE_WAIT') && (sf.kind !== 'join' || sf.fullyEstablished);
+}
+
 export class Msk {
   mode: MskMode;
   state: MskState;
@@ -450,26 +456,29 @@ export class Msk {
       return;
     }
     if (this.rtxAt !== undefined) return;
-    if (this.tx.una < this.tx.max || this.tx.finAnnounced) this.rtxAt = now + this.rtxTimeout();
-    else if (this.windowClosed) this.rtxAt = now + this.rtxTimeout() * 2 ** Math.min(this.probes, 9);
+    if (this.tx.una < this.tx.max || this.tx.finAnnounced) this.rtxAt = now + this.rtxTimeout(now);
+    else if (this.windowClosed) this.rtxAt = now + this.rtxTimeout(now) * 2 ** Math.min(this.probes, 9);
   }
 
   /**
-   * mptcp_set_timeout: the largest RTO among the active subflows. A stale
-   * subflow's backed-off RTO (up to 2 minutes on a dead path) must not hold
-   * back the reinjection of its data.
+   * mptcp_set_timeout: the longest time until the retransmission timer of
+   * an active subflow fires; a subflow already counting periods without
+   * progress (stale_count) does not hold the data back, and without any such
+   * timer the period is TCP_RTO_MIN (200 ms).
    */
-  private rtxTimeout(): number {
-    let rto = 0;
-    for (const sf of this.subflows) if (sf.usable) rto = Math.max(rto, sf.socket.info().rtoMs);
-    if (rto === 0) for (const sf of this.subflows) if (sf.socket.unacked > 0) rto = Math.max(rto, sf.socket.info().rtoMs);
-    return Math.max(rto, this.env.tcp.minRtoMs);
+  private rtxTimeout(now: number): number {
+    let tout = 0;
+    for (const sf of this.subflows) {
+      const at = sf.socket.retransmitTimerAt;
+      if (sf.usable && sf.staleCount === 0 && at !== undefined) tout = Math.max(tout, at - now);
+    }
+    return tout > 0 ? tout : this.env.tcp.minRtoMs;
   }
 
   /** mptcp_retransmit_timer / __mptcp_retrans: resend what the peer has not acknowledged at the data level. */
   private onRtx(now: number): void {
     this.rtxAt = undefined;
-    this.checkStale();
+    const allowBackup = this.checkStale();
     const una = this.tx.una;
     if (this.windowClosed) {
       // MPTCP-level zero window probe: one byte past the window (mptcp_sendmsg_frag, WinProbe).
@@ -482,7 +491,7 @@ export class Msk {
     } else if (una >= this.tx.max && this.tx.finAnnounced && !this.tx.finAcked) {
       for (const sf of this.subflows) if (sf.usable) sf.socket.requestPureAck(); // the DATA_FIN again
     } else if (una < this.tx.max) {
-      const pick = selectRetransmit(this.subflows.map((s) => this.candidate(s, this.tx.max - una)));
+      const pick = selectRetransmit(this.subflows.map((s) => this.candidate(s, this.tx.max - una)), allowBackup);
       if (pick) {
         this.retransmits += 1;
         const space = Math.max(pick.sf.socket.sendSpace(), pick.sf.socket.sendMss);
@@ -490,36 +499,46 @@ export class Msk {
       }
     }
     this.armRtx(now);
-    if (this.rtxAt === undefined && this.tx.outstanding && this.mode === 'mptcp' && this.state !== 'CLOSED') this.rtxAt = now + this.rtxTimeout();
+    if (this.rtxAt === undefined && this.tx.outstanding && this.mode === 'mptcp' && this.state !== 'CLOSED') this.rtxAt = now + this.rtxTimeout(now);
   }
 
   /**
-   * mptcp_pm_subflow_chk_stale: a subflow with data queued that heard nothing
-   * from the peer for stale_loss_cnt retransmission periods is stale; its data
-   * goes out again on the others.
+   * mptcp_subflow_get_retrans's stale accounting (mptcp_pm_subflow_chk_stale):
+   * each msk retransmission period, an active subflow with data queued that
+   * heard nothing from the peer since the last period counts one more; past
+   * stale_loss_cnt it is stale, if another active subflow is not itself
+   * stalling, and all unacknowledged data goes out again on the others.
+   * Returns whether a backup subflow may carry the retransmission (no
+   * progress anywhere for two periods).
    */
-  private checkStale(): void {
+  private checkStale(): boolean {
+    let minStale = Number.POSITIVE_INFINITY;
     for (const sf of this.subflows) {
-      if (sf.socket.unacked === 0) continue;
+      if (sf.socket.unacked === 0 || !canSend(sf)) continue;
       const mark = sf.socket.rcvProgress;
-      if (sf.staleCount === 0 || sf.staleMark !== mark) {
+      if (sf.staleCount === 0) {
         sf.staleMark = mark;
         sf.staleCount = 1;
-        continue;
+      } else if (sf.staleMark === mark) {
+        sf.staleCount += 1;
+        this.markStale(sf);
+      } else {
+        sf.staleCount = 0;
       }
-      sf.staleCount += 1;
-      if (sf.staleCount >= this.ctrl.staleLossCnt && !sf.stale) {
-        sf.stale = true;
-        sf.staleReinjected = false;
-        this.count('SubflowStale');
-      }
+      minStale = Math.min(minStale, sf.staleCount);
     }
-    // Once some other subflow can carry it, a stale subflow's data goes out again there.
-    const stuck = this.subflows.filter((s) => s.stale && !s.staleReinjected && s.socket.unacked > 0);
-    if (stuck.length > 0 && this.subflows.some((s) => s.usable)) {
-      for (const s of stuck) s.staleReinjected = true;
-      this.tx.rewind();
-    }
+    return minStale > 1;
+  }
+
+  /** mptcp_pm_subflows_chk_stale. */
+  private markStale(sf: Subflow): void {
+    const lossCnt = this.ctrl.staleLossCnt;
+    if (sf.stale || sf.staleCount <= lossCnt) return;
+    const activeMax = Math.max(lossCnt - 1, 1);
+    if (!this.subflows.some((o) => o !== sf && o.usable && o.staleCount < activeMax)) return;
+    sf.stale = true;
+    this.tx.rewind(); // __mptcp_retransmit_pending_data
+    this.count('SubflowStale');
   }
 
   // --- receiving ---

@@ -37,8 +37,12 @@ export function selectSend<C extends SchedCandidate>(subflows: readonly C[]): C 
   return best;
 }
 
-/** mptcp_subflow_get_retrans: where to reinject data that is unacknowledged at the MPTCP level. */
-export function selectRetransmit<C extends SchedCandidate>(subflows: readonly C[]): C | undefined {
+/**
+ * mptcp_subflow_get_retrans: where to reinject data that is unacknowledged at
+ * the MPTCP level. A backup subflow only when `allowBackup`: the kernel waits
+ * until no subflow with data queued made progress for two periods.
+ */
+export function selectRetransmit<C extends SchedCandidate>(subflows: readonly C[], allowBackup = true): C | undefined {
   let backup: C | undefined;
   for (const s of subflows) {
     if (!s.active || s.unacked > 0) continue;
@@ -48,5 +52,5 @@ export function selectRetransmit<C extends SchedCandidate>(subflows: readonly C[
     }
     return s;
   }
-  return backup;
+  return allowBackup ? backup : undefined;
 }

@@ -269,6 +269,13 @@ export class TcpSocket<S = undefined, R = undefined> {
     return this.retransmitsValue;
   }
 
+  /** When the retransmission timer (RTO, RACK reordering or loss probe) fires, if armed (icsk_timeout). */
+  get retransmitTimerAt(): number | undefined {
+    let t: number | undefined;
+    for (const d of [this.rtoAt, this.reoAt, this.tlpAt]) if (d !== undefined && (t === undefined || d < t)) t = d;
+    return t;
+  }
+
   /** The MSS data segments are cut to. */
   get sendMss(): number {
     return Math.max(64, Math.min(this.peerMss, this.cfg.mss) - this.hooks.optionReserve());
