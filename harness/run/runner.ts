@@ -8,6 +8,7 @@ import type { Lab } from '../lab/model.js';
 import type { LabResult, TargetInfo } from '../result.js';
 import { differentialResult } from './differential.js';
 import { runLabOnEngineAsync } from './engine-worker.js';
+import { probeCapabilities } from '../capabilities.js';
 import { runLabOnHost, type LabRunOptions } from './lab-run.js';
 import { runLabsOnKernel } from './vm-run.js';
 import { eventsNotOnBoth } from '../../kernels/features.js';
@@ -105,7 +106,7 @@ const COUNTER_SOURCE = /^(\S+) ((?:MPTcpExt|Tcp|Ip)\w+)$/;
  * has, zeros included, so one missing from a host's list is one this kernel
  * (e.g. 6.1 before MPJoinSynTx, AddAddrTx, RmAddrTx) never counts.
  */
-export function skipMissingCounters(r: LabResult, lab: Lab): LabResult {
+export function skipMissingCounters(r: LabResult, lab: Lab, kernelRelease: string = r.target.version): LabResult {
   if (r.target.kind !== 'kernel' || !r.observations) return r;
   const counters = r.observations.counters;
   let changed = false;
@@ -114,7 +115,7 @@ export function skipMissingCounters(r: LabResult, lab: Lab): LabResult {
     const have = m ? counters[m[1]!] : undefined;
     if (c.ok || c.skip !== undefined || !m || !have || !Object.keys(have).length || m[2]! in have) return c;
     changed = true;
-    return { ...c, ok: true, skip: `counter ${m[2]} does not exist on kernel ${r.target.version}` };
+    return { ...c, ok: true, skip: `counter ${m[2]} does not exist on kernel ${kernelRelease}` };
   });
   if (!changed) return r;
   // The same rule as runLabOnHost: a failed check, or an error when the lab expects integrity.
@@ -126,7 +127,7 @@ async function runWithRetries(lab: Lab, repeat: number, opts: RunnerOptions): Pr
   let first: LabResult | undefined;
   for (let attempt = 1; attempt <= opts.retries + 1; attempt += 1) {
     const outDir = labDir(opts, lab, repeat, attempt);
-    const r = skipMissingCounters(await guarded(lab, { seed: opts.seed, timeoutMs: opts.timeoutMs, outDir, capture: opts.capture }), lab);
+    const r = skipMissingCounters(await guarded(lab, { seed: opts.seed, timeoutMs: opts.timeoutMs, outDir, capture: opts.capture }), lab, (await probeCapabilities()).kernelRelease);
     const withMeta: LabResult = { ...r, repeat, attempts: attempt, ...(outDir ? { log: join(outDir, 'log.txt') } : {}) };
     if (r.status !== 'fail') {
       // A pass after a failure is flaky; the first failure's checks stay visible.
