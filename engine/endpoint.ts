@@ -21,14 +21,31 @@ import { mptcpCtrl, type MptcpCtrl } from './ctrl.js';
 import { TokenTable } from './token.js';
 import type { RandomSource } from './random.js';
 import { encodeOption } from './options.js';
-import { MPTCP_RST_EMPTCP, OPTION_MPTCP_FASTCLOSE, OPTION_MPTCP_RST, OPTIONS_MPTCP_MPC, OPTIONS_MPTCP_MPJ } from './protocol.js';
+import {
+  MPTCP_CAP_CHECKSUM_REQD,
+  MPTCP_CAP_DENY_JOIN_ID0,
+  MPTCP_CAP_HMAC_SHA256,
+  MPTCP_RST_EMPTCP,
+  MPTCP_RST_EPROHIBIT,
+  MPTCP_SUPPORTED_VERSION,
+  OPTION_MPTCP_FASTCLOSE,
+  OPTION_MPTCP_MPC_ACK,
+  OPTION_MPTCP_MPJ_ACK,
+  OPTION_MPTCP_RST,
+  OPTIONS_MPTCP_MPC,
+  OPTIONS_MPTCP_MPJ,
+  type ReceivedOptions,
+} from './protocol.js';
+import { joinHmac } from './crypto.js';
+import { JoinCookieTable, SynCookies, SYNCOOKIE_VALID_MS, type CookieTuple } from './syncookies.js';
 import { Msk, type CreateSubflowOptions, type MskEnv, type MskMode } from './msk.js';
 import { receivedOptions, type Subflow } from './subflow.js';
-import type { PathManager } from './pm-hooks.js';
+import { DEFAULT_SUBFLOWS_MAX, type PathManager } from './pm-hooks.js';
 import type { ConnectionId, EngineEvent } from './events.js';
+import type { TcpAddr } from './tcp/config.js';
 import type { MptcpConnectionInfo } from './msk-info.js';
 import { DEFAULT_TCP_CONFIG, type TcpConfig } from './tcp/config.js';
-import { emitSegment, parseSegment, tcpFlags, type TcpSegment } from './tcp/segment.js';
+import { emitSegment, parseSegment, tcpFlags, type TcpOption, type TcpSegment } from './tcp/segment.js';
 import { setTcpChecksum, verifyTcpChecksum } from './tcp/segment-checksum.js';
 import { seqAdd } from './tcp/seq.js';
 
@@ -61,6 +78,11 @@ export interface EndpointOptions {
   readonly plainAcceptCountsFallback?: boolean;
   /** Fill the TCP checksum and drop segments whose checksum is wrong. Default true. */
   readonly checksum?: boolean;
+  /**
+   * net.ipv4.tcp_syncookies: 2 answers every SYN with a SYN cookie (engine/syncookies.ts); 1 (the
+   * kernel's default) only when the SYN queue overflows, which the engine does not model, so never; 0 never.
+   */
+  readonly syncookies?: 0 | 1 | 2;
 }
 
 export interface ConnectOptions {
@@ -81,6 +103,9 @@ export class EngineError extends Error {
 }
 
 const EPHEMERAL_LOW = 32768;
+/** RFC 9293 §3.7.1: the MSS assumed when a SYN carries none. */
+const DEFAULT_PEER_MSS = 536;
+const DEFAULT_RCVBUF = 4 << 20;
 const EPHEMERAL_COUNT = 61000 - EPHEMERAL_LOW;
 
 export class MptcpEndpoint {
@@ -102,6 +127,10 @@ export class MptcpEndpoint {
   private dirty = false;
   private readonly env: MskEnv;
   private readonly checksum: boolean;
+  private readonly cookies: SynCookies;
+  private readonly joinCookies = new JoinCookieTable();
+  /** When each listening port last sent a SYN cookie (tcp_synq_overflow's stamp). */
+  private readonly lastCookieAt = new Map<number, number>();
 
   constructor(private readonly opts: EndpointOptions) {
     this.ctrl = mptcpCtrl(opts.ctrl);
@@ -109,6 +138,7 @@ export class MptcpEndpoint {
     this.random = opts.random;
     this.checksum = opts.checksum ?? true;
     this.tokens = new TokenTable<Msk, Msk>(opts.random);
+    this.cookies = new SynCookies(opts.random);
     this.nextPort = EPHEMERAL_LOW + (opts.random.nextU32() % EPHEMERAL_COUNT);
     const self = this;
     this.env = {
@@ -117,7 +147,7 @@ export class MptcpEndpoint {
       tcp: this.tcp,
       random: this.random,
       pm: opts.pm ?? {},
-      rcvBuf: opts.rcvBuf ?? 4 << 20,
+      rcvBuf: opts.rcvBuf ?? DEFAULT_RCVBUF,
       emit: (ev) => void self.events.push(ev),
       attach: (sf, msk) => void self.sockets.set(key(sf.local.addr, sf.local.port, sf.remote.addr, sf.remote.port), { sf, msk }),
       acceptToken: (token, msk) => void self.tokens.accept(token, msk),
@@ -243,7 +273,11 @@ export class MptcpEndpoint {
       if (seg.flags.rst) this.noteReset(now, entry.sf, entry.msk, seg);
       entry.sf.socket.handle(now, seg);
     } else if (seg.flags.syn && !seg.flags.ack && this.listeners.has(seg.dstPort)) {
-      this.onSyn(now, packet, seg, (this.listeners.get(seg.dstPort) as { readonly mptcp: boolean }).mptcp);
+      const mptcp = (this.listeners.get(seg.dstPort) as { readonly mptcp: boolean }).mptcp;
+      if (this.opts.syncookies === 2) this.cookieSynAck(now, packet, seg, mptcp);
+      else this.onSyn(now, packet, seg, mptcp);
+    } else if (seg.flags.ack && !seg.flags.syn && !seg.flags.rst && this.listeners.has(seg.dstPort) && this.cookieAck(now, packet, seg)) {
+      // a connection rebuilt from a SYN cookie (or a cookie ACK dropped)
     } else if (!seg.flags.rst) {
       this.reply(packet, seg, undefined); // RFC 9293 §3.10.7.1: no connection here
     }
@@ -367,6 +401,135 @@ export class MptcpEndpoint {
   }
 
   /**
+   * tcp_conn_request with want_cookie: answer the SYN with a SYN/ACK whose ISS is a cookie and keep
+   * nothing (RFC 4987 §3.6). MP_CAPABLE gets a fresh key whose token is free (subflow_check_req); an
+   * MP_JOIN's state goes to the join cookie table. Counts TcpExtSyncookiesSent.
+   */
+  private cookieSynAck(now: number, packet: Datagram, syn: TcpSegment, mptcpListener: boolean): void {
+    const local = { addr: packet.dst, port: syn.dstPort };
+    let mptcp: Uint8Array | undefined;
+    if (mptcpListener) {
+      const rx = receivedOptions(syn);
+      if (rx.suboptions & OPTIONS_MPTCP_MPC) {
+        this.mib.inc('MPCapableSYNRX');
+        const km = this.tokens.cookieKey();
+        if (km) mptcp = encodeOption({ kind: 'mp_capable', version: MPTCP_SUPPORTED_VERSION, flags: this.mpcFlags(), senderKey: km.key });
+        else this.mib.inc('MPFallbackTokenInit');
+      } else if (rx.suboptions & OPTIONS_MPTCP_MPJ) {
+        mptcp = this.cookieJoin(packet, syn, rx, local);
+        if (mptcp === undefined) return;
+      }
+    }
+    this.mib.inc('SyncookiesSent');
+    this.lastCookieAt.set(syn.dstPort, now);
+    let peerMss = DEFAULT_PEER_MSS;
+    let wscale: number | undefined;
+    for (const o of syn.options) {
+      if (o.kind === 'mss' && o.mss > 0) peerMss = o.mss;
+      if (o.kind === 'wscale') wscale = o.shift;
+    }
+    const { cookie } = this.cookies.make(now, tupleOf(packet, syn), syn.seq, peerMss, wscale);
+    const options: TcpOption[] = [{ kind: 'mss', mss: this.tcp.mss }];
+    if (wscale !== undefined) options.push({ kind: 'wscale', shift: this.tcp.rcvWscale });
+    if (mptcp) options.push({ kind: 'mptcp', bytes: mptcp });
+    this.mib.inc('OutSegs');
+    const window = Math.min(0xffff, this.opts.rcvBuf ?? DEFAULT_RCVBUF); // RFC 7323 §2.2: a SYN's window is never scaled
+    this.send(packet.dst, packet.src, { srcPort: syn.dstPort, dstPort: syn.srcPort, seq: cookie, ack: seqAdd(syn.seq, 1), flags: tcpFlags({ syn: true, ack: true }), window, options, payload: new Uint8Array(0) });
+  }
+
+  /**
+   * The MP_JOIN part of a cookie SYN/ACK: the connection must exist and take another subflow; its
+   * state is saved for the ACK. Returns the MP_JOIN option, or undefined when the SYN was answered with a RST.
+   */
+  private cookieJoin(packet: Datagram, syn: TcpSegment, rx: ReceivedOptions, local: TcpAddr): Uint8Array | undefined {
+    this.mib.inc('MPJoinSynRx');
+    if (rx.backup) this.mib.inc('MPJoinSynBackupRx');
+    const owner = this.tokens.getSock(rx.token);
+    if (!owner) {
+      this.mib.inc('MPJoinNoTokenFound');
+      this.reply(packet, syn, MPTCP_RST_EMPTCP);
+      return undefined;
+    }
+    if (local.port !== owner.local.port) this.mib.inc('MPJoinPortSynRx');
+    if (!canAcceptSubflow(owner)) {
+      this.reply(packet, syn, MPTCP_RST_EPROHIBIT); // subflow_check_req: a cookie join must be acceptable now
+      return undefined;
+    }
+    const state = { token: rx.token, remoteNonce: rx.nonce, localNonce: this.random.nextU32(), remoteId: rx.joinId, remoteBackup: rx.backup, localId: owner.localIdFor(local.addr), localBackup: owner.joinBackup(local.addr) };
+    this.joinCookies.save(syn.seq, syn.srcPort, syn.dstPort, state);
+    // RFC 8684 §3.2: HMAC-B = HMAC(Key=(Key-B + Key-A), Msg=(R-B + R-A)), leftmost 64 bits.
+    const hmac = joinHmac(owner.localKey, owner.remoteKey ?? 0n, state.localNonce, state.remoteNonce).hmac.slice(0, 8);
+    return encodeOption({ kind: 'mp_join', form: 'synack', backup: state.localBackup, addressId: state.localId, hmac, nonce: state.localNonce });
+  }
+
+  /**
+   * cookie_v4_check: an ACK to a listener with no connection. Within SYNCOOKIE_VALID_MS of the last cookie
+   * the listener sent, a valid cookie rebuilds the connection (TcpExtSyncookiesRecv) and the ACK goes to
+   * it; an invalid one counts TcpExtSyncookiesFailed and gets the listener's RST. Returns whether the ACK was taken.
+   */
+  private cookieAck(now: number, packet: Datagram, ack: TcpSegment): boolean {
+    const last = this.lastCookieAt.get(ack.dstPort);
+    if (!this.opts.syncookies || last === undefined || now - last > SYNCOOKIE_VALID_MS) return false;
+    const isn = isnOf(ack);
+    const iss = seqAdd(ack.ack, -1);
+    const got = this.cookies.check(now, tupleOf(packet, ack), isn, iss);
+    if (!got) {
+      this.mib.inc('SyncookiesFailed');
+      return false;
+    }
+    this.mib.inc('SyncookiesRecv');
+    // The SYN the cookie stands for: its sequence number, MSS and window scale.
+    const syn: TcpSegment = {
+      srcPort: ack.srcPort, dstPort: ack.dstPort, seq: isn, ack: 0, flags: tcpFlags({ syn: true }), window: ack.window,
+      options: [{ kind: 'mss', mss: got.mss }, ...(got.wscale !== undefined ? [{ kind: 'wscale' as const, shift: got.wscale }] : [])],
+      payload: new Uint8Array(0),
+    };
+    this.cookieSubflow(now, packet, ack, syn, iss)?.socket.handle(now, ack);
+    return true;
+  }
+
+  /**
+   * cookie_tcp_reqsk_alloc + mptcp_subflow_init_cookie_req: the subflow a valid cookie ACK stands for, or
+   * undefined when its MPTCP part does not check out (the kernel then drops the ACK).
+   */
+  private cookieSubflow(now: number, packet: Datagram, ack: TcpSegment, syn: TcpSegment, iss: number): Subflow | undefined {
+    const local = { addr: packet.dst, port: ack.dstPort };
+    const remote = { addr: packet.src, port: ack.srcPort };
+    const mptcpListener = (this.listeners.get(ack.dstPort) as { readonly mptcp: boolean }).mptcp;
+    const rx = receivedOptions(ack);
+    const mpc = mptcpListener && (rx.suboptions & OPTION_MPTCP_MPC_ACK) !== 0;
+    const mpj = mptcpListener && (rx.suboptions & OPTION_MPTCP_MPJ_ACK) !== 0;
+    if (mpc && mpj) return undefined;
+    if (mpj) {
+      const st = this.joinCookies.take(isnOf(ack), ack.srcPort, ack.dstPort);
+      const owner = st === undefined ? undefined : this.tokens.getSock(st.token);
+      if (!st || !owner) return undefined;
+      const joinRx: ReceivedOptions = { ...rx, nonce: st.remoteNonce, joinId: st.remoteId, backup: st.remoteBackup, token: st.token };
+      return owner.acceptJoin(now, syn, joinRx, local, remote, iss, { nonce: st.localNonce, localId: st.localId, backup: st.localBackup });
+    }
+    if (mpc && rx.sndrKey === 0n) return undefined;
+    const id = this.nextConn;
+    // Without MP_CAPABLE on the ACK the request is a plain one (as for a plain TCP client, nothing is counted at accept).
+    const counts = mpc || (mptcpListener && (this.opts.plainAcceptCountsFallback ?? false));
+    const msk = new Msk(this.env, id, true, mpc ? 'mptcp' : mptcpListener ? 'fallback' : 'plain', local, remote, counts);
+    if (mpc) {
+      const t = this.tokens.newRequestKey(msk, rx.rcvrKey);
+      if (!t.ok) return undefined;
+      msk.setLocalKey(t.key, t.token, t.idsn);
+    }
+    this.nextConn += 1;
+    this.conns.set(id, msk);
+    return msk.acceptSyn(now, syn, iss, true);
+  }
+
+  private mpcFlags(): number {
+    let flags = MPTCP_CAP_HMAC_SHA256;
+    if (this.ctrl.checksumEnabled) flags |= MPTCP_CAP_CHECKSUM_REQD;
+    if (!this.ctrl.allowJoinInitialAddrPort) flags |= MPTCP_CAP_DENY_JOIN_ID0;
+    return flags;
+  }
+
+  /**
    * The MPTCP options of an incoming RST (tcp_reset calls mptcp_incoming_options): MP_FASTCLOSE with our
    * key tears the connection down (RFC 8684 §3.5) before the RST closes this subflow; MP_TCPRST is
    * counted and its reason kept for SF_CLOSED (§3.6).
@@ -410,6 +573,22 @@ export class MptcpEndpoint {
       }
     }
   }
+}
+
+/** mptcp_can_accept_new_subflow: a fully established MPTCP connection whose PM takes one more subflow (a question only). */
+function canAcceptSubflow(msk: Msk): boolean {
+  if (msk.mode !== 'mptcp' || !msk.isFullyEstablished || msk.state !== 'ESTABLISHED') return false;
+  return msk.env.pm.acceptsSubflow?.(msk) ?? msk.subflows.filter((s) => s.kind === 'join' && s.everEstablished).length < DEFAULT_SUBFLOWS_MAX;
+}
+
+/** The client's side first, as the cookie was made for the SYN. */
+function tupleOf(packet: Datagram, seg: TcpSegment): CookieTuple {
+  return { saddr: packet.src, daddr: packet.dst, sport: seg.srcPort, dport: seg.dstPort };
+}
+
+/** The sequence number of the SYN an ACK follows. */
+function isnOf(ack: TcpSegment): number {
+  return seqAdd(ack.seq, -1);
 }
 
 function key(localAddr: string, localPort: number, remoteAddr: string, remotePort: number): string {

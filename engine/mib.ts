@@ -103,6 +103,9 @@ const TCP = [
   ['TCPFastRetrans', 'TcpExt', 'Fast retransmissions'],
   ['TCPOFOQueue', 'TcpExt', 'Segments put in the out-of-order queue'],
   ['TCPOrigDataSent', 'TcpExt', 'Segments with new data sent (not retransmissions)'],
+  ['SyncookiesSent', 'TcpExt', 'SYN cookies sent (a SYN/ACK whose sequence number is a cookie)'],
+  ['SyncookiesRecv', 'TcpExt', 'ACKs with a valid SYN cookie'],
+  ['SyncookiesFailed', 'TcpExt', 'ACKs checked for a SYN cookie that was not valid'],
 ] as const;
 
 export type MptcpMibName = (typeof MPTCP_EXT)[number][0];

@@ -150,10 +150,11 @@ export class Msk {
     return sf;
   }
 
-  /** Server: the first subflow answers the SYN. */
-  acceptSyn(now: number, syn: TcpSegment, iss: number): Subflow {
+  /** Server: the first subflow answers the SYN; `cookie`: it is rebuilt from a SYN cookie's ACK (no SYN/ACK). */
+  acceptSyn(now: number, syn: TcpSegment, iss: number, cookie = false): Subflow {
     const sf = this.newSubflow(this.mode === 'mptcp' ? 'mpc' : 'plain', false, this.local, this.remote, iss, 0, false, 0);
-    sf.socket.acceptSyn(now, syn);
+    if (cookie) sf.socket.acceptCookie(now, syn);
+    else sf.socket.acceptSyn(now, syn);
     return sf;
   }
 
@@ -202,14 +203,28 @@ export class Msk {
     return sf;
   }
 
-  /** A SYN with MP_JOIN for this connection reached a listener (subflow_check_req). */
-  acceptJoin(now: number, syn: TcpSegment, rx: ReceivedOptions, local: TcpAddr, remote: TcpAddr, iss: number): Subflow {
+  /**
+   * A SYN with MP_JOIN for this connection reached a listener (subflow_check_req). `cookie`: the SYN was
+   * answered with a SYN cookie and this is its ACK; our nonce, address ID and B flag are the ones the
+   * SYN/ACK carried (kept by the listener, engine/syncookies.ts).
+   */
+  acceptJoin(now: number, syn: TcpSegment, rx: ReceivedOptions, local: TcpAddr, remote: TcpAddr, iss: number, cookie?: { readonly nonce: number; readonly localId: number; readonly backup: boolean }): Subflow {
+    if (cookie) {
+      const sf = this.newSubflow('join', false, local, remote, iss, cookie.localId, cookie.backup, cookie.nonce);
+      sf.acceptJoinSyn(now, syn, rx, true);
+      return sf;
+    }
     if (local.port !== this.local.port) this.count('MPJoinPortSynRx'); // subflow_check_req
     // subflow_init_req: the B flag of our SYN/ACK says whether the local address is a backup endpoint.
-    const backup = this.env.pm.isBackup?.(this, local.addr) ?? false;
+    const backup = this.joinBackup(local.addr);
     const sf = this.newSubflow('join', false, local, remote, iss, this.localIdFor(local.addr), backup, this.env.random.nextU32());
     sf.acceptJoinSyn(now, syn, rx);
     return sf;
+  }
+
+  /** Our B flag on an MP_JOIN SYN/ACK from `addr`: whether it is a backup endpoint. */
+  joinBackup(addr: string): boolean {
+    return this.env.pm.isBackup?.(this, addr) ?? false;
   }
 
   /** Close one subflow (the PM's "remove subflow"): a FIN, or a RST if `reset`. */

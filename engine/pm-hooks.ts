@@ -24,8 +24,10 @@ export interface PathManager {
   subflowClosed?(now: number, msk: Msk, sf: Subflow): void;
   /** mptcp_pm_connection_closed. */
   closed?(now: number, msk: Msk): void;
-  /** mptcp_pm_allow_new_subflow: may one more MP_JOIN be accepted? */
+  /** mptcp_pm_allow_new_subflow: may one more MP_JOIN be accepted? (Takes the slot when it says yes.) */
   allowNewSubflow?(msk: Msk): boolean;
+  /** msk->pm.accept_subflow: would one more MP_JOIN be accepted now (asks only; a cookie MP_JOIN SYN)? */
+  acceptsSubflow?(msk: Msk): boolean;
   /** ADD_ADDR, RM_ADDR or MP_PRIO arrived on `sf` (mptcp_pm_add_addr_received and friends). */
   options?(now: number, msk: Msk, sf: Subflow, rx: ReceivedOptions): void;
   /** A queued signal went out on `sf` (count AddAddrTx, arm the ADD_ADDR timer, ...). */

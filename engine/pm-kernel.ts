@@ -281,6 +281,10 @@ export class KernelPm implements PathManager {
     this.state.delete(msk);
   }
 
+  acceptsSubflow(msk: Msk): boolean {
+    return this.st(msk).subflows < this.subflowsMax;
+  }
+
   allowNewSubflow(msk: Msk): boolean {
     const st = this.st(msk);
     if (st.subflows >= this.subflowsMax) return false;

@@ -210,13 +210,14 @@ export class Subflow {
     return this.backup || this.peerBackup;
   }
 
-  /** A passive MP_JOIN: remember what the SYN said (subflow_check_req). */
-  acceptJoinSyn(now: number, syn: TcpSegment, rx: ReceivedOptions): void {
+  /** A passive MP_JOIN: remember what the SYN said (subflow_check_req); `cookie`: rebuilt from a SYN cookie's ACK. */
+  acceptJoinSyn(now: number, syn: TcpSegment, rx: ReceivedOptions, cookie = false): void {
     this.remoteNonce = rx.nonce;
     this.remoteId = rx.joinId;
     this.peerBackup = rx.backup;
     this.joinToken = rx.token;
-    this.socket.acceptSyn(now, syn);
+    if (cookie) this.socket.acceptCookie(now, syn);
+    else this.socket.acceptSyn(now, syn);
   }
 
   private hooks(): TcpHooks<TxMap, RxMap> {

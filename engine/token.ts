@@ -12,7 +12,7 @@
 // Not modelled: the kernel's hash buckets and their TOKEN_MAX_CHAIN_LEN limit
 // (a bucket with 4 entries counts as busy), which only matter with millions
 // of connections; network namespaces (one table per engine instance).
-import { keyGenSha, type KeyMaterial } from './crypto.js';
+import { keyGenSha, keyToTokenAndIdsn, type KeyMaterial } from './crypto.js';
 import type { RandomSource } from './random.js';
 
 /** Attempts to find a free token before giving up (TOKEN_MAX_RETRIES). */
@@ -53,6 +53,30 @@ export class TokenTable<Msk, Req = Msk> {
    */
   newRequest(req: Req): TokenResult {
     return this.allocate((token) => this.reqs.set(token, req));
+  }
+
+  /**
+   * subflow_check_req with a SYN cookie: draw a local key for the SYN/ACK whose token no connection
+   * holds, without keeping anything (the cookie ACK brings the key back). Undefined after
+   * TOKEN_MAX_RETRIES busy tokens (the caller falls back to TCP).
+   */
+  cookieKey(): KeyMaterial | undefined {
+    for (let attempt = 1; attempt <= TOKEN_MAX_RETRIES; attempt++) {
+      const km = keyGenSha(this.random);
+      if (!this.exists(km.token)) return km;
+    }
+    return undefined;
+  }
+
+  /**
+   * mptcp_token_new_request for a cookie ACK (mptcp_subflow_init_cookie_req): the local key is the one
+   * the ACK's MP_CAPABLE echoes; park `req` under its token unless that token is busy.
+   */
+  newRequestKey(req: Req, key: bigint): TokenResult {
+    const km = { key, ...keyToTokenAndIdsn(key) };
+    if (this.busy(km.token)) return { ok: false, error: 'EBUSY', attempts: 1 };
+    this.reqs.set(km.token, req);
+    return { ok: true, ...km };
   }
 
   /**

@@ -36,6 +36,12 @@ function ctrlOf(host: Host): Partial<MptcpCtrl> {
   return out;
 }
 
+/** net.ipv4.tcp_syncookies of a lab host, when it sets it. */
+function syncookiesOf(host: Host): { syncookies?: 0 | 1 | 2 } {
+  const v = host.sysctls['net.ipv4.tcp_syncookies'];
+  return v === '0' || v === '1' || v === '2' ? { syncookies: Number(v) as 0 | 1 | 2 } : {};
+}
+
 interface Side {
   conn: ConnectionId;
   toSend: number;
@@ -120,6 +126,7 @@ class EngineRun {
         random: new Xoshiro256StarStar(BigInt(deriveSeed(seed, lab.name, 'host', h.name))),
         ctrl,
         pm,
+        ...syncookiesOf(h),
       });
       this.eps.set(h.name, ep);
       this.bindEndpointDevices(h.name, pm);
