@@ -85,6 +85,8 @@ function timestamp(): string {
 function kernelSpecs(text: string): string[] {
   const specs = text.split(',').map((k) => k.trim()).filter(Boolean);
   if (!specs.length) throw new UsageError('--kernel: expected host, debian:6.1, debian:6.12, a kernel build tree or an image path');
+  const twice = specs.find((k, i) => specs.indexOf(k) !== i);
+  if (twice) throw new UsageError(`--kernel: ${twice} is given twice; expected each kernel once`);
   for (const spec of specs) {
     if (spec === 'host') continue;
     try {
@@ -132,7 +134,9 @@ async function runCommand(args: string[], flags: RunFlags): Promise<number> {
   const tap = new TapWriter((s) => process.stdout.write(s), { version: flags.tapVersion, seed });
   tap.header();
   tap.comment(`mptcp-lab ${pkg.version} seed ${seed} kernel ${caps.kernelRelease}; targets ${kernels.join(",")} (replay: --seed ${seed})`);
-  const progress = new Progress(labs.length * flags.repeat * kernels.length);
+  // Points to come: host labs (with the engine and its comparison), one per lab per guest, one comparison per lab per later kernel.
+  const vmCount = kernels.filter((k) => k !== 'host').length;
+  const progress = new Progress(labs.length * ((onHost ? flags.repeat * (flags.engine === 'sim' ? 3 : 1) : 0) + vmCount + (kernels.length - 1)));
   const report = (r: LabResult) => {
     progress.finish(r);
     tap.point(r);
@@ -144,8 +148,9 @@ async function runCommand(args: string[], flags: RunFlags): Promise<number> {
     onStart: (lab) => progress.start(lab.name),
     onResult: report,
     onKernel: (spec, event, target) => {
-      if (event === 'start') progress.start(`${labs.length} lab(s) on ${spec}`);
-      process.stderr.write(`mptcp-lab: kernel ${spec}: ${event === 'start' ? `booting for ${labs.length} lab(s)` : `results back (${target?.version ?? '?'})`}\n`);
+      const line = `mptcp-lab: kernel ${spec}: ${event === 'start' ? `booting for ${labs.length} lab(s)` : `results back (${target?.version ?? '?'})`}`;
+      // On a terminal, over the live progress line rather than after it.
+      process.stderr.write(process.stderr.isTTY ? `\r\x1b[K${line}\n` : `${line}\n`);
     },
   });
   run.run.kernels.push(...vmTargets);
@@ -193,7 +198,7 @@ async function cleanCommand(all: boolean): Promise<number> {
 function program(setExit: (code: number) => void): Command {
   const p = new Command('mptcp-lab').description('Multipath TCP labs against the Linux kernel').version(pkg.version).exitOverride().showHelpAfterError();
   p.command('run')
-    .description('run labs (default: the whole catalogue) on the host kernel; TAP on stdout')
+    .description('run labs (default: the whole catalogue) on the kernels of --kernel (default: the host); TAP on stdout')
     .argument('[labs...]', 'catalogue names, groups, or lab files/folders')
     .option('--kernel <specs>', 'kernels to run on, comma-separated: host, debian:6.1, debian:6.12, a build tree or an image path', 'host')
     .option('-j, --jobs <n>', 'jobs at once: a lab on the host or a booted kernel is one job (default: 1 host lab at a time, with booted kernels beside it up to the number of CPUs)', int('--jobs', 1))

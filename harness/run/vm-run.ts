@@ -49,13 +49,22 @@ function whyBatchFailed(vm: VmResult): string | undefined {
   return undefined;
 }
 
+let fetchQueue: Promise<unknown> = Promise.resolve();
+
+/** Kernels booting side by side fetch one after another: two specs of one release must not unpack into the same cache entry at once. */
+function oneFetchAtATime<T>(fetch: () => Promise<T>): Promise<T> {
+  const mine = fetchQueue.then(fetch, fetch);
+  fetchQueue = mine.catch(() => undefined);
+  return mine;
+}
+
 /** Every lab once on the kernel `specText`, in one boot. One result per lab, always. */
 export async function runLabsOnKernel(specText: string, labs: readonly Lab[], opts: VmRunOptions): Promise<{ target: TargetInfo; results: LabResult[] }> {
   const spec = parseKernelSpec(specText);
   const label = formatKernelSpec(spec);
   let k: ResolvedKernel;
   try {
-    k = await fetchKernel(spec);
+    k = await oneFetchAtATime(() => fetchKernel(spec));
   } catch (e) {
     // One kernel that cannot be fetched fails its own labs; the other kernels of the run go on.
     const target: TargetInfo = { kind: 'kernel', spec: label, version: 'unknown', backend: 'vm' };
