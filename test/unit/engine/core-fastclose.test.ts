@@ -4,7 +4,9 @@
 // down, reports ECONNRESET, and (its token gone) no CLOSED event.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseSegment } from '../../../engine/tcp/segment.js';
+import { emitSegment, parseSegment } from '../../../engine/tcp/segment.js';
+import { setTcpChecksum } from '../../../engine/tcp/segment-checksum.js';
+import { encodeOption } from '../../../engine/options.js';
 import { receivedOptions } from '../../../engine/subflow.js';
 import { OPTION_MPTCP_FASTCLOSE, OPTION_MPTCP_RST } from '../../../engine/protocol.js';
 import type { Packet } from '../../../engine/sim/network.js';
@@ -124,6 +126,28 @@ describe('MP_FASTCLOSE (RFC 8684 §3.5)', () => {
     assert.ok(resets.length >= 1 && resets.every((r) => !r.rst && r.fastcloseKey === undefined));
     assert.equal(t.client.ep.mib.get('MPFastcloseTx') + t.client.ep.mib.get('MPRstTx'), 0);
     assert.equal(t.server.closed.get(sconn), 'reset');
+  });
+
+  test('MP_FASTCLOSE on an ACK (the RFC\'s first form) also tears the connection down', () => {
+    const { t, conn } = connectAndSend(1, 2_000_000);
+    const clientKey = t.client.ep.info(conn).localKey;
+    let added = 0;
+    t.client.tap = (p: Packet) => {
+      const r = parseSegment(p.bytes);
+      if (!r.ok || added > 0 || r.segment.payload.length > 0 || !r.segment.flags.ack || r.segment.flags.syn) return p.bytes;
+      added += 1;
+      const options = [...r.segment.options, { kind: 'mptcp' as const, bytes: encodeOption({ kind: 'mp_fastclose', receiverKey: clientKey }) }];
+      const bytes = emitSegment({ ...r.segment, options });
+      setTcpChecksum(p.src, p.dst, bytes);
+      return bytes;
+    };
+    t.net.drive(t.net.now + 2000);
+    assert.equal(added, 1);
+    assert.equal(t.client.ep.mib.get('MPFastcloseRx'), 1);
+    assert.equal(t.client.closed.get(conn), 'reset');
+    // mptcp_check_fastclose: the subflow that carried it is reset too, with MP_TCPRST.
+    assert.equal(t.client.ep.mib.get('MPRstTx'), 1);
+    assert.equal(t.server.ep.mib.get('MPRstRx'), 1);
   });
 
   test('MP_FASTCLOSE with a wrong key is ignored (the RST still resets that subflow)', () => {
