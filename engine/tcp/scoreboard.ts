@@ -18,8 +18,9 @@ export interface TxSegment {
   /** One past the last sequence number, the FIN's included. */
   end: number;
   fin: boolean;
-  /** When it was last (re)transmitted. */
+  /** When it was last (re)transmitted, and the rank of that transmission among all (the tie-break in one instant). */
   xmitAt: number;
+  xmitOrder: number;
   sacked: boolean;
   lost: boolean;
   /** A retransmission of it is in flight (Linux TCPCB_SACKED_RETRANS). */
@@ -51,9 +52,14 @@ export class Scoreboard {
   sackedOut = 0;
   lostOut = 0;
   retransOut = 0;
-  /** The delivered segment sent last (RACK.xmit_ts, RACK.end_seq) and the RTT measured on it (RACK.rtt). */
+  /**
+   * The delivered segment sent last (RACK.xmit_ts) and the RTT measured on it (RACK.rtt). Linux breaks
+   * ties of its microsecond clock by end_seq; the simulator sends whole bursts in one instant, so the
+   * order of transmission breaks them here.
+   */
   private rackAt = -Infinity;
-  private rackEnd = 0;
+  private rackOrder = -1;
+  private xmits = 0;
   rackRtt = 0;
   /** Lost retransmissions found (TCPLostRetransmit). */
   lostRetransmits = 0;
@@ -80,7 +86,7 @@ export class Scoreboard {
   }
 
   add(start: number, end: number, fin: boolean, now: number): void {
-    this.segs.push({ start, end, fin, xmitAt: now, sacked: false, lost: false, retrans: false, everRetrans: false });
+    this.segs.push({ start, end, fin, xmitAt: now, xmitOrder: this.xmits++, sacked: false, lost: false, retrans: false, everRetrans: false });
     this.outBytes += end - start;
   }
 
@@ -153,9 +159,9 @@ export class Scoreboard {
     // A retransmission ACKed sooner than the minimum RTT was probably the original's ACK.
     if (seg.everRetrans && rtt < minRtt) return;
     this.rackRtt = rtt;
-    if (sentAfter(seg.xmitAt, seg.end, this.rackAt, this.rackEnd)) {
+    if (sentAfter(seg.xmitAt, seg.xmitOrder, this.rackAt, this.rackOrder)) {
       this.rackAt = seg.xmitAt;
-      this.rackEnd = seg.end;
+      this.rackOrder = seg.xmitOrder;
     }
   }
 
@@ -170,7 +176,7 @@ export class Scoreboard {
     for (let i = this.head; i < this.segs.length; i += 1) {
       const seg = this.segs[i] as TxSegment;
       if (seg.sacked || (seg.lost && !seg.retrans)) continue;
-      if (!sentAfter(this.rackAt, this.rackEnd, seg.xmitAt, seg.end)) continue;
+      if (!sentAfter(this.rackAt, this.rackOrder, seg.xmitAt, seg.xmitOrder)) continue;
       const remaining = this.rackRtt + reoWnd - (now - seg.xmitAt);
       if (remaining <= 0) newlyLost += this.markLost(i);
       else reoTimeout = Math.max(reoTimeout, remaining);
@@ -236,6 +242,7 @@ export class Scoreboard {
     seg.retrans = true;
     seg.everRetrans = true;
     seg.xmitAt = now;
+    seg.xmitOrder = this.xmits++;
     this.adjust(seg, 1);
   }
 
@@ -264,7 +271,7 @@ export class Scoreboard {
   }
 }
 
-/** tcp_skb_sent_after: sent later, or at the same time with a higher end. */
-function sentAfter(t1: number, end1: number, t2: number, end2: number): boolean {
-  return t1 > t2 || (t1 === t2 && end1 > end2);
+/** tcp_skb_sent_after: sent later, or in the same instant after. */
+function sentAfter(t1: number, order1: number, t2: number, order2: number): boolean {
+  return t1 > t2 || (t1 === t2 && order1 > order2);
 }

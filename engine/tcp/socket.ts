@@ -671,6 +671,12 @@ export class TcpSocket<S = undefined, R = undefined> {
       this.delackAt = undefined;
       this.ackPending = true;
     }
+    // One timer slot as in Linux: a loss probe due no later than the RTO goes instead of it (and re-arms it).
+    if (this.tlpAt !== undefined && now >= this.tlpAt && (this.rtoAt === undefined || this.tlpAt <= this.rtoAt)) {
+      this.tlpAt = undefined;
+      this.onLossProbe(now);
+      return;
+    }
     if (this.rtoAt !== undefined && now >= this.rtoAt) {
       this.rtoAt = undefined;
       this.reoAt = undefined;
