@@ -471,8 +471,10 @@ export class Msk {
       return;
     }
     if (this.rtxAt !== undefined) return;
-    if (this.tx.una < this.tx.max || this.tx.finAnnounced) this.rtxAt = now + this.rtxTimeout(now);
-    else if (this.windowClosed) this.rtxAt = now + this.rtxTimeout(now) * 2 ** Math.min(this.probes, 9);
+    // __mptcp_clean_una: the timer runs while anything written is unacknowledged, mapped or not (data
+    // waiting behind a dead subflow's full window still needs the stale check); a closed window backs off.
+    if (this.windowClosed && !this.tx.finAnnounced) this.rtxAt = now + this.rtxTimeout(now) * 2 ** Math.min(this.probes, 9);
+    else this.rtxAt = now + this.rtxTimeout(now);
   }
 
   /**

@@ -48,6 +48,39 @@ describe('a path going down mid-transfer', () => {
   });
 });
 
+describe('a dead path and a backup subflow (mptcp_retransmit_timer, stale_loss_cnt)', () => {
+  test('the dead subflow is stale after stale_loss_cnt + 1 periods of at most 200 ms, and the backup carries the rest', () => {
+    const t = topology([{ delayMs: 5, rateBps: 20e6 }, { delayMs: 5, rateBps: 20e6 }], { seed: 2 });
+    let cut = -1;
+    let cutAt = -1;
+    let staleAt = -1;
+    let doneAt = -1;
+    const { conn, sconn, up } = transfer(t, {
+      size: 2_000_000,
+      join: { backup: true, onJoined: (now) => void (cut = now + 100) },
+      whileRunning: (now) => {
+        if (cut >= 0 && now >= cut) {
+          t.net.link('link0').setUp(false);
+          cutAt = now;
+          cut = -1;
+        }
+        if (staleAt < 0 && t.client.ep.mib.get('SubflowStale') > 0) staleAt = now;
+        if (doneAt < 0 && concat(t.server.received.get(firstConn(t.server))).length === 2_000_000) doneAt = now;
+      },
+    });
+    assert.ok(sameBytes(concat(t.server.received.get(sconn)), up), 'upload intact');
+    assert.ok(cutAt > 0 && staleAt > cutAt, `cut at ${cutAt}, stale at ${staleAt}`);
+    // The first period waits for the subflow's RTO (SRTT + 200 ms); then one per TCP_RTO_MIN, not backed off.
+    const detect = staleAt - cutAt;
+    assert.ok(detect >= 4 * 200, `stale ${detect} ms after the cut: the kernel counts stale_loss_cnt + 1 periods`);
+    assert.ok(detect <= 4 * 200 + 700, `stale ${detect} ms after the cut: periods must not back off like the subflow's RTO`);
+    assert.ok(t.client.ep.mib.get('MPTCPRetrans') > 0, 'reinjected at the MPTCP level');
+    // The rest at 20 Mbit/s on the backup: well under a second once the data moved.
+    assert.ok(doneAt - staleAt < 1_000, `done ${doneAt - staleAt} ms after the stale mark`);
+    assert.equal(t.client.closed.get(conn), 'normal');
+  });
+});
+
 describe('a closed receive window (RFC 8684 §3.3.4)', () => {
   test('the reader stops, its window updates are lost: an MPTCP-level zero window probe restarts the flow', () => {
     const t = topology([{ delayMs: 5 }], { server: { rcvBuf: 65536 } });
