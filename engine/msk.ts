@@ -415,12 +415,15 @@ export class Msk {
     this.armRtx(now);
   }
 
-  private pushMapping(sf: Subflow, dataSeq: number, max: number): void {
+  /** Hands one mapping to a subflow; `rtx`: from __mptcp_retrans, the only path that counts MPTCPRetrans. */
+  private pushMapping(sf: Subflow, dataSeq: number, max: number, rtx = false): void {
     const bytes = this.tx.peek(dataSeq, max);
     if (bytes.length === 0) return;
-    const { map, retransmit } = this.tx.map(dataSeq, sf.socket.queuedEnd, bytes, this.csumEnabled);
+    const { map } = this.tx.map(dataSeq, sf.socket.queuedEnd, bytes, this.csumEnabled);
     sf.socket.send(bytes, map);
-    if (retransmit) this.count('MPTCPRetrans');
+    // MPTCP_MIB_RETRANSSEGS: one per chunk __mptcp_retrans sends (a reinjection after a subflow went stale
+    // or closed goes through the normal push and is not counted).
+    if (rtx) this.count('MPTCPRetrans');
   }
 
   private pushPlain(now: number): void {
@@ -512,7 +515,7 @@ export class Msk {
       if (pick) {
         this.retransmits += 1;
         const space = Math.max(pick.sf.socket.sendSpace(), pick.sf.socket.sendMss);
-        this.pushMapping(pick.sf, una, Math.min(space, this.tx.max - una, MAX_MAPPING));
+        this.pushMapping(pick.sf, una, Math.min(space, this.tx.max - una, MAX_MAPPING), true);
       }
     }
     this.armRtx(now);
