@@ -4,6 +4,8 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { concat, firstConn, sameBytes, topology, transfer } from './core-sim.js';
+import { DataReceiver } from '../../../engine/msk-recv.js';
+import type { MibName } from '../../../engine/mib.js';
 
 describe('loss and reordering', () => {
   test('2% loss with reordering: 500 KB each way intact, retransmissions counted', () => {
@@ -78,6 +80,22 @@ describe('a dead path and a backup subflow (mptcp_retransmit_timer, stale_loss_c
     // The rest at 20 Mbit/s on the backup: well under a second once the data moved.
     assert.ok(doneAt - staleAt < 1_000, `done ${doneAt - staleAt} ms after the stale mark`);
     assert.equal(t.client.closed.get(conn), 'normal');
+  });
+});
+
+describe('the data-level receive window (RFC 8684 §3.3.4)', () => {
+  test('out-of-order data never moves the announced right edge left, so what was sent into it is kept', () => {
+    const counted: MibName[] = [];
+    const rx = new DataReceiver(10_000, (n) => void counted.push(n));
+    assert.equal(rx.freeWindow(), 10_000, 'announced: offsets 0..10000');
+    // A hole at 0 and 4000 bytes beyond it: the buffer has 6000 free, but 10000 was announced.
+    rx.data(rx.dsn(5_000), new Uint8Array(4_000));
+    assert.equal(rx.freeWindow(), 10_000);
+    rx.data(rx.dsn(9_000), new Uint8Array(1_000));
+    assert.ok(!counted.includes('NoDSSInWindow'), `dropped: ${counted.join(',')}`);
+    rx.data(rx.dsn(0), new Uint8Array(5_000));
+    assert.equal(rx.queued, 10_000, 'the hole filled, everything in order');
+    assert.equal(rx.freeWindow(), 0, 'the buffer is full and the edge did not move');
   });
 });
 
