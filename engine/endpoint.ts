@@ -48,6 +48,8 @@ import { DEFAULT_TCP_CONFIG, type TcpConfig } from './tcp/config.js';
 import { emitSegment, parseSegment, tcpFlags, type TcpOption, type TcpSegment } from './tcp/segment.js';
 import { setTcpChecksum, verifyTcpChecksum } from './tcp/segment-checksum.js';
 import { seqAdd } from './tcp/seq.js';
+import { chargesSmallQueue } from './tcp/small-queues.js';
+import type { TcpSocket } from './tcp/socket.js';
 
 /** An IP packet: addresses as text, the TCP segment as bytes (the simulator's Packet). */
 export interface Datagram {
@@ -83,6 +85,12 @@ export interface EndpointOptions {
    * kernel's default) only when the SYN queue overflows, which the engine does not model, so never; 0 never.
    */
   readonly syncookies?: 0 | 1 | 2;
+  /**
+   * TCP Small Queues (engine/tcp/small-queues.ts): a subflow holds data back while too much of it is
+   * still in this host. The driver must then report every packet needsTxDone() names with
+   * handleTxDone() once it left the host (else the subflow stalls). Default false.
+   */
+  readonly smallQueues?: boolean;
 }
 
 export interface ConnectOptions {
@@ -131,10 +139,12 @@ export class MptcpEndpoint {
   private readonly joinCookies = new JoinCookieTable();
   /** When each listening port last sent a SYN cookie (tcp_synq_overflow's stamp). */
   private readonly lastCookieAt = new Map<number, number>();
+  /** Packets TCP Small Queues charged to a socket, until they leave the host. */
+  private readonly inHost = new Map<Datagram, { readonly socket: TcpSocket<unknown, unknown>; readonly payload: number }>();
 
   constructor(private readonly opts: EndpointOptions) {
     this.ctrl = mptcpCtrl(opts.ctrl);
-    this.tcp = { ...DEFAULT_TCP_CONFIG, ...opts.tcp };
+    this.tcp = { ...DEFAULT_TCP_CONFIG, ...opts.tcp, smallQueues: opts.smallQueues ?? opts.tcp?.smallQueues ?? false };
     this.random = opts.random;
     this.checksum = opts.checksum ?? true;
     this.tokens = new TokenTable<Msk, Msk>(opts.random);
@@ -294,6 +304,24 @@ export class MptcpEndpoint {
       this.outHead = 0;
     }
     return d;
+  }
+
+  /** Whether the driver must report this packet to handleTxDone() when it leaves the host (TCP Small Queues). */
+  needsTxDone(packet: Datagram): boolean {
+    return this.inHost.has(packet);
+  }
+
+  /**
+   * A packet from pollTransmit() left this host: dequeued by its egress qdisc, dropped there, or orphaned
+   * by a netem with delay (tcp_wfree). Frees its socket's small-queue budget; pollTransmit() may then have more.
+   */
+  handleTxDone(now: number, packet: Datagram): void {
+    this.advance(now);
+    const owner = this.inHost.get(packet);
+    if (!owner) return;
+    this.inHost.delete(packet);
+    owner.socket.txDone(owner.payload);
+    this.dirty = true;
   }
 
   pollTimeout(): number | undefined {
@@ -555,10 +583,12 @@ export class MptcpEndpoint {
     this.send(packet.dst, packet.src, rst);
   }
 
-  private send(src: string, dst: string, seg: TcpSegment): void {
+  private send(src: string, dst: string, seg: TcpSegment): Datagram {
     const bytes = emitSegment(seg);
     if (this.checksum) setTcpChecksum(src, dst, bytes);
-    this.outbox.push({ src, dst, bytes });
+    const d = { src, dst, bytes };
+    this.outbox.push(d);
+    return d;
   }
 
   /** Let every connection push data and every subflow send what it may; drop what is closed. */
@@ -568,7 +598,11 @@ export class MptcpEndpoint {
     for (let round = 0; round < 2; round += 1) {
       for (const m of this.conns.values()) m.push(now);
       for (const [k, { sf }] of this.sockets) {
-        for (const seg of sf.socket.transmit(now)) this.send(sf.local.addr, sf.remote.addr, seg);
+        for (const seg of sf.socket.transmit(now)) {
+          const d = this.send(sf.local.addr, sf.remote.addr, seg);
+          // The socket charged it (TcpSocket.build): remember whose it is until it leaves the host.
+          if (this.tcp.smallQueues && chargesSmallQueue(seg.payload.length, seg.flags)) this.inHost.set(d, { socket: sf.socket as TcpSocket<unknown, unknown>, payload: seg.payload.length });
+        }
         if (sf.socket.state === 'CLOSED') this.sockets.delete(k);
       }
     }

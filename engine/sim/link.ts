@@ -17,6 +17,11 @@
 //   reorder         → reorderPct % of packets skip the delay (netem `reorder`
 //                     with gap 1, what tc sets; needs a delay to have effect)
 //
+// When a packet leaves the sending host (TCP Small Queues, engine/tcp/small-queues.ts): when the
+// bottleneck has serialized it (tbf dequeued it); at once when the direction has no rate, or has a
+// delay or jitter (netem orphans the skb at enqueue: skb_orphan_partial in netem_enqueue), or when
+// it is dropped. A duplicate is not reported again.
+//
 // Rate is applied before delay, so delay is propagation (a long fat link
 // holds more than queuePackets in flight, which netem's own limit would not
 // allow). Without rateBps there is no serialization and no queue.
@@ -148,6 +153,8 @@ export interface LinkHost {
   arrive(at: number, dir: LinkDirection, packet: Packet, hops: number, epoch: number): void;
   /** Wire size of a packet (segment + link and IP headers). */
   wireBytes(packet: Packet): number;
+  /** `left` (a sender's TCP Small Queues callback) runs at `at`, in an event of its own. */
+  left(at: number, left: (now: number) => void): void;
   /** Called for drops and impairments, for the trace. */
   note(kind: 'drop' | 'duplicate' | 'corrupt' | 'reorder', dir: LinkDirection, packet: Packet, reason?: DropReason): void;
 }
@@ -211,8 +218,14 @@ export class LinkDirection {
     this.busyUntil = now;
   }
 
-  /** The interface at this end sends `packet` onto the link. */
-  transmit(packet: Packet, hops: number): void {
+  /** The interface at this end sends `packet` onto the link; `left` hears when it has left the sending host. */
+  transmit(packet: Packet, hops: number, left?: (now: number) => void): void {
+    const leftAt = this.transmitAt(packet, hops);
+    if (left) this.host.left(leftAt, left);
+  }
+
+  /** transmit(); returns when the packet leaves the sending host. */
+  private transmitAt(packet: Packet, hops: number): number {
     const c = this.counters;
     const size = this.host.wireBytes(packet);
     c.sentPackets += 1;
@@ -220,14 +233,14 @@ export class LinkDirection {
     if (!this.link.up) {
       c.dropDown += 1;
       this.host.note('drop', this, packet, 'link-down');
-      return;
+      return this.host.now;
     }
     const p = this.paramsValue;
     const rng = this.rng;
     if (p.lossPct > 0 && rng.chance(p.lossPct)) {
       c.dropLoss += 1;
       this.host.note('drop', this, packet, 'loss');
-      return;
+      return this.host.now;
     }
     const dup = p.duplicatePct > 0 && rng.chance(p.duplicatePct);
     let first = packet;
@@ -236,12 +249,13 @@ export class LinkDirection {
       c.corrupted += 1;
       this.host.note('corrupt', this, first);
     }
-    this.enqueue(first, size, hops);
+    const leftAt = this.enqueue(first, size, hops);
     if (dup) {
       c.duplicated += 1;
       this.host.note('duplicate', this, packet);
       this.enqueue(packet, size, hops);
     }
+    return leftAt;
   }
 
   private expireStarted(now: number): void {
@@ -255,7 +269,8 @@ export class LinkDirection {
     this.waitingHead = h;
   }
 
-  private enqueue(packet: Packet, size: number, hops: number): void {
+  /** Queue, serialize and delay one packet; returns when it leaves the sending host. */
+  private enqueue(packet: Packet, size: number, hops: number): number {
     const c = this.counters;
     const p = this.paramsValue;
     const now = this.host.now;
@@ -265,7 +280,7 @@ export class LinkDirection {
       if (this.waiting.length - this.waitingHead >= this.queueLimit) {
         c.dropQueue += 1;
         this.host.note('drop', this, packet, 'queue');
-        return;
+        return now;
       }
       const start = Math.max(now, this.busyUntil);
       this.busyUntil = start + (size * 8 * 1000) / p.rateBps;
@@ -275,7 +290,8 @@ export class LinkDirection {
     c.txPackets += 1;
     c.txBytes += size;
     let arrival = departure;
-    if (p.delayMs > 0 || p.jitterMs > 0) {
+    const netemDelay = p.delayMs > 0 || p.jitterMs > 0;
+    if (netemDelay) {
       if (p.reorderPct > 0 && this.rng.chance(p.reorderPct)) {
         c.reordered += 1;
         this.host.note('reorder', this, packet);
@@ -284,6 +300,7 @@ export class LinkDirection {
       }
     }
     this.host.arrive(arrival, this, packet, hops, this.link.epoch);
+    return netemDelay ? now : departure;
   }
 
   private sampleDelay(p: LinkParams): number {

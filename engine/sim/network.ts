@@ -261,6 +261,9 @@ export class Network {
       arrive: (at, dir, packet, hops, epoch) => {
         this.queue.push(at, { kind: 'arrive', dir, packet, hops, epoch });
       },
+      left: (at, left) => {
+        this.queue.push(at, { kind: 'timer', fn: left });
+      },
       wireBytes: (packet) => packet.bytes.length + this.overhead(packet),
       note: (kind, dir, packet, reason) => {
         if (!this.tracer) return;
@@ -345,37 +348,41 @@ export class Network {
 
   /**
    * The node sends a packet at `now` (≥ network time; a later time is
-   * scheduled). It leaves by the interface its routes choose.
+   * scheduled). It leaves by the interface its routes choose. `left`, if
+   * given, runs (in an event of its own) when the packet has left the node:
+   * see link.ts; at once for a packet to itself or one without a route.
    */
-  send(now: number, from: SimNode | string, packet: Packet): void {
+  send(now: number, from: SimNode | string, packet: Packet, left?: (now: number) => void): void {
     const node = this.resolve(from);
     if (now < this.nowValue) throw new RangeError(`Network.send at ${now} ms, but the network is already at ${this.nowValue} ms: time never goes backwards`);
     if (now > this.nowValue) {
-      this.queue.push(now, { kind: 'timer', fn: () => this.sendNow(node, packet) });
+      this.queue.push(now, { kind: 'timer', fn: () => this.sendNow(node, packet, left) });
       return;
     }
-    this.sendNow(node, packet);
+    this.sendNow(node, packet, left);
   }
 
-  private sendNow(node: SimNode, packet: Packet): void {
+  private sendNow(node: SimNode, packet: Packet, left?: (now: number) => void): void {
     if (this.tracer) this.tracer({ at: this.nowValue, kind: 'send', node: node.name, packet });
     const d = node.decide(packet.src, packet.dst);
     if (d === LOCAL) {
       this.queue.push(this.nowValue, { kind: 'local', node, packet });
+      if (left) this.host.left(this.nowValue, left);
       return;
     }
-    this.out(node, d, packet, 0);
+    this.out(node, d, packet, 0, left);
   }
 
-  private out(node: SimNode, decision: number, packet: Packet, hops: number): void {
+  private out(node: SimNode, decision: number, packet: Packet, hops: number, left?: (now: number) => void): void {
     if (decision === NO_ROUTE) {
       this.counters.noRoute += 1;
       this.drop(node, packet, 'no-route');
+      if (left) this.host.left(this.nowValue, left);
       return;
     }
     const iface = node.interfaces[decision] as SimInterface;
     const dir = iface.side === 'a' ? iface.link.aToB : iface.link.bToA;
-    dir.transmit(packet, hops);
+    dir.transmit(packet, hops, left);
   }
 
   private drop(node: SimNode, packet: Packet, reason: DropReason): void {

@@ -29,6 +29,11 @@ export interface TcpConfig {
   readonly quickAcks: number;
   /** Offer SACK (RFC 2018; net.ipv4.tcp_sack, on by default). Off: NewReno recovery on duplicate ACKs. */
   readonly sack?: boolean;
+  /**
+   * TCP Small Queues (engine/tcp/small-queues.ts): hold data back while too much of ours is still in
+   * the host. Only for a driver that reports each packet leaving (MptcpEndpoint.handleTxDone). Default off.
+   */
+  readonly smallQueues?: boolean;
 }
 
 export const DEFAULT_TCP_CONFIG: TcpConfig = Object.freeze({

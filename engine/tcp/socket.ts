@@ -18,6 +18,7 @@ import { tcpFlags, type TcpFlags, type TcpOption, type TcpSegment } from './segm
 import { RenoCongestion } from './congestion.js';
 import { Scoreboard, type Delivery, type TxSegment } from './scoreboard.js';
 import { RttEstimator } from './rtt.js';
+import { chargesSmallQueue, segmentTruesize, SmallQueues, type SmallQueueInput } from './small-queues.js';
 import { SendBuffer } from './send-buffer.js';
 import { ReceiveBuffer } from './receive-buffer.js';
 import { afterFinAcked, afterOwnFin, afterPeerFin, receivesData, sendsData, type TcpState } from './state.js';
@@ -86,6 +87,8 @@ export class TcpSocket<S = undefined, R = undefined> {
   private readonly cc: RenoCongestion;
   /** Every segment sent and not cumulatively acknowledged. */
   private readonly sb = new Scoreboard();
+  /** TCP Small Queues: bytes of ours still in the host (cfg.smallQueues). */
+  readonly smallQueues = new SmallQueues();
   private caState: CaState = 'open';
   /** snd_nxt when recovery or loss started: the episode ends once it is acknowledged (tp->high_seq). */
   private highSeq = 0;
@@ -816,6 +819,25 @@ export class TcpSocket<S = undefined, R = undefined> {
     return out;
   }
 
+  /**
+   * tcp_small_queue_check: too much of ours still sits in the host's queues (engine/tcp/small-queues.ts).
+   * A socket with at most one segment unacknowledged may always send.
+   */
+  private smallQueueThrottled(factor: 0 | 1): boolean {
+    if (!this.cfg.smallQueues || this.sb.empty || this.sb.first() === this.sb.last()) return false;
+    return this.smallQueues.throttled(this.smallQueueInput(), factor);
+  }
+
+  private smallQueueInput(): SmallQueueInput {
+    const inFlight = this.sb.inFlight;
+    return { cwnd: this.cc.cwnd, ssthresh: this.cc.ssthresh, mss: this.sendMss, outBytes: this.sb.outBytes, cwndRoom: Math.max(0, this.cc.cwnd - inFlight), srttMs: this.rtt.srtt, minRttMs: this.minRtt };
+  }
+
+  /** tcp_wfree: a segment of ours (payload bytes) left the host; more may go at the next transmit(). */
+  txDone(payloadBytes: number): void {
+    this.smallQueues.release(segmentTruesize(payloadBytes));
+  }
+
   /** May new data (or our FIN) go out in this state? */
   private get canSendData(): boolean {
     return sendsData(this.stateValue) || this.stateValue === 'FIN_WAIT_1' || this.stateValue === 'CLOSING' || this.stateValue === 'LAST_ACK';
@@ -825,6 +847,7 @@ export class TcpSocket<S = undefined, R = undefined> {
   private retransmitLost(now: number, out: TcpSegment[]): void {
     if (!this.canSendData) return;
     for (let next = this.sb.nextLost(); next !== undefined; next = this.sb.nextLost()) {
+      if (this.smallQueueThrottled(1)) return;
       const inFlight = this.sb.inFlight;
       if (inFlight > 0 && inFlight + Math.min(next.seg.end - next.seg.start, this.sendMss) > this.cc.cwnd) return;
       this.retransmitSegment(now, next.seg, next.index, out);
@@ -841,6 +864,7 @@ export class TcpSocket<S = undefined, R = undefined> {
     const mss = this.sendMss;
     this.cc.setMss(mss); // the MSS changes when MPTCP falls back (no more DSS to make room for)
     for (let guard = 0; guard < 10_000; guard += 1) {
+      if (this.smallQueueThrottled(0)) return;
       const unsent = this.snd.end - this.sndNxt;
       const inFlight = this.sb.inFlight;
       if (unsent > 0) {
@@ -979,6 +1003,7 @@ export class TcpSocket<S = undefined, R = undefined> {
       this.delackAt = undefined;
     }
     this.counters.segsOut += 1;
+    if (this.cfg.smallQueues && chargesSmallQueue(payload.length, flags)) this.smallQueues.charge(segmentTruesize(payload.length));
     if (retransmit) {
       this.counters.retransSegs += 1;
       this.hooks.count('RetransSegs');

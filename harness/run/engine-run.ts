@@ -2,7 +2,7 @@
 // network built from the same Lab, driven in virtual time, with the same
 // workload (payload, sizes, directions, connections one after another) and
 // the same Observations as a kernel run, so the lab's checks run unchanged.
-import { MptcpEndpoint } from '../../engine/endpoint.js';
+import { MptcpEndpoint, type Datagram } from '../../engine/endpoint.js';
 import type { ConnectionId, EngineEvent } from '../../engine/events.js';
 import type { MptcpConnectionInfo } from '../../engine/msk-info.js';
 import { Xoshiro256StarStar } from '../../engine/random.js';
@@ -127,6 +127,8 @@ class EngineRun {
         ctrl,
         pm,
         ...syncookiesOf(h),
+        // TCP Small Queues as the kernel: pump() reports each charged packet leaving the host.
+        smallQueues: true,
       });
       this.eps.set(h.name, ep);
       this.bindEndpointDevices(h.name, pm);
@@ -219,13 +221,22 @@ class EngineRun {
     for (const side of [this.client, this.server]) if (side && this.sideHost(side) === host) this.progress(ep, side);
     // What progress() caused (an abort closes the connection at once) is reported now, not at the next packet.
     for (let ev = ep.poll(); ev; ev = ep.poll()) this.onEvent(host, ep, ev, now);
-    for (let d = ep.pollTransmit(now); d; d = ep.pollTransmit(now)) this.net.send(now, node, d);
+    for (let d = ep.pollTransmit(now); d; d = ep.pollTransmit(now)) {
+      const packet = d;
+      this.net.send(now, node, packet, ep.needsTxDone(packet) ? (t) => this.txDone(host, ep, packet, t) : undefined);
+    }
     const at = ep.pollTimeout();
     const armed = this.timers.get(host);
     if (armed?.at === at) return;
     armed?.timer.cancel();
     if (at === undefined) this.timers.delete(host);
     else this.timers.set(host, { at, timer: this.net.schedule(at, (t) => (this.timers.delete(host), ep.handleTimeout(t), this.pump(host, t))) });
+  }
+
+  /** A packet of the host's left it (TCP Small Queues): its subflow may send more. */
+  private txDone(host: string, ep: MptcpEndpoint, packet: Datagram, now: number): void {
+    ep.handleTxDone(now, packet);
+    this.pump(host, now);
   }
 
   private sideHost(side: Side): string {
