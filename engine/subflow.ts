@@ -294,8 +294,11 @@ export class Subflow {
       return out;
     }
     // mptcp_established_options_mp: MP_CAPABLE / MP_JOIN on the third ACK (and, for MP_CAPABLE, the
-    // first data segment: RFC 8684 §3.1) until the peer shows it got them.
-    if (!this.fullyEstablished && this.active && info.seq === 1 && this.socket.state === 'ESTABLISHED') {
+    // first data segment: RFC 8684 §3.1) until the peer shows it got them. The kernel's first data skb
+    // is a GSO skb whose every segment carries its options: so do the first mapping's segments here,
+    // and a reordered one that overtakes the third ACK does not make the server fall back.
+    const firstSkb = this.kind === 'mpc' && !info.retransmit && info.len > 0 && info.tag?.ssn === 1;
+    if (!this.fullyEstablished && this.active && (info.seq === 1 || firstSkb) && this.socket.state === 'ESTABLISHED') {
       if (this.kind === 'mpc' && o.remoteKey !== undefined) {
         const withData = info.len > 0 && info.tag !== undefined;
         put({
