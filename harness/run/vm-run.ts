@@ -24,16 +24,19 @@ const PER_LAB_MS = 90_000;
 export interface VmRunOptions {
   seed: number;
   timeoutMs?: number;
+  /** --retries for the run inside the guest: a lab that fails then passes is flaky there too. */
+  retries?: number;
   resultsDir?: string;
   memoryMb?: number;
   cpus?: number;
 }
 
-function innerCommand(labs: readonly Lab[], opts: VmRunOptions): string[] {
+export function innerCommand(labs: readonly Lab[], opts: VmRunOptions): string[] {
   const files = labs.map((l) => `'${resolve(l.file).replaceAll("'", `'\\''`)}'`).join(' ');
   const timeout = opts.timeoutMs ? ` --timeout ${opts.timeoutMs}ms` : '';
+  const retries = opts.retries ? ` --retries ${opts.retries}` : '';
   // TAP goes to the guest's console log; results.json is what comes back.
-  const script = `'${process.execPath}' '${CLI}' run ${files} --seed ${opts.seed}${timeout} --results ${GUEST_RESULTS} >&2; code=$?; cat ${GUEST_RESULTS}/results.json; exit $code`;
+  const script = `'${process.execPath}' '${CLI}' run ${files} --seed ${opts.seed}${timeout}${retries} --results ${GUEST_RESULTS} >&2; code=$?; cat ${GUEST_RESULTS}/results.json; exit $code`;
   return ['sh', '-c', script];
 }
 
@@ -74,7 +77,7 @@ export async function runLabsOnKernel(specText: string, labs: readonly Lab[], op
   const target: TargetInfo = { kind: 'kernel', spec: label, version: k.release, backend: 'vm' };
   const vm = await runInVm({
     kernel: k.kernel, release: k.release, modules: k.modulesDir, command: innerCommand(labs, opts), cwd: process.cwd(),
-    memoryMb: opts.memoryMb ?? 2048, cpus: opts.cpus ?? 2, timeoutMs: BOOT_BUDGET_MS + PER_LAB_MS * labs.length,
+    memoryMb: opts.memoryMb ?? 2048, cpus: opts.cpus ?? 2, timeoutMs: BOOT_BUDGET_MS + PER_LAB_MS * labs.length * (1 + (opts.retries ?? 0)),
     // Lets a lab step know it runs in a throw-away guest (e.g. to crash it on
     // purpose in a test), and requirement SKIPs name the guest's kernel.
     env: { [GUEST_ENV]: '1' },

@@ -8,6 +8,7 @@ import { featureTooNew } from '../../../harness/requirements.js';
 import { emptyObservations, type PmEvent } from '../../../harness/observations.js';
 import type { LabResult, TargetInfo } from '../../../harness/result.js';
 import { crossKernelResults, OrderedBlocks, referenceKernel, skipMissingCounters, Slots } from '../../../harness/run/runner.js';
+import { innerCommand } from '../../../harness/run/vm-run.js';
 import { eventsNotOnBoth, FEATURES, featureByName, versionAtLeast } from '../../../kernels/features.js';
 
 const tick = (): Promise<void> => new Promise((r) => setImmediate(r));
@@ -133,6 +134,16 @@ describe('cross-kernel comparison', () => {
     // Both kernels report LISTENER_*: a missing one is a real difference.
     const [both] = crossKernelResults([lab!], [withEvents(host, ['CREATED', 'CLOSED'])], [newer]);
     assert.equal(both?.checks.find((c) => c.name === 'events.server')?.ok, false);
+  });
+});
+
+describe('the run inside a guest', () => {
+  test('gets the seed, the timeout and the retries of the outer run', async () => {
+    const labs = (await loadCatalogue()).filter((l) => l.name === 'no-join');
+    const [sh, c, script] = innerCommand(labs, { seed: 42, timeoutMs: 30_000, retries: 2 });
+    assert.deepEqual([sh, c], ['sh', '-c']);
+    assert.match(script!, / run '\/[^']*no-join\.lab\.yaml' --seed 42 --timeout 30000ms --retries 2 --results /);
+    assert.doesNotMatch(innerCommand(labs, { seed: 1 })[2]!, /--retries|--timeout/);
   });
 });
 
