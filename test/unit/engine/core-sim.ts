@@ -54,6 +54,10 @@ export function topology(links: readonly LinkParamsInput[], opts: { seed?: numbe
   const make = (name: 'client' | 'server', last: number, extra: Partial<EndpointOptions> | undefined): Host => {
     const ep = new MptcpEndpoint({ addresses: links.map((_, i) => `198.18.${i}.${last}`), random: rng.split(), ...extra });
     let timer: { cancel(): boolean } | undefined;
+    // With smallQueues on, the endpoint hears when each of its data packets has left the node (TCP Small Queues).
+    const send = (now: number, d: Packet): void => {
+      net.send(now, name, d, ep.needsTxDone(d) ? (at) => (ep.handleTxDone(at, d), host.flush(at)) : undefined);
+    };
     const host: Host = {
       name,
       ep,
@@ -66,13 +70,13 @@ export function topology(links: readonly LinkParamsInput[], opts: { seed?: numbe
       received: new Map(),
       closed: new Map(),
       flush: (now: number) => {
-        for (let d = ep.pollTransmit(now); d; d = ep.pollTransmit(now)) net.send(now, name, d);
+        for (let d = ep.pollTransmit(now); d; d = ep.pollTransmit(now)) send(now, d);
         for (let ev = ep.poll(); ev; ev = ep.poll()) {
           host.events.push(ev);
           if (ev.kind === 'readable' && host.autoRead) host.readNow(ev.conn);
           if (ev.kind === 'closed') host.closed.set(ev.conn, ev.error ?? 'normal');
         }
-        for (let d = ep.pollTransmit(now); d; d = ep.pollTransmit(now)) net.send(now, name, d);
+        for (let d = ep.pollTransmit(now); d; d = ep.pollTransmit(now)) send(now, d);
         timer?.cancel();
         timer = undefined;
         const t = ep.pollTimeout();
