@@ -86,6 +86,9 @@ export async function list(root: string = cacheRoot()): Promise<CachedKernel[]> 
   return out.sort((a, b) => a.manifest.fetchedAt.localeCompare(b.manifest.fetchedAt));
 }
 
+/** A fetch (download, unpack, depmod) takes minutes; a temp dir untouched for an hour is left by one that died. */
+export const FETCH_STALE_MS = 60 * 60 * 1000;
+
 export interface PruneOptions {
   /** Releases to keep; everything else complete is removed. Default: keep none. */
   keep?: readonly string[];
@@ -97,7 +100,8 @@ export interface PruneOptions {
 /**
  * Removes complete entries not in `keep`, and incomplete ones (a directory
  * with vmlinuz or lib/ but no manifest, left by an interrupted fetch) and
- * stale `.fetch-*` temp dirs. Returns the removed directory names.
+ * stale `.fetch-*` temp dirs (untouched for FETCH_STALE_MS: a younger one
+ * may belong to a fetch running now). Returns the removed directory names.
  */
 export async function prune(options: PruneOptions = {}): Promise<string[]> {
   const root = options.root ?? cacheRoot();
@@ -112,6 +116,8 @@ export async function prune(options: PruneOptions = {}): Promise<string[]> {
   for (const name of names) {
     const dir = join(root, name);
     if (name.startsWith('.fetch-')) {
+      const age = Date.now() - (await lstat(dir)).mtimeMs;
+      if (age < FETCH_STALE_MS) continue;
       if (!options.dryRun) await rm(dir, { recursive: true, force: true });
       removed.push(name);
       continue;

@@ -1,9 +1,20 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, utimesSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { test } from 'node:test';
-import { cacheRoot, entryPaths, list, lookup, prune, writeManifest } from '../../../kernels/cache.js';
+import { after, test } from 'node:test';
+import { cacheRoot, entryPaths, FETCH_STALE_MS, list, lookup, prune, writeManifest } from '../../../kernels/cache.js';
+
+// Every temp dir a test makes is removed at the end.
+const made: string[] = [];
+const tempDir = (prefix: string): string => {
+  const d = mkdtempSync(join(tmpdir(), prefix));
+  made.push(d);
+  return d;
+};
+after(() => {
+  for (const d of made) rmSync(d, { recursive: true, force: true });
+});
 
 async function fake(root: string, release: string, fetchedAt: string): Promise<void> {
   const p = entryPaths(root, release);
@@ -19,7 +30,7 @@ test('cache root follows XDG_CACHE_HOME, else ~/.cache', () => {
 });
 
 test('list returns complete entries oldest first; lookup finds by release', async () => {
-  const root = mkdtempSync(join(tmpdir(), 'kcache-'));
+  const root = tempDir('kcache-');
   assert.deepEqual(await list(join(root, 'missing')), []);
   await fake(root, '6.12.117+deb12-amd64', '2026-11-02T00:00:00Z');
   await fake(root, '6.1.0-56-amd64', '2026-11-01T00:00:00Z');
@@ -34,14 +45,18 @@ test('list returns complete entries oldest first; lookup finds by release', asyn
 });
 
 test('prune keeps what is asked, removes the rest, incomplete entries and temp dirs, and nothing else', async () => {
-  const root = mkdtempSync(join(tmpdir(), 'kcache-'));
+  const root = tempDir('kcache-');
   await fake(root, 'a-1', '2026-11-01T00:00:00Z');
   await fake(root, 'b-2', '2026-11-02T00:00:00Z');
   mkdirSync(join(root, 'c-3', 'lib'), { recursive: true });
   mkdirSync(join(root, '.fetch-abc'));
+  const hoursAgo = (Date.now() - 2 * FETCH_STALE_MS) / 1000;
+  utimesSync(join(root, '.fetch-abc'), hoursAgo, hoursAgo);
+  mkdirSync(join(root, '.fetch-running')); // a fetch going on now
   mkdirSync(join(root, 'unrelated'));
   const removed = await prune({ root, keep: ['b-2'] });
   assert.deepEqual(removed, ['.fetch-abc', 'a-1', 'c-3']);
+  assert.ok(existsSync(join(root, '.fetch-running')), 'a young temp dir may be a fetch running now: kept');
   assert.deepEqual((await list(root)).map((k) => k.manifest.release), ['b-2']);
   assert.ok(existsSync(join(root, 'unrelated')), 'a directory that is not a kernel entry stays');
   assert.deepEqual(await prune({ root }), ['b-2']);

@@ -1,11 +1,22 @@
 // Local kernels (build trees, images) need no fetching: checked and used in place.
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import { bzImageRelease, fetchKernel } from '../../../kernels/fetch.js';
 import { parseKernelSpec } from '../../../kernels/spec.js';
+
+// Every temp dir a test makes is removed at the end.
+const made: string[] = [];
+const tempDir = (prefix: string): string => {
+  const d = mkdtempSync(join(tmpdir(), prefix));
+  made.push(d);
+  return d;
+};
+after(() => {
+  for (const d of made) rmSync(d, { recursive: true, force: true });
+});
 
 /** A fake bzImage: "HdrS" at 0x202, kernel_version pointer at 0x20e (relative to 0x200). */
 function fakeBzImage(version: string): Buffer {
@@ -23,7 +34,7 @@ test('bzImage release from the setup header', () => {
 });
 
 test('a build tree: bzImage, kernel.release, modules from _modinstall', async () => {
-  const tree = mkdtempSync(join(tmpdir(), 'linux-'));
+  const tree = tempDir('linux-');
   mkdirSync(join(tree, 'arch/x86/boot'), { recursive: true });
   mkdirSync(join(tree, 'include/config'), { recursive: true });
   writeFileSync(join(tree, 'arch/x86/boot/bzImage'), fakeBzImage('6.19.0-rc2'));
@@ -32,12 +43,12 @@ test('a build tree: bzImage, kernel.release, modules from _modinstall', async ()
   assert.deepEqual(noMods, { release: '6.19.0-rc2-mine', kernel: join(tree, 'arch/x86/boot/bzImage'), modulesDir: undefined, source: 'local' });
   mkdirSync(join(tree, '_modinstall/lib/modules/6.19.0-rc2-mine'), { recursive: true });
   assert.equal((await fetchKernel(parseKernelSpec(tree))).modulesDir, join(tree, '_modinstall/lib/modules/6.19.0-rc2-mine'));
-  const empty = mkdtempSync(join(tmpdir(), 'linux-'));
+  const empty = tempDir('linux-');
   await assert.rejects(fetchKernel(parseKernelSpec(empty)), /no arch\/x86\/boot\/bzImage \(run make first\)/);
 });
 
 test('an image with --modules: lib/modules/<release>, lib/modules, or an INSTALL_MOD_PATH root', async () => {
-  const d = mkdtempSync(join(tmpdir(), 'img-'));
+  const d = tempDir('img-');
   writeFileSync(join(d, 'bzImage'), fakeBzImage('6.6.6'));
   mkdirSync(join(d, 'root/lib/modules/6.6.6'), { recursive: true });
   writeFileSync(join(d, 'root/lib/modules/6.6.6/modules.order'), '');

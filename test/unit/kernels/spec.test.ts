@@ -1,9 +1,20 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import { debianPackages, formatKernelSpec, KernelSpecError, parseKernelSpec, resolveDebianPackage } from '../../../kernels/spec.js';
+
+// Every temp dir a test makes is removed at the end.
+const made: string[] = [];
+const tempDir = (prefix: string): string => {
+  const d = mkdtempSync(join(tmpdir(), prefix));
+  made.push(d);
+  return d;
+};
+after(() => {
+  for (const d of made) rmSync(d, { recursive: true, force: true });
+});
 
 // Recorded `apt-cache search --names-only '^linux-image-6\.(1|12)\.'` on Debian 12 (2026-11).
 const APT = readFileSync('test/unit/kernels/fixtures/apt-cache-search-linux-image.txt', 'utf8');
@@ -17,7 +28,7 @@ test('host and Debian series parse', () => {
 });
 
 test('paths: a directory is a build tree, a file an image with optional --modules', () => {
-  const d = mkdtempSync(join(tmpdir(), 'spec-'));
+  const d = tempDir('spec-');
   mkdirSync(join(d, 'linux'));
   writeFileSync(join(d, 'bzImage'), 'x');
   assert.deepEqual(parseKernelSpec(join(d, 'linux')), { kind: 'tree', path: join(d, 'linux') });
