@@ -97,6 +97,11 @@ export class Msk {
   private closeAt: number | undefined;
   /** Data-level retransmission rounds (mptcpi_retransmits). */
   private retransmits = 0;
+  /**
+   * msk->timer_ival: the retransmission period, computed when data is pushed (mptcp_set_timeout) and used
+   * whenever the timer is (re)armed, so it may date from the last push (TCP_RTO_MIN until then).
+   */
+  private timerIval: number;
   /** Zero window probes since the window was last open (their backoff). */
   private probes = 0;
   private createdSent = false;
@@ -123,6 +128,7 @@ export class Msk {
     this.remote = remote;
     this.localIds.set(local.addr, 0);
     this.rx = new DataReceiver(env.rcvBuf, (n) => this.count(n));
+    this.timerIval = env.tcp.minRtoMs;
   }
 
   get ctrl(): MptcpCtrl {
@@ -401,6 +407,8 @@ export class Msk {
       this.pushPlain(now);
       return;
     }
+    // mptcp_subflow_get_send runs (and sets the period) whenever data waits to be sent.
+    if (this.tx.nxt < this.tx.end) this.setTimeout(now);
     for (let guard = 0; guard < 1000 && this.tx.sendable > 0; guard += 1) {
       const remaining = this.tx.sendable;
       const pick = selectSend(this.subflows.map((s) => this.candidate(s, remaining)));
@@ -476,8 +484,8 @@ export class Msk {
     if (this.rtxAt !== undefined) return;
     // __mptcp_clean_una: the timer runs while anything written is unacknowledged, mapped or not (data
     // waiting behind a dead subflow's full window still needs the stale check); a closed window backs off.
-    if (this.windowClosed && !this.tx.finAnnounced) this.rtxAt = now + this.rtxTimeout(now) * 2 ** Math.min(this.probes, 9);
-    else this.rtxAt = now + this.rtxTimeout(now);
+    if (this.windowClosed && !this.tx.finAnnounced) this.rtxAt = now + this.timerIval * 2 ** Math.min(this.probes, 9);
+    else this.rtxAt = now + this.timerIval;
   }
 
   /**
@@ -486,13 +494,13 @@ export class Msk {
    * progress (stale_count) does not hold the data back, and without any such
    * timer the period is TCP_RTO_MIN (200 ms).
    */
-  private rtxTimeout(now: number): number {
+  private setTimeout(now: number): void {
     let tout = 0;
     for (const sf of this.subflows) {
       const at = sf.socket.retransmitTimerAt;
       if (sf.usable && sf.staleCount === 0 && at !== undefined) tout = Math.max(tout, at - now);
     }
-    return tout > 0 ? tout : this.env.tcp.minRtoMs;
+    this.timerIval = tout > 0 ? tout : this.env.tcp.minRtoMs;
   }
 
   /** mptcp_retransmit_timer / __mptcp_retrans: resend what the peer has not acknowledged at the data level. */
@@ -519,7 +527,7 @@ export class Msk {
       }
     }
     this.armRtx(now);
-    if (this.rtxAt === undefined && this.tx.outstanding && this.mode === 'mptcp' && this.state !== 'CLOSED') this.rtxAt = now + this.rtxTimeout(now);
+    if (this.rtxAt === undefined && this.tx.outstanding && this.mode === 'mptcp' && this.state !== 'CLOSED') this.rtxAt = now + this.timerIval;
   }
 
   /**
