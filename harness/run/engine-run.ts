@@ -93,6 +93,8 @@ class EngineRun {
   readonly pms = new Map<string, KernelPm>();
   /** The node.decide that binds endpoint devices, per host (a link event may replace it: then it is wrapped again). */
   private readonly boundDecide = new Map<string, (src: string, dst: string) => number>();
+  /** Per host, the device each endpoint address was last bound to: it outlives the endpoint. */
+  private readonly boundDevs = new Map<string, Map<string, string>>();
   private readonly timers = new Map<string, { at: number; timer: Timer }>();
   readonly events: Record<string, PmEvent[]> = {};
   readonly applied: Observations['applied'] = [];
@@ -160,12 +162,17 @@ class EngineRun {
    */
   private bindEndpointDevices(host: string, pm: KernelPm): void {
     const node = this.sim.nodes[host]!;
+    // A subflow keeps its bound device (sk_bound_dev_if) when its endpoint is deleted: a removed
+    // subflow still finishing its close must not leave through another link.
+    const devs = this.boundDevs.get(host) ?? new Map<string, string>();
+    this.boundDevs.set(host, devs);
+    for (const e of pm.endpointList) if (e.dev !== undefined) devs.set(e.address, e.dev);
     if (this.boundDecide.get(host) === node.decide) return;
     const fib = this.sim.fibs[host]!;
     const { local, noRoute } = this.sim.decisionCodes;
     const decide = node.decide.bind(node);
     node.decide = (src: string, dst: string): number => {
-      const dev = src === '' ? undefined : pm.endpointList.find((e) => e.address === src && e.dev !== undefined)?.dev;
+      const dev = src === '' ? undefined : pm.endpointList.find((e) => e.address === src && e.dev !== undefined)?.dev ?? devs.get(src);
       if (dev === undefined) return decide(src, dst);
       const d = fib.lookup(src, dst, dev);
       return d.kind === 'local' ? local : d.kind === 'out' ? node.ifaceIndex(d.dev) : noRoute;
