@@ -74,14 +74,25 @@ export function parseIpv6(s: string): Uint8Array | undefined {
   return out;
 }
 
-/** An IPv4 or IPv6 address, or undefined. */
+/** Addresses already parsed: every packet's checksum and route lookup parses the same few strings. */
+const parsed = new Map<string, IpAddress | null>();
+const PARSED_MAX = 4096;
+
+/** An IPv4 or IPv6 address, or undefined. The result is shared: treat its bytes as read-only. */
 export function parseIp(s: string): IpAddress | undefined {
+  const known = parsed.get(s);
+  if (known !== undefined) return known ?? undefined;
+  let ip: IpAddress | undefined;
   if (s.includes(':')) {
     const b = parseIpv6(s);
-    return b ? { family: 6, bytes: b } : undefined;
+    ip = b ? { family: 6, bytes: b } : undefined;
+  } else {
+    const b = parseIpv4(s);
+    ip = b ? { family: 4, bytes: b } : undefined;
   }
-  const b = parseIpv4(s);
-  return b ? { family: 4, bytes: b } : undefined;
+  if (parsed.size >= PARSED_MAX) parsed.clear();
+  parsed.set(s, ip ?? null);
+  return ip;
 }
 
 /** Like parseIp, but throws a clear Error (for addresses a program wrote, not hostile input). */
