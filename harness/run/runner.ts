@@ -123,9 +123,10 @@ export function skipMissingCounters(r: LabResult, lab: Lab, kernelRelease: strin
   return { ...r, checks, status: r.status === 'fail' && !failed ? 'pass' : r.status };
 }
 
-async function runWithRetries(lab: Lab, repeat: number, opts: RunnerOptions): Promise<LabResult> {
+/** Runs a lab on the host with its retries; `firstAttempt` > 1 when a comparison asks for the kernel run again (its logs go beside the first ones). */
+async function runWithRetries(lab: Lab, repeat: number, opts: RunnerOptions, firstAttempt = 1): Promise<LabResult> {
   let first: LabResult | undefined;
-  for (let attempt = 1; attempt <= opts.retries + 1; attempt += 1) {
+  for (let attempt = firstAttempt; attempt <= firstAttempt + opts.retries; attempt += 1) {
     const outDir = labDir(opts, lab, repeat, attempt);
     const r = skipMissingCounters(await guarded(lab, { seed: opts.seed, timeoutMs: opts.timeoutMs, outDir, capture: opts.capture }), lab, (await probeCapabilities()).kernelRelease);
     const withMeta: LabResult = { ...r, repeat, attempts: attempt, ...(outDir ? { log: join(outDir, 'log.txt') } : {}) };
@@ -137,6 +138,24 @@ async function runWithRetries(lab: Lab, repeat: number, opts: RunnerOptions): Pr
     first ??= withMeta;
   }
   return first!;
+}
+
+/**
+ * The kernel-vs-engine point. The kernel's timing varies from run to run, so
+ * a divergence gets the lab's retries: the kernel lab runs again and is
+ * compared again with the same engine run. Agreeing then makes the point
+ * flaky (its first divergence stays visible), never a plain pass.
+ */
+async function compareWithRetries(lab: Lab, repeat: number, kernel: LabResult, engine: LabResult, opts: RunnerOptions): Promise<LabResult> {
+  const first = differentialResult(lab, kernel, engine);
+  for (let attempt = 2; first.status === 'fail' && attempt <= opts.retries + 1; attempt += 1) {
+    const again = await runWithRetries(lab, repeat, { ...opts, retries: 0 }, kernel.attempts + attempt - 1);
+    const cmp = differentialResult(lab, again, engine);
+    if (cmp.status === 'pass') {
+      return { ...cmp, status: 'flaky', attempts: attempt, error: `diverged on attempt 1, agreed on attempt ${attempt} (kernel run again)`, checks: [...first.checks.filter((c) => !c.ok), ...cmp.checks] };
+    }
+  }
+  return first;
 }
 
 export async function runLabs(labs: readonly Lab[], opts: RunnerOptions): Promise<LabResult[]> {
@@ -151,7 +170,7 @@ export async function runLabs(labs: readonly Lab[], opts: RunnerOptions): Promis
         const r = await runWithRetries(item.lab, item.repeat, opts);
         if (!opts.engine) return [r];
         const e = { ...(await runLabOnEngineAsync(item.lab, { seed: opts.seed, timeoutMs: opts.timeoutMs })), repeat: item.repeat };
-        return [r, e, differentialResult(item.lab, r, e)];
+        return [r, e, await compareWithRetries(item.lab, item.repeat, r, e, opts)];
       };
       const all = opts.slots ? await opts.slots.run(job) : await job();
       for (const x of all) {

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { existsSync } from 'node:fs';
 import { after, test } from 'node:test';
 import type { RunResult } from '../../harness/result.js';
 import { cannotRun, runCli } from './host-state.js';
@@ -29,4 +30,19 @@ test('kernel and engine agree on the labs they both implement', { skip: cannotRu
     assert.ok(cmp.comparison.items.some((i) => i.kind === 'events'), `${lab}: PM events compared`);
   }
   assert.match(r.stdout, /ok \d+ - signal-address \[kernel host vs engine sim\]/);
+});
+
+test('a divergence gets the retries: the kernel lab runs again and is compared again', { skip: cannotRun() }, async () => {
+  const out = join(dir, 'retry');
+  const r = await runCli(['run', '--engine', 'sim', '--retries', '1', '--seed', '5', '--results', out, 'test/fixtures/labs/diverges.lab.yaml']);
+  assert.equal(r.code, 1);
+  const run = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as RunResult;
+  const cmp = run.results.find((x) => x.target.kind === 'compare')!;
+  assert.equal(cmp.status, 'fail');
+  assert.ok(cmp.checks.some((c) => c.name === 'duration' && !c.ok), JSON.stringify(cmp.checks));
+  // The kernel point itself passed at once; the second kernel run has its own log beside the first.
+  const kernel = run.results.find((x) => x.target.kind === 'kernel')!;
+  assert.deepEqual([kernel.status, kernel.attempts], ['pass', 1]);
+  assert.ok(existsSync(join(out, 'labs', 'diverges', 'log.txt')));
+  assert.ok(existsSync(join(out, 'labs', 'diverges.a2', 'log.txt')), 'the kernel ran again for the comparison');
 });
