@@ -1,6 +1,6 @@
 // Reads what the kernel knows about a connected socket: MPTCP_INFO, the
 // subflows (MPTCP_FULL_INFO, or MPTCP_SUBFLOW_ADDRS + MPTCP_TCPINFO on
-// kernels before 6.6), or TCP_INFO for plain TCP and fallback. Must run
+// kernels before 6.5), or TCP_INFO for plain TCP and fallback. Must run
 // while the fd is still open: after close() there is nothing to ask.
 import type { MptcpInfoObservation, SubflowObservation } from '../observations.js';
 import {
@@ -73,7 +73,7 @@ function readFullInfo(fd: number): { info?: MptcpInfoObservation; subflows: Subf
   }
 }
 
-/** Kernels 5.16..6.5: two calls, zipped by position in the subflow list. */
+/** Kernels 5.16..6.4: two calls, zipped by position in the subflow list. */
 export function readSubflowsLegacy(fd: number): SubflowObservation[] {
   const addrReq = buildSubflowDataRequest(SUBFLOW_ADDRS_SIZE, MAX_SUBFLOWS);
   const addrs = decodeSubflowData(addrReq, getsockoptInto(fd, SOL_MPTCP, MPTCP_SUBFLOW_ADDRS, addrReq, 'MPTCP_SUBFLOW_ADDRS'));
