@@ -397,6 +397,9 @@ export interface EngineRunOptions {
 export function runLabOnEngine(lab: Lab, opts: EngineRunOptions): LabResult {
   const started = performance.now();
   const base = { lab: lab.name, file: lab.file, group: lab.group, tags: lab.tags, target: ENGINE_TARGET, attempts: 1, repeat: 0 };
+  // A shell step is a command for a kernel host (its effect is whatever the command does): nothing the simulator can run.
+  const shell = lab.events.find((e) => e.action === 'shell');
+  if (shell) return { ...base, status: 'skip', skipReason: `shell steps run on kernels only (at ${shell.atMs} ms on ${shell.host})`, checks: [], durationMs: 0 };
   try {
     const run = new EngineRun(lab, opts.seed);
     const limitMs = opts.timeoutMs ?? lab.timeoutMs;

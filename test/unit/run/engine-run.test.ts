@@ -3,7 +3,7 @@
 // as a kernel run, passes its checks, and is reproducible from its seed.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { selectLabs } from '../../../harness/lab/catalogue.js';
+import { loadLabModule, selectLabs } from '../../../harness/lab/catalogue.js';
 import { loadLabFile } from '../../../harness/lab/load.js';
 import { runLabOnEngine } from '../../../harness/run/engine-run.js';
 import { differentialResult } from '../../../harness/run/differential.js';
@@ -110,4 +110,13 @@ test('workload abort-after on the engine: the client aborts after 1 MB with MP_F
   assert.match(t.server.error ?? '', /reset/);
   assert.equal(t.client.subflows.length, 1, 'the client read its subflows before it aborted');
   assert.deepEqual(o.events.server!.map((e) => e.type), ['LISTENER_CREATED', 'CREATED', 'ESTABLISHED', 'LISTENER_CLOSED']);
+});
+
+test('a lab with shell steps SKIPs on the engine, naming the first step', async () => {
+  const lab = await loadLabModule('dist/test/fixtures/labs/shell-step.lab.js');
+  const r = runLabOnEngine(lab, { seed: 1 });
+  assert.equal(r.status, 'skip');
+  assert.equal(r.skipReason, 'shell steps run on kernels only (at 100 ms on client)');
+  const plain = runLabOnEngine({ ...lab, events: lab.events.filter((e) => e.action !== 'shell') }, { seed: 1 });
+  assert.notEqual(plain.status, 'skip');
 });
