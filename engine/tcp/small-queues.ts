@@ -21,7 +21,8 @@
 // The engine sends one packet per segment: each is charged as its own skb
 // (what tbf_segment makes of a GSO skb larger than the tbf burst).
 
-/** net.ipv4.tcp_limit_output_bytes (4 MB since Linux 6.7). */
+// The sysctls below have the values the 6.18 host reads in /proc/sys/net/ipv4/.
+/** net.ipv4.tcp_limit_output_bytes (4 MB). */
 export const TCP_LIMIT_OUTPUT_BYTES = 4 << 20;
 /** sk->sk_pacing_shift: the budget is about 1 ms (2^-10 s) of the pacing rate. */
 export const SK_PACING_SHIFT = 10;
