@@ -271,12 +271,10 @@ describe('compareObservations: each kind of divergence', () => {
     const unknown = engineObs();
     unknown.transfers[0]!.durationMs = Number.NaN;
     assert.equal(run(lab(), kernelObs(), unknown).items.some((i) => i.kind === 'duration'), false);
-    // The simulator can take no time at all (links without rate or delay): the slack alone bounds the kernel's 180 ms.
+    // The simulator takes no time over links without rate or delay: no time to compare with.
     const instant = engineObs();
     instant.transfers[0]!.durationMs = 0;
-    assert.deepEqual(failed(run(lab(), kernelObs(), instant)), ['duration']);
-    assert.match(item(run(lab(), kernelObs(), instant), 'duration').detail ?? '', /one took no time/);
-    assert.deepEqual(failed(run(lab(), kernelObs(), instant, { durationSlackMs: 200 })), []);
+    assert.equal(run(lab(), kernelObs(), instant).items.some((i) => i.kind === 'duration'), false);
     const c = run(lab(), kernelObs(), slow);
     assert.equal(item(c, 'duration').a, '180 ms');
     assert.equal(item(c, 'duration').b, '400 ms');
