@@ -211,7 +211,7 @@ function program(setExit: (code: number) => void): Command {
     .option('--results <dir>', 'results folder (default mptcp-lab-results/<timestamp>)')
     .option('--junit <file>', 'also write JUnit XML')
     .option('--capture', 'tcpdump every link into pcap files in the results folder', false)
-    .addOption(new Option('--engine <target>', 'also run each lab on the TypeScript engine in the simulator and compare (work in progress: off by default)').choices(['sim', 'off']).default('off'))
+    .addOption(new Option('--engine <target>', 'also run each lab on the TypeScript engine in the simulator and compare it with the host kernel (off: kernels only)').choices(['sim', 'off']).default('sim'))
     .addOption(new Option('--tap-version <v>', 'TAP version on stdout').choices(['13', '14']).default('14').argParser((v) => Number(v) as TapVersion))
     .action(async (labs: string[], flags: RunFlags) => setExit(await runCommand(labs, flags)));
   p.command('list').description('list the catalogue').option('--json', 'machine-readable').action(async (o: { json?: boolean }) => {

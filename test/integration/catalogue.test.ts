@@ -11,7 +11,7 @@ import { cannotRun, hostSnapshot, labProcesses, namespacesOf, runCli } from './h
 
 interface ResultsJson {
   run: { seed: number; kernels: { spec: string }[] };
-  results: { lab: string; file: string; group: string; status: string; skipReason?: string; checks: { name: string; ok: boolean; expected: string; actual: string; source?: string }[]; error?: string }[];
+  results: { lab: string; file: string; group: string; status: string; target: { kind: string }; skipReason?: string; checks: { name: string; ok: boolean; expected: string; actual: string; source?: string }[]; error?: string }[];
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'mptcp-lab-catalogue-'));
@@ -33,6 +33,12 @@ test('the whole catalogue passes on this kernel, two labs at a time', { skip: ca
   });
   assert.equal(tap.ok, true);
   assert.equal(tap.count, results.results.length);
+  // By default every lab also runs on the engine, and the two runs are compared.
+  const labs = new Set(results.results.map((x) => x.lab));
+  for (const lab of labs) {
+    const kinds = results.results.filter((x) => x.lab === lab).map((x) => x.target.kind);
+    assert.deepEqual(kinds, ['kernel', 'engine', 'compare'], lab);
+  }
 
   const groups = new Map<string, string[]>();
   for (const x of results.results) groups.set(x.group, [...(groups.get(x.group) ?? []), x.status]);

@@ -68,7 +68,9 @@ describe('results', { skip }, () => {
     const r = await runCli(['run', 'test/fixtures/labs/fails.lab.yaml', '--seed', '7', '--results', dir, '--junit', join(dir, 'junit.xml')]);
     assert.equal(r.code, 1, r.stderr);
     const tap = await parseTap(r.stdout);
-    assert.equal(tap.fail, 1);
+    // The kernel and the engine (on by default) both fail the lab's check; their comparison agrees.
+    assert.equal(tap.fail, 2);
+    assert.match(r.stdout, /^not ok 1 - fails \[kernel host [^\]]+\]\n[^]*^not ok 2 - fails \[engine sim [^\]]+\]\n[^]*^ok 3 - fails \[kernel host vs engine sim\]$/m);
     assert.match(r.stdout, /not ok 1 - join\.syn\n\s+---\n\s+expected: "1"\n\s+actual: "0"\n\s+source: server MPTcpExtMPJoinSynRx/);
     assert.match(r.stdout, /seed: 7/);
     const results = JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8')) as { run: { seed: number }; results: { status: string; observations: { counters: Record<string, Record<string, number>> } }[] };
@@ -84,7 +86,9 @@ describe('results', { skip }, () => {
     const r = await runCli(['run', 'test/fixtures/labs/quick.lab.yaml', '--tap-version', '13', '--results', join(scratch, 'v13')]);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /^TAP version 13\n/);
-    assert.equal((await parseTap(r.stdout)).pass, 1);
+    assert.equal((await parseTap(r.stdout)).pass, 3, 'kernel, engine, comparison');
+    const off = await runCli(['run', 'test/fixtures/labs/quick.lab.yaml', '--engine', 'off', '--results', join(scratch, 'v13-off')]);
+    assert.equal((await parseTap(off.stdout)).pass, 1, '--engine off: the kernel point only');
   });
 
   test('--capture writes one pcap per link and stops tcpdump', async () => {
