@@ -134,9 +134,10 @@ async function runCommand(args: string[], flags: RunFlags): Promise<number> {
   const tap = new TapWriter((s) => process.stdout.write(s), { version: flags.tapVersion, seed });
   tap.header();
   tap.comment(`mptcp-lab ${pkg.version} seed ${seed} kernel ${caps.kernelRelease}; targets ${kernels.join(",")} (replay: --seed ${seed})`);
-  // Points to come: host labs (with the engine and its comparison), one per lab per guest, one comparison per lab per later kernel.
+  // Points to come: host labs, one per lab per guest, one comparison per lab per later kernel, and the engine with its comparison (beside the host, or else the first kernel).
   const vmCount = kernels.filter((k) => k !== 'host').length;
-  const progress = new Progress(labs.length * ((onHost ? flags.repeat * (flags.engine === 'sim' ? 3 : 1) : 0) + vmCount + (kernels.length - 1)));
+  const enginePoints = flags.engine === 'sim' ? 2 : 0;
+  const progress = new Progress(labs.length * ((onHost ? flags.repeat * (1 + enginePoints) : enginePoints) + vmCount + (kernels.length - 1)));
   const report = (r: LabResult) => {
     progress.finish(r);
     tap.point(r);

@@ -147,10 +147,10 @@ async function runWithRetries(lab: Lab, repeat: number, opts: RunnerOptions, fir
  * flaky (its first divergence stays visible), never a plain pass.
  */
 async function compareWithRetries(lab: Lab, repeat: number, kernel: LabResult, engine: LabResult, opts: RunnerOptions): Promise<LabResult> {
-  const first = differentialResult(lab, kernel, engine);
+  const first = differentialResult(lab, ...comparable(kernel, engine));
   for (let attempt = 2; first.status === 'fail' && attempt <= opts.retries + 1; attempt += 1) {
     const again = await runWithRetries(lab, repeat, { ...opts, retries: 0 }, kernel.attempts + attempt - 1);
-    const cmp = differentialResult(lab, again, engine);
+    const cmp = differentialResult(lab, ...comparable(again, engine));
     if (cmp.status === 'pass') {
       return { ...cmp, status: 'flaky', attempts: attempt, error: `diverged on attempt 1, agreed on attempt ${attempt} (kernel run again)`, checks: [...first.checks.filter((c) => !c.ok), ...cmp.checks] };
     }
@@ -243,13 +243,18 @@ export function referenceKernel(kernels: readonly string[]): number {
   return host >= 0 ? host : 0;
 }
 
+/** The kernel version a result speaks for: the engine models the newest kernel, so it never lacks what the kernel beside it has. */
+function modelledVersion(r: LabResult, other: LabResult): string {
+  return r.target.kind === 'engine' ? other.target.version : r.target.version;
+}
+
 /**
  * The two results with only what both kernels can report: PM event types
  * that arrived after the older one left out, and per host only the MIB
  * counters both have (nstat -asz lists every counter a kernel has).
  */
-function comparable(a: LabResult, b: LabResult): [LabResult, LabResult] {
-  const types = eventsNotOnBoth(a.target.version, b.target.version);
+export function comparable(a: LabResult, b: LabResult): [LabResult, LabResult] {
+  const types = eventsNotOnBoth(modelledVersion(a, b), modelledVersion(b, a));
   const trim = (r: LabResult, other: LabResult): LabResult => {
     if (!r.observations) return r;
     const events = Object.fromEntries(Object.entries(r.observations.events).map(([host, evs]) => [host, evs.filter((e) => !types.includes(e.type))]));
@@ -323,7 +328,16 @@ export async function runMatrix(labs: readonly Lab[], opts: MatrixOptions): Prom
       });
       targets[i] = vm.target;
       opts.onKernel?.(spec, 'finish', vm.target);
-      for (const r of vm.results) add(i, r);
+      // Without the host, the engine is compared with the first kernel given.
+      const withEngine = opts.engine && i === ref && !opts.kernels.includes('host');
+      for (const r of vm.results) {
+        add(i, r);
+        const lab = labs.find((l) => l.name === r.lab);
+        if (!withEngine || !lab || r.target.kind !== 'kernel') continue;
+        const e = { ...(await runLabOnEngineAsync(lab, { seed: opts.seed, timeoutMs: opts.timeoutMs })), repeat: r.repeat };
+        add(i, e);
+        add(i, differentialResult(lab, ...comparable(r, e)));
+      }
     } finally {
       blocks.finish(i);
     }

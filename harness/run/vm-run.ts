@@ -36,7 +36,7 @@ export function innerCommand(labs: readonly Lab[], opts: VmRunOptions): string[]
   const timeout = opts.timeoutMs ? ` --timeout ${opts.timeoutMs}ms` : '';
   const retries = opts.retries ? ` --retries ${opts.retries}` : '';
   // TAP goes to the guest's console log; results.json is what comes back.
-  const script = `'${process.execPath}' '${CLI}' run ${files} --seed ${opts.seed}${timeout}${retries} --results ${GUEST_RESULTS} >&2; code=$?; cat ${GUEST_RESULTS}/results.json; exit $code`;
+  const script = `'${process.execPath}' '${CLI}' run ${files} --engine off --seed ${opts.seed}${timeout}${retries} --results ${GUEST_RESULTS} >&2; code=$?; cat ${GUEST_RESULTS}/results.json; exit $code`;
   return ['sh', '-c', script];
 }
 
