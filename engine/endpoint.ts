@@ -31,6 +31,7 @@ import {
   OPTION_MPTCP_FASTCLOSE,
   OPTION_MPTCP_MPC_ACK,
   OPTION_MPTCP_MPJ_ACK,
+  OPTION_MPTCP_FAIL,
   OPTION_MPTCP_RST,
   OPTIONS_MPTCP_MPC,
   OPTIONS_MPTCP_MPJ,
@@ -566,6 +567,12 @@ export class MptcpEndpoint {
     if (sf.kind === 'plain') return;
     const rx = receivedOptions(seg);
     if (rx.suboptions & OPTION_MPTCP_FASTCLOSE) msk.fastcloseReceived(now, rx.rcvrKey, sf);
+    if (rx.suboptions & OPTION_MPTCP_FAIL) {
+      // RFC 8684 §3.7: the peer reset this subflow over a checksum failure; its data must go again.
+      msk.mpFailReceived(now, sf);
+      this.mib.inc('MPFailRx');
+      sf.peerFailReset = true;
+    }
     if (!(rx.suboptions & OPTION_MPTCP_RST)) return;
     this.mib.inc('MPRstRx');
     sf.peerResetReason = rx.resetReason;

@@ -16,7 +16,7 @@ import type { MptcpCtrl } from './ctrl.js';
 import type { RandomSource } from './random.js';
 import { DEFAULT_SUBFLOWS_MAX, type PathManager } from './pm-hooks.js';
 import { selectRetransmit, selectSend, type SchedCandidate } from './sched.js';
-import { Subflow, type SubflowKind } from './subflow.js';
+import { Subflow, type SubflowKind, type TxMap } from './subflow.js';
 import { DataSender, MAX_MAPPING } from './msk-send.js';
 import { DataReceiver, expandSeq } from './msk-recv.js';
 import type { CloseReason, TcpAddr, TcpConfig } from './tcp/config.js';
@@ -25,6 +25,9 @@ import { ERRNO, type ConnectionId, type EngineEvent, type PmEvent, type PmEventK
 import { mskInfo, type MptcpConnectionInfo } from './msk-info.js';
 
 export { expandSeq };
+
+/** TCP_RTO_MAX: how long a subflow that sent MP_FAIL waits for the peer's answer before it is reset. */
+export const MP_FAIL_TIMEOUT_MS = 120_000;
 
 /** mptcp: MPTCP in use; fallback: asked for MPTCP, runs as TCP; plain: a TCP connection from the start. */
 export type MskMode = 'mptcp' | 'fallback' | 'plain';
@@ -110,6 +113,15 @@ export class Msk {
   private currEstab = false;
   /** The peer fastclosed the connection: its token is gone, so no CLOSED event (mptcp_check_fastclose). */
   private rcvFastclose = false;
+  /**
+   * msk->allow_infinite_fallback: RFC 8684 §3.7 allows falling back only while the data stream is the
+   * first subflow's byte stream: no join was tried and no data was sent twice at the data level.
+   */
+  allowInfiniteFallback = true;
+  /** msk->allow_subflows: off once an MP_FAIL was accepted or the connection fell back. */
+  private allowSubflows = true;
+  /** Fell back after the handshake (the infinite mapping): the token stays until the connection closes. */
+  private keepsToken = false;
 
   constructor(
     readonly env: MskEnv,
@@ -196,6 +208,7 @@ export class Msk {
     // MP_CAPABLE whose DSN is implied (IDSN + 1), so data offset 0 must go there and nowhere else.
     if (this.state !== 'ESTABLISHED') return `connection is ${this.state}`;
     if (!this.isFullyEstablished) return 'connection is not fully established yet (RFC 8684 §3.1)';
+    if (!this.allowSubflows) return 'the connection accepted an MP_FAIL: no more subflows (RFC 8684 §3.7)';
     const remotePort = o.remotePort ?? this.remote.port;
     if (this.remoteDenyJoinId0 && o.remoteAddr === this.remote.addr && remotePort === this.remote.port) {
       return 'the peer denies joins to its initial address (MPTCP_CAP_DENY_JOIN_ID0)';
@@ -204,6 +217,7 @@ export class Msk {
     const localId = this.localIdFor(o.localAddr);
     const local = { addr: o.localAddr, port: this.env.ephemeralPort() };
     const sf = this.newSubflow('join', true, local, { addr: o.remoteAddr, port: remotePort }, this.env.random.nextU32(), localId, o.backup ?? false, this.env.random.nextU32());
+    this.allowInfiniteFallback = false; // __mptcp_subflow_connect
     sf.socket.connect(now);
     this.count('MPJoinSynTx');
     return sf;
@@ -298,7 +312,7 @@ export class Msk {
 
   /** mptcp_can_accept_new_subflow / mptcp_finish_join: a fully established msk, still ESTABLISHED. */
   allowJoin(): boolean {
-    if (this.mode !== 'mptcp' || !this.isFullyEstablished || this.state !== 'ESTABLISHED') return false;
+    if (this.mode !== 'mptcp' || !this.isFullyEstablished || this.state !== 'ESTABLISHED' || !this.allowSubflows) return false;
     const extra = this.subflows.filter((s) => s.kind === 'join' && s.everEstablished).length;
     return this.env.pm.allowNewSubflow?.(this) ?? extra < DEFAULT_SUBFLOWS_MAX;
   }
@@ -316,14 +330,42 @@ export class Msk {
     this.remoteDenyJoinId0 = denyJoinId0;
   }
 
-  /** mptcp_try_fallback: only the first subflow, only while it is the only one. */
-  fallback(_now: number, sf: Subflow, mib: MibName | undefined): boolean {
-    if (this.mode !== 'mptcp' || this.subflows.length > 1 || sf.kind === 'join') return false;
+  /**
+   * mptcp_try_fallback: only the first subflow, only while it is the only one and allow_infinite_fallback
+   * holds. `keepToken`: a fallback in the middle of the connection keeps the token (and the CLOSED event).
+   */
+  fallback(_now: number, sf: Subflow, mib: MibName | undefined, keepToken = false): boolean {
+    if (this.mode !== 'mptcp' || this.subflows.length > 1 || sf.kind === 'join' || !this.allowInfiniteFallback) return false;
     if (mib) this.count(mib);
     this.mode = 'fallback';
+    this.allowSubflows = false;
     sf.kind = 'plain';
-    if (this.token !== 0) this.env.releaseToken(this.token, this.serverSide && !this.createdSent);
+    if (keepToken && this.createdSent) this.keepsToken = true;
+    else if (this.token !== 0) this.env.releaseToken(this.token, this.serverSide && !this.createdSent);
     return true;
+  }
+
+  /** mptcp_subflow_fail: MP_FAIL goes out on an ACK now; the answer is awaited TCP_RTO_MAX. */
+  subflowFail(now: number, sf: Subflow): void {
+    sf.failTout = now + MP_FAIL_TIMEOUT_MS;
+    sf.socket.requestPureAck();
+  }
+
+  /**
+   * mptcp_pm_mp_fail_received. With a single subflow allowed to fall back: either the peer's MP_FAIL
+   * answers ours (stop waiting), or it asks us to answer with MP_FAIL and put the infinite mapping on
+   * our next data (RFC 8684 §3.7). Otherwise nothing: the peer resets the subflow itself.
+   */
+  mpFailReceived(_now: number, sf: Subflow): void {
+    if (!this.allowInfiniteFallback) return;
+    this.allowSubflows = false;
+    if (sf.failTout !== undefined) {
+      sf.failTout = undefined;
+      return;
+    }
+    sf.sendMpFail = true;
+    sf.sendInfiniteMap = true;
+    sf.socket.requestPureAck();
   }
 
   fullyEstablished(now: number, sf: Subflow): void {
@@ -340,6 +382,7 @@ export class Msk {
   subflowEstablished(now: number, sf: Subflow): void {
     sf.everEstablished = true;
     if (sf.kind === 'join') {
+      this.allowInfiniteFallback = false; // mptcp_subflow_joined
       // An MP_JOIN to another port than the connection's (an ADD_ADDR with a port, RFC 8684 §3.4.1).
       if (sf.active && sf.remote.port !== this.remote.port) this.count('MPJoinPortSynAckRx');
       if (!sf.active && sf.local.port !== this.local.port) this.count('MPJoinPortAckRx');
@@ -413,7 +456,11 @@ export class Msk {
       const remaining = this.tx.sendable;
       const pick = selectSend(this.subflows.map((s) => this.candidate(s, remaining)));
       if (!pick) break;
-      this.pushMapping(pick.sf, this.tx.nxt, Math.min(pick.sendSpace, remaining, MAX_MAPPING));
+      this.pushMapping(now, pick.sf, this.tx.nxt, Math.min(pick.sendSpace, remaining, MAX_MAPPING));
+      if (this.mode !== 'mptcp') {
+        this.pushPlain(now); // the infinite mapping went out: the rest is plain TCP
+        return;
+      }
     }
     if (this.tx.finToSend() !== undefined && !this.tx.finAnnounced) {
       // mptcp_check_send_data_fin: the DATA_FIN goes on an ACK on every subflow.
@@ -424,14 +471,32 @@ export class Msk {
   }
 
   /** Hands one mapping to a subflow; `rtx`: from __mptcp_retrans, the only path that counts MPTCPRetrans. */
-  private pushMapping(sf: Subflow, dataSeq: number, max: number, rtx = false): void {
+  private pushMapping(now: number, sf: Subflow, dataSeq: number, max: number, rtx = false): void {
     const bytes = this.tx.peek(dataSeq, max);
     if (bytes.length === 0) return;
     const { map } = this.tx.map(dataSeq, sf.socket.queuedEnd, bytes, this.csumEnabled);
-    sf.socket.send(bytes, map);
+    // The infinite mapping follows our MP_FAIL answer (the kernel sends that ACK at once, tcp_send_ack).
+    sf.socket.send(bytes, sf.sendInfiniteMap && !sf.sendMpFail ? this.infiniteMap(now, sf, map) : map);
     // MPTCP_MIB_RETRANSSEGS: one per chunk __mptcp_retrans sends (a reinjection after a subflow went stale
     // or closed goes through the normal push and is not counted).
-    if (rtx) this.count('MPTCPRetrans');
+    if (rtx) {
+      this.count('MPTCPRetrans');
+      this.allowInfiniteFallback = false; // __mptcp_retrans: the subflow's stream is no longer the data stream
+    }
+  }
+
+  /**
+   * mptcp_update_infinite_map: the mapping becomes the infinite one and the connection falls back
+   * (InfiniteMapTx counted by the fallback), or, if that is no longer allowed, the subflow is reset.
+   */
+  private infiniteMap(now: number, sf: Subflow, map: TxMap): TxMap {
+    sf.sendInfiniteMap = false;
+    if (!this.fallback(now, sf, 'InfiniteMapTx', true)) {
+      this.count('FallbackFailed');
+      sf.socket.abort(now);
+      return map;
+    }
+    return { ...map, infinite: true };
   }
 
   private pushPlain(now: number): void {
@@ -514,7 +579,7 @@ export class Msk {
       if (sf) {
         this.probes += 1;
         this.count('WinProbe');
-        this.pushMapping(sf, this.tx.nxt, 1);
+        this.pushMapping(now, sf, this.tx.nxt, 1);
       }
     } else if (una >= this.tx.max && this.tx.finAnnounced && !this.tx.finAcked) {
       for (const sf of this.subflows) if (sf.usable) sf.socket.requestPureAck(); // the DATA_FIN again
@@ -523,7 +588,7 @@ export class Msk {
       if (pick) {
         this.retransmits += 1;
         const space = Math.max(pick.sf.socket.sendSpace(), pick.sf.socket.sendMss);
-        this.pushMapping(pick.sf, una, Math.min(space, this.tx.max - una, MAX_MAPPING), true);
+        this.pushMapping(now, pick.sf, una, Math.min(space, this.tx.max - una, MAX_MAPPING), true);
       }
     }
     this.armRtx(now);
@@ -677,7 +742,8 @@ export class Msk {
       this.pmEvent(now, 'SF_CLOSED', sf, error);
       this.env.pm.subflowClosed?.(now, this, sf);
     }
-    if (sf.socket.unacked > 0) this.tx.rewind(); // its data goes out on the others
+    // Its data goes out on the others; after an MP_FAIL reset all of it (the peer threw the mapping away).
+    if (sf.socket.unacked > 0 || sf.peerFailReset) this.tx.rewind();
     if (this.subflows.length === 0) this.closeAt = now + this.ctrl.closeTimeoutS * 1000;
   }
 
@@ -698,7 +764,7 @@ export class Msk {
       this.currEstab = false;
       this.env.mib.dec('MPCurrEstab');
     }
-    if (this.mode === 'mptcp' && this.token !== 0 && !this.rcvFastclose) this.env.releaseToken(this.token, !this.createdSent);
+    if ((this.mode === 'mptcp' || this.keepsToken) && this.token !== 0 && !this.rcvFastclose) this.env.releaseToken(this.token, !this.createdSent);
     if (this.createdSent && !this.rcvFastclose) {
       this.env.emit({ kind: 'pm', conn: this.id, event: { type: 'CLOSED', atMs: now, token: this.token } });
       this.env.pm.closed?.(now, this);
@@ -743,13 +809,26 @@ export class Msk {
   nextTimeout(): number | undefined {
     let t: number | undefined;
     const pm = this.state === 'CLOSED' ? undefined : this.env.pm.nextTimeout?.(this);
-    for (const d of [this.rtxAt, this.closeAt, pm]) if (d !== undefined && (t === undefined || d < t)) t = d;
+    for (const d of [this.rtxAt, this.closeAt, pm, this.failTimeout()]) if (d !== undefined && (t === undefined || d < t)) t = d;
     return t;
+  }
+
+  /** The first subflow's MP_FAIL wait (only it can fail gracefully: mptcp_subflow_fail). */
+  private failTimeout(): number | undefined {
+    const first = this.allSubflows[0];
+    return this.state === 'CLOSED' || first === undefined || !this.subflows.includes(first) ? undefined : first.failTout;
   }
 
   handleTimeout(now: number): void {
     const pm = this.state === 'CLOSED' ? undefined : this.env.pm.nextTimeout?.(this);
     if (pm !== undefined && now >= pm) this.env.pm.timeout?.(now, this);
+    const fail = this.failTimeout();
+    if (fail !== undefined && now >= fail) {
+      // mptcp_mp_fail_no_response: the peer never answered our MP_FAIL: reset the subflow.
+      const first = this.allSubflows[0] as Subflow;
+      first.failTout = undefined;
+      first.socket.abort(now);
+    }
     if (this.closeAt !== undefined && now >= this.closeAt) {
       this.closeAt = undefined;
       if (this.subflows.length === 0) this.endConnection(now, 'timeout'); // net.mptcp.close_timeout

@@ -17,9 +17,11 @@ import {
   MPTCP_RST_EPROHIBIT,
   MPTCP_RST_EUNSPEC,
   MPTCP_SUPPORTED_VERSION,
+  TCPOLEN_MPTCP_FAIL,
   OPTION_MPTCP_ADD_ADDR,
   OPTION_MPTCP_CSUMREQD,
   OPTION_MPTCP_DSS,
+  OPTION_MPTCP_FAIL,
   OPTION_MPTCP_FASTCLOSE,
   OPTION_MPTCP_MPC_ACK,
   OPTION_MPTCP_MPC_SYNACK,
@@ -45,6 +47,8 @@ export interface TxMap {
   readonly len: number;
   /** DSS checksum over the whole mapping, when checksums are in use. */
   readonly csum?: number;
+  /** Sent as the infinite mapping (data-level length 0, RFC 8684 §3.7): the connection fell back with it. */
+  readonly infinite?: boolean;
 }
 
 /** A mapping the peer sent: `dsn` is the full 64-bit DSN of its first byte. */
@@ -55,6 +59,8 @@ export interface RxMap {
   /** The DSS checksum on the wire, when checksums are in use, and whether the DATA_FIN is in the data-level length. */
   readonly csum?: number;
   readonly fin?: boolean;
+  /** The infinite mapping (data-level length 0, RFC 8684 §3.7): from here on the subflow is plain TCP. */
+  readonly infinite?: boolean;
 }
 
 /** mpc: the first subflow of an MPTCP connection; join: an MP_JOIN one; plain: TCP (never MPTCP, or fallen back). */
@@ -70,8 +76,14 @@ export interface SubflowOwner {
   count(name: MibName): void;
   /** MP_CAPABLE handshake: the peer's key and flags arrived. */
   setRemote(key: bigint, csum: boolean, denyJoinId0: boolean): void;
-  /** RFC 8684 §3.7: go on as plain TCP on this subflow. */
-  fallback(now: number, sf: Subflow, mib: MibName | undefined): boolean;
+  /** RFC 8684 §3.7: go on as plain TCP on this subflow; `keepToken`: a fallback after the handshake (the infinite mapping). */
+  fallback(now: number, sf: Subflow, mib: MibName | undefined, keepToken?: boolean): boolean;
+  /** msk->allow_infinite_fallback: no join was ever tried and nothing was retransmitted at the data level. */
+  readonly allowInfiniteFallback: boolean;
+  /** mptcp_subflow_fail: a checksum failed on the only subflow; MP_FAIL goes out, the peer has TCP_RTO_MAX to answer. */
+  subflowFail(now: number, sf: Subflow): void;
+  /** mptcp_pm_mp_fail_received: the peer's MP_FAIL (RFC 8684 §3.7). */
+  mpFailReceived(now: number, sf: Subflow): void;
   fullyEstablished(now: number, sf: Subflow): void;
   dataAck(now: number, ack: bigint, ack64: boolean, window: number): void;
   dataAckToSend(): { value: bigint; bits: 32 | 64 } | undefined;
@@ -170,6 +182,18 @@ export class Subflow {
   detached = false;
   /** For a passive MP_JOIN: the token the SYN named. */
   joinToken = 0;
+  /** A mapping's DSS checksum checked out once (subflow->valid_csum_seen). */
+  validCsumSeen = false;
+  /** MP_FAIL is due on our next pure ACK or RST (subflow->send_mp_fail). */
+  sendMpFail = false;
+  /** The next data mapping we send is the infinite one (subflow->send_infinite_map). */
+  sendInfiniteMap = false;
+  /** After our MP_FAIL: when the connection resets this subflow if the peer has not answered (subflow->fail_tout). */
+  failTout: number | undefined;
+  /** The DSN of the last mapping received (subflow->map_seq): what our MP_FAIL names. */
+  rxMapSeq = 0n;
+  /** The peer's RST carried MP_FAIL: its data is sent again at once. */
+  peerFailReset = false;
 
   constructor(p: SubflowParams, private readonly owner: SubflowOwner) {
     this.id = p.id;
@@ -272,7 +296,8 @@ export class Subflow {
   }
 
   private options(info: SegmentInfo<TxMap>, room: number): Uint8Array[] {
-    if (this.kind === 'plain') return [];
+    // mptcp_established_options: after a fallback only a segment of the infinite mapping carries a DSS.
+    if (this.kind === 'plain') return info.len > 0 && info.tag?.infinite && !info.flags.rst ? [this.infiniteMapOption(info.tag)] : [];
     const o = this.owner;
     const out: Uint8Array[] = [];
     let used = 0;
@@ -288,7 +313,7 @@ export class Subflow {
       if (this.sendFastclose && o.remoteKey !== undefined) {
         put({ kind: 'mp_fastclose', receiverKey: o.remoteKey });
         o.count('MPFastcloseTx');
-      }
+      } else if (this.sendMpFail) put(this.takeMpFail());
       put({ kind: 'mp_tcprst', transient: false, reason: this.resetReason ?? MPTCP_RST_EUNSPEC });
       if (!this.resetUncounted) o.count('MPRstTx');
       return out;
@@ -329,9 +354,32 @@ export class Subflow {
           : {}),
         dataFin: fin !== undefined,
       });
+      // MP_FAIL rides with the DSS on the pure ACK mptcp_subflow_fail / mptcp_pm_mp_fail_received ask for,
+      // and nothing else goes with it.
+      if (this.sendMpFail && info.len === 0 && room - used >= TCPOLEN_MPTCP_FAIL) {
+        put(this.takeMpFail());
+        return out;
+      }
     }
     if (info.len === 0) for (const s of o.takeSignals(info.now, this, room - used)) put(s);
     return out;
+  }
+
+  /** mptcp_established_options_mp_fail: the DSN is that of the last mapping received; counted as written. */
+  private takeMpFail(): MptcpOption {
+    this.sendMpFail = false;
+    this.owner.count('MPFailTx');
+    return { kind: 'mp_fail', dsn: this.rxMapSeq };
+  }
+
+  /** mptcp_write_options for an infinite mapping: data-level length 0, checksum 0 (RFC 8684 §3.7). */
+  private infiniteMapOption(map: TxMap): Uint8Array {
+    const o = this.owner;
+    return encodeOption({
+      kind: 'dss',
+      mapping: { dsn: { value: o.localDsn(map.dataSeq), bits: 64 }, subflowSeq: map.ssn, dataLen: 0, ...(o.csumEnabled ? { checksum: 0 } : {}) },
+      dataFin: false,
+    });
   }
 
   private incoming(now: number, seg: TcpSegment, state: TcpState): Verdict<RxMap> {
@@ -436,6 +484,10 @@ export class Subflow {
     if (rx.suboptions & (OPTION_MPTCP_ADD_ADDR | OPTION_MPTCP_RM_ADDR | OPTION_MPTCP_PRIO)) o.pmOptions(now, this, rx);
     // RFC 8684 §3.5: MP_FASTCLOSE on an ACK (Linux sends it on the RST; that form is taken by the endpoint).
     if (rx.suboptions & OPTION_MPTCP_FASTCLOSE) o.fastcloseReceived(now, rx.rcvrKey);
+    if (rx.suboptions & OPTION_MPTCP_FAIL) {
+      o.mpFailReceived(now, this);
+      o.count('MPFailRx');
+    }
     if (!hasDss) return { action: 'accept' };
     // RFC 8684 §3.3.4: the window is relative to the DATA_ACK; 32-bit values are expanded by the msk.
     if (rx.useAck) o.dataAck(now, rx.dataAck, rx.ack64, seg.window * 2 ** this.socket.peerWscale);
@@ -448,12 +500,10 @@ export class Subflow {
     if (!rx.useMap) return {};
     const csum = rx.suboptions & OPTION_MPTCP_CSUMREQD ? { csum: rx.csum } : {};
     if (rx.mpcMap) return { tag: { dsn: BigInt.asUintN(64, o.remoteIdsn() + 1n), ssn: 1, len: rx.dataLen, ...csum } };
-    if (rx.dataLen === 0) {
-      o.count('InfiniteMapRx'); // RFC 8684 §3.7 infinite mapping: not supported, ignored
-      return {};
-    }
     o.setUse64BitAck(rx.dsn64);
     const dsn = rx.dsn64 ? rx.dataSeq : o.expandRcv(rx.dataSeq);
+    // RFC 8684 §3.7: the infinite mapping; taken when its data is next in order (get_mapping_status).
+    if (rx.dataLen === 0) return { tag: { dsn, ssn: rx.subflowSeq, len: 0, infinite: true } };
     let len = rx.dataLen;
     if (rx.dataFin) {
       // RFC 8684 §3.3.3: the DATA_FIN takes the last octet of the mapping's data-level length.
@@ -470,7 +520,14 @@ export class Subflow {
       o.plainData(now, bytes);
       return;
     }
-    if (tag) this.rxMap = tag;
+    if (tag?.infinite) {
+      this.infiniteMapReceived(now, bytes);
+      return;
+    }
+    if (tag) {
+      this.rxMap = tag;
+      this.rxMapSeq = tag.dsn;
+    }
     const map = tag ?? this.rxMap;
     if (!map && this.kind === 'mpc' && o.fallback(now, this, 'DssFallback')) {
       // RFC 8684 §3.7: data with no mapping at all on the only subflow: the path strips MPTCP options.
@@ -515,14 +572,56 @@ export class Subflow {
     this.csumParts = [];
     // RFC 8684 §3.3.1: the pseudo-header's length counts the DATA_FIN.
     if (map.csum === undefined || !dssChecksumValid(map.dsn, map.ssn, map.len + (map.fin ? 1 : 0), payload, map.csum)) {
-      // RFC 8684 §3.7: a bad checksum. With other subflows the kernel resets this one; MP_FAIL and the
-      // infinite mapping (the single-subflow case) are not implemented.
       o.count('DataCsumErr');
-      this.resetReason = MPTCP_RST_EMIDDLEBOX;
-      this.socket.abort(now);
+      this.badChecksum(now, map, payload);
       return;
     }
+    this.validCsumSeen = true;
     o.data(now, this, map.dsn, payload);
+  }
+
+  /**
+   * subflow_check_data_avail with MAPPING_BAD_CSUM (RFC 8684 §3.7). Once a checksum was good here (or on
+   * an MP_JOIN subflow) the path is known to pass MPTCP: MP_FAIL goes out. With other subflows possible
+   * (allow_infinite_fallback off) this subflow is reset with MP_FAIL and MP_TCPRST (MPTCP_RST_EMIDDLEBOX),
+   * its data thrown away; alone, the connection waits for the peer's infinite mapping and meanwhile
+   * delivers the mapping as it came (the kernel does: mptcp_join.sh's fail tests expect the inverted
+   * byte in the file). A failure in the first mapping checked instead falls back to TCP at once.
+   */
+  private badChecksum(now: number, map: RxMap, payload: Uint8Array): void {
+    const o = this.owner;
+    if (this.kind === 'join' || this.validCsumSeen) {
+      this.sendMpFail = true;
+      if (!o.allowInfiniteFallback) {
+        this.resetReason = MPTCP_RST_EMIDDLEBOX;
+        this.socket.abort(now);
+        return;
+      }
+      o.subflowFail(now, this);
+      o.data(now, this, map.dsn, payload);
+      return;
+    }
+    this.fallbackOrReset(now, payload);
+  }
+
+  /** get_mapping_status saw data-level length 0: count it, fall back, the data goes on as plain TCP. */
+  private infiniteMapReceived(now: number, bytes: Uint8Array): void {
+    this.owner.count('InfiniteMapRx');
+    this.fallbackOrReset(now, bytes);
+  }
+
+  /** The `fallback:` exit of subflow_check_data_avail: mptcp_try_fallback (DssFallback), or a reset if not allowed. */
+  private fallbackOrReset(now: number, bytes: Uint8Array): void {
+    const o = this.owner;
+    this.rxMap = undefined;
+    this.csumMap = undefined;
+    this.csumParts = [];
+    if (o.fallback(now, this, 'DssFallback', true)) {
+      o.plainData(now, bytes);
+      return;
+    }
+    this.resetReason = MPTCP_RST_EMPTCP;
+    this.socket.abort(now);
   }
 
   private timeout(now: number, retransmits: number): void {

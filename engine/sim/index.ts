@@ -11,6 +11,7 @@ export {
   type LinkParams,
   type LinkParamsInput,
   type LinkCounters,
+  type PayloadRewrite,
   type LinkDirectionName,
   type LinkEnd,
   type Packet,

@@ -17,6 +17,11 @@
 //   reorder         → reorderPct % of packets skip the delay (netem `reorder`
 //                     with gap 1, what tc sets; needs a delay to have effect)
 //
+// Before all of that, a direction may hold a payload rewrite (setPayloadRewrite): a middlebox that
+// inverts one byte of the TCP payload of the Nth segment long enough to have it and fixes the TCP
+// checksum (mptcp_join.sh's fail tests: tc pedit `munge ... invert` then `csum tcp`), so TCP takes
+// the segment and only MPTCP's DSS checksum can tell (RFC 8684 §3.7).
+//
 // When a packet leaves the sending host (TCP Small Queues, engine/tcp/small-queues.ts): when the
 // bottleneck has serialized it (tbf dequeued it); at once when the direction has no rate, or has a
 // delay or jitter (netem orphans the skb at enqueue: skb_orphan_partial in netem_enqueue), or when
@@ -28,6 +33,7 @@
 // Randomness: one Prng per direction, named (seed, 'link', name, 'aToB'|'bToA');
 // a number is drawn only for an impairment whose percentage is above zero.
 import type { Prng } from './prng.js';
+import { setTcpChecksum } from '../tcp/segment-checksum.js';
 
 export type LinkDirectionName = 'aToB' | 'bToA';
 
@@ -117,6 +123,16 @@ export interface LinkCounters {
   duplicated: number;
   corrupted: number;
   reordered: number;
+  /** Segments whose payload the rewrite changed. */
+  rewritten: number;
+}
+
+/** One byte of one TCP segment's payload inverted, the TCP checksum fixed (see the top of this file). */
+export interface PayloadRewrite {
+  /** 1-based: the Nth TCP segment on this direction whose payload is longer than `offset`. */
+  readonly nth: number;
+  /** Byte offset into the TCP payload (nft's `@ih`: the inner header is the transport payload). */
+  readonly offset: number;
 }
 
 function zeroCounters(): LinkCounters {
@@ -133,6 +149,7 @@ function zeroCounters(): LinkCounters {
     duplicated: 0,
     corrupted: 0,
     reordered: 0,
+    rewritten: 0,
   };
 }
 
@@ -168,6 +185,20 @@ function flipOneBit(bytes: Uint8Array, rng: Prng): Uint8Array {
   return copy;
 }
 
+const TCP_MIN_HEADER = 20;
+
+/** The payload rewrite applied to `bytes` (a TCP segment) if its payload is long enough; undefined if not. */
+function invertPayloadByte(packet: Packet, offset: number): Uint8Array | undefined {
+  const bytes = packet.bytes;
+  if (bytes.length < TCP_MIN_HEADER) return undefined;
+  const header = ((bytes[12] as number) >> 4) * 4;
+  if (header < TCP_MIN_HEADER || bytes.length - header <= offset) return undefined;
+  const copy = bytes.slice();
+  copy[header + offset] = (copy[header + offset] as number) ^ 0xff;
+  setTcpChecksum(packet.src, packet.dst, copy);
+  return copy;
+}
+
 /** One direction of a link: parameters, generator, bottleneck state, counters. */
 export class LinkDirection {
   private paramsValue: LinkParams;
@@ -177,6 +208,7 @@ export class LinkDirection {
   /** Start times (ascending) of packets accepted but not yet being serialized. */
   private waiting: number[] = [];
   private waitingHead = 0;
+  private rewrite: { readonly rule: PayloadRewrite; seen: number } | undefined;
 
   constructor(
     readonly link: Link,
@@ -195,6 +227,28 @@ export class LinkDirection {
   /** Change parameters from now on; packets already accepted keep their timing. */
   set(input: LinkParamsInput): void {
     this.paramsValue = linkParams(input, this.paramsValue, `link ${this.link.name} ${this.name}`);
+  }
+
+  /** Rewrite one byte of the Nth long enough TCP segment from now on (counting from now), or stop. */
+  setPayloadRewrite(rule: PayloadRewrite | undefined): void {
+    if (rule !== undefined && !(Number.isInteger(rule.nth) && rule.nth >= 1 && Number.isInteger(rule.offset) && rule.offset >= 0)) {
+      throw new RangeError(`link ${this.link.name} ${this.name}: payload rewrite needs nth ≥ 1 and offset ≥ 0 (integers), got ${rule.nth}, ${rule.offset}`);
+    }
+    this.rewrite = rule === undefined ? undefined : { rule, seen: 0 };
+  }
+
+  /** The packet as the rewrite leaves it. */
+  private rewritten(packet: Packet): Packet {
+    const r = this.rewrite;
+    if (r === undefined || r.seen >= r.rule.nth) return packet;
+    const bytes = invertPayloadByte(packet, r.rule.offset);
+    if (bytes === undefined) return packet;
+    r.seen += 1;
+    if (r.seen < r.rule.nth) return packet;
+    this.counters.rewritten += 1;
+    const out = { src: packet.src, dst: packet.dst, bytes };
+    this.host.note('corrupt', this, out);
+    return out;
   }
 
   /** The drop-tail limit in effect. */
@@ -225,8 +279,9 @@ export class LinkDirection {
   }
 
   /** transmit(); returns when the packet leaves the sending host. */
-  private transmitAt(packet: Packet, hops: number): number {
+  private transmitAt(offered: Packet, hops: number): number {
     const c = this.counters;
+    const packet = this.rewritten(offered);
     const size = this.host.wireBytes(packet);
     c.sentPackets += 1;
     c.sentBytes += size;
