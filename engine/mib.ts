@@ -106,6 +106,19 @@ const TCP = [
   ['SyncookiesSent', 'TcpExt', 'SYN cookies sent (a SYN/ACK whose sequence number is a cookie)'],
   ['SyncookiesRecv', 'TcpExt', 'ACKs with a valid SYN cookie'],
   ['SyncookiesFailed', 'TcpExt', 'ACKs checked for a SYN cookie that was not valid'],
+  ['TCPLossProbes', 'TcpExt', 'Tail loss probes sent'],
+  ['TCPLossProbeRecovery', 'TcpExt', 'Losses repaired by a tail loss probe'],
+  ['TCPSlowStartRetrans', 'TcpExt', 'Retransmissions after a timeout (the one from the timer itself aside)'],
+  ['TCPLostRetransmit', 'TcpExt', 'Retransmissions found lost again'],
+  ['TCPSACKReorder', 'TcpExt', 'Reordering detected from SACKs'],
+  ['TCPDSACKOldSent', 'TcpExt', 'D-SACKs sent for data below rcv_nxt'],
+  ['TCPDSACKOfoSent', 'TcpExt', 'D-SACKs sent for out-of-order data already queued'],
+  ['TCPDSACKRecv', 'TcpExt', 'D-SACKs received for data below the ACK'],
+  ['TCPDSACKOfoRecv', 'TcpExt', 'D-SACKs received for out-of-order data'],
+  ['TCPDSACKIgnoredDubious', 'TcpExt', 'D-SACKs ignored: longer than the window, or more duplicates than retransmissions'],
+  ['TCPDSACKUndo', 'TcpExt', 'Congestion window reductions undone by D-SACKs'],
+  ['TCPFullUndo', 'TcpExt', 'Recoveries undone when they ended'],
+  ['TCPLossUndo', 'TcpExt', 'Timeouts undone when their episode ended'],
 ] as const;
 
 export type MptcpMibName = (typeof MPTCP_EXT)[number][0];

@@ -104,6 +104,17 @@ export class RenoCongestion {
   }
 
   /**
+   * tcp_undo_cwnd_reduction with Reno's undo_cwnd: the reduction was for nothing; cwnd goes back to
+   * what it was before (if it is not larger now), ssthresh too, and a PRR reduction in progress ends.
+   */
+  undo(priorCwnd: number, priorSsthresh: number): void {
+    this.cwnd = Math.max(this.cwnd, priorCwnd);
+    if (priorSsthresh > this.ssthresh) this.ssthresh = priorSsthresh;
+    this.priorCwnd = 0;
+    this.acked = 0;
+  }
+
+  /**
    * tcp_enter_loss: a retransmission timeout; cwnd drops to the loss window
    * (1 MSS, RFC 5681 §3.1 eq. 4). ssthresh is taken once per loss episode.
    */

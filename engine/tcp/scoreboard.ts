@@ -9,7 +9,10 @@
 // - RACK loss detection (RFC 8985 §6.2, Linux tcp_recovery.c): a segment is
 //   lost once a segment sent after it was delivered and more than the latest
 //   RTT plus a reordering window went by since it was sent. That also finds
-//   lost retransmissions, which RFC 6675 alone leaves to the RTO.
+//   lost retransmissions, which RFC 6675 alone leaves to the RTO;
+// - what the reordering detection of tcp_input.c needs: segments delivered
+//   so far (tp->delivered), the highest SACKed sequence, and which segments
+//   sent once arrived across a hole (a sign of reordering, not loss).
 //
 // Sequence numbers are the socket's relative ones (plain numbers, no wrap).
 
@@ -27,6 +30,8 @@ export interface TxSegment {
   retrans: boolean;
   /** Sent more than once (Karn: no RTT sample from it; RACK: ambiguous). */
   everRetrans: boolean;
+  /** Segments delivered when it last went out (tx.delivered, for rs->prior_delivered). */
+  deliveredAtSend: number;
 }
 
 /** What one ACK changed on the scoreboard. */
@@ -39,6 +44,18 @@ export interface Delivery {
   sackSampleAt: number | undefined;
   /** A SACK block covered something new. */
   sackedNew: boolean;
+  /**
+   * tx.delivered of the most recently sent segment among those newly delivered (rs->prior_delivered);
+   * undefined when nothing was newly delivered.
+   */
+  priorDelivered?: number;
+  /** That segment's transmission (time, rank), to find the most recent one. */
+  lastSentAt?: number;
+  lastSentOrder?: number;
+  /** The lowest start of a segment sent once and SACKed below the highest SACK already seen (state->reord). */
+  sackReord?: number;
+  /** The lowest start of a segment sent once and never SACKed that the cumulative ACK covered (tcp_clean_rtx_queue's reord). */
+  ackReord?: number;
 }
 
 const len = (s: TxSegment): number => s.end - s.start;
@@ -52,6 +69,12 @@ export class Scoreboard {
   sackedOut = 0;
   lostOut = 0;
   retransOut = 0;
+  /** Retransmissions in flight, in segments (tp->retrans_out). */
+  retransSegsOut = 0;
+  /** Segments delivered (cumulatively ACKed or SACKed, each once) since the start (tp->delivered). */
+  delivered = 0;
+  /** One past the highest SACKed sequence (tcp_highest_sack_seq while anything is SACKed). */
+  private highestSackEnd = 0;
   /**
    * The delivered segment sent last (RACK.xmit_ts) and the RTT measured on it (RACK.rtt). Linux breaks
    * ties of its microsecond clock by end_seq; the simulator sends whole bursts in one instant, so the
@@ -85,8 +108,13 @@ export class Scoreboard {
     return this.empty ? undefined : this.segs[this.head];
   }
 
+  /** tcp_highest_sack_seq: one past the highest SACKed segment, or snd_una when nothing is SACKed. */
+  highestSackSeq(sndUna: number): number {
+    return this.sackedOut > 0 ? this.highestSackEnd : sndUna;
+  }
+
   add(start: number, end: number, fin: boolean, now: number): void {
-    this.segs.push({ start, end, fin, xmitAt: now, xmitOrder: this.xmits++, sacked: false, lost: false, retrans: false, everRetrans: false });
+    this.segs.push({ start, end, fin, xmitAt: now, xmitOrder: this.xmits++, sacked: false, lost: false, retrans: false, everRetrans: false, deliveredAtSend: this.delivered });
     this.outBytes += end - start;
   }
 
@@ -109,6 +137,9 @@ export class Scoreboard {
       if (!seg.sacked) {
         d.delivered += len(seg);
         if (!seg.everRetrans && d.sampleAt === undefined) d.sampleAt = seg.xmitAt;
+        // A hole filled by a segment sent only once: it was late, not lost.
+        if (!seg.everRetrans && (d.ackReord === undefined || seg.start < d.ackReord)) d.ackReord = seg.start;
+        this.countDelivered(seg, d);
         this.rackAdvance(seg, now, minRtt);
       }
       this.adjust(seg, -1);
@@ -125,6 +156,8 @@ export class Scoreboard {
 
   /** Segments fully inside SACK blocks are SACKed (RFC 6675 §4: only whole segments count). */
   sack(blocks: readonly { left: number; right: number }[], d: Delivery, now: number, minRtt: number): void {
+    // tcp_sacktag_one: a segment sent once, newly SACKed below what was SACKed before, arrived out of order.
+    const fack = this.sackedOut > 0 ? this.highestSackEnd : -Infinity;
     for (const b of blocks) {
       for (let i = this.indexAtOrAfter(b.left); i < this.segs.length; i += 1) {
         const seg = this.segs[i] as TxSegment;
@@ -136,8 +169,38 @@ export class Scoreboard {
         d.delivered += len(seg);
         d.sackedNew = true;
         if (!seg.everRetrans && (d.sackSampleAt === undefined || seg.xmitAt < d.sackSampleAt)) d.sackSampleAt = seg.xmitAt;
+        if (!seg.everRetrans && seg.start < fack && (d.sackReord === undefined || seg.start < d.sackReord)) d.sackReord = seg.start;
+        if (seg.end > this.highestSackEnd) this.highestSackEnd = seg.end;
+        this.countDelivered(seg, d);
         this.rackAdvance(seg, now, minRtt);
       }
+    }
+  }
+
+  /**
+   * tcp_sacktag_one for a D-SACK block above snd_una: the retransmitted segments inside it were
+   * delivered twice. Returns how many were retransmitted and end after `undoMarker` (they no longer
+   * count against undo), and moves d.sackReord to a SACKed one (its original arrived, late).
+   */
+  dsack(block: { left: number; right: number }, undoMarker: number | undefined, d: Delivery): number {
+    let undone = 0;
+    for (let i = this.indexAtOrAfter(block.left); i < this.segs.length; i += 1) {
+      const seg = this.segs[i] as TxSegment;
+      if (seg.start >= block.right) break;
+      if (!seg.everRetrans || seg.start < block.left || seg.end > block.right) continue;
+      if (undoMarker !== undefined && seg.end > undoMarker) undone += 1;
+      if (seg.sacked && (d.sackReord === undefined || seg.start < d.sackReord)) d.sackReord = seg.start;
+    }
+    return undone;
+  }
+
+  /** tcp_count_delivered and tcp_rate_skb_delivered: one more segment delivered; remember the most recently sent one's tx.delivered. */
+  private countDelivered(seg: TxSegment, d: Delivery): void {
+    this.delivered += 1;
+    if (d.priorDelivered === undefined || sentAfter(seg.xmitAt, seg.xmitOrder, d.lastSentAt ?? -Infinity, d.lastSentOrder ?? -1)) {
+      d.priorDelivered = seg.deliveredAtSend;
+      d.lastSentAt = seg.xmitAt;
+      d.lastSentOrder = seg.xmitOrder;
     }
   }
 
@@ -190,8 +253,9 @@ export class Scoreboard {
     if (seg.sacked) return 0;
     this.adjust(seg, -1);
     if (seg.retrans) {
+      // Only a segment lost before (a retransmission goes only for one) is a lost retransmission.
       seg.retrans = false;
-      this.lostRetransmits += 1;
+      if (seg.lost) this.lostRetransmits += 1;
     }
     const newly = seg.lost ? 0 : len(seg);
     seg.lost = true;
@@ -215,6 +279,7 @@ export class Scoreboard {
       if (seg.sacked) continue;
       if (i !== this.head && now - seg.xmitAt < this.rackRtt) continue;
       this.adjust(seg, -1);
+      if (seg.retrans && seg.lost) this.lostRetransmits += 1;
       seg.retrans = false;
       seg.lost = true;
       this.adjust(seg, 1);
@@ -236,13 +301,17 @@ export class Scoreboard {
     return undefined;
   }
 
-  /** The segment was sent again now. */
-  retransmitted(seg: TxSegment, now: number): void {
+  /**
+   * The segment was sent again now. A tail loss probe (`probe`) goes through __tcp_retransmit_skb only:
+   * it is marked ever retransmitted but not counted in retrans_out (nor in flight twice).
+   */
+  retransmitted(seg: TxSegment, now: number, probe = false): void {
     this.adjust(seg, -1);
-    seg.retrans = true;
+    if (!probe) seg.retrans = true;
     seg.everRetrans = true;
     seg.xmitAt = now;
     seg.xmitOrder = this.xmits++;
+    seg.deliveredAtSend = this.delivered;
     this.adjust(seg, 1);
   }
 
@@ -267,7 +336,10 @@ export class Scoreboard {
       return;
     }
     if (seg.lost) this.lostOut += n;
-    if (seg.retrans) this.retransOut += n;
+    if (seg.retrans) {
+      this.retransOut += n;
+      this.retransSegsOut += sign;
+    }
   }
 }
 

@@ -10,7 +10,14 @@
 // data byte 1, our FIN comes after the last data byte) as plain numbers, so a
 // long transfer never wraps; they go modulo 2^32 only on the wire.
 //
-// Not modelled: timestamps, F-RTO and undo, Nagle (segments go out as soon as cwnd and
+// Reordering (Linux tcp_input.c / tcp_recovery.c): a segment sent once that
+// arrives across a hole is reordering (tp->reordering, reord_seen,
+// TCPSACKReorder); once seen, RACK always waits min_rtt/4 times
+// reo_wnd_steps, and a D-SACK for a retransmission widens it by a step (RFC
+// 8985 §6.2) for 16 recoveries; D-SACKs for every retransmission of an
+// episode undo its cwnd reduction (tcp_try_undo_dsack, tcp_try_undo_recovery).
+//
+// Not modelled: timestamps (so no Eifel undo), F-RTO, Nagle (segments go out as soon as cwnd and
 // window allow, like TCP_NODELAY), urgent data, simultaneous open, PMTU.
 
 import { seqAdd, seqDiff } from './seq.js';
@@ -31,8 +38,12 @@ const MAX_OPTIONS = 40;
 const JIFFY_MS = 4;
 /** TCP_TIMEOUT_MIN: two jiffies. */
 const TIMEOUT_MIN_MS = 2 * JIFFY_MS;
-/** Linux tp->reordering: SACKed segments above a hole that make it lost at once (RFC 6675 DupThresh). */
+/** Linux tp->reordering: SACKed segments above a hole that make it lost at once (RFC 6675 DupThresh); sysctl tcp_reordering. */
 const DUP_THRESH = 3;
+/** sysctl tcp_max_reordering. */
+const MAX_REORDERING = 300;
+/** TCP_RACK_RECOVERY_THRESH: recoveries a widened reordering window persists. */
+const RACK_RECOVERY_THRESH = 16;
 
 /** States in which segments of ours may still be in flight. */
 function sendsOrClosing(s: TcpState): boolean {
@@ -41,6 +52,19 @@ function sendsOrClosing(s: TcpState): boolean {
 
 /** Linux icsk_ca_state, the states that matter here: Open (incl. Disorder), Recovery, Loss. */
 type CaState = 'open' | 'recovery' | 'loss';
+
+interface SeqRange {
+  left: number;
+  right: number;
+}
+
+/** What the first SACK block said: a D-SACK to believe, and whether it reports a loss probe (FLAG_DSACK_TLP). */
+interface DsackResult {
+  readonly valid: boolean;
+  readonly tlp: boolean;
+}
+
+const NO_DSACK: DsackResult = { valid: false, tlp: false };
 
 export interface TcpSocketInfo {
   readonly state: TcpState;
@@ -61,6 +85,12 @@ export interface TcpSocketInfo {
   readonly fastRetrans: number;
   /** Consecutive timeouts without progress (icsk_retransmits). */
   readonly retransmits: number;
+  /** tcpi_reordering, tcpi_reord_seen, tcpi_dsack_dups. */
+  readonly reordering: number;
+  readonly reordSeen: number;
+  readonly dsackDups: number;
+  /** RACK's reordering window in steps of min_rtt/4 (tp->rack.reo_wnd_steps). */
+  readonly reoWndSteps: number;
   readonly inFlight: number;
   readonly unsent: number;
 }
@@ -103,6 +133,26 @@ export class TcpSocket<S = undefined, R = undefined> {
   private tlpHigh: number | undefined;
   private tlpRetrans = false;
   private dupAcks = 0;
+  /** tp->reordering (segments), tp->reord_seen, tp->dsack_dups. */
+  private reordering = DUP_THRESH;
+  private reordSeen = 0;
+  private dsackDups = 0;
+  /** tp->rack: reo_wnd_steps, reo_wnd_persist, dsack_seen, last_delivered. */
+  private reoWndSteps = 1;
+  private reoWndPersist = 0;
+  private rackDsackSeen = false;
+  private rackLastDelivered = 0;
+  /** Undo of a cwnd reduction: snd_una when the episode began (undefined: nothing to undo), retransmissions not yet D-SACKed (-1: none sent). */
+  private undoMarker: number | undefined;
+  private undoRetrans = 0;
+  /** ssthresh and cwnd before the reduction (tp->prior_ssthresh, 0: none; tp->prior_cwnd). */
+  private priorSsthresh = 0;
+  private priorCwnd = 0;
+  /** The largest window the peer offered (tp->max_window): a longer D-SACK is dubious. */
+  private maxSndWnd = 0;
+  /** The head's retransmission after a timeout goes from the timer, not counted as TCPSlowStartRetrans. */
+  private rtoHeadPending = false;
+  private lostRetransmitsCounted = 0;
   private retransmitsValue = 0;
   private synRetransmits = 0;
   private ackPending = false;
@@ -295,6 +345,10 @@ export class TcpSocket<S = undefined, R = undefined> {
       mss: this.sendMss,
       ...this.counters,
       retransmits: this.retransmitsValue,
+      reordering: this.reordering,
+      reordSeen: this.reordSeen,
+      dsackDups: this.dsackDups,
+      reoWndSteps: this.reoWndSteps,
       inFlight: this.sb.inFlight,
       unsent: Math.max(0, this.snd.end - this.sndNxt),
     };
@@ -388,7 +442,10 @@ export class TcpSocket<S = undefined, R = undefined> {
       return;
     }
     if (!this.acceptable(seg)) {
-      if (!f.rst) this.ackPending = true; // RFC 9293 §3.10.7.4 "first": send an ACK, drop
+      if (!f.rst) {
+        this.ackPending = true; // RFC 9293 §3.10.7.4 "first": send an ACK, drop
+        this.dsackOld(seg);
+      }
       return;
     }
     if (f.rst && this.stateValue === 'TIME_WAIT') return; // RFC 1337: no TIME-WAIT assassination
@@ -439,9 +496,12 @@ export class TcpSocket<S = undefined, R = undefined> {
     const d: Delivery = { delivered: 0, sampleAt: undefined, sackSampleAt: undefined, sackedNew: false };
     const priorUna = this.sndUna;
     const priorInFlight = this.sb.inFlight;
-    const dsack = this.sackOk ? this.readSack(now, seg, d) : false;
+    const priorFack = this.sb.highestSackSeq(this.sndUna);
+    const dsack = this.sackOk ? this.readSack(now, seg, ack, d) : NO_DSACK;
     if (ack > this.sndUna) {
       this.onNewAck(now, ack, d);
+      // tcp_clean_rtx_queue: a hole below the highest SACK filled by a segment sent once.
+      if (this.sackOk && d.ackReord !== undefined && d.ackReord < priorFack) this.checkSackReordering(d.ackReord);
     } else if (ack === this.sndUna && seg.payload.length === 0 && !seg.flags.fin && wnd === this.sndWnd && priorInFlight > 0) {
       this.dupAcks += 1;
     }
@@ -450,24 +510,96 @@ export class TcpSocket<S = undefined, R = undefined> {
       this.sndWnd = wnd;
       this.sndWl1 = seq;
       this.sndWl2 = ack;
+      this.maxSndWnd = Math.max(this.maxSndWnd, wnd);
     }
+    if (this.sackOk) this.rackUpdateReoWnd(d);
     if (!sendsOrClosing(this.stateValue)) return;
-    this.processTlpAck(ack, d, dsack);
+    this.processTlpAck(ack, d, dsack.tlp);
     this.recover(now, ack > priorUna, d);
   }
 
-  /** The SACK option of an ACK (RFC 2018), onto the scoreboard; true if its first block is a D-SACK (RFC 2883 §4). */
-  private readSack(now: number, seg: TcpSegment, d: Delivery): boolean {
+  /**
+   * tcp_check_sack_reordering: a segment sent once arrived below the highest SACK, `low` its start:
+   * reordering, as far as the SACKs reach (tp->reordering grows to cover it).
+   */
+  private checkSackReordering(low: number): void {
+    const fack = this.sb.highestSackSeq(this.sndUna);
+    if (low >= fack) return;
+    const mss = this.sendMss;
+    const metric = fack - low;
+    if (metric > this.reordering * mss) this.reordering = Math.min(Math.ceil(metric / mss), MAX_REORDERING);
+    this.reordSeen += 1;
+    this.hooks.count('TCPSACKReorder');
+  }
+
+  /**
+   * tcp_rack_update_reo_wnd (RFC 8985 §6.2 step 4): a D-SACK after reordering was seen widens the
+   * window by one step, at most once a round trip (only once a segment sent after the last widening is
+   * delivered); it stays wide for 16 recoveries, then goes back to one step.
+   */
+  private rackUpdateReoWnd(d: Delivery): void {
+    if (!d.priorDelivered) return;
+    if (d.priorDelivered < this.rackLastDelivered) this.rackDsackSeen = false;
+    if (this.rackDsackSeen) {
+      this.reoWndSteps = Math.min(0xff, this.reoWndSteps + 1);
+      this.rackDsackSeen = false;
+      this.rackLastDelivered = this.sb.delivered;
+      this.reoWndPersist = RACK_RECOVERY_THRESH;
+    } else if (this.reoWndPersist === 0) {
+      this.reoWndSteps = 1;
+    }
+  }
+
+  /**
+   * The SACK option of an ACK (RFC 2018) onto the scoreboard (tcp_sacktag_write_queue), its first
+   * block checked for a D-SACK (RFC 2883 §4, tcp_check_dsack); `ack` is the ACK's relative value.
+   */
+  private readSack(now: number, seg: TcpSegment, ack: number, d: Delivery): DsackResult {
     const opt = seg.options.find((o) => o.kind === 'sack');
-    if (!opt || opt.kind !== 'sack') return false;
+    if (!opt || opt.kind !== 'sack') return NO_DSACK;
     const base = seqAdd(this.iss, this.sndUna);
     const blocks = opt.blocks.map((b) => ({ left: this.sndUna + seqDiff(b.left, base), right: this.sndUna + seqDiff(b.right, base) }));
     const first = blocks[0];
-    const second = blocks[1];
-    const dsack = first !== undefined && (first.right <= this.sndUna || (second !== undefined && first.left >= second.left && first.right <= second.right));
+    const dsack = first === undefined ? NO_DSACK : this.checkDsack(first, blocks[1], ack, d);
+    if (dsack.valid && first !== undefined && first.right > this.sndUna) {
+      const undone = this.sb.dsack(first, this.undoMarker, d);
+      if (this.undoMarker !== undefined && this.undoRetrans > 0) this.undoRetrans = Math.max(0, this.undoRetrans - undone);
+    }
     const useful = blocks.filter((b) => b.right > this.sndUna && b.left < this.sndMax && b.left < b.right);
     if (useful.length > 0) this.sb.sack(useful, d, now, this.minRtt);
+    if (d.sackReord !== undefined && (this.caState !== 'loss' || this.undoMarker !== undefined)) this.checkSackReordering(d.sackReord);
     return dsack;
+  }
+
+  /**
+   * tcp_check_dsack and tcp_dsack_seen: is the first block a D-SACK (below the ACK, or inside the
+   * second block), and one to believe? Not if it is longer than any window offered, nor once more
+   * duplicates were reported than segments retransmitted (the network duplicated them). A believed one
+   * after reordering was seen asks RACK to widen its window, unless it only reports a loss probe.
+   */
+  private checkDsack(first: SeqRange, second: SeqRange | undefined, ack: number, d: Delivery): DsackResult {
+    if (first.left < ack) this.hooks.count('TCPDSACKRecv');
+    else if (second !== undefined && first.right <= second.right && first.left >= second.left) this.hooks.count('TCPDSACKOfoRecv');
+    else return NO_DSACK;
+    const length = first.right - first.left;
+    const mss = this.sendMss;
+    if (length <= 0 || length > Math.max(this.maxSndWnd, mss)) return this.dubiousDsack();
+    const dupSegs = length > mss ? Math.ceil(length / mss) : 1;
+    const tlp = length <= mss && this.tlpHigh !== undefined && this.tlpHigh === first.right;
+    this.dsackDups += dupSegs;
+    if (this.dsackDups > this.counters.retransSegs) return this.dubiousDsack();
+    if (this.reordSeen > 0 && !tlp) this.rackDsackSeen = true;
+    this.sb.delivered += dupSegs; // a spurious retransmission was delivered (sack_delivered)
+    // D-SACK for data already acknowledged: count it off the episode's retransmissions.
+    if (this.undoMarker !== undefined && this.undoRetrans > 0 && first.right <= this.sndUna && first.right > this.undoMarker) {
+      this.undoRetrans = Math.max(0, this.undoRetrans - dupSegs);
+    }
+    return { valid: true, tlp };
+  }
+
+  private dubiousDsack(): DsackResult {
+    this.hooks.count('TCPDSACKIgnoredDubious');
+    return NO_DSACK;
   }
 
   private onNewAck(now: number, ack: number, d: Delivery): void {
@@ -496,13 +628,17 @@ export class TcpSocket<S = undefined, R = undefined> {
   }
 
   /** tcp_process_tlp_ack: the ACK that covers a tail loss probe tells whether it repaired a loss. */
-  private processTlpAck(ack: number, d: Delivery, dsack: boolean): void {
+  private processTlpAck(ack: number, d: Delivery, dsackTlp: boolean): void {
     if (this.tlpHigh === undefined || ack < this.tlpHigh) return;
-    if (!this.tlpRetrans || dsack) {
+    if (!this.tlpRetrans || dsackTlp) {
       this.tlpHigh = undefined; // new data acknowledged, or the D-SACK says the original and the probe both arrived
     } else if (ack > this.tlpHigh) {
       this.tlpHigh = undefined; // the probe repaired a loss: one cwnd reduction (CWR)
-      if (this.caState === 'open') this.cc.reduceOnce();
+      if (this.caState === 'open') {
+        this.priorCwnd = this.cc.cwnd;
+        this.cc.reduceOnce();
+      }
+      this.hooks.count('TCPLossProbeRecovery');
     } else if (d.delivered === 0) {
       this.tlpHigh = undefined;
     }
@@ -519,6 +655,7 @@ export class TcpSocket<S = undefined, R = undefined> {
     // tcp_ack_is_dubious: with nothing SACKed and no loss episode, a cumulative ACK cannot reveal a loss.
     if (this.sackOk && (this.sb.sackedOut > 0 || this.caState !== 'open')) {
       const r = this.sb.detectLoss(now, this.reoWnd());
+      this.countLostRetransmits();
       newlyLost = r.newlyLost;
       this.reoAt = r.reoTimeout > 0 ? now + Math.ceil(r.reoTimeout / JIFFY_MS) * JIFFY_MS + TIMEOUT_MIN_MS : undefined;
     } else if (this.sackOk) {
@@ -527,8 +664,15 @@ export class TcpSocket<S = undefined, R = undefined> {
       newlyLost = this.newRenoLoss(unaAdvanced);
     }
     if (this.caState !== 'open' && this.sndUna >= this.highSeq) {
-      // The episode's data is all acknowledged (tcp_end_cwnd_reduction / tcp_try_undo_recovery).
-      if (this.caState === 'recovery') this.cc.exitRecovery();
+      // The episode's data is all acknowledged (tcp_try_undo_recovery, else tcp_end_cwnd_reduction).
+      if (!this.tryUndoRecovery() && this.caState === 'recovery') this.cc.exitRecovery();
+      this.caState = 'open';
+    }
+    // tcp_try_undo_dsack: every retransmission of the episode was D-SACKed: it needed none.
+    if (this.caState !== 'loss' && this.undoMarker !== undefined && this.undoRetrans === 0) {
+      this.reoWndPersist = Math.min(RACK_RECOVERY_THRESH, this.reoWndPersist + 1);
+      this.undoCwndReduction();
+      this.hooks.count('TCPDSACKUndo');
       this.caState = 'open';
     }
     if (this.caState === 'open' && this.sb.lostOut > 0) this.enterRecovery();
@@ -545,17 +689,58 @@ export class TcpSocket<S = undefined, R = undefined> {
     return 0;
   }
 
+  /** TCPLostRetransmit: retransmissions the scoreboard found lost again since the last look. */
+  private countLostRetransmits(): void {
+    for (; this.lostRetransmitsCounted < this.sb.lostRetransmits; this.lostRetransmitsCounted += 1) this.hooks.count('TCPLostRetransmit');
+  }
+
+  /** tcp_enter_recovery: remember what to undo to, then the PRR reduction starts. */
   private enterRecovery(): void {
+    this.initUndo();
+    this.priorSsthresh = this.currentSsthresh();
+    this.priorCwnd = this.cc.cwnd;
     this.caState = 'recovery';
     this.highSeq = this.sndMax;
     this.tlpHigh = undefined;
     this.cc.enterRecovery();
   }
 
-  /** tcp_rack_reo_wnd: no settling time in recovery or once DupThresh segments are SACKed; else min_rtt / 4. */
+  /** tcp_current_ssthresh (outside a reduction): ssthresh, or 3/4 of cwnd if more. */
+  private currentSsthresh(): number {
+    return Math.max(this.cc.ssthresh, Math.floor(this.cc.cwnd / 2) + Math.floor(this.cc.cwnd / 4));
+  }
+
+  /** tcp_init_undo: the retransmissions still in flight (a retransmitted loss probe too) may yet be D-SACKed. */
+  private initUndo(): void {
+    this.undoMarker = this.sndUna;
+    this.undoRetrans = this.sb.retransSegsOut + (this.tlpHigh !== undefined && this.tlpRetrans ? 1 : 0);
+    if (this.undoRetrans === 0) this.undoRetrans = -1; // 0 would mean "undo now"
+  }
+
+  /** tcp_try_undo_recovery (no timestamps: only when D-SACKs covered every retransmission); else the wide RACK window wears off. */
+  private tryUndoRecovery(): boolean {
+    if (this.undoMarker !== undefined && this.undoRetrans === 0) {
+      this.undoCwndReduction();
+      this.hooks.count(this.caState === 'loss' ? 'TCPLossUndo' : 'TCPFullUndo');
+      return true;
+    }
+    if (this.reoWndPersist > 0) this.reoWndPersist -= 1;
+    return false;
+  }
+
+  /** tcp_undo_cwnd_reduction: cwnd and ssthresh back to what they were before the episode (Reno's undo_cwnd). */
+  private undoCwndReduction(): void {
+    if (this.priorSsthresh > 0) this.cc.undo(this.priorCwnd, this.priorSsthresh);
+    this.undoMarker = undefined;
+  }
+
+  /**
+   * tcp_rack_reo_wnd: before any reordering was seen, no settling time in recovery or after a
+   * timeout, nor once tp->reordering segments are SACKed; else min_rtt / 4 per step, at most SRTT.
+   */
   private reoWnd(): number {
-    if (this.caState === 'recovery' || this.sb.sackedOut >= DUP_THRESH * this.sendMss) return 0;
-    return Math.min(this.minRtt / 4, this.rtt.srtt ?? 0);
+    if (this.reordSeen === 0 && (this.caState !== 'open' || this.sb.sackedOut >= this.reordering * this.sendMss)) return 0;
+    return Math.min((this.minRtt / 4) * this.reoWndSteps, this.rtt.srtt ?? 0);
   }
 
   /**
@@ -579,8 +764,15 @@ export class TcpSocket<S = undefined, R = undefined> {
     if (seg.payload.length > 0 && receivesData(this.stateValue)) {
       const gapBefore = this.rcv.hasGaps;
       const end = start + seg.payload.length;
-      if (end <= this.rcv.nxt && this.sackOk) this.dsack = { left: start, right: end }; // tcp_dsack_set: all of it seen before
       const r = this.rcv.insert(start, seg.payload, tag);
+      if (r.queued && r.duplicate && this.sackOk) {
+        // tcp_data_queue_ofo: all of it was already queued out of order: a D-SACK for it.
+        const around = this.rcv.rangeAround(start);
+        if (around && around.left <= start && around.right >= end) {
+          this.dsack = { left: start, right: end };
+          this.hooks.count('TCPDSACKOfoSent');
+        }
+      }
       if (r.queued) this.hooks.count('TCPOFOQueue');
       if (this.sackOk) this.updateSackBlocks(start, r.queued);
       for (const c of r.delivered) {
@@ -609,6 +801,18 @@ export class TcpSocket<S = undefined, R = undefined> {
       this.enter(now, afterPeerFin(this.stateValue, this.finSeq !== undefined && this.sndUna > this.finSeq));
       this.hooks.fin(now);
     }
+  }
+
+  /**
+   * tcp_send_dupack: data that is all below rcv_nxt (a duplicate, or a retransmission of what had
+   * arrived) is reported in a D-SACK block (RFC 2883 §4) on the ACK that answers it.
+   */
+  private dsackOld(seg: TcpSegment): void {
+    if (!this.sackOk || seg.payload.length === 0 || !receivesData(this.stateValue)) return;
+    const start = this.rcv.nxt + seqDiff(seg.seq, seqAdd(this.irs, this.rcv.nxt));
+    if (start >= this.rcv.nxt) return;
+    this.dsack = { left: start, right: Math.min(start + seg.payload.length, this.rcv.nxt) };
+    this.hooks.count('TCPDSACKOldSent');
   }
 
   /**
@@ -703,6 +907,7 @@ export class TcpSocket<S = undefined, R = undefined> {
   /** tcp_rack_reo_timeout: segments waited out their reordering window: lost; recovery starts if it had not. */
   private onReoTimeout(now: number): void {
     const r = this.sb.detectLoss(now, this.reoWnd());
+    this.countLostRetransmits();
     if (r.reoTimeout > 0) this.reoAt = now + Math.ceil(r.reoTimeout / JIFFY_MS) * JIFFY_MS + TIMEOUT_MIN_MS;
     if (this.caState === 'open' && this.sb.lostOut > 0) this.enterRecovery();
     if (this.sb.lostOut > 0) this.tlpAt = undefined;
@@ -757,9 +962,19 @@ export class TcpSocket<S = undefined, R = undefined> {
     this.hooks.count('TCPTimeouts');
     // tcp_enter_loss: ssthresh once per episode, cwnd to one segment, what was not SACKed is lost and goes
     // again in order as cwnd opens (RFC 5681 §3.1, RFC 6675 §5.1); the episode lasts until snd_nxt is acknowledged.
-    this.cc.onTimeout(this.caState === 'open' || this.sndUna >= this.highSeq);
+    const newEpisode = this.caState === 'open' || this.sndUna >= this.highSeq;
+    if (newEpisode) {
+      this.priorSsthresh = this.currentSsthresh();
+      this.priorCwnd = this.cc.cwnd;
+      this.initUndo();
+    }
+    // A timeout while SACKs pointed at reordering: tp->reordering was too high a guess.
+    if (this.caState === 'open' && this.sb.sackedOut >= DUP_THRESH * this.sendMss) this.reordering = Math.min(this.reordering, DUP_THRESH);
+    this.cc.onTimeout(newEpisode);
     this.rtt.onTimeout();
     this.sb.markTimeoutLost(now);
+    this.countLostRetransmits();
+    this.rtoHeadPending = true;
     this.caState = 'loss';
     this.highSeq = this.sndMax;
     this.tlpHigh = undefined;
@@ -852,9 +1067,13 @@ export class TcpSocket<S = undefined, R = undefined> {
       if (inFlight > 0 && inFlight + Math.min(next.seg.end - next.seg.start, this.sendMss) > this.cc.cwnd) return;
       this.retransmitSegment(now, next.seg, next.index, out);
       if (this.caState !== 'loss') {
-        this.hooks.count('TCPFastRetrans'); // Linux counts TCPSlowStartRetrans after a timeout instead
+        this.hooks.count('TCPFastRetrans');
         this.counters.fastRetrans += 1;
+      } else if (!this.rtoHeadPending) {
+        this.hooks.count('TCPSlowStartRetrans'); // tcp_xmit_retransmit_queue in Loss
       }
+      // The head after a timeout goes from tcp_retransmit_timer itself, counted by neither.
+      this.rtoHeadPending = false;
     }
   }
 
@@ -905,8 +1124,8 @@ export class TcpSocket<S = undefined, R = undefined> {
     if (fin) this.stateValue = afterOwnFin(this.stateValue);
   }
 
-  /** __tcp_retransmit_skb: one segment of the scoreboard again, cut to the current MSS. */
-  private retransmitSegment(now: number, seg: TxSegment, index: number, out: TcpSegment[]): void {
+  /** tcp_retransmit_skb: one segment of the scoreboard again, cut to the current MSS (`probe`: a loss probe's __tcp_retransmit_skb). */
+  private retransmitSegment(now: number, seg: TxSegment, index: number, out: TcpSegment[], probe = false): void {
     this.sb.split(index, this.sendMss);
     const dataEnd = seg.fin ? seg.end - 1 : seg.end;
     const { bytes, tag } = this.snd.peek(seg.start, dataEnd - seg.start);
@@ -914,7 +1133,8 @@ export class TcpSocket<S = undefined, R = undefined> {
     this.counters.bytesSent += bytes.length;
     this.counters.bytesRetrans += bytes.length;
     if (this.caState === 'recovery') this.cc.prrOut += seg.end - seg.start;
-    this.sb.retransmitted(seg, now);
+    this.sb.retransmitted(seg, now, probe);
+    if (!probe) this.undoRetrans = Math.max(this.undoRetrans, 0) + 1;
     this.armRto(now);
   }
 
@@ -933,9 +1153,10 @@ export class TcpSocket<S = undefined, R = undefined> {
       this.tlpRetrans = false;
     } else {
       const last = this.sb.last() as TxSegment;
-      this.retransmitSegment(now, last, this.sb.indexOfLast(), out);
+      this.retransmitSegment(now, last, this.sb.indexOfLast(), out, true);
       this.tlpRetrans = true;
     }
+    this.hooks.count('TCPLossProbes');
     this.tlpHigh = this.sndNxt;
     this.rtoAt = now + this.rtt.rto;
   }
