@@ -16,7 +16,7 @@
 // over (routes deleted, IPv6 addresses gone), and the sim has no way to
 // remove a route: from the first link event on, the two end nodes take their
 // decisions from their HostFib directly (see useFibRouting).
-import { Network, prefixContains, type IpPrefix, type Link, type LinkParamsInput, type NetworkOptions, type SimNode } from '../sim/index.js';
+import { Network, prefixContains, type IpPrefix, type Link, type LinkDirectionName, type LinkParamsInput, type NetworkOptions, type SimNode } from '../sim/index.js';
 import type { Impairment, Lab } from '../../harness/lab/model.js';
 import { HostFib, prefixText, RT_TABLE_DEFAULT, RT_TABLE_MAIN } from './fib.js';
 
@@ -54,6 +54,11 @@ export function impairmentToLinkParams(i: Impairment): LinkParamsInput {
   if (i.corruptPct !== undefined) p.corruptPct = i.corruptPct;
   if (i.queuePackets !== undefined) p.queuePackets = i.queuePackets;
   return p;
+}
+
+/** The lab's payload rewrite (a middlebox, not a link parameter) on one direction, if it has one. */
+export function applyRewrite(link: Link, dir: LinkDirectionName, i: Impairment): void {
+  if (i.rewrite) link.direction(dir).setPayloadRewrite({ nth: i.rewrite.packet, offset: i.rewrite.offset });
 }
 
 function interfaceOf(lab: Lab, host: string, ifname: string) {
@@ -168,6 +173,8 @@ export function buildSimNetwork(lab: Lab, seed: number, opts: BuildOptions = {})
       const got = nodes[end.node]!.interfaces[end.iface]!.name;
       if (got !== want.ifname) throw new Error(`lab ${lab.name}: link ${l.name} is ${want.host} ${want.ifname} in the lab but ${got} in the sim (links must be listed in interface order)`);
     }
+    applyRewrite(link, 'aToB', ia.egress);
+    applyRewrite(link, 'bToA', ib.egress);
     links[l.name] = link;
   }
   const decisionCodes = probeDecisionCodes(Object.values(nodes));

@@ -4,7 +4,7 @@
 // manager and shell steps have no meaning in a simulation: 'unsupported'.
 import type { EventSpec, TimedEvent } from '../../harness/lab/model.js';
 import type { LinkDirectionName } from '../sim/index.js';
-import { impairmentToLinkParams, useFibRouting, type SimLab } from './build.js';
+import { applyRewrite, impairmentToLinkParams, useFibRouting, type SimLab } from './build.js';
 
 export type SimEventOutcome = 'applied' | 'unsupported';
 
@@ -46,6 +46,8 @@ export function applySimEvent(sim: SimLab, event: EventSpec | TimedEvent): SimEv
       }
       const dir: LinkDirectionName | 'both' = event.from === undefined ? 'both' : event.from === spec.a.host ? 'aToB' : 'bToA';
       link.set(impairmentToLinkParams(event.impairment), dir);
+      if (dir !== 'bToA') applyRewrite(link, 'aToB', event.impairment);
+      if (dir !== 'aToB') applyRewrite(link, 'bToA', event.impairment);
       return 'applied';
     }
     case 'endpoint-add':

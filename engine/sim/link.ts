@@ -129,7 +129,10 @@ export interface LinkCounters {
 
 /** One byte of one TCP segment's payload inverted, the TCP checksum fixed (see the top of this file). */
 export interface PayloadRewrite {
-  /** 1-based: the Nth TCP segment on this direction whose payload is longer than `offset`. */
+  /**
+   * 1-based: the Nth TCP segment on this direction longer than 60 + offset bytes (header and payload;
+   * a TCP header is at most 60, so the byte is there). The kernel target counts the same in nft.
+   */
   readonly nth: number;
   /** Byte offset into the TCP payload (nft's `@ih`: the inner header is the transport payload). */
   readonly offset: number;
@@ -187,10 +190,16 @@ function flipOneBit(bytes: Uint8Array, rng: Prng): Uint8Array {
 
 const TCP_MIN_HEADER = 20;
 
-/** The payload rewrite applied to `bytes` (a TCP segment) if its payload is long enough; undefined if not. */
+const TCP_MAX_HEADER = 60;
+
+/** Whether a TCP segment counts for a rewrite at `offset`. */
+function rewriteCandidate(packet: Packet, offset: number): boolean {
+  return packet.bytes.length > TCP_MAX_HEADER + offset;
+}
+
+/** `packet` (a TCP segment) with payload byte `offset` inverted and its TCP checksum made right again. */
 function invertPayloadByte(packet: Packet, offset: number): Uint8Array | undefined {
   const bytes = packet.bytes;
-  if (bytes.length < TCP_MIN_HEADER) return undefined;
   const header = ((bytes[12] as number) >> 4) * 4;
   if (header < TCP_MIN_HEADER || bytes.length - header <= offset) return undefined;
   const copy = bytes.slice();
@@ -240,11 +249,11 @@ export class LinkDirection {
   /** The packet as the rewrite leaves it. */
   private rewritten(packet: Packet): Packet {
     const r = this.rewrite;
-    if (r === undefined || r.seen >= r.rule.nth) return packet;
-    const bytes = invertPayloadByte(packet, r.rule.offset);
-    if (bytes === undefined) return packet;
+    if (r === undefined || r.seen >= r.rule.nth || !rewriteCandidate(packet, r.rule.offset)) return packet;
     r.seen += 1;
     if (r.seen < r.rule.nth) return packet;
+    const bytes = invertPayloadByte(packet, r.rule.offset);
+    if (bytes === undefined) return packet;
     this.counters.rewritten += 1;
     const out = { src: packet.src, dst: packet.dst, bytes };
     this.host.note('corrupt', this, out);

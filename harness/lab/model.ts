@@ -14,6 +14,13 @@ export interface Impairment {
   duplicatePct?: number;
   corruptPct?: number;
   queuePackets?: number;
+  /** Invert payload byte `offset` of the `packet`-th TCP segment longer than 60 + offset bytes (a middlebox TCP does not see). */
+  rewrite?: PayloadRewrite;
+}
+
+export interface PayloadRewrite {
+  packet: number;
+  offset: number;
 }
 
 export interface IfAddress {

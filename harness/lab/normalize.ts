@@ -30,14 +30,15 @@ export function toImpairment(i: ImpairmentInput, path: Path, problems: ProblemLi
   if (i.duplicate !== undefined) out.duplicatePct = parsePercent(i.duplicate);
   if (i.corrupt !== undefined) out.corruptPct = parsePercent(i.corrupt);
   if (i.queue !== undefined) out.queuePackets = i.queue;
+  if (i.rewrite !== undefined) out.rewrite = { packet: i.rewrite.packet, offset: i.rewrite.offset };
   if (out.jitterMs && !out.delayMs) problems.add([...path, 'jitter'], 'jitter needs a delay');
   if (out.reorderPct && !out.delayMs) problems.add([...path, 'reorder'], 'reorder needs a delay (netem reorders by sending some packets without it)');
   return out;
 }
 
 function linkImpairment(l: LinkParsed): ImpairmentInput {
-  const { rate, delay, jitter, loss, reorder, duplicate, corrupt, queue } = l;
-  return { rate, delay, jitter, loss, reorder, duplicate, corrupt, queue };
+  const { rate, delay, jitter, loss, reorder, duplicate, corrupt, queue, rewrite } = l;
+  return { rate, delay, jitter, loss, reorder, duplicate, corrupt, queue, rewrite };
 }
 
 function linkAddresses(l: LinkParsed, index: number, side: 0 | 1, path: Path, problems: ProblemList): IfAddress[] {

@@ -111,3 +111,34 @@ test('MP_FAIL never answered (the answer lost): TCP_RTO_MAX (120 s) after it the
   const resetAt = t.net.now;
   assert.ok(resetAt >= failAt + 120_000 && resetAt < failAt + 121_000, `reset at ${resetAt} ms, MP_FAIL at ${failAt} ms`);
 });
+
+test('the simulator middlebox: the Nth long enough segment only, one byte inverted at the payload offset, the TCP checksum still right', async () => {
+  const { Network } = await import('../../../engine/sim/network.js');
+  const { emitSegment, tcpFlags } = await import('../../../engine/tcp/segment.js');
+  const { setTcpChecksum, verifyTcpChecksum } = await import('../../../engine/tcp/segment-checksum.js');
+  const net = new Network({ seed: 1 });
+  net.addNode('a');
+  net.addNode('b');
+  const link = net.addLink({ node: 'a', addresses: ['198.18.0.1/24'] }, { node: 'b', addresses: ['198.18.0.2/24'] }, { name: 'l' });
+  link.aToB.setPayloadRewrite({ nth: 3, offset: 7 });
+  const got: Uint8Array[] = [];
+  net.node('b').setHandler((_now, p) => void got.push(p.bytes));
+  const segment = (payloadLen: number, fill: number): Uint8Array => {
+    const bytes = emitSegment({ srcPort: 1, dstPort: 2, seq: 1, ack: 1, flags: tcpFlags({ ack: true }), window: 100, options: [], payload: new Uint8Array(payloadLen).fill(fill) });
+    setTcpChecksum('198.18.0.1', '198.18.0.2', bytes);
+    return bytes;
+  };
+  // 20-byte header: a segment counts when longer than 60 + 7 bytes, so a 40-byte payload does not.
+  const sent = [segment(200, 1), segment(40, 2), segment(200, 3), segment(200, 4), segment(200, 5)];
+  for (const bytes of sent) net.send(net.now, 'a', { src: '198.18.0.1', dst: '198.18.0.2', bytes });
+  net.drive(1000);
+  assert.equal(got.length, 5);
+  const changed = got.map((b, i) => (sameBytes(b, sent[i] as Uint8Array) ? -1 : i)).filter((i) => i >= 0);
+  assert.deepEqual(changed, [3], 'the third segment longer than 67 bytes');
+  const b = got[3] as Uint8Array;
+  assert.equal(b[20 + 7], 4 ^ 0xff);
+  assert.equal(b.filter((x, i) => x !== (sent[3] as Uint8Array)[i]).length, 3, 'the byte and the two checksum bytes');
+  assert.ok(verifyTcpChecksum('198.18.0.1', '198.18.0.2', b));
+  assert.equal(link.aToB.counters.rewritten, 1);
+  assert.throws(() => link.aToB.setPayloadRewrite({ nth: 0, offset: 1 }), /nth ≥ 1/);
+});
