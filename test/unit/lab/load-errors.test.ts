@@ -71,7 +71,7 @@ describe('LabError messages for bad lab files', () => {
     const text = minimal('', '  - between: [client, server]\n    bandwidth: 10mbit\n');
     const e = reject(text);
     const { line } = problem(e, ['links', 0]);
-    assert.equal(line, `${FILE}:${where(text, 'bandwidth')}: links[0]: unknown key "bandwidth": expected one of name, between, ipv4, ipv6, addresses, from, rate, delay, jitter, loss, reorder, duplicate, corrupt, queue`);
+    assert.equal(line, `${FILE}:${where(text, 'bandwidth')}: links[0]: unknown key "bandwidth": expected one of name, between, ipv4, ipv6, addresses, from, rate, delay, jitter, loss, reorder, duplicate, corrupt, queue, rewrite`);
   });
 
   test('unknown key nested in a host endpoint', () => {
