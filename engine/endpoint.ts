@@ -253,6 +253,15 @@ export class MptcpEndpoint {
     return this.msk(conn).info();
   }
 
+  /**
+   * info(conn).bytesAcked alone (the data level's, or TCP's when not MPTCP), for a caller asking on
+   * every packet: info() builds every subflow's tcp_info and the 64-bit sequence numbers.
+   */
+  bytesAcked(conn: ConnectionId): number {
+    // Msk keeps its sender private; bracket access reads it without widening Msk's interface.
+    return this.msk(conn)['tx'].stats.bytesAcked;
+  }
+
   /** The connection itself, for a path manager (createSubflow, queueSignal, subflows, keys). */
   connection(conn: ConnectionId): Msk {
     return this.msk(conn);

@@ -297,9 +297,8 @@ class EngineRun {
     }
     if (!side.shut && side.received.bytes >= side.expectReceive) {
       // Like the agent: only once everything written is acknowledged (at the data level when MPTCP).
-      const info = ep.info(side.conn);
-      if (info.bytesAcked < side.sent.bytes && !side.closed) return;
-      side.info = info;
+      if (ep.bytesAcked(side.conn) < side.sent.bytes && !side.closed) return;
+      side.info = ep.info(side.conn);
       side.shut = true;
       ep.shutdownWrite(side.conn);
       if (side === this.client && side.eof) this.transferDoneAt ??= this.net.now;
@@ -315,9 +314,8 @@ class EngineRun {
   private maybeAbort(ep: MptcpEndpoint, side: Side, abortAt: number): void {
     if (side.aborted || side.closed) return;
     const sends = side.sent.bytes > 0 || side.toSend > 0;
-    const info = ep.info(side.conn);
-    if (sends ? info.bytesAcked < side.sent.bytes : side.received.bytes < abortAt && !side.eof) return;
-    side.info = info;
+    if (sends ? ep.bytesAcked(side.conn) < side.sent.bytes : side.received.bytes < abortAt && !side.eof) return;
+    side.info = ep.info(side.conn);
     side.aborted = true;
     side.shut = true;
     side.error = `aborted after ${sends ? `${side.sent.bytes} bytes sent` : `${side.received.bytes} bytes received`} (SO_LINGER 0: RST / MP_FASTCLOSE)`;
