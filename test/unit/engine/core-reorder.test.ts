@@ -215,3 +215,57 @@ describe('the receiver reports duplicates in D-SACK blocks (RFC 2883)', () => {
     assert.equal(firstConn(t.server), sconn);
   });
 });
+
+describe('loss counters counted where Linux counts them', () => {
+  test('a tail loss probe: TCPLossProbes; the ACK beyond it says it repaired a loss: TCPLossProbeRecovery, one reduction', () => {
+    const s = new Scripted(10 * MSS);
+    s.ack(RTT + 20, 9);
+    const probeAt = s.sock.nextTimeout() as number;
+    assert.deepEqual(s.runTimers(probeAt), [segAt(9)], 'the last segment again');
+    assert.equal(s.count('TCPLossProbes'), 1);
+    assert.equal(s.count('TCPFastRetrans'), 0);
+    s.sock.send(new Uint8Array(MSS).fill(2));
+    s.flush();
+    const cwnd = s.sock.info().cwnd;
+    s.ack(s.now + RTT, 11);
+    assert.equal(s.count('TCPLossProbeRecovery'), 1);
+    assert.ok(s.sock.info().cwnd < cwnd, 'cwnd reduced once');
+  });
+
+  test('a D-SACK for the probe says the original arrived too: no TCPLossProbeRecovery, no reduction', () => {
+    const s = new Scripted(10 * MSS);
+    s.ack(RTT + 20, 9);
+    s.runTimers(s.sock.nextTimeout() as number);
+    s.sock.send(new Uint8Array(MSS).fill(2));
+    s.flush();
+    s.ack(s.now + RTT, 10, [[9, 10]]);
+    s.ack(s.now + 1, 11);
+    assert.equal(s.count('TCPDSACKRecv'), 1);
+    assert.equal(s.count('TCPLossProbeRecovery'), 0);
+    assert.ok(!(s.sock.info().ssthresh < 1e9), 'no reduction');
+  });
+
+  test('after a timeout: the head from the timer counts nowhere, the rest as TCPSlowStartRetrans', () => {
+    const s = new Scripted(10 * MSS);
+    // Nothing acknowledged: first the loss probe (the last segment), then the timeout (the first).
+    assert.deepEqual(s.runTimers(s.sock.nextTimeout() as number), [segAt(9)]);
+    assert.deepEqual(s.runTimers(s.sock.nextTimeout() as number), [segAt(0)]);
+    assert.equal(s.count('TCPTimeouts'), 1);
+    assert.equal(s.count('TCPSlowStartRetrans'), 0);
+    const more = s.ack(s.now + RTT, 1);
+    assert.deepEqual(more, [segAt(1), segAt(2)], 'cwnd 2 after the first is acknowledged');
+    assert.equal(s.count('TCPSlowStartRetrans'), 2);
+    assert.equal(s.count('TCPFastRetrans'), 0);
+    assert.equal(s.count('TCPLossProbes'), 1);
+    assert.equal(s.count('RetransSegs'), 4);
+  });
+
+  test('a retransmission lost again (a segment sent after it was SACKed and RACK ran out): TCPLostRetransmit', () => {
+    const s = new Scripted(30 * MSS);
+    assert.deepEqual(s.ack(RTT + 20, 0, [[1, 7]]), [segAt(0)], 'six SACKed: the hole is lost at once');
+    assert.ok(s.sent.includes(segAt(10)), 'new data after the retransmission (PRR lets out one more)');
+    const again = s.ack(RTT + 41, 0, [[10, 11], [1, 7]]);
+    assert.ok(again.includes(segAt(0)), 'the hole once more');
+    assert.equal(s.count('TCPLostRetransmit'), 1);
+  });
+});
