@@ -705,8 +705,9 @@ export class TcpSocket<S = undefined, R = undefined> {
     this.cc.enterRecovery();
   }
 
-  /** tcp_current_ssthresh (outside a reduction): ssthresh, or 3/4 of cwnd if more. */
+  /** tcp_current_ssthresh: in a reduction ssthresh, else ssthresh or 3/4 of cwnd if more. */
   private currentSsthresh(): number {
+    if (this.caState === 'recovery') return this.cc.ssthresh;
     return Math.max(this.cc.ssthresh, Math.floor(this.cc.cwnd / 2) + Math.floor(this.cc.cwnd / 4));
   }
 
@@ -963,7 +964,10 @@ export class TcpSocket<S = undefined, R = undefined> {
     // tcp_enter_loss: ssthresh once per episode, cwnd to one segment, what was not SACKed is lost and goes
     // again in order as cwnd opens (RFC 5681 §3.1, RFC 6675 §5.1); the episode lasts until snd_nxt is acknowledged.
     const newEpisode = this.caState === 'open' || this.sndUna >= this.highSeq;
+    this.sb.markTimeoutLost(now);
+    this.countLostRetransmits();
     if (newEpisode) {
+      // After tcp_timeout_mark_lost: retransmissions it found lost no longer count toward undo.
       this.priorSsthresh = this.currentSsthresh();
       this.priorCwnd = this.cc.cwnd;
       this.initUndo();
@@ -972,8 +976,6 @@ export class TcpSocket<S = undefined, R = undefined> {
     if (this.caState === 'open' && this.sb.sackedOut >= DUP_THRESH * this.sendMss) this.reordering = Math.min(this.reordering, DUP_THRESH);
     this.cc.onTimeout(newEpisode);
     this.rtt.onTimeout();
-    this.sb.markTimeoutLost(now);
-    this.countLostRetransmits();
     this.rtoHeadPending = true;
     this.caState = 'loss';
     this.highSeq = this.sndMax;
