@@ -60,11 +60,14 @@ export function hostShell(ns: string): HostShell {
   };
 }
 
-export async function applyEvent(built: BuiltLab, e: EventSpec): Promise<void> {
+/** Sets a link's state sooner than a new `ip` process can (harness/workload/ip-batch.ts). */
+export type LinkSwitch = (link: string, up: boolean) => Promise<void>;
+
+export async function applyEvent(built: BuiltLab, e: EventSpec, linkSwitch?: LinkSwitch): Promise<void> {
   switch (e.action) {
     case 'link-down':
     case 'link-up':
-      return setLinkState(built, e.link, e.action === 'link-up');
+      return (linkSwitch ?? ((link, up) => setLinkState(built, link, up)))(e.link, e.action === 'link-up');
     case 'endpoint-add':
       await run(['ip', '-n', built.ns[e.host]!, 'mptcp', 'endpoint', 'add', ...endpointWords(e.endpoint)]);
       return;
@@ -94,13 +97,15 @@ export async function applyEvent(built: BuiltLab, e: EventSpec): Promise<void> {
 
 export interface AppliedEvent {
   atMs: number;
+  /** When the change was in place (the command returned), on the same clock as atMs. */
+  doneMs?: number;
   what: string;
   ok: boolean;
   error?: string;
 }
 
 /** Schedules every event relative to now. cancel() reports the events not yet due as not applied. */
-export function scheduleEvents(built: BuiltLab, events: readonly TimedEvent[], log: (line: string) => void): { done: Promise<AppliedEvent[]>; cancel: () => void } {
+export function scheduleEvents(built: BuiltLab, events: readonly TimedEvent[], log: (line: string) => void, linkSwitch?: LinkSwitch): { done: Promise<AppliedEvent[]>; cancel: () => void } {
   const t0 = performance.now();
   const pending = new Map<number, { timer: NodeJS.Timeout; resolve: (a: AppliedEvent) => void; what: string }>();
   const results = events.map(
@@ -110,8 +115,13 @@ export function scheduleEvents(built: BuiltLab, events: readonly TimedEvent[], l
         const timer = setTimeout(() => {
           pending.delete(k);
           const atMs = Math.round(performance.now() - t0);
-          applyEvent(built, e).then(
-            () => (log(`event at ${atMs} ms: ${what}`), resolve({ atMs, what, ok: true })),
+          applyEvent(built, e, linkSwitch).then(
+            // When it took effect matters too: starting a command is slow on a loaded or emulated CPU.
+            () => {
+              const doneMs = Math.round(performance.now() - t0);
+              log(`event at ${atMs} ms: ${what} (done at ${doneMs} ms)`);
+              resolve({ atMs, doneMs, what, ok: true });
+            },
             (err: unknown) => {
               const error = err instanceof Error ? err.message : String(err);
               log(`event at ${atMs} ms FAILED: ${what}: ${error}`);

@@ -39,7 +39,7 @@ function agentSpecs(lab: Lab, seed: number, timeoutMs: number): { server: Server
   const anyV6 = lab.hosts.find((h) => h.name === w.server)?.interfaces.some((i) => i.addresses.some((a) => a.family === 6)) ?? false;
   return {
     server: { role: 'server', mptcp: w.serverMptcp, family: anyV6 ? 6 : 4, ...common },
-    client: { role: 'client', mptcp: w.clientMptcp, address: w.connect, ...(w.bind ? { bind: w.bind } : {}), ...(w.abortAfterBytes !== undefined ? { abortAfterBytes: w.abortAfterBytes } : {}), ...common },
+    client: { role: 'client', mptcp: w.clientMptcp, address: w.connect, ...(w.bind ? { bind: w.bind } : {}), ...(w.abortAfterBytes !== undefined ? { abortAfterBytes: w.abortAfterBytes } : {}), ...(lab.events.length ? { holdStart: true } : {}), ...common },
   };
 }
 

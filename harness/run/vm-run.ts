@@ -5,7 +5,7 @@
 // trouble in the console (oops, Call Trace, KASAN, panic) or a guest that
 // stops answering fails the batch with the console lines that say why.
 import { mkdir, writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { fetchKernel, type ResolvedKernel } from '../../kernels/fetch.js';
 import { formatKernelSpec, parseKernelSpec } from '../../kernels/spec.js';
@@ -31,12 +31,31 @@ export interface VmRunOptions {
   cpus?: number;
 }
 
+/** Starts a line naming a guest log file (relative to the guest's results folder) in the results port's stream. */
+export const LOG_MARK = '==> mptcp-lab guest log: ';
+
+/** The results port's stream → results.json text and the guest's log files by relative path. */
+export function splitGuestOutput(stdout: string): { json: string; logs: Map<string, string> } {
+  const parts = stdout.split(`\n${LOG_MARK}`);
+  const logs = new Map<string, string>();
+  for (const part of parts.slice(1)) {
+    const nl = part.indexOf('\n');
+    const name = nl < 0 ? part : part.slice(0, nl);
+    // A name that could leave the results folder is not written anywhere.
+    if (name.split('/').some((p) => p === '..' || p === '') || name.startsWith('/')) continue;
+    logs.set(name, nl < 0 ? '' : part.slice(nl + 1));
+  }
+  return { json: parts[0]!, logs };
+}
+
 export function innerCommand(labs: readonly Lab[], opts: VmRunOptions): string[] {
   const files = labs.map((l) => `'${resolve(l.file).replaceAll("'", `'\\''`)}'`).join(' ');
   const timeout = opts.timeoutMs ? ` --timeout ${opts.timeoutMs}ms` : '';
   const retries = opts.retries ? ` --retries ${opts.retries}` : '';
   // TAP goes to the guest's console log; results.json is what comes back.
-  const script = `'${process.execPath}' '${CLI}' run ${files} --engine off --seed ${opts.seed}${timeout}${retries} --results ${GUEST_RESULTS} >&2; code=$?; cat ${GUEST_RESULTS}/results.json; exit $code`;
+  // After results.json, each lab's log.txt behind a LOG_MARK line: the guest's files are gone when it powers off.
+  const logs = `for f in ${GUEST_RESULTS}/labs/*/log.txt ${GUEST_RESULTS}/labs/*/*/log.txt; do [ -f "$f" ] && printf '\\n${LOG_MARK}%s\\n' "\${f#${GUEST_RESULTS}/}" && cat "$f"; done`;
+  const script = `'${process.execPath}' '${CLI}' run ${files} --engine off --seed ${opts.seed}${timeout}${retries} --results ${GUEST_RESULTS} >&2; code=$?; cat ${GUEST_RESULTS}/results.json; ${logs}; exit $code`;
   return ['sh', '-c', script];
 }
 
@@ -50,6 +69,19 @@ function whyBatchFailed(vm: VmResult): string | undefined {
   if (vm.initErrors.length) return `the guest could not start the run: ${vm.initErrors.join('; ')}`;
   if (vm.exitCode === undefined) return `qemu ended without a result (exit ${vm.qemuExitCode}): ${vm.qemuStderr.trim().split('\n').slice(-5).join(' | ')}`;
   return undefined;
+}
+
+function fileLabel(label: string): string {
+  return label.replace(/[^A-Za-z0-9.+-]/g, '_');
+}
+
+/** The guest's lab logs under RESULTS/kernels/<kernel>/labs/<lab>/log.txt, as the host writes its own under RESULTS/labs. */
+async function writeGuestLogs(dir: string, logs: ReadonlyMap<string, string>): Promise<void> {
+  for (const [name, text] of logs) {
+    const file = join(dir, name);
+    await mkdir(dirname(file), { recursive: true });
+    await writeFile(file, text);
+  }
 }
 
 let fetchQueue: Promise<unknown> = Promise.resolve();
@@ -85,12 +117,14 @@ export async function runLabsOnKernel(specText: string, labs: readonly Lab[], op
   if (opts.resultsDir) {
     const dir = join(opts.resultsDir, 'kernels');
     await mkdir(dir, { recursive: true });
-    await writeFile(join(dir, `${label.replace(/[^A-Za-z0-9.+-]/g, '_')}.console.log`), vm.console);
+    await writeFile(join(dir, `${fileLabel(label)}.console.log`), vm.console);
   }
   const failed = whyBatchFailed(vm);
+  const { json, logs } = splitGuestOutput(vm.stdout);
+  if (opts.resultsDir) await writeGuestLogs(join(opts.resultsDir, 'kernels', fileLabel(label)), logs);
   let inner: RunResult | undefined;
   try {
-    inner = JSON.parse(vm.stdout) as RunResult;
+    inner = JSON.parse(json) as RunResult;
   } catch {
     inner = undefined;
   }

@@ -9,7 +9,10 @@ import type { BuiltLab } from '../backends/netns.js';
 import type { EndpointReport, TransferObservation } from '../observations.js';
 import { agentArgv, parseAgentLine } from '../workload/launch.js';
 import type { AgentMessage, AgentSpec } from '../workload/spec.js';
-import { scheduleEvents, type AppliedEvent } from './events.js';
+import { startIpBatch, type IpBatch } from '../workload/ip-batch.js';
+import { linkEnds } from '../backends/netns.js';
+import type { TimedEvent } from '../lab/model.js';
+import { scheduleEvents, type AppliedEvent, type LinkSwitch } from './events.js';
 
 type AgentResult = Extract<AgentMessage, { kind: 'result' }>;
 
@@ -91,11 +94,75 @@ export interface WorkloadOutcome {
   error?: string;
 }
 
+type Schedule = ReturnType<typeof scheduleEvents>;
+
+/** Events on the clock that starts at the first data byte: the ones due at 0 ms before it, the rest after. */
+class EventClock {
+  private readonly parts: { schedule: Schedule; startedAt: number }[] = [];
+  private cancelled = false;
+
+  constructor(
+    private readonly built: BuiltLab,
+    private readonly log: (line: string) => void,
+    private readonly linkSwitch: LinkSwitch | undefined,
+  ) {}
+
+  /** Applies the events due at once, releases the held client (SIGUSR2), then schedules the others from now. */
+  async start(events: readonly TimedEvent[], release: (() => void) | undefined): Promise<void> {
+    const now = events.filter((e) => e.atMs <= 0);
+    if (release && now.length) await this.schedule(now).done;
+    // The workload may have ended meanwhile (timeout, agent crash): nothing more is due then.
+    if (this.cancelled) return;
+    release?.();
+    this.schedule(release ? events.filter((e) => e.atMs > 0) : events);
+  }
+
+  private schedule(events: readonly TimedEvent[]): Schedule {
+    const schedule = scheduleEvents(this.built, events, this.log, this.linkSwitch);
+    this.parts.push({ schedule, startedAt: performance.now() });
+    return schedule;
+  }
+
+  cancel(): void {
+    this.cancelled = true;
+    for (const p of this.parts) p.schedule.cancel();
+  }
+
+  /**
+   * What was applied. An event whose command returned only after the workload ended did not
+   * act during the transfer (on an emulated CPU an impairment "at 0 ms" once took 2.2 s, after
+   * a 1 s transfer): the lab did not test what it says, so that event failed.
+   */
+  async applied(endedAt: number): Promise<AppliedEvent[]> {
+    const out: AppliedEvent[] = [];
+    for (const p of this.parts) {
+      for (const a of await p.schedule.done) {
+        const late = a.ok && a.doneMs !== undefined && p.startedAt + a.doneMs > endedAt;
+        out.push(late ? { ...a, ok: false, error: `took effect at ${a.doneMs} ms, after the workload ended at ${Math.round(endedAt - p.startedAt)} ms` } : a);
+      }
+    }
+    return out;
+  }
+}
+
+/** One ip batch process per namespace with a link end that an event takes down or up. */
+function startLinkSwitch(built: BuiltLab): { linkSwitch: LinkSwitch | undefined; close: () => Promise<void> } {
+  const links = new Set(built.lab.events.flatMap((e) => (e.action === 'link-down' || e.action === 'link-up' ? [e.link] : [])));
+  if (!links.size) return { linkSwitch: undefined, close: async () => undefined };
+  const batches = new Map<string, IpBatch>();
+  for (const link of links) for (const end of linkEnds(built.lab, link)) if (!batches.has(end.host)) batches.set(end.host, startIpBatch(built.ns[end.host]!));
+  const linkSwitch: LinkSwitch = async (link, up) => {
+    await Promise.all(linkEnds(built.lab, link).map((end) => batches.get(end.host)!.run(`link set dev ${end.ifname} ${up ? 'up' : 'down'}`)));
+  };
+  return { linkSwitch, close: async () => void (await Promise.all([...batches.values()].map((b) => b.close()))) };
+}
+
 export async function runWorkload(built: BuiltLab, server: AgentSpec, client: AgentSpec, timeoutMs: number, log: (line: string) => void): Promise<WorkloadOutcome> {
   const w = built.lab.workload;
   const started = performance.now();
   const agents: Agent[] = [];
-  let events: ReturnType<typeof scheduleEvents> | undefined;
+  const links = startLinkSwitch(built);
+  const events = new EventClock(built, log, links.linkSwitch);
   let timer: NodeJS.Timeout | undefined;
   const timedOut = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), timeoutMs)));
   try {
@@ -104,15 +171,17 @@ export async function runWorkload(built: BuiltLab, server: AgentSpec, client: Ag
     await srv.waitFor('listening', 10_000);
     const cli = startAgent(built.ns[w.client]!, client, log);
     agents.push(cli);
+    const release = client.role === 'client' && client.holdStart ? () => void (cli.pid !== undefined && process.kill(cli.pid, 'SIGUSR2')) : undefined;
     void cli.waitFor('connected', timeoutMs).then(
-      () => (events = scheduleEvents(built, built.lab.events, log)),
+      () => events.start(built.lab.events, release),
       () => undefined,
     );
     const both = Promise.all([cli.result, srv.result]);
     const first = await Promise.race([both, timedOut]);
-    const workloadMs = performance.now() - started;
-    events?.cancel();
-    const applied = events ? await events.done : [];
+    const endedAt = performance.now();
+    const workloadMs = endedAt - started;
+    events.cancel();
+    const applied = await events.applied(endedAt);
     if (first === 'timeout') {
       return { transfers: [], applied, workloadMs, error: `workload timed out after ${timeoutMs} ms` };
     }
@@ -122,7 +191,8 @@ export async function runWorkload(built: BuiltLab, server: AgentSpec, client: Ag
     return { transfers, applied, workloadMs, error };
   } finally {
     clearTimeout(timer);
-    events?.cancel();
+    events.cancel();
     await Promise.all(agents.map((a) => (a.pid ? killPid(a.pid, 500) : undefined)));
+    await links.close();
   }
 }

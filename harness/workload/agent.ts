@@ -87,6 +87,9 @@ function connect(socket: Socket, spec: ClientSpec): Promise<void> {
   });
 }
 
+/** The harness sends SIGUSR2 once the events due at 0 ms are in place (ClientSpec.holdStart). */
+const released = new Promise<void>((resolve) => process.once('SIGUSR2', () => resolve()));
+
 async function runClient(spec: ClientSpec): Promise<void> {
   for (let i = 0; i < spec.connections && !finished; i++) {
     const fdOptions: { mptcp: boolean; address: string; bind?: string } = { mptcp: spec.mptcp, address: spec.address };
@@ -95,8 +98,12 @@ async function runClient(spec: ClientSpec): Promise<void> {
     live.sockets.add(socket);
     try {
       await connect(socket, spec);
+      emit({ kind: 'connected', connection: i, atMs: Math.round(performance.now()) });
+      if (spec.holdStart && i === 0) {
+        await released;
+        emit({ kind: 'started', connection: i, atMs: Math.round(performance.now()) });
+      }
       const started = performance.now();
-      emit({ kind: 'connected', connection: i, atMs: Math.round(started) });
       record(i, await runTransfer(socket, planFor(spec, i), started));
     } catch (e) {
       socket.destroy();

@@ -11,7 +11,7 @@ export function agentArgv(spec: AgentSpec): string[] {
   return [process.execPath, AGENT_SCRIPT, JSON.stringify(spec)];
 }
 
-const KINDS = new Set(['listening', 'connected', 'done', 'result']);
+const KINDS = new Set(['listening', 'connected', 'started', 'done', 'result']);
 
 /** One stdout line as an AgentMessage; anything else is an error naming the line. */
 export function parseAgentLine(line: string): AgentMessage {

@@ -75,6 +75,10 @@ export function parseAgentSpec(text: string | undefined): AgentSpec {
       if (isIP(spec.bind) !== isIP(spec.address)) throw new SpecError(`bind: ${spec.bind} is not of the family of address ${spec.address}`);
     }
     if (raw['abortAfterBytes'] !== undefined) spec.abortAfterBytes = int(raw, 'abortAfterBytes', '', 0, Number.MAX_SAFE_INTEGER);
+    if (raw['holdStart'] !== undefined) {
+      if (typeof raw['holdStart'] !== 'boolean') throw new SpecError(`holdStart: expected true or false, got ${JSON.stringify(raw['holdStart'])}`);
+      spec.holdStart = raw['holdStart'];
+    }
     return spec;
   }
   throw new SpecError(`role: expected "server" or "client", got ${JSON.stringify(raw['role'])}`);

@@ -41,6 +41,12 @@ export interface ClientSpec extends CommonSpec {
   bind?: string;
   /** Instead of closing normally, abort with SO_LINGER 0 (MP_FASTCLOSE) after this many bytes sent. */
   abortAfterBytes?: number;
+  /**
+   * Hold the first connection after "connected" until SIGUSR2 before sending a byte, so the
+   * harness can apply the events due at 0 ms first and start its event clock at the first data
+   * byte (a command takes up to seconds to start on an emulated CPU).
+   */
+  holdStart?: boolean;
 }
 
 export type AgentSpec = ServerSpec | ClientSpec;
@@ -49,5 +55,7 @@ export type AgentSpec = ServerSpec | ClientSpec;
 export type AgentMessage =
   | { kind: 'listening'; port: number }
   | { kind: 'connected'; connection: number; atMs: number }
+  /** Sent after SIGUSR2 released a held connection: its first byte goes out now. */
+  | { kind: 'started'; connection: number; atMs: number }
   | { kind: 'done'; connection: number; report: EndpointReport; durationMs: number }
   | { kind: 'result'; ok: boolean; connections: { connection: number; durationMs: number; report: EndpointReport }[]; error?: string };

@@ -14,6 +14,12 @@ test('valid specs come back unchanged', () => {
   assert.deepEqual(parseAgentSpec(JSON.stringify(client)), client);
 });
 
+test('holdStart (wait for SIGUSR2 before the first byte) is kept when given', () => {
+  assert.deepEqual(parseAgentSpec(JSON.stringify({ ...client, holdStart: true })), { ...client, holdStart: true });
+  assert.equal('holdStart' in parseAgentSpec(JSON.stringify(client)), false);
+  assert.deepEqual(parseAgentLine('{"kind":"started","connection":0,"atMs":5}'), { kind: 'started', connection: 0, atMs: 5 });
+});
+
 test('bad specs name the field and what was expected', () => {
   const bad: [unknown, RegExp][] = [
     [undefined, /missing argument/],
@@ -28,6 +34,7 @@ test('bad specs name the field and what was expected', () => {
     [{ ...client, address: 'server' }, /address/],
     [{ ...client, bind: '::1' }, /bind/],
     [{ ...client, mptcp: 'yes' }, /mptcp/],
+    [{ ...client, holdStart: 1 }, /holdStart: expected true or false/],
   ];
   for (const [input, re] of bad) {
     const text = input === undefined ? undefined : typeof input === 'string' ? input : JSON.stringify(input);
