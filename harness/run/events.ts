@@ -3,7 +3,7 @@
 import { $, quote } from 'zx';
 import { run } from '../exec.js';
 import type { BuiltLab } from '../backends/netns.js';
-import { changeImpairment, setLinkState } from '../backends/netns.js';
+import { changeImpairment, linkEnds } from '../backends/netns.js';
 import type { EventSpec, TimedEvent } from '../lab/model.js';
 import type { HostShell } from '../lab/schema.js';
 import { endpointWords } from '../tools/ip.js';
@@ -60,29 +60,28 @@ export function hostShell(ns: string): HostShell {
   };
 }
 
-/** Sets a link's state sooner than a new `ip` process can (harness/workload/ip-batch.ts). */
-export type LinkSwitch = (link: string, up: boolean) => Promise<void>;
+/** Runs `ip -n NS <words>`; the workload passes one that is quicker than a new process (harness/workload/ip-batch.ts). */
+export type IpRunner = (ns: string, words: string[]) => Promise<void>;
 
-export async function applyEvent(built: BuiltLab, e: EventSpec, linkSwitch?: LinkSwitch): Promise<void> {
+const ipProcess: IpRunner = async (ns, words) => void (await run(['ip', '-n', ns, ...words]));
+
+export async function applyEvent(built: BuiltLab, e: EventSpec, ip: IpRunner = ipProcess): Promise<void> {
   switch (e.action) {
     case 'link-down':
     case 'link-up':
-      return (linkSwitch ?? ((link, up) => setLinkState(built, link, up)))(e.link, e.action === 'link-up');
-    case 'endpoint-add':
-      await run(['ip', '-n', built.ns[e.host]!, 'mptcp', 'endpoint', 'add', ...endpointWords(e.endpoint)]);
+      await Promise.all(linkEnds(built.lab, e.link).map((end) => ip(built.ns[end.host]!, ['link', 'set', 'dev', end.ifname, e.action === 'link-up' ? 'up' : 'down'])));
       return;
+    case 'endpoint-add':
+      return ip(built.ns[e.host]!, ['mptcp', 'endpoint', 'add', ...endpointWords(e.endpoint)]);
     case 'endpoint-delete': {
       const ns = built.ns[e.host]!;
-      await run(['ip', '-n', ns, 'mptcp', 'endpoint', 'delete', 'id', String(await endpointId(ns, e.id, e.address))]);
-      return;
+      return ip(ns, ['mptcp', 'endpoint', 'delete', 'id', String(await endpointId(ns, e.id, e.address))]);
     }
     case 'endpoint-flush':
-      await run(['ip', '-n', built.ns[e.host]!, 'mptcp', 'endpoint', 'flush']);
-      return;
+      return ip(built.ns[e.host]!, ['mptcp', 'endpoint', 'flush']);
     case 'backup': {
       const ns = built.ns[e.host]!;
-      await run(['ip', '-n', ns, 'mptcp', 'endpoint', 'change', 'id', String(await endpointId(ns, e.id, e.address)), e.backup ? 'backup' : 'nobackup']);
-      return;
+      return ip(ns, ['mptcp', 'endpoint', 'change', 'id', String(await endpointId(ns, e.id, e.address)), e.backup ? 'backup' : 'nobackup']);
     }
     case 'impair':
       return changeImpairment(built, e.link, e.from, e.impairment);
@@ -105,7 +104,7 @@ export interface AppliedEvent {
 }
 
 /** Schedules every event relative to now. cancel() reports the events not yet due as not applied. */
-export function scheduleEvents(built: BuiltLab, events: readonly TimedEvent[], log: (line: string) => void, linkSwitch?: LinkSwitch): { done: Promise<AppliedEvent[]>; cancel: () => void } {
+export function scheduleEvents(built: BuiltLab, events: readonly TimedEvent[], log: (line: string) => void, ip?: IpRunner): { done: Promise<AppliedEvent[]>; cancel: () => void } {
   const t0 = performance.now();
   const pending = new Map<number, { timer: NodeJS.Timeout; resolve: (a: AppliedEvent) => void; what: string }>();
   const results = events.map(
@@ -115,7 +114,7 @@ export function scheduleEvents(built: BuiltLab, events: readonly TimedEvent[], l
         const timer = setTimeout(() => {
           pending.delete(k);
           const atMs = Math.round(performance.now() - t0);
-          applyEvent(built, e, linkSwitch).then(
+          applyEvent(built, e, ip).then(
             // When it took effect matters too: starting a command is slow on a loaded or emulated CPU.
             () => {
               const doneMs = Math.round(performance.now() - t0);

@@ -12,7 +12,7 @@ import type { AgentMessage, AgentSpec } from '../workload/spec.js';
 import { startIpBatch, type IpBatch } from '../workload/ip-batch.js';
 import { linkEnds } from '../backends/netns.js';
 import type { TimedEvent } from '../lab/model.js';
-import { scheduleEvents, type AppliedEvent, type LinkSwitch } from './events.js';
+import { scheduleEvents, type AppliedEvent, type IpRunner } from './events.js';
 
 type AgentResult = Extract<AgentMessage, { kind: 'result' }>;
 
@@ -104,7 +104,7 @@ class EventClock {
   constructor(
     private readonly built: BuiltLab,
     private readonly log: (line: string) => void,
-    private readonly linkSwitch: LinkSwitch | undefined,
+    private readonly ip: IpRunner | undefined,
   ) {}
 
   /** Applies the events due at once, releases the held client (SIGUSR2), then schedules the others from now. */
@@ -118,7 +118,7 @@ class EventClock {
   }
 
   private schedule(events: readonly TimedEvent[]): Schedule {
-    const schedule = scheduleEvents(this.built, events, this.log, this.linkSwitch);
+    const schedule = scheduleEvents(this.built, events, this.log, this.ip);
     this.parts.push({ schedule, startedAt: performance.now() });
     return schedule;
   }
@@ -145,24 +145,31 @@ class EventClock {
   }
 }
 
-/** One ip batch process per namespace with a link end that an event takes down or up. */
-function startLinkSwitch(built: BuiltLab): { linkSwitch: LinkSwitch | undefined; close: () => Promise<void> } {
-  const links = new Set(built.lab.events.flatMap((e) => (e.action === 'link-down' || e.action === 'link-up' ? [e.link] : [])));
-  if (!links.size) return { linkSwitch: undefined, close: async () => undefined };
+/** The namespaces whose `ip` commands an event runs (link up/down, endpoint changes). */
+function ipEventHosts(built: BuiltLab): Set<string> {
+  const hosts = new Set<string>();
+  for (const e of built.lab.events) {
+    if (e.action === 'link-down' || e.action === 'link-up') for (const end of linkEnds(built.lab, e.link)) hosts.add(end.host);
+    else if (e.action === 'endpoint-add' || e.action === 'endpoint-delete' || e.action === 'endpoint-flush' || e.action === 'backup') hosts.add(e.host);
+  }
+  return hosts;
+}
+
+/** One ip batch process per namespace an event runs `ip` in, started before the transfer. */
+function startIpRunner(built: BuiltLab): { ip: IpRunner | undefined; close: () => Promise<void> } {
   const batches = new Map<string, IpBatch>();
-  for (const link of links) for (const end of linkEnds(built.lab, link)) if (!batches.has(end.host)) batches.set(end.host, startIpBatch(built.ns[end.host]!));
-  const linkSwitch: LinkSwitch = async (link, up) => {
-    await Promise.all(linkEnds(built.lab, link).map((end) => batches.get(end.host)!.run(`link set dev ${end.ifname} ${up ? 'up' : 'down'}`)));
-  };
-  return { linkSwitch, close: async () => void (await Promise.all([...batches.values()].map((b) => b.close()))) };
+  for (const host of ipEventHosts(built)) batches.set(built.ns[host]!, startIpBatch(built.ns[host]!));
+  if (!batches.size) return { ip: undefined, close: async () => undefined };
+  const ip: IpRunner = (ns, words) => batches.get(ns)!.run(words.join(' '));
+  return { ip, close: async () => void (await Promise.all([...batches.values()].map((b) => b.close()))) };
 }
 
 export async function runWorkload(built: BuiltLab, server: AgentSpec, client: AgentSpec, timeoutMs: number, log: (line: string) => void): Promise<WorkloadOutcome> {
   const w = built.lab.workload;
   const started = performance.now();
   const agents: Agent[] = [];
-  const links = startLinkSwitch(built);
-  const events = new EventClock(built, log, links.linkSwitch);
+  const ipBatches = startIpRunner(built);
+  const events = new EventClock(built, log, ipBatches.ip);
   let timer: NodeJS.Timeout | undefined;
   const timedOut = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), timeoutMs)));
   try {
@@ -193,6 +200,6 @@ export async function runWorkload(built: BuiltLab, server: AgentSpec, client: Ag
     clearTimeout(timer);
     events.cancel();
     await Promise.all(agents.map((a) => (a.pid ? killPid(a.pid, 500) : undefined)));
-    await links.close();
+    await ipBatches.close();
   }
 }
