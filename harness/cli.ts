@@ -67,6 +67,11 @@ interface RunFlags {
   capture: boolean;
   tapVersion: TapVersion;
   engine: 'sim' | 'off';
+  /** Guest memory in MiB and CPUs (vm backend). */
+  vmMemory: number;
+  vmCpus: number;
+  /** lib/modules/<release> of an image spec in --kernel. */
+  modules?: string;
 }
 
 /**
@@ -82,7 +87,7 @@ function timestamp(): string {
   return new Date().toISOString().replace(/[:.]/g, '-').replace(/-\d{3}Z$/, 'Z');
 }
 
-function kernelSpecs(text: string): string[] {
+function kernelSpecs(text: string, modules?: string): string[] {
   const specs = text.split(',').map((k) => k.trim()).filter(Boolean);
   if (!specs.length) throw new UsageError('--kernel: expected host, debian:6.1, debian:6.12, a kernel build tree or an image path');
   const twice = specs.find((k, i) => specs.indexOf(k) !== i);
@@ -90,7 +95,7 @@ function kernelSpecs(text: string): string[] {
   for (const spec of specs) {
     if (spec === 'host') continue;
     try {
-      parseKernelSpec(spec);
+      parseKernelSpec(spec, modules !== undefined ? { modules } : {});
     } catch (e) {
       if (e instanceof KernelSpecError) throw new UsageError(`--kernel ${spec}: ${e.message}`);
       throw e;
@@ -107,7 +112,7 @@ function hostCannotRun(caps: Capabilities): string | undefined {
 }
 
 async function runCommand(args: string[], flags: RunFlags): Promise<number> {
-  const kernels = kernelSpecs(flags.kernel);
+  const kernels = kernelSpecs(flags.kernel, flags.modules);
   if (flags.grep) {
     try {
       new RegExp(flags.grep);
@@ -146,6 +151,7 @@ async function runCommand(args: string[], flags: RunFlags): Promise<number> {
   const vmTargets = await runMatrix(labs, {
     kernels, slots: jobSlots(flags),
     seed, jobs: flags.jobs ?? 1, retries: flags.retries, repeat: flags.repeat, timeoutMs: flags.timeout, resultsDir, capture: flags.capture, engine: flags.engine === 'sim',
+    vm: { memoryMb: flags.vmMemory, cpus: flags.vmCpus, ...(flags.modules !== undefined ? { modules: flags.modules } : {}) },
     onStart: (lab) => progress.start(lab.name),
     onResult: report,
     onKernel: (spec, event, target) => {
@@ -214,6 +220,9 @@ function program(setExit: (code: number) => void): Command {
     .option('--capture', 'tcpdump every link into pcap files in the results folder', false)
     .addOption(new Option('--engine <target>', 'also run each lab on the TypeScript engine in the simulator and compare it with the host kernel (off: kernels only)').choices(['sim', 'off']).default('sim'))
     .addOption(new Option('--tap-version <v>', 'TAP version on stdout').choices(['13', '14']).default('14').argParser((v) => Number(v) as TapVersion))
+    .option('--vm-memory <mib>', 'memory of each booted kernel, in MiB', int('--vm-memory', 256), 2048)
+    .option('--vm-cpus <n>', 'CPUs of each booted kernel', int('--vm-cpus', 1), 2)
+    .option('--modules <dir>', 'modules (lib/modules/<release>) of a bzImage given in --kernel')
     .action(async (labs: string[], flags: RunFlags) => setExit(await runCommand(labs, flags)));
   p.command('list').description('list the catalogue').option('--json', 'machine-readable').action(async (o: { json?: boolean }) => {
     const labs = await loadCatalogue();

@@ -292,6 +292,8 @@ export interface MatrixOptions extends Omit<RunnerOptions, 'onResult' | 'slots'>
   slots: number;
   /** Every result in report order: kernel by kernel as in `kernels`, each non-reference kernel followed by its comparisons with the reference. */
   onResult: (r: LabResult) => void;
+  /** Guest memory, CPUs, and the modules of an image spec (vm backend). */
+  vm?: { memoryMb?: number; cpus?: number; modules?: string };
   /** A kernel got its slot and boots ('start'), or its results are back ('finish'). */
   onKernel?: (spec: string, event: 'start' | 'finish', target?: TargetInfo) => void;
 }
@@ -324,7 +326,7 @@ export async function runMatrix(labs: readonly Lab[], opts: MatrixOptions): Prom
       }
       const vm = await slots.run(() => {
         opts.onKernel?.(spec, 'start');
-        return runLabsOnKernel(spec, labs, { seed: opts.seed, timeoutMs: opts.timeoutMs, retries: opts.retries, resultsDir: opts.resultsDir });
+        return runLabsOnKernel(spec, labs, { seed: opts.seed, timeoutMs: opts.timeoutMs, retries: opts.retries, resultsDir: opts.resultsDir, ...opts.vm });
       });
       targets[i] = vm.target;
       opts.onKernel?.(spec, 'finish', vm.target);

@@ -29,6 +29,8 @@ export interface VmRunOptions {
   resultsDir?: string;
   memoryMb?: number;
   cpus?: number;
+  /** Modules (lib/modules/<release>) of an image spec. */
+  modules?: string;
 }
 
 /** Starts a line naming a guest log file (relative to the guest's results folder) in the results port's stream. */
@@ -95,7 +97,7 @@ function oneFetchAtATime<T>(fetch: () => Promise<T>): Promise<T> {
 
 /** Every lab once on the kernel `specText`, in one boot. One result per lab, always. */
 export async function runLabsOnKernel(specText: string, labs: readonly Lab[], opts: VmRunOptions): Promise<{ target: TargetInfo; results: LabResult[] }> {
-  const spec = parseKernelSpec(specText);
+  const spec = parseKernelSpec(specText, opts.modules !== undefined ? { modules: opts.modules } : {});
   const label = formatKernelSpec(spec);
   let k: ResolvedKernel;
   try {
