@@ -737,6 +737,11 @@ export class Msk {
       this.endConnection(now, reason); // the MP_CAPABLE handshake failed
       return;
     }
+    if (sf.quietClose) {
+      // Its data goes again when the data-level timer fires; nothing is reported until the connection closes.
+      if (this.subflows.length === 0) this.closeAt = now + this.ctrl.closeTimeoutS * 1000;
+      return;
+    }
     if (sf.active || sf.everEstablished) {
       const error = reason === 'reset' ? ERRNO.ECONNRESET : reason === 'timeout' ? ERRNO.ETIMEDOUT : undefined;
       this.pmEvent(now, 'SF_CLOSED', sf, error);

@@ -194,6 +194,11 @@ export class Subflow {
   rxMapSeq = 0n;
   /** The peer's RST carried MP_FAIL: its data is sent again at once. */
   peerFailReset = false;
+  /**
+   * Reset by subflow_check_data_avail (a bad checksum or mapping): the kernel schedules no worker to
+   * close it (mptcp_close_ssk), so no SF_CLOSED and no PM notice until the connection closes.
+   */
+  quietClose = false;
 
   constructor(p: SubflowParams, private readonly owner: SubflowOwner) {
     this.id = p.id;
@@ -594,6 +599,7 @@ export class Subflow {
       this.sendMpFail = true;
       if (!o.allowInfiniteFallback) {
         this.resetReason = MPTCP_RST_EMIDDLEBOX;
+        this.quietClose = true;
         this.socket.abort(now);
         return;
       }
@@ -621,6 +627,7 @@ export class Subflow {
       return;
     }
     this.resetReason = MPTCP_RST_EMPTCP;
+    this.quietClose = true;
     this.socket.abort(now);
   }
 

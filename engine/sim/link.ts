@@ -130,8 +130,8 @@ export interface LinkCounters {
 /** One byte of one TCP segment's payload inverted, the TCP checksum fixed (see the top of this file). */
 export interface PayloadRewrite {
   /**
-   * 1-based: the Nth TCP segment on this direction longer than 60 + offset bytes (header and payload;
-   * a TCP header is at most 60, so the byte is there). The kernel target counts the same in nft.
+   * 1-based: the Nth TCP segment on this direction longer than 61 + offset bytes (header and payload;
+   * a TCP header is at most 60, and the kernel target's nft rule writes two bytes). It counts the same.
    */
   readonly nth: number;
   /** Byte offset into the TCP payload (nft's `@ih`: the inner header is the transport payload). */
@@ -190,11 +190,12 @@ function flipOneBit(bytes: Uint8Array, rng: Prng): Uint8Array {
 
 const TCP_MIN_HEADER = 20;
 
-const TCP_MAX_HEADER = 60;
+/** The longest TCP header, plus the byte after the one inverted (the kernel target writes a 16-bit word). */
+const TCP_MAX_HEADER_AND_WORD = 61;
 
 /** Whether a TCP segment counts for a rewrite at `offset`. */
 function rewriteCandidate(packet: Packet, offset: number): boolean {
-  return packet.bytes.length > TCP_MAX_HEADER + offset;
+  return packet.bytes.length > TCP_MAX_HEADER_AND_WORD + offset;
 }
 
 /** `packet` (a TCP segment) with payload byte `offset` inverted and its TCP checksum made right again. */

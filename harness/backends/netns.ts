@@ -7,7 +7,7 @@ import { deleteNamespace, NS_PREFIX, registerNamespace } from '../cleanup.js';
 import type { Capabilities } from '../capabilities.js';
 import type { Host, Impairment, Interface, Lab } from '../lab/model.js';
 import { hostLines, ipv6RuleLines, pmLines, vethLines } from '../tools/ip.js';
-import { compileLossRuleset, compileLossUpdate } from '../tools/nft.js';
+import { compileLossRuleset, compileLossUpdate, compileRewrite } from '../tools/nft.js';
 import { compileQdiscs, lossByNft } from '../tools/tc.js';
 
 let slotCounter = 0;
@@ -51,19 +51,31 @@ function peerInterface(lab: Lab, i: Interface): { host: string; ifname: string }
   return { host: i.peer.host, ifname: i.peer.name };
 }
 
-/** qdiscs on the sender; loss without netem as nft on the receiver, with offloads off on the sender. */
+/**
+ * Whether what the sender hands the link must be one packet per segment: nft counts or drops
+ * packets, and so does netem, which drops a whole GSO skb (up to 64 KB) as one "packet", so
+ * 15 % loss with offloads on loses a few super-packets per window instead of 15 % of segments.
+ */
+function segmentsOnWire(egress: Impairment, caps: Capabilities): boolean {
+  return Boolean(egress.lossPct) || lossByNft(egress, caps) || egress.rewrite !== undefined;
+}
+
+const OFFLOADS_OFF = ['tso', 'off', 'gso', 'off', 'gro', 'off'];
+
+/**
+ * qdiscs on the sender; loss without netem and payload rewrites as nft on the receiver, with
+ * segmentation offloads off on the sender (its checksum offload stays: see harness/tools/nft.ts).
+ */
 async function impair(built: BuiltLab, host: Host): Promise<void> {
   const ns = built.ns[host.name]!;
   for (const i of host.interfaces) {
     for (const argv of compileQdiscs(i.name, i.egress, built.caps)) await run(argv, { netns: ns });
-    // netem drops a whole GSO skb (up to 64 KB) as one "packet" too, so with offloads on 15 % loss
-    // would lose a few super-packets per window instead of 15 % of the segments.
-    if (i.egress.lossPct) await run(['ethtool', '-K', i.name, 'tso', 'off', 'gso', 'off', 'gro', 'off'], { netns: ns });
+    if (segmentsOnWire(i.egress, built.caps)) await run(['ethtool', '-K', i.name, ...OFFLOADS_OFF], { netns: ns });
   }
-  const losses = built.lab.hosts.flatMap((h) =>
-    h.interfaces.filter((i) => i.peer.host === host.name && lossByNft(i.egress, built.caps)).map((i) => ({ dev: i.peer.name, lossPct: i.egress.lossPct! })),
-  );
+  const incoming = built.lab.hosts.flatMap((h) => h.interfaces.filter((i) => i.peer.host === host.name));
+  const losses = incoming.filter((i) => lossByNft(i.egress, built.caps)).map((i) => ({ dev: i.peer.name, lossPct: i.egress.lossPct! }));
   if (losses.length) await run(['nft', '-f', '-'], { netns: ns, input: compileLossRuleset(losses) });
+  for (const i of incoming) if (i.egress.rewrite) await run(['nft', '-f', '-'], { netns: ns, input: compileRewrite(i.peer.name, i.egress.rewrite) });
 }
 
 export async function buildLab(input: Lab, caps: Capabilities): Promise<BuiltLab> {
@@ -119,10 +131,14 @@ export async function changeImpairment(built: BuiltLab, link: string, from: stri
     const ns = built.ns[end.host]!;
     await run(['tc', 'qdisc', 'del', 'dev', i.name, 'root'], { netns: ns, reject: false });
     for (const argv of compileQdiscs(i.name, i.egress, built.caps)) await run(argv, { netns: ns });
-    if (change.lossPct !== undefined) await run(['ethtool', '-K', i.name, 'tso', 'off', 'gso', 'off', 'gro', 'off'], { netns: ns });
+    const peer = peerInterface(built.lab, i);
+    if (change.lossPct !== undefined) await run(['ethtool', '-K', i.name, ...OFFLOADS_OFF], { netns: ns });
     if (change.lossPct !== undefined && !built.caps.netem) {
-      const peer = peerInterface(built.lab, i);
       await run(['nft', '-f', '-'], { netns: built.ns[peer.host], input: compileLossUpdate(peer.ifname, change.lossPct) });
+    }
+    if (change.rewrite !== undefined) {
+      await run(['ethtool', '-K', i.name, ...OFFLOADS_OFF], { netns: ns });
+      await run(['nft', '-f', '-'], { netns: built.ns[peer.host], input: compileRewrite(peer.ifname, change.rewrite) });
     }
   }
 }

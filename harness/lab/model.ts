@@ -14,7 +14,7 @@ export interface Impairment {
   duplicatePct?: number;
   corruptPct?: number;
   queuePackets?: number;
-  /** Invert payload byte `offset` of the `packet`-th TCP segment longer than 60 + offset bytes (a middlebox TCP does not see). */
+  /** Invert payload byte `offset` of the `packet`-th TCP segment longer than 61 + offset bytes (a middlebox TCP does not see). */
   rewrite?: PayloadRewrite;
 }
 

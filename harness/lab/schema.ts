@@ -31,7 +31,7 @@ export const impairmentSchema = z.strictObject({
   corrupt: percent.optional().describe('Corruption in percent (needs sch_netem).'),
   queue: z.number().int().positive().optional().describe('Queue limit in packets. Like Mininet max_queue_size.'),
   rewrite: z.strictObject({
-    packet: z.number().int().min(1).max(100_000).describe('Which one: the Nth TCP segment (header and payload) longer than 60 + offset bytes, counted from when the rewrite is set.'),
+    packet: z.number().int().min(1).max(100_000).describe('Which one: the Nth TCP segment (header and payload) longer than 61 + offset bytes, counted from when the rewrite is set.'),
     offset: z.number().int().min(0).max(1000).describe('Byte of the TCP payload to invert.'),
   }).optional().describe(
     'A middlebox that inverts one byte of one TCP segment\'s payload and leaves the segment acceptable to TCP (mptcp_join.sh fail tests: tc pedit + csum); only a DSS checksum catches it (RFC 8684 §3.7). Kernel: nft on the receiving interface.',

@@ -128,13 +128,13 @@ test('the simulator middlebox: the Nth long enough segment only, one byte invert
     setTcpChecksum('198.18.0.1', '198.18.0.2', bytes);
     return bytes;
   };
-  // 20-byte header: a segment counts when longer than 60 + 7 bytes, so a 40-byte payload does not.
+  // 20-byte header: a segment counts when longer than 61 + 7 bytes, so a 40-byte payload does not.
   const sent = [segment(200, 1), segment(40, 2), segment(200, 3), segment(200, 4), segment(200, 5)];
   for (const bytes of sent) net.send(net.now, 'a', { src: '198.18.0.1', dst: '198.18.0.2', bytes });
   net.drive(1000);
   assert.equal(got.length, 5);
   const changed = got.map((b, i) => (sameBytes(b, sent[i] as Uint8Array) ? -1 : i)).filter((i) => i >= 0);
-  assert.deepEqual(changed, [3], 'the third segment longer than 67 bytes');
+  assert.deepEqual(changed, [3], 'the third segment longer than 68 bytes');
   const b = got[3] as Uint8Array;
   assert.equal(b[20 + 7], 4 ^ 0xff);
   assert.equal(b.filter((x, i) => x !== (sent[3] as Uint8Array)[i]).length, 3, 'the byte and the two checksum bytes');
