@@ -3,7 +3,7 @@
 // progress and logs go to stderr. Exit: 0 all passed (skips allowed),
 // 1 something failed, 2 bad input or usage, 3 this machine cannot run labs.
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
@@ -90,12 +90,13 @@ function timestamp(): string {
 function kernelSpecs(text: string, modules?: string): string[] {
   const specs = text.split(',').map((k) => k.trim()).filter(Boolean);
   if (!specs.length) throw new UsageError('--kernel: expected host, debian:6.1, debian:6.12, a kernel build tree or an image path');
+  if (modules !== undefined && !existsSync(modules)) throw new UsageError(`--modules ${modules}: no such directory; expected the lib/modules/<release> of the bzImage in --kernel`);
   const twice = specs.find((k, i) => specs.indexOf(k) !== i);
   if (twice) throw new UsageError(`--kernel: ${twice} is given twice; expected each kernel once`);
   for (const spec of specs) {
     if (spec === 'host') continue;
     try {
-      parseKernelSpec(spec, modules !== undefined ? { modules } : {});
+      parseKernelSpec(spec, modules !== undefined && !spec.startsWith('debian:') ? { modules } : {});
     } catch (e) {
       if (e instanceof KernelSpecError) throw new UsageError(`--kernel ${spec}: ${e.message}`);
       throw e;

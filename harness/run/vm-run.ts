@@ -97,7 +97,8 @@ function oneFetchAtATime<T>(fetch: () => Promise<T>): Promise<T> {
 
 /** Every lab once on the kernel `specText`, in one boot. One result per lab, always. */
 export async function runLabsOnKernel(specText: string, labs: readonly Lab[], opts: VmRunOptions): Promise<{ target: TargetInfo; results: LabResult[] }> {
-  const spec = parseKernelSpec(specText, opts.modules !== undefined ? { modules: opts.modules } : {});
+  // --modules belongs to a bzImage path; the Debian kernels bring their own.
+  const spec = parseKernelSpec(specText, opts.modules !== undefined && !specText.startsWith('debian:') ? { modules: opts.modules } : {});
   const label = formatKernelSpec(spec);
   let k: ResolvedKernel;
   try {
