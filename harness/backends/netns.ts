@@ -63,6 +63,15 @@ function segmentsOnWire(egress: Impairment, caps: Capabilities): boolean {
 const OFFLOADS_OFF = ['tso', 'off', 'gso', 'off', 'gro', 'off'];
 
 /**
+ * Whether some link loses packets, from the start or after an event. A veth hands a GSO skb to
+ * its peer whole, so a router forwards the sender's super-packets as they are and netem on the
+ * router's egress drops them whole: with loss anywhere, every interface of the lab sends segments.
+ */
+function labHasLoss(lab: Lab): boolean {
+  return lab.hosts.some((h) => h.interfaces.some((i) => Boolean(i.egress.lossPct))) || lab.events.some((e) => e.action === 'impair' && Boolean(e.impairment.lossPct));
+}
+
+/**
  * qdiscs on the sender; loss without netem and payload rewrites as nft on the receiver, with
  * segmentation offloads off on the sender (its checksum offload stays: see harness/tools/nft.ts).
  */
@@ -70,7 +79,7 @@ async function impair(built: BuiltLab, host: Host): Promise<void> {
   const ns = built.ns[host.name]!;
   for (const i of host.interfaces) {
     for (const argv of compileQdiscs(i.name, i.egress, built.caps)) await run(argv, { netns: ns });
-    if (segmentsOnWire(i.egress, built.caps)) await run(['ethtool', '-K', i.name, ...OFFLOADS_OFF], { netns: ns });
+    if (segmentsOnWire(i.egress, built.caps) || labHasLoss(built.lab)) await run(['ethtool', '-K', i.name, ...OFFLOADS_OFF], { netns: ns });
   }
   const incoming = built.lab.hosts.flatMap((h) => h.interfaces.filter((i) => i.peer.host === host.name));
   const losses = incoming.filter((i) => lossByNft(i.egress, built.caps)).map((i) => ({ dev: i.peer.name, lossPct: i.egress.lossPct! }));
