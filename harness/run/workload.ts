@@ -96,8 +96,8 @@ export interface WorkloadOutcome {
 
 type Schedule = ReturnType<typeof scheduleEvents>;
 
-/** Events on the clock that starts at the first data byte: the ones due at 0 ms before it, the rest after. */
-class EventClock {
+/** Events on the clock that starts at the first data byte: the ones due at 0 ms before it, the rest after (exported for its test). */
+export class EventClock {
   private readonly parts: { schedule: Schedule; startedAt: number }[] = [];
   private cancelled = false;
 
