@@ -71,6 +71,19 @@ test('two subflows: the corrupted join is reset with MP_FAIL and MP_TCPRST (EMID
   assert.equal(t.server.ep.connection(r.sconn).mode, 'mptcp');
 });
 
+test('the first mapping corrupted (no checksum ever good on the subflow): the server falls back without MP_FAIL (DssFallback), so does the client on the data without a mapping; all bytes arrive', () => {
+  const t = setup(1, true);
+  t.net.link('link0').aToB.setPayloadRewrite({ nth: 2, offset: 100 });
+  const r = transfer(t, { size: 300_000 });
+  const c = counters(t, ['DataCsumErr', 'MPFailTx', 'MPFailRx', 'InfiniteMapTx', 'InfiniteMapRx', 'DssFallback']);
+  assert.deepEqual(c.server, { DataCsumErr: 1, MPFailTx: 0, MPFailRx: 0, InfiniteMapTx: 0, InfiniteMapRx: 0, DssFallback: 1 });
+  assert.deepEqual(c.client, { DataCsumErr: 0, MPFailTx: 0, MPFailRx: 0, InfiniteMapTx: 0, InfiniteMapRx: 0, DssFallback: 1 });
+  assert.equal(t.client.closed.get(r.conn), 'normal');
+  assert.equal(t.server.closed.get(r.sconn), 'normal');
+  assert.equal(invertedAt(r.up, concat(t.server.received.get(r.sconn))).length, 1);
+  assert.ok(sameBytes(concat(t.client.received.get(r.conn)), r.down));
+});
+
 test('without checksums nothing notices: the inverted byte is delivered, no MP_FAIL, MPTCP goes on', () => {
   const t = setup(1, false);
   t.net.link('link0').aToB.setPayloadRewrite({ nth: 40, offset: 100 });
