@@ -42,6 +42,7 @@ import { JoinCookieTable, SynCookies, SYNCOOKIE_VALID_MS, type CookieTuple } fro
 import { Msk, type CreateSubflowOptions, type MskEnv, type MskMode } from './msk.js';
 import { receivedOptions, type Subflow } from './subflow.js';
 import { DEFAULT_SUBFLOWS_MAX, type PathManager } from './pm-hooks.js';
+import { UserspacePm, runUpmCommand, type UpmCommand, type UpmResult } from './pm-userspace.js';
 import type { ConnectionId, EngineEvent } from './events.js';
 import type { TcpAddr } from './tcp/config.js';
 import type { MptcpConnectionInfo } from './msk-info.js';
@@ -157,7 +158,8 @@ export class MptcpEndpoint {
       ctrl: this.ctrl,
       tcp: this.tcp,
       random: this.random,
-      pm: opts.pm ?? {},
+      // net.mptcp.pm_type 1 without a PM given: the userspace PM, driven by pmCommand().
+      pm: opts.pm ?? (this.ctrl.pmType === 1 ? new UserspacePm({ addresses: opts.addresses }) : {}),
       rcvBuf: opts.rcvBuf ?? DEFAULT_RCVBUF,
       emit: (ev) => void self.events.push(ev),
       attach: (sf, msk) => void self.sockets.set(key(sf.local.addr, sf.local.port, sf.remote.addr, sf.remote.port), { sf, msk }),
@@ -276,6 +278,14 @@ export class MptcpEndpoint {
     this.advance(now);
     const r = this.msk(conn).createSubflow(now, o);
     if (typeof r === 'string') throw new EngineError('EINVAL', r);
+    this.pump(now);
+    return r;
+  }
+
+  /** A userspace PM netlink command (engine/pm-userspace.ts); EINVAL unless this host runs the userspace PM. */
+  pmCommand(now: number, command: UpmCommand): UpmResult {
+    this.advance(now);
+    const r = runUpmCommand(this.env.pm, now, command);
     this.pump(now);
     return r;
   }
