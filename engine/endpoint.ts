@@ -261,7 +261,7 @@ export class MptcpEndpoint {
    */
   bytesAcked(conn: ConnectionId): number {
     // Msk keeps its sender private; bracket access reads it without widening Msk's interface.
-    return this.msk(conn)['tx'].stats.bytesAcked;
+    return this.msk(conn).bytesAcked;
   }
 
   /** The connection itself, for a path manager (createSubflow, queueSignal, subflows, keys). */

@@ -692,6 +692,11 @@ export class Msk {
   }
 
   /** The peer finished sending (its DATA_FIN or FIN is in). */
+  /** Bytes the peer acknowledged at the data level (or TCP's, not MPTCP). */
+  get bytesAcked(): number {
+    return this.tx.stats.bytesAcked;
+  }
+
   get eof(): boolean {
     return this.rx.finished;
   }

@@ -79,6 +79,10 @@ export const LOSS_DEPENDENT_COUNTERS: readonly string[] = [
   'TcpExtTCPSynRetrans',
   'TcpExtTCPOFOQueue',
   'TcpExtTCPOFODrop',
+  'TcpExtTCPSACKReorder',
+  'TcpExtTCPDSACKRecv',
+  'TcpExtTCPDSACKOldSent',
+  'TcpExtTCPDSACKUndo',
 ].map(fullCounterName);
 
 /** Hosts of the lab in lab order, then any other host an observation mentions. */

@@ -36,6 +36,10 @@ export const TCP_COUNTERS: readonly string[] = [
   'TcpExtTCPZeroWindowDrop',
   'TcpExtTCPRcvQDrop',
   'TcpExtTCPOrigDataSent',
+  'TcpExtTCPSACKReorder',
+  'TcpExtTCPDSACKRecv',
+  'TcpExtTCPDSACKOldSent',
+  'TcpExtTCPDSACKUndo',
 ];
 
 const TCP_SET = new Set(TCP_COUNTERS);
