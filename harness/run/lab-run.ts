@@ -89,7 +89,7 @@ async function startObservers(built: BuiltLab, opts: LabRunOptions): Promise<Obs
   return { monitors, counters: Object.fromEntries(counters), links: Object.fromEntries(links), captures };
 }
 
-async function stopObservers(built: BuiltLab, o: Observers): Promise<Pick<Observations, 'counters' | 'events' | 'links'>> {
+async function stopObservers(built: BuiltLab, o: Observers, log: (line: string) => void): Promise<Pick<Observations, 'counters' | 'events' | 'links'>> {
   const hosts = built.lab.hosts.map((h) => h.name);
   const [counters, linkStats] = await Promise.all([
     Promise.all(hosts.map(async (h) => [h, filterCounters(counterDelta(o.counters[h]!, await readCounters(built.ns[h]!)))] as const)),
@@ -105,6 +105,11 @@ async function stopObservers(built: BuiltLab, o: Observers): Promise<Pick<Observ
   }));
   await Promise.all(o.captures.map((c) => (c.pid ? killPid(c.pid, 1000) : undefined)));
   const stats = Object.fromEntries(linkStats);
+  // Packets beside bytes: bytes per packet far above the MTU mean GSO super-packets went by (a qdisc drops those whole).
+  for (const l of built.lab.links) {
+    const ends = [stats[l.a.host]?.[l.a.ifname], stats[l.b.host]?.[l.b.ifname]];
+    log(`link ${l.name}: ${ends.map((e, k) => `${k ? 'b->a' : 'a->b'} ${e?.txBytes ?? 0} B in ${e?.txPackets ?? 0} packets`).join(', ')}`);
+  }
   const links = Object.fromEntries(built.lab.links.map((l) => [l.name, { aToB: stats[l.a.host]?.[l.a.ifname]?.txBytes ?? 0, bToA: stats[l.b.host]?.[l.b.ifname]?.txBytes ?? 0 }]));
   return { counters: Object.fromEntries(counters), events: Object.fromEntries(events), links };
 }
@@ -115,7 +120,7 @@ async function observe(built: BuiltLab, opts: LabRunOptions, log: (line: string)
   const observers = await startObservers(built, opts);
   try {
     const w = await runWorkload(built, server, client, timeoutMs, log);
-    const seen = await stopObservers(built, observers);
+    const seen = await stopObservers(built, observers, log);
     return { obs: { ...seen, transfers: w.transfers, workloadMs: w.workloadMs, applied: w.applied }, error: w.error, pcaps: observers.captures.map((c) => c.file) };
   } finally {
     // On an exception the observers may still run: end them by PID.
