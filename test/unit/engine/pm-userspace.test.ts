@@ -9,7 +9,9 @@ import { KernelPm, type KernelPmOptions } from '../../../engine/pm-kernel.js';
 import { mptcpCtrl, type MptcpCtrl } from '../../../engine/ctrl.js';
 import type { EndpointOptions } from '../../../engine/endpoint.js';
 import type { PmEvent } from '../../../engine/events.js';
-import type { UpmCommand, UpmResult } from '../../../engine/pm-userspace.js';
+import { UserspacePm, type UpmCommand, type UpmResult } from '../../../engine/pm-userspace.js';
+import type { Packet } from '../../../engine/sim/network.js';
+import { parseSegment } from '../../../engine/tcp/segment.js';
 import { concat, firstConn, pattern, sameBytes, topology, type Host } from './core-sim.js';
 
 const LINK = { delayMs: 5, rateBps: 40e6 };
@@ -55,8 +57,9 @@ function must(r: UpmResult): void {
  * Both ends write `size` bytes and shut down once all is acknowledged; `steps` run once each at their
  * time while the connection is up (the daemon's commands).
  */
-function run(links: number, client: Partial<EndpointOptions>, server: Partial<EndpointOptions>, steps: readonly Step[], size = 2_000_000) {
+function run(links: number, client: Partial<EndpointOptions>, server: Partial<EndpointOptions>, steps: readonly Step[], size = 2_000_000, setup?: (t: Topo) => void) {
   const t = topology(Array.from({ length: links }, () => LINK), { client, server });
+  setup?.(t);
   const { net } = t;
   t.server.ep.listen(80, { mptcp: true });
   const up = pattern(size, 1);
@@ -198,6 +201,44 @@ describe('userspace path manager: commands', () => {
     assert.deepEqual(pmEvents(t.client, 'REMOVED').map((e) => e.remId), [5]);
     assert.deepEqual(pmEvents(t.client, 'SF_CLOSED').map((e) => [e.daddr, e.remId]), [['198.18.1.2', 5]]);
     assert.deepEqual(pmEvents(t.server, 'SF_CLOSED').map((e) => e.saddr), ['198.18.1.2']);
+  });
+});
+
+describe('userspace path manager: shared machinery', () => {
+  test('an unechoed announce goes again after add_addr_timeout, ADD_ADDR_RETRANS_MAX (3) times', () => {
+    const isEcho = (p: Packet): boolean => {
+      const r = parseSegment(p.bytes);
+      // ADD_ADDR (subtype 3) with the E flag (the low bit of the subtype byte).
+      return r.ok && r.segment.options.some((o) => o.kind === 'mptcp' && ((o.bytes[2] ?? 0) >> 4) === 3 && ((o.bytes[2] ?? 0) & 1) === 1);
+    };
+    const server = { ctrl: { pmType: 1 as const }, pm: new UserspacePm({ addAddrTimeoutMs: 50 }) };
+    const { t } = run(
+      2,
+      kernelPm({ limits: { subflows: 1, addAddrAccepted: 1 } }, 1),
+      server,
+      [{ atMs: 100, run: (now, { server: s }) => must(cmd(s, now, { cmd: 'announce', token: token(s), addr: '198.18.1.2', id: 5 })) }],
+      4_000_000,
+      (topo) => (topo.server.tap = (p) => (isEcho(p) ? undefined : p.bytes)),
+    );
+    assert.equal(t.server.ep.mib.get('AddAddrTx'), 4);
+    assert.equal(t.client.ep.mib.get('AddAddr'), 4);
+    assert.equal(t.server.ep.mib.get('EchoAdd'), 0);
+    assert.deepEqual(joins(t), [1, 1, 1], 'the address is joined once');
+  });
+
+  test('REMOVE id 0: RM_ADDR 0, the peer closes the initial subflow and the transfer ends on the join', () => {
+    const { t } = run(2, USERSPACE, kernelPm({ limits: { subflows: 1 } }, 2), [
+      {
+        atMs: 100,
+        run: (now, { client }) =>
+          must(cmd(client, now, { cmd: 'subflow_create', token: token(client), local: { addr: '198.18.1.1', id: 23 }, remote: { addr: '198.18.0.2', port: 80 } })),
+      },
+      { atMs: 250, run: (now, { client }) => must(cmd(client, now, { cmd: 'remove', token: token(client), id: 0 })) },
+    ]);
+    assert.equal(t.client.ep.mib.get('RmAddrTx'), 1);
+    assert.equal(t.server.ep.mib.get('RmAddr'), 1);
+    assert.deepEqual(pmEvents(t.server, 'REMOVED').map((e) => e.remId), [0]);
+    assert.deepEqual(pmEvents(t.server, 'SF_CLOSED').map((e) => e.daddr), ['198.18.0.1']);
   });
 });
 
