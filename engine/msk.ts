@@ -691,12 +691,12 @@ export class Msk {
     if (this.mode !== 'mptcp') this.tx.ackedPlain(sf.socket.bytesAcked);
   }
 
-  /** The peer finished sending (its DATA_FIN or FIN is in). */
   /** Bytes the peer acknowledged at the data level (or TCP's, not MPTCP). */
   get bytesAcked(): number {
     return this.tx.stats.bytesAcked;
   }
 
+  /** The peer finished sending (its DATA_FIN or FIN is in). */
   get eof(): boolean {
     return this.rx.finished;
   }
