@@ -1,20 +1,9 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, utimesSync, writeFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import { cacheRoot, entryPaths, FETCH_STALE_MS, list, lookup, prune, writeManifest } from '../../../kernels/cache.js';
-
-// Every temp dir a test makes is removed at the end.
-const made: string[] = [];
-const tempDir = (prefix: string): string => {
-  const d = mkdtempSync(join(tmpdir(), prefix));
-  made.push(d);
-  return d;
-};
-after(() => {
-  for (const d of made) rmSync(d, { recursive: true, force: true });
-});
+import { tempDir } from './temp-dirs.js';
 
 async function fake(root: string, release: string, fetchedAt: string): Promise<void> {
   const p = entryPaths(root, release);

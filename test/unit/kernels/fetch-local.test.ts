@@ -1,22 +1,11 @@
 // Local kernels (build trees, images) need no fetching: checked and used in place.
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, writeFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import { bzImageRelease, fetchKernel } from '../../../kernels/fetch.js';
 import { parseKernelSpec } from '../../../kernels/spec.js';
-
-// Every temp dir a test makes is removed at the end.
-const made: string[] = [];
-const tempDir = (prefix: string): string => {
-  const d = mkdtempSync(join(tmpdir(), prefix));
-  made.push(d);
-  return d;
-};
-after(() => {
-  for (const d of made) rmSync(d, { recursive: true, force: true });
-});
+import { tempDir } from './temp-dirs.js';
 
 /** A fake bzImage: "HdrS" at 0x202, kernel_version pointer at 0x20e (relative to 0x200). */
 function fakeBzImage(version: string): Buffer {

@@ -1,20 +1,9 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, mkdirSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import { debianPackages, formatKernelSpec, KernelSpecError, parseKernelSpec, resolveDebianPackage } from '../../../kernels/spec.js';
-
-// Every temp dir a test makes is removed at the end.
-const made: string[] = [];
-const tempDir = (prefix: string): string => {
-  const d = mkdtempSync(join(tmpdir(), prefix));
-  made.push(d);
-  return d;
-};
-after(() => {
-  for (const d of made) rmSync(d, { recursive: true, force: true });
-});
+import { tempDir } from './temp-dirs.js';
 
 // Recorded `apt-cache search --names-only '^linux-image-6\.(1|12)\.'` on Debian 12 (2026-11).
 const APT = readFileSync('test/unit/kernels/fixtures/apt-cache-search-linux-image.txt', 'utf8');
