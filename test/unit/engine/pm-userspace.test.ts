@@ -242,6 +242,23 @@ describe('userspace path manager: shared machinery', () => {
   });
 });
 
+describe('userspace path manager: determinism', () => {
+  test('the same commands at the same times give the same packets', () => {
+    const once = (): string[] =>
+      run(2, USERSPACE, kernelPm({ limits: { subflows: 1 } }, 2), [
+        {
+          atMs: 100,
+          run: (now, { client }) =>
+            must(cmd(client, now, { cmd: 'subflow_create', token: token(client), local: { addr: '198.18.1.1', id: 23 }, remote: { addr: '198.18.0.2', port: 80 } })),
+        },
+        { atMs: 200, run: (now, { client }) => must(cmd(client, now, { cmd: 'announce', token: token(client), addr: '198.18.1.1', id: 23 })) },
+      ], 500_000).t.trace;
+    const a = once();
+    assert.ok(a.length > 100, 'packets were traced');
+    assert.deepEqual(once(), a);
+  });
+});
+
 describe('userspace path manager: bad commands', () => {
   test('each is refused with the kernel errno and nothing goes on the wire', () => {
     const results: Record<string, UpmResult> = {};
