@@ -7,6 +7,8 @@
 // queueSignal(), which only raises a pending signal; the option writer
 // (engine/subflow.ts) puts it on the next segment that has room, as the
 // kernel's PM does with its pending flags. The PM never builds packets.
+// Two PMs implement it, one per host as net.mptcp.pm_type chooses: KernelPm
+// (pm-kernel.ts) and UserspacePm (pm-userspace.ts, driven by commands).
 
 import type { MptcpOption } from './options.js';
 import type { ReceivedOptions } from './protocol.js';
