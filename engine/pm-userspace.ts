@@ -17,7 +17,7 @@
 // has no limit for the userspace PM while a daemon listens; here one always does).
 //
 // Commands answer as the netlink handler does: 0 or a negative errno. Bad input
-// gives a typed error (EINVAL, ESRCH, EADDRNOTAVAIL) with the kernel's extack
+// gives a typed error (EINVAL, ESRCH, EADDRNOTAVAIL, ENOTCONN) with the kernel's extack
 // message; nothing here throws on it.
 import { addAddrHmac, ipAddressBytes } from './crypto.js';
 import type { MptcpOption } from './options.js';
@@ -31,7 +31,7 @@ import { ADD_ADDR_RETRANS_MAX, addrText } from './pm-kernel.js';
 export const MPTCP_PM_MAX_ADDR_ID = 255;
 
 /** The errnos the netlink handlers return. */
-export type UpmErrno = 'EINVAL' | 'ESRCH' | 'EADDRNOTAVAIL';
+export type UpmErrno = 'EINVAL' | 'ESRCH' | 'EADDRNOTAVAIL' | 'ENOTCONN';
 
 export type UpmResult = { readonly ok: true } | { readonly ok: false; readonly errno: UpmErrno; readonly message: string };
 
@@ -229,9 +229,15 @@ export class UserspacePm implements PathManager {
     const entry = this.appendLocal(st, { addr: c.local.addr, id, port: 0, backup: c.local.backup ?? false });
     if (entry === undefined) return fail('EINVAL', 'did not match address and id');
     const added = known === undefined;
-    // __mptcp_subflow_connect: bind() to an address this host does not have fails.
+    // __mptcp_subflow_connect: before all, the connection must be fully established (ENOTCONN).
+    if (msk.state !== 'ESTABLISHED' || !msk.isFullyEstablished) {
+      if (added) this.deleteLocal(st, c.local.addr);
+      return fail('ENOTCONN', 'the connection is not fully established');
+    }
+    // Then kernel_bind() to an address this host does not have fails (MPJoinSynTxBindErr).
     if (this.addresses && !this.addresses.has(c.local.addr)) {
       if (added) this.deleteLocal(st, c.local.addr);
+      msk.count('MPJoinSynTxBindErr');
       return fail('EADDRNOTAVAIL', `${c.local.addr} is not an address of this host`);
     }
     // The initial subflow's address keeps ID 0 on this connection.

@@ -307,6 +307,7 @@ describe('userspace path manager: bad commands', () => {
     assert.equal(t.client.ep.mib.get('RmAddrTx'), 0);
     assert.equal(t.client.ep.mib.get('MPPrioTx'), 0);
     assert.equal(t.client.ep.mib.get('RmSubflow'), 0);
+    assert.equal(t.client.ep.mib.get('MPJoinSynTxBindErr'), 1, 'the bind() to 203.0.113.7 failed');
   });
 });
 
