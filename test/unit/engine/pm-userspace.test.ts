@@ -311,6 +311,22 @@ describe('userspace path manager: bad commands', () => {
   });
 });
 
+describe('userspace path manager: before the connection is fully established', () => {
+  test('SUBFLOW_CREATE is ENOTCONN until the peer confirmed the keys, and sends nothing', () => {
+    const t = topology([LINK, LINK], { client: USERSPACE, server: kernelPm({ limits: { subflows: 1 } }, 2) });
+    t.server.ep.listen(80, { mptcp: true });
+    t.client.ep.connect(0, { remoteAddr: '198.18.0.2', remotePort: 80, mptcp: true });
+    t.client.flush(0);
+    // The SYN/ACK is in (CREATED), but no data came back yet: the client is not fully established.
+    t.net.drive(12);
+    const tok = token(t.client);
+    const c: UpmCommand = { cmd: 'subflow_create', token: tok, local: { addr: '198.18.1.1', id: 2 }, remote: { addr: '198.18.0.2', port: 80 } };
+    const r = cmd(t.client, t.net.now, c);
+    assert.equal(r.ok ? 'ok' : r.errno, 'ENOTCONN');
+    assert.equal(t.client.ep.mib.get('MPJoinSynTx'), 0);
+  });
+});
+
 describe('net.mptcp.pm_type / path_manager', () => {
   test('either name selects the userspace PM, the other follows; conflicting or unknown values are refused', () => {
     const pick = (c: Partial<MptcpCtrl>) => {
