@@ -143,7 +143,7 @@ async function runCommand(args: string[], flags: RunFlags): Promise<number> {
   // Points to come: host labs, one per lab per guest, one comparison per lab per later kernel, and the engine with its comparison (beside the host, or else the first kernel).
   const vmCount = kernels.filter((k) => k !== 'host').length;
   const enginePoints = flags.engine === 'sim' ? 2 : 0;
-  const progress = new Progress(labs.length * ((onHost ? flags.repeat * (1 + enginePoints) : enginePoints) + vmCount + (kernels.length - 1)));
+  const progress = new Progress(labs.length * (flags.repeat * ((onHost ? 1 + enginePoints : enginePoints) + vmCount) + (kernels.length - 1)));
   const report = (r: LabResult) => {
     progress.finish(r);
     tap.point(r);

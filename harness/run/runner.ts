@@ -326,7 +326,7 @@ export async function runMatrix(labs: readonly Lab[], opts: MatrixOptions): Prom
       }
       const vm = await slots.run(() => {
         opts.onKernel?.(spec, 'start');
-        return runLabsOnKernel(spec, labs, { seed: opts.seed, timeoutMs: opts.timeoutMs, retries: opts.retries, resultsDir: opts.resultsDir, ...opts.vm });
+        return runLabsOnKernel(spec, labs, { seed: opts.seed, timeoutMs: opts.timeoutMs, retries: opts.retries, repeat: opts.repeat, resultsDir: opts.resultsDir, ...opts.vm });
       });
       targets[i] = vm.target;
       opts.onKernel?.(spec, 'finish', vm.target);

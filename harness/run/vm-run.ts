@@ -31,6 +31,8 @@ export interface VmRunOptions {
   cpus?: number;
   /** Modules (lib/modules/<release>) of an image spec. */
   modules?: string;
+  /** --repeat for the run inside the guest: every lab that many times, in the same boot. */
+  repeat?: number;
 }
 
 /** Starts a line naming a guest log file (relative to the guest's results folder) in the results port's stream. */
@@ -54,10 +56,11 @@ export function innerCommand(labs: readonly Lab[], opts: VmRunOptions): string[]
   const files = labs.map((l) => `'${resolve(l.file).replaceAll("'", `'\\''`)}'`).join(' ');
   const timeout = opts.timeoutMs ? ` --timeout ${opts.timeoutMs}ms` : '';
   const retries = opts.retries ? ` --retries ${opts.retries}` : '';
+  const repeat = opts.repeat && opts.repeat > 1 ? ` --repeat ${opts.repeat}` : '';
   // TAP goes to the guest's console log; results.json is what comes back.
   // After results.json, each lab's log.txt behind a LOG_MARK line: the guest's files are gone when it powers off.
   const logs = `for f in ${GUEST_RESULTS}/labs/*/log.txt ${GUEST_RESULTS}/labs/*/*/log.txt; do [ -f "$f" ] && printf '\\n${LOG_MARK}%s\\n' "\${f#${GUEST_RESULTS}/}" && cat "$f"; done`;
-  const script = `'${process.execPath}' '${CLI}' run ${files} --engine off --seed ${opts.seed}${timeout}${retries} --results ${GUEST_RESULTS} >&2; code=$?; cat ${GUEST_RESULTS}/results.json; ${logs}; exit $code`;
+  const script = `'${process.execPath}' '${CLI}' run ${files} --engine off --seed ${opts.seed}${timeout}${retries}${repeat} --results ${GUEST_RESULTS} >&2; code=$?; cat ${GUEST_RESULTS}/results.json; ${logs}; exit $code`;
   return ['sh', '-c', script];
 }
 
@@ -112,7 +115,7 @@ export async function runLabsOnKernel(specText: string, labs: readonly Lab[], op
   const target: TargetInfo = { kind: 'kernel', spec: label, version: k.release, backend: 'vm' };
   const vm = await runInVm({
     kernel: k.kernel, release: k.release, modules: k.modulesDir, command: innerCommand(labs, opts), cwd: process.cwd(),
-    memoryMb: opts.memoryMb ?? 2048, cpus: opts.cpus ?? 2, timeoutMs: BOOT_BUDGET_MS + PER_LAB_MS * labs.length * (1 + (opts.retries ?? 0)),
+    memoryMb: opts.memoryMb ?? 2048, cpus: opts.cpus ?? 2, timeoutMs: BOOT_BUDGET_MS + PER_LAB_MS * labs.length * Math.max(1, opts.repeat ?? 1) * (1 + (opts.retries ?? 0)),
     // Lets a lab step know it runs in a throw-away guest (e.g. to crash it on
     // purpose in a test), and requirement SKIPs name the guest's kernel.
     env: { [GUEST_ENV]: '1' },
@@ -131,11 +134,12 @@ export async function runLabsOnKernel(specText: string, labs: readonly Lab[], op
   } catch {
     inner = undefined;
   }
-  const results = labs.map((lab) => {
-    const r = inner?.results.find((x) => x.lab === lab.name && x.target.kind === 'kernel');
-    if (failed) return batchFailure(lab, target, failed);
-    if (!r) return batchFailure(lab, target, `no result came back from the guest (exit ${vm.exitCode}): ${vm.stderr.trim().split('\n').slice(-5).join(' | ')}`);
+  const repeats = Array.from({ length: Math.max(1, opts.repeat ?? 1) }, (_, i) => i);
+  const results = labs.flatMap((lab) => repeats.map((repeat) => {
+    const r = inner?.results.find((x) => x.lab === lab.name && x.target.kind === 'kernel' && x.repeat === repeat);
+    if (failed) return { ...batchFailure(lab, target, failed), repeat };
+    if (!r) return { ...batchFailure(lab, target, `no result came back from the guest (exit ${vm.exitCode}): ${vm.stderr.trim().split('\n').slice(-5).join(' | ')}`), repeat };
     return { ...r, target, ...(r.log ? { log: undefined } : {}) };
-  });
+  }));
   return { target, results };
 }

@@ -144,6 +144,8 @@ describe('the run inside a guest', () => {
     assert.deepEqual([sh, c], ['sh', '-c']);
     assert.match(script!, / run '\/[^']*no-join\.lab\.yaml' --engine off --seed 42 --timeout 30000ms --retries 2 --results /);
     assert.doesNotMatch(innerCommand(labs, { seed: 1 })[2]!, /--retries|--timeout/);
+    assert.match(innerCommand(labs, { seed: 1, repeat: 3 })[2]!, / --seed 1 --repeat 3 --results /);
+    assert.doesNotMatch(innerCommand(labs, { seed: 1, repeat: 1 })[2]!, /--repeat/);
   });
 });
 
