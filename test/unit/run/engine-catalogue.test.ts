@@ -25,7 +25,8 @@ describe('engine to engine: every catalogue lab', () => {
         const aborted = lab.workload.abortAfterBytes !== undefined;
         for (const t of o.transfers) {
           if (aborted) continue;
-          assert.equal(t.intact, true, `${lab.name} seed ${seed} connection ${t.connection}: data intact`);
+          // A lab whose middlebox rewrites data that then falls back to TCP delivers it rewritten, on purpose.
+          if (lab.expect.integrity) assert.equal(t.intact, true, `${lab.name} seed ${seed} connection ${t.connection}: data intact`);
           const up = t.direction === 'download' ? 0 : t.sizeBytes;
           const down = t.direction === 'upload' ? 0 : t.sizeBytes;
           assert.deepEqual([t.server.bytesReceived, t.client.bytesReceived], [up, down], `${lab.name} seed ${seed} connection ${t.connection}: bytes received (server, client)`);
