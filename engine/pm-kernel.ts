@@ -19,6 +19,7 @@ import { OPTION_MPTCP_ADD_ADDR, OPTION_MPTCP_PRIO, OPTION_MPTCP_RM_ADDR, type Re
 import type { Msk } from './msk.js';
 import type { Subflow } from './subflow.js';
 import { DEFAULT_SUBFLOWS_MAX, type PathManager } from './pm-hooks.js';
+import { ADD_ADDR_RETRANS_MAX, armAnnounceTimer, dueAnnouncements, nextAnnounceTimeout, type Announced } from './pm-add-addr.js';
 
 export type PmEndpointFlag = 'signal' | 'subflow' | 'backup' | 'fullmesh' | 'implicit' | 'laminar';
 
@@ -45,8 +46,6 @@ export interface PmLimits {
 
 /** The kernel's MPTCP_PM_ADDR_MAX-ish bound on one limit (`ip mptcp limits` refuses more than 8). */
 export const MPTCP_PM_ADDR_MAX = 8;
-/** pm.c: ADD_ADDR_RETRANS_MAX. */
-export const ADD_ADDR_RETRANS_MAX = 3;
 /** The in-kernel PM's default add_addr_accepted limit. */
 export const DEFAULT_ADD_ADDR_ACCEPTED = 0;
 
@@ -61,11 +60,8 @@ export interface KernelPmOptions {
   readonly reachable?: (local: string, remote: string) => boolean;
 }
 
-interface Announce {
+interface Announce extends Announced {
   readonly ep: PmEndpoint;
-  retrans: number;
-  timerAt: number | undefined;
-  echoed: boolean;
 }
 
 interface RemoteAddr {
@@ -308,33 +304,18 @@ export class KernelPm implements PathManager {
   }
 
   nextTimeout(msk: Msk): number | undefined {
-    const st = this.state.get(msk);
-    if (!st) return undefined;
-    let t: number | undefined;
-    for (const a of st.announced.values()) if (a.timerAt !== undefined && (t === undefined || a.timerAt < t)) t = a.timerAt;
-    return t;
+    return nextAnnounceTimeout(this.state.get(msk)?.announced.values() ?? []);
   }
 
   /** mptcp_pm_add_timer: ADD_ADDR again, up to ADD_ADDR_RETRANS_MAX times. */
   timeout(now: number, msk: Msk): void {
-    const st = this.state.get(msk);
-    if (!st) return;
-    for (const a of st.announced.values()) {
-      if (a.timerAt === undefined || a.timerAt > now) continue;
-      a.timerAt = undefined;
-      if (a.echoed || a.retrans >= ADD_ADDR_RETRANS_MAX) continue;
-      a.retrans += 1;
-      msk.queueSignal(this.addAddrOption(msk, a.ep));
-    }
+    for (const a of dueAnnouncements(now, this.state.get(msk)?.announced.values() ?? [])) msk.queueSignal(this.addAddrOption(msk, a.ep));
   }
 
   signalSent(now: number, msk: Msk, _sf: Subflow, o: MptcpOption): void {
     if (o.kind === 'add_addr') {
       msk.count(o.echo ? 'EchoAddTx' : 'AddAddrTx');
-      if (!o.echo) {
-        const a = this.state.get(msk)?.announced.get(o.addressId);
-        if (a && !a.echoed && a.retrans < ADD_ADDR_RETRANS_MAX && this.addAddrTimeoutMs > 0) a.timerAt = now + this.addAddrTimeoutMs;
-      }
+      if (!o.echo) armAnnounceTimer(now, this.state.get(msk)?.announced.get(o.addressId), this.addAddrTimeoutMs);
     } else if (o.kind === 'remove_addr') msk.count('RmAddrTx');
     else if (o.kind === 'mp_prio') msk.count('MPPrioTx');
   }

@@ -25,7 +25,8 @@ import { OPTION_MPTCP_ADD_ADDR, OPTION_MPTCP_PRIO, OPTION_MPTCP_RM_ADDR, type Re
 import type { Msk } from './msk.js';
 import type { Subflow } from './subflow.js';
 import type { PathManager } from './pm-hooks.js';
-import { ADD_ADDR_RETRANS_MAX, addrText } from './pm-kernel.js';
+import { addrText } from './pm-kernel.js';
+import { armAnnounceTimer, dueAnnouncements, nextAnnounceTimeout, type Announced } from './pm-add-addr.js';
 
 /** include/net/mptcp.h MPTCP_PM_MAX_ADDR_ID: address IDs are 1..255 (0 is the initial subflow's). */
 export const MPTCP_PM_MAX_ADDR_ID = 255;
@@ -98,11 +99,8 @@ interface LocalEntry {
   readonly backup: boolean;
 }
 
-interface Announce {
+interface Announce extends Announced {
   readonly entry: LocalEntry;
-  retrans: number;
-  timerAt: number | undefined;
-  echoed: boolean;
 }
 
 /** Per connection: the local address list and the anno_list. */
@@ -352,29 +350,19 @@ export class UserspacePm implements PathManager {
   }
 
   nextTimeout(msk: Msk): number | undefined {
-    let t: number | undefined;
-    for (const a of this.state.get(msk)?.announced.values() ?? []) if (a.timerAt !== undefined && (t === undefined || a.timerAt < t)) t = a.timerAt;
-    return t;
+    return nextAnnounceTimeout(this.state.get(msk)?.announced.values() ?? []);
   }
 
   /** mptcp_pm_add_timer (shared with the kernel PM): the ADD_ADDR again, up to ADD_ADDR_RETRANS_MAX times. */
   timeout(now: number, msk: Msk): void {
-    for (const a of this.state.get(msk)?.announced.values() ?? []) {
-      if (a.timerAt === undefined || a.timerAt > now) continue;
-      a.timerAt = undefined;
-      if (a.echoed || a.retrans >= ADD_ADDR_RETRANS_MAX) continue;
-      a.retrans += 1;
-      msk.queueSignal(this.addAddrOption(msk, a.entry));
-    }
+    for (const a of dueAnnouncements(now, this.state.get(msk)?.announced.values() ?? [])) msk.queueSignal(this.addAddrOption(msk, a.entry));
   }
 
   signalSent(now: number, msk: Msk, _sf: Subflow, o: MptcpOption): void {
     if (o.kind === 'add_addr') {
       msk.count(o.echo ? 'EchoAddTx' : 'AddAddrTx');
       if (o.echo) return;
-      const a = this.state.get(msk)?.announced.get(o.addressId);
-      const timeout = this.addAddrTimeoutMs ?? msk.ctrl.addAddrTimeoutS * 1000;
-      if (a && !a.echoed && a.retrans < ADD_ADDR_RETRANS_MAX && timeout > 0) a.timerAt = now + timeout;
+      armAnnounceTimer(now, this.state.get(msk)?.announced.get(o.addressId), this.addAddrTimeoutMs ?? msk.ctrl.addAddrTimeoutS * 1000);
     } else if (o.kind === 'remove_addr') msk.count('RmAddrTx');
     else if (o.kind === 'mp_prio') msk.count('MPPrioTx');
   }
