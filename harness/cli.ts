@@ -31,6 +31,7 @@ import { runMatrix } from './run/runner.js';
 import { newSeed } from './run/seed.js';
 import { parseDuration } from './lab/units.js';
 import { reexecRootless } from './rootless.js';
+import type { Accel } from '../kernels/vm/qemu.js';
 
 export const EXIT = { ok: 0, failed: 1, usage: 2, cannotRun: 3 } as const;
 
@@ -72,6 +73,7 @@ interface RunFlags {
   vmCpus: number;
   /** lib/modules/<release> of an image spec in --kernel. */
   modules?: string;
+  accel: Accel | 'auto';
 }
 
 /**
@@ -152,7 +154,7 @@ async function runCommand(args: string[], flags: RunFlags): Promise<number> {
   const vmTargets = await runMatrix(labs, {
     kernels, slots: jobSlots(flags),
     seed, jobs: flags.jobs ?? 1, retries: flags.retries, repeat: flags.repeat, timeoutMs: flags.timeout, resultsDir, capture: flags.capture, engine: flags.engine === 'sim',
-    vm: { memoryMb: flags.vmMemory, cpus: flags.vmCpus, ...(flags.modules !== undefined ? { modules: flags.modules } : {}) },
+    vm: { memoryMb: flags.vmMemory, cpus: flags.vmCpus, accel: flags.accel, ...(flags.modules !== undefined ? { modules: flags.modules } : {}) },
     onStart: (lab) => progress.start(lab.name),
     onResult: report,
     onKernel: (spec, event, target) => {
@@ -224,6 +226,7 @@ function program(setExit: (code: number) => void): Command {
     .option('--vm-memory <mib>', 'memory of each booted kernel, in MiB', int('--vm-memory', 256), 2048)
     .option('--vm-cpus <n>', 'CPUs of each booted kernel', int('--vm-cpus', 1), 2)
     .option('--modules <dir>', 'modules (lib/modules/<release>) of a bzImage given in --kernel')
+    .addOption(new Option('--accel <how>', 'booted kernels under KVM, TCG, or auto: KVM when a probe boot under it works (remembered until the machine reboots)').choices(['auto', 'kvm', 'tcg']).default('auto'))
     .action(async (labs: string[], flags: RunFlags) => setExit(await runCommand(labs, flags)));
   p.command('list').description('list the catalogue').option('--json', 'machine-readable').action(async (o: { json?: boolean }) => {
     const labs = await loadCatalogue();

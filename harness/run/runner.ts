@@ -12,6 +12,7 @@ import { probeCapabilities } from '../capabilities.js';
 import { runLabOnHost, type LabRunOptions } from './lab-run.js';
 import { runLabsOnKernel } from './vm-run.js';
 import { eventsNotOnBoth } from '../../kernels/features.js';
+import type { Accel } from '../../kernels/vm/qemu.js';
 
 export interface RunnerOptions {
   seed: number;
@@ -293,7 +294,7 @@ export interface MatrixOptions extends Omit<RunnerOptions, 'onResult' | 'slots'>
   /** Every result in report order: kernel by kernel as in `kernels`, each non-reference kernel followed by its comparisons with the reference. */
   onResult: (r: LabResult) => void;
   /** Guest memory, CPUs, and the modules of an image spec (vm backend). */
-  vm?: { memoryMb?: number; cpus?: number; modules?: string };
+  vm?: { memoryMb?: number; cpus?: number; modules?: string; accel?: Accel | 'auto' };
   /** A kernel got its slot and boots ('start'), or its results are back ('finish'). */
   onKernel?: (spec: string, event: 'start' | 'finish', target?: TargetInfo) => void;
 }

@@ -9,7 +9,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { fetchKernel, type ResolvedKernel } from '../../kernels/fetch.js';
 import { formatKernelSpec, parseKernelSpec } from '../../kernels/spec.js';
-import { runInVm, type VmResult } from '../../kernels/vm/qemu.js';
+import { runInVm, type Accel, type VmResult } from '../../kernels/vm/qemu.js';
 import type { Lab } from '../lab/model.js';
 import type { LabResult, RunResult, TargetInfo } from '../result.js';
 import { GUEST_ENV } from '../capabilities.js';
@@ -33,6 +33,8 @@ export interface VmRunOptions {
   modules?: string;
   /** --repeat for the run inside the guest: every lab that many times, in the same boot. */
   repeat?: number;
+  /** KVM, TCG, or auto (KVM when a probe boot under it works). Default auto. */
+  accel?: Accel | 'auto';
 }
 
 /** Starts a line naming a guest log file (relative to the guest's results folder) in the results port's stream. */
@@ -115,7 +117,7 @@ export async function runLabsOnKernel(specText: string, labs: readonly Lab[], op
   const target: TargetInfo = { kind: 'kernel', spec: label, version: k.release, backend: 'vm' };
   const vm = await runInVm({
     kernel: k.kernel, release: k.release, modules: k.modulesDir, command: innerCommand(labs, opts), cwd: process.cwd(),
-    memoryMb: opts.memoryMb ?? 2048, cpus: opts.cpus ?? 2, timeoutMs: BOOT_BUDGET_MS + PER_LAB_MS * labs.length * Math.max(1, opts.repeat ?? 1) * (1 + (opts.retries ?? 0)),
+    memoryMb: opts.memoryMb ?? 2048, cpus: opts.cpus ?? 2, accel: opts.accel ?? 'auto', timeoutMs: BOOT_BUDGET_MS + PER_LAB_MS * labs.length * Math.max(1, opts.repeat ?? 1) * (1 + (opts.retries ?? 0)),
     // Lets a lab step know it runs in a throw-away guest (e.g. to crash it on
     // purpose in a test), and requirement SKIPs name the guest's kernel.
     env: { [GUEST_ENV]: '1' },

@@ -6,10 +6,11 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { spawnLong } from '../../harness/exec.js';
 import { alive, forgetPid, registerPid } from '../../harness/cleanup.js';
+import { cacheRoot } from '../cache.js';
 import { writeCpio } from '../cpio.js';
 import { buildInitramfs, BOOT_MODULES, LAB_MODULES } from '../initramfs.js';
 import { CMD_PATH, commandScript, HOSTROOT_TAG, initScript, PORT_RESULTS, PORT_STATUS, PORT_STDERR } from './init-script.js';
@@ -18,6 +19,9 @@ import { findTrouble } from './trouble.js';
 import { bootableKernel } from './vmlinux.js';
 
 export const QEMU = 'qemu-system-x86_64';
+
+/** Where 'auto' remembers whether KVM worked, for this boot of the machine. */
+const ACCEL_MEMORY = join(dirname(cacheRoot()), 'accel.json');
 
 export type Accel = 'tcg' | 'kvm';
 
@@ -127,7 +131,7 @@ export async function runInVm(o: VmOptions): Promise<VmResult> {
     await writeFile(f.initrd, Buffer.concat([base, cmd]));
     const accel =
       o.accel === 'auto'
-        ? (await chooseAccel('auto', async () => (await runInVm({ ...o, initramfs: base, accel: 'kvm', command: ['true'], timeoutMs: 20_000, keepDir: false })).exitCode === 0)).accel
+        ? (await chooseAccel('auto', async () => (await runInVm({ ...o, initramfs: base, accel: 'kvm', command: ['true'], timeoutMs: 15_000, keepDir: false })).exitCode === 0, '/dev/kvm', ACCEL_MEMORY)).accel
         : (o.accel ?? 'tcg');
     const kernel = o.compressed ? o.kernel : await bootableKernel(o.kernel);
     const argv = qemuArgv({ ...f, kernel, memoryMb: o.memoryMb ?? 1024, cpus: o.cpus ?? 2, accel, append: o.append ?? [] });
