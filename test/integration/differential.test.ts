@@ -16,7 +16,9 @@ const dir = mkdtempSync(join(tmpdir(), 'mptcp-lab-diff-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
 test('kernel and engine agree on the labs they both implement', { skip: cannotRun() }, async () => {
-  const r = await runCli(['run', '--engine', 'sim', '--seed', '3', '--results', dir, ...LABS]);
+  // --retries 1, as users run it: the kernel's timing varies between runs (switch-to-backup's link
+  // shares spread 0.50-0.68), and a divergence that a second kernel run clears is flaky, not a failure.
+  const r = await runCli(['run', '--engine', 'sim', '--retries', '1', '--seed', '3', '--results', dir, ...LABS]);
   const run = JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8')) as RunResult;
   const diverged = run.results.filter((x) => x.status === 'fail').map((x) => `${x.lab} [${x.target.kind}]: ${x.error ?? ''} ${x.checks.filter((c) => !c.ok).map((c) => `${c.name}: ${c.expected} vs ${c.actual} (${c.source})`).join('; ')}`);
   assert.deepEqual(diverged, []);
