@@ -19,7 +19,7 @@ import { OPTION_MPTCP_ADD_ADDR, OPTION_MPTCP_PRIO, OPTION_MPTCP_RM_ADDR, type Re
 import type { Msk } from './msk.js';
 import type { Subflow } from './subflow.js';
 import { DEFAULT_SUBFLOWS_MAX, type PathManager } from './pm-hooks.js';
-import { ADD_ADDR_RETRANS_MAX, armAnnounceTimer, dueAnnouncements, nextAnnounceTimeout, type Announced } from './pm-add-addr.js';
+import { acceptAddAddr, ADD_ADDR_RETRANS_MAX, armAnnounceTimer, be64, dueAnnouncements, nextAnnounceTimeout, type Announced } from './pm-add-addr.js';
 
 export type PmEndpointFlag = 'signal' | 'subflow' | 'backup' | 'fullmesh' | 'implicit' | 'laminar';
 
@@ -107,12 +107,6 @@ export function addrText(family: 0 | 4 | 6, bytes: Uint8Array): string {
   const hex = (g: number[]): string => g.map((x) => x.toString(16)).join(':');
   if (bestAt < 0) return hex(groups);
   return `${hex(groups.slice(0, bestAt))}::${hex(groups.slice(bestAt + bestLen))}`;
-}
-
-function be64(v: bigint): Uint8Array {
-  const b = new Uint8Array(8);
-  new DataView(b.buffer).setBigUint64(0, v);
-  return b;
 }
 
 /** mptcp_pm_addr_families_match: an IPv4 connection takes IPv4 addresses only; an IPv6 one both. */
@@ -397,17 +391,7 @@ export class KernelPm implements PathManager {
       }
       return;
     }
-    const expected = be64(addAddrHmac(msk.remoteKey ?? 0n, msk.localKey, rx.addr.id, rx.addr.bytes, rx.addr.port || undefined));
-    if (!expected.every((b, i) => b === rx.ahmac[i])) {
-      msk.count('AddAddrDrop');
-      return;
-    }
-    msk.count('AddAddr');
-    if (rx.addr.port) msk.count('PortAdd');
-    // The kernel's ANNOUNCED carries the connection's port when the ADD_ADDR has none.
-    msk.addrEvent(now, 'ANNOUNCED', rx.addr.id, { addr, port: rx.addr.port || msk.remote.port });
-    // The echo goes out whether or not the address is used.
-    msk.queueSignal({ kind: 'add_addr', echo: true, addressId: rx.addr.id, address: { family: rx.addr.family === 6 ? 6 : 4, bytes: rx.addr.bytes }, ...(rx.addr.port ? { port: rx.addr.port } : {}) });
+    if (!acceptAddAddr(now, msk, rx, addr)) return;
     if (st.addAddrAccepted >= this.addAddrAcceptedMax) return;
     if (st.remotes.some((r) => r.addr === addr && r.port === rx.addr.port)) return;
     // mptcp_pm_nl_add_addr_received: a subflow to the announced address, if there is room.

@@ -26,7 +26,7 @@ import type { Msk } from './msk.js';
 import type { Subflow } from './subflow.js';
 import type { PathManager } from './pm-hooks.js';
 import { addrText } from './pm-kernel.js';
-import { armAnnounceTimer, dueAnnouncements, nextAnnounceTimeout, type Announced } from './pm-add-addr.js';
+import { acceptAddAddr, armAnnounceTimer, be64, dueAnnouncements, nextAnnounceTimeout, type Announced } from './pm-add-addr.js';
 
 /** include/net/mptcp.h MPTCP_PM_MAX_ADDR_ID: address IDs are 1..255 (0 is the initial subflow's). */
 export const MPTCP_PM_MAX_ADDR_ID = 255;
@@ -133,12 +133,6 @@ function validAddr(addr: string): boolean {
 
 function validPort(port: number | undefined): boolean {
   return port === undefined || (Number.isInteger(port) && port >= 0 && port <= 0xffff);
-}
-
-function be64(v: bigint): Uint8Array {
-  const b = new Uint8Array(8);
-  new DataView(b.buffer).setBigUint64(0, v);
-  return b;
 }
 
 export class UserspacePm implements PathManager {
@@ -445,15 +439,7 @@ export class UserspacePm implements PathManager {
       }
       return;
     }
-    const expected = be64(addAddrHmac(msk.remoteKey ?? 0n, msk.localKey, rx.addr.id, rx.addr.bytes, rx.addr.port || undefined));
-    if (!expected.every((b, i) => b === rx.ahmac[i])) {
-      msk.count('AddAddrDrop');
-      return;
-    }
-    msk.count('AddAddr');
-    if (rx.addr.port) msk.count('PortAdd');
-    msk.addrEvent(now, 'ANNOUNCED', rx.addr.id, { addr, port: rx.addr.port || msk.remote.port });
-    msk.queueSignal({ kind: 'add_addr', echo: true, addressId: rx.addr.id, address: { family: rx.addr.family === 6 ? 6 : 4, bytes: rx.addr.bytes }, ...(rx.addr.port ? { port: rx.addr.port } : {}) });
+    acceptAddAddr(now, msk, rx, addr);
   }
 
   /** mptcp_pm_rm_addr_received (pm.c, shared): REMOVED, RmAddr per ID, the subflows to that remote ID closed. */
