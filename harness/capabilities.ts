@@ -2,7 +2,7 @@
 // namespace (never assumed, never probed in the initial namespace).
 import { access, readFile, readdir } from 'node:fs/promises';
 import { release } from 'node:os';
-import { run } from './exec.js';
+import { run } from '../lib/exec.js';
 import { deleteNamespace, NS_PREFIX, registerNamespace } from './cleanup.js';
 
 export interface Capabilities {

@@ -2,12 +2,12 @@
 // here and removed on success, failure, timeout, exception, SIGINT and
 // SIGTERM. `mptcp-lab clean` removes what a crashed run left, recognised by
 // the project's own namespace prefix, and nothing else.
-import { run } from './exec.js';
+import { run } from '../lib/exec.js';
+import { killRegisteredPids } from '../lib/pids.js';
 
 export const NS_PREFIX = 'mptcplab-';
 
 const namespaces = new Set<string>();
-const pids = new Set<number>();
 let handlersInstalled = false;
 
 export function registerNamespace(ns: string): void {
@@ -15,42 +15,6 @@ export function registerNamespace(ns: string): void {
 }
 export function forgetNamespace(ns: string): void {
   namespaces.delete(ns);
-}
-export function registerPid(pid: number | undefined): void {
-  if (pid) pids.add(pid);
-}
-export function forgetPid(pid: number | undefined): void {
-  if (pid) pids.delete(pid);
-}
-
-/** Whether a process exists (signal 0 delivers nothing). */
-export function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** SIGTERM, then SIGKILL after graceMs if it is still there. Only PIDs we started. */
-export async function killPid(pid: number, graceMs = 1000): Promise<void> {
-  if (!alive(pid)) return forgetPid(pid);
-  try {
-    process.kill(pid, 'SIGTERM');
-  } catch {
-    return forgetPid(pid);
-  }
-  const deadline = Date.now() + graceMs;
-  while (alive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-  if (alive(pid)) {
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {
-      /* already gone */
-    }
-  }
-  forgetPid(pid);
 }
 
 /** Processes still inside a namespace (ip netns pids) — all ours, since the namespace is. */
@@ -73,7 +37,7 @@ export async function deleteNamespace(ns: string): Promise<void> {
 
 /** Everything registered, synchronously reachable from a signal handler. */
 export async function cleanupAll(): Promise<void> {
-  await Promise.all([...pids].map((p) => killPid(p, 300)));
+  await killRegisteredPids(300);
   await Promise.all([...namespaces].map((ns) => deleteNamespace(ns)));
 }
 

@@ -11,7 +11,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream, existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { run } from '../harness/exec.js';
+import { run } from '../lib/exec.js';
 import { cacheRoot, entryPaths, lookup, writeManifest, type CachedKernel } from './cache.js';
 import { parseModulesDep, selectKeptModules } from './modules.js';
 import { APT_CACHE_SEARCH, resolveDebianPackage, TREE_MODULES_DIR, type KernelSpec } from './spec.js';

@@ -12,7 +12,7 @@ import { copyFile, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { run } from '../harness/exec.js';
+import { run } from '../lib/exec.js';
 import { writeInitramfs, type CpioEntry } from './cpio.js';
 import { parseModulesDep, resolveModules, type ResolvedModule } from './modules.js';
 

@@ -1,5 +1,5 @@
 // Per-interface byte and packet counters from `ip -j -s link show`.
-import { runJson } from '../exec.js';
+import { runJson } from '../../lib/exec.js';
 
 export interface LinkStats {
   ifindex: number;

@@ -10,7 +10,7 @@
 // `[UNKNOWN n]` without attributes. `flags` is hex (`2` in 6.1, `0x2` later);
 // newer iproute2 prints the bare words `server_side` and `deny_join_id0`.
 import { createInterface } from 'node:readline';
-import { spawnLong } from '../exec.js';
+import { spawnLong } from '../../lib/exec.js';
 import type { PmEvent, PmEventType } from '../observations.js';
 
 /** Kind names as printed, to PmEventType. iproute2 abbreviates SF_PRIORITY. */

@@ -1,7 +1,7 @@
 // Kernel MIB counters from `nstat -asz --json` inside a namespace.
 // -a: absolute values (ignore nstat's history file), -s: don't update the
 // history file, -z: include zero counters, so a baseline has every name.
-import { run } from '../exec.js';
+import { run } from '../../lib/exec.js';
 
 export type Counters = Record<string, number>;
 

@@ -7,10 +7,10 @@ import { join } from 'node:path';
 import type { Lab } from '../lab/model.js';
 import type { LabResult, TargetInfo } from '../result.js';
 import { differentialResult } from './differential.js';
-import { runLabOnEngineAsync } from './engine-worker.js';
+import { runLabOnEngineAsync } from '../targets/sim/worker.js';
 import { probeCapabilities } from '../capabilities.js';
-import { runLabOnHost, type LabRunOptions } from './lab-run.js';
-import { runLabsOnKernel } from './vm-run.js';
+import { runLabOnHost, type LabRunOptions } from '../targets/netns/run-lab.js';
+import { runLabsOnKernel } from '../targets/vm/run-labs.js';
 import { eventsNotOnBoth } from '../../kernels/features.js';
 import type { Accel } from '../../kernels/vm/qemu.js';
 

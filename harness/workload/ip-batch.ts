@@ -6,8 +6,8 @@
 // is already running only has to read a line.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { forgetPid, killPid, registerPid } from '../cleanup.js';
-import { RUN_MARK } from '../exec.js';
+import { forgetPid, killPid, registerPid } from '../../lib/pids.js';
+import { RUN_MARK } from '../../lib/exec.js';
 
 /** After each command, a query whose answer marks that the command before it finished. */
 const MARK_COMMAND = 'link show dev lo';

@@ -9,8 +9,8 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { alive } from '../../../harness/cleanup.js';
-import { RUN_MARK } from '../../../harness/exec.js';
+import { alive } from '../../../lib/pids.js';
+import { RUN_MARK } from '../../../lib/exec.js';
 import { QEMU } from '../../../kernels/vm/qemu.js';
 import { runCli } from '../host-state.js';
 

@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import type { KernelListEntry } from '../../../harness/kernels-command.js';
+import type { KernelListEntry } from '../../../harness/commands/kernels.js';
 import { cacheRoot, entryPaths, list, writeManifest } from '../../../kernels/cache.js';
 import { runCli } from '../host-state.js';
 

@@ -1,7 +1,7 @@
 // Runs the compiled agent inside a namespace and collects its JSON lines.
 // Every process started here is tracked so a test can end exactly those.
 import { createInterface } from 'node:readline';
-import { spawnLong } from '../../../harness/exec.js';
+import { spawnLong } from '../../../lib/exec.js';
 import { agentArgv, parseAgentLine } from '../../../harness/workload/launch.js';
 import type { AgentMessage, AgentSpec, ClientSpec, ServerSpec } from '../../../harness/workload/spec.js';
 

@@ -3,7 +3,7 @@
 import { after, before, describe, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { run } from '../../../harness/exec.js';
+import { run } from '../../../lib/exec.js';
 import type { EndpointReport } from '../../../harness/observations.js';
 import { payloadBytes } from '../../../harness/workload/payload.js';
 import type { ClientSpec, ServerSpec } from '../../../harness/workload/spec.js';

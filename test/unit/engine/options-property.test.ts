@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { AREA_FIXTURES, OPTION_FIXTURES, fromHex } from '../../../engine/options-fixtures.js';
+import { AREA_FIXTURES, OPTION_FIXTURES, fromHex } from './options-fixtures.js';
 import {
   bufferLen,
   emitTcpOptions,

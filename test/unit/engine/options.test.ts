@@ -3,7 +3,7 @@
 // net/mptcp/options.c (mptcp_parse_option, mptcp_get_options).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { AREA_FIXTURES, OPTION_FIXTURES, fromHex } from '../../../engine/options-fixtures.js';
+import { AREA_FIXTURES, OPTION_FIXTURES, fromHex } from './options-fixtures.js';
 import {
   bufferLen,
   emitOption,

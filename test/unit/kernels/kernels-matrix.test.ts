@@ -8,7 +8,7 @@ import { featureTooNew } from '../../../harness/requirements.js';
 import { emptyObservations, type PmEvent } from '../../../harness/observations.js';
 import type { LabResult, TargetInfo } from '../../../harness/result.js';
 import { crossKernelResults, OrderedBlocks, referenceKernel, skipMissingCounters, Slots } from '../../../harness/run/runner.js';
-import { innerCommand } from '../../../harness/run/vm-run.js';
+import { innerCommand } from '../../../harness/targets/vm/run-labs.js';
 import { eventsNotOnBoth, FEATURES, featureByName, versionAtLeast } from '../../../kernels/features.js';
 
 const tick = (): Promise<void> => new Promise((r) => setImmediate(r));

@@ -2,7 +2,7 @@
 // unless root with `ip mptcp` and python3 available.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { run } from '../../../harness/exec.js';
+import { run } from '../../../lib/exec.js';
 import { counterDelta, readCounters } from '../../../harness/observe/nstat.js';
 import { readLinkStats } from '../../../harness/observe/links.js';
 import { startMonitor } from '../../../harness/observe/monitor.js';

@@ -3,9 +3,9 @@
 // effect only after the workload ended counts as failed.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { BuiltLab } from '../../../harness/backends/netns.js';
+import type { BuiltLab } from '../../../harness/targets/netns/build.js';
 import type { Lab, TimedEvent } from '../../../harness/lab/model.js';
-import { EventClock } from '../../../harness/run/workload.js';
+import { EventClock } from '../../../harness/targets/netns/workload.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

@@ -1,7 +1,7 @@
 // The long-lived ip batch that applies link events: real ip in a real namespace.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { run } from '../../../harness/exec.js';
+import { run } from '../../../lib/exec.js';
 import { startIpBatch } from '../../../harness/workload/ip-batch.js';
 
 async function linkUp(ns: string, dev: string): Promise<boolean> {

@@ -7,14 +7,14 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { fetchKernel, type ResolvedKernel } from '../../kernels/fetch.js';
-import { formatKernelSpec, parseKernelSpec } from '../../kernels/spec.js';
-import { runInVm, type Accel, type VmResult } from '../../kernels/vm/qemu.js';
-import type { Lab } from '../lab/model.js';
-import type { LabResult, RunResult, TargetInfo } from '../result.js';
-import { GUEST_ENV } from '../capabilities.js';
+import { fetchKernel, type ResolvedKernel } from '../../../kernels/fetch.js';
+import { formatKernelSpec, parseKernelSpec } from '../../../kernels/spec.js';
+import { runInVm, type Accel, type VmResult } from '../../../kernels/vm/qemu.js';
+import type { Lab } from '../../lab/model.js';
+import type { LabResult, RunResult, TargetInfo } from '../../result.js';
+import { GUEST_ENV } from '../../capabilities.js';
 
-const CLI = fileURLToPath(new URL('../cli.js', import.meta.url));
+const CLI = fileURLToPath(new URL('../../cli.js', import.meta.url));
 /** Where the inner run writes, inside the guest's tmpfs. */
 const GUEST_RESULTS = '/tmp/mptcp-lab-guest';
 /** Under TCG a lab takes tens of seconds; the boot a few. */

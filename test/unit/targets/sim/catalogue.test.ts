@@ -6,8 +6,8 @@
 // pass too, except those listed below with the reason the engine differs.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { loadCatalogue } from '../../../harness/lab/catalogue.js';
-import { runLabOnEngine } from '../../../harness/run/engine-run.js';
+import { loadCatalogue } from '../../../../harness/lab/catalogue.js';
+import { runLabOnEngine } from '../../../../harness/targets/sim/run-lab.js';
 
 /** Lab → checks the engine is known to fail there, and why. Fixing one makes its test fail until it is removed here. */
 const KNOWN_CHECK_FAILURES: Record<string, { checks: string[]; reason: string }> = {};

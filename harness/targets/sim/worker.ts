@@ -2,9 +2,9 @@
 // and synchronous, and must not stall the event loop that times the kernel
 // labs running at the same time (--jobs), their agents and timed events.
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
-import type { Lab } from '../lab/model.js';
-import type { LabResult } from '../result.js';
-import { ENGINE_TARGET, runLabOnEngine, type EngineRunOptions } from './engine-run.js';
+import type { Lab } from '../../lab/model.js';
+import type { LabResult } from '../../result.js';
+import { ENGINE_TARGET, runLabOnEngine, type EngineRunOptions } from './run-lab.js';
 
 interface Job {
   lab: Lab;

@@ -2,22 +2,16 @@
 // network built from the same Lab, driven in virtual time, with the same
 // workload (payload, sizes, directions, connections one after another) and
 // the same Observations as a kernel run, so the lab's checks run unchanged.
-import { MptcpEndpoint, type Datagram } from '../../engine/endpoint.js';
-import type { ConnectionId, EngineEvent } from '../../engine/events.js';
-import type { MptcpConnectionInfo } from '../../engine/msk-info.js';
-import { Xoshiro256StarStar } from '../../engine/random.js';
-import { applySimEvent, buildSimNetwork, simLinkBytes, simRoute, type SimLab } from '../../engine/sim-lab/index.js';
-import { KernelPm } from '../../engine/pm-kernel.js';
-import type { Timer } from '../../engine/sim/index.js';
-import type { MptcpCtrl } from '../../engine/ctrl.js';
-import { evaluate } from '../expect/checks.js';
-import type { Host, Lab, TimedEvent } from '../lab/model.js';
-import type { EndpointReport, MptcpInfoObservation, Observations, PmEvent, TransferObservation } from '../observations.js';
-import { filterCounters } from '../observe/nstat.js';
-import type { LabResult, TargetInfo } from '../result.js';
-import { PayloadStream, StreamDigest } from '../workload/payload.js';
-import { describeEvent } from './events.js';
-import { deriveSeed } from './seed.js';
+import { MptcpEndpoint, Xoshiro256StarStar, KernelPm, type Datagram, type ConnectionId, type EngineEvent, type MptcpConnectionInfo, type Timer, type MptcpCtrl } from '../../../engine/index.js';
+import { applySimEvent, buildSimNetwork, simLinkBytes, simRoute, type SimLab } from './sim-lab.js';
+import { evaluate } from '../../expect/checks.js';
+import type { Host, Lab, TimedEvent } from '../../lab/model.js';
+import type { EndpointReport, MptcpInfoObservation, Observations, PmEvent, TransferObservation } from '../../observations.js';
+import { filterCounters } from '../../observe/nstat.js';
+import type { LabResult, TargetInfo } from '../../result.js';
+import { PayloadStream, StreamDigest } from '../../workload/payload.js';
+import { describeEvent } from '../netns/events.js';
+import { deriveSeed } from '../../run/seed.js';
 
 export const ENGINE_TARGET: TargetInfo = { kind: 'engine', spec: 'sim', version: '0.1', backend: 'sim' };
 

@@ -2,8 +2,8 @@
 // only; never changes the initial namespace.
 import { existsSync, readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
-import { run } from './exec.js';
-import type { Capabilities } from './capabilities.js';
+import { run } from '../../lib/exec.js';
+import type { Capabilities } from '../capabilities.js';
 
 export interface DoctorItem {
   name: string;

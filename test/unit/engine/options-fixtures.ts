@@ -14,9 +14,9 @@ import {
   OPTION_MPTCP_PRIO,
   OPTION_MPTCP_RM_ADDR,
   OPTION_MPTCP_RST,
-} from './protocol.js';
-import type { SegmentFlags } from './options/received.js';
-import type { MptcpOption } from './options/repr.js';
+} from '../../../engine/protocol.js';
+import type { SegmentFlags } from '../../../engine/options/received.js';
+import type { MptcpOption } from '../../../engine/options/repr.js';
 
 /** Hex digits to bytes; spaces and '|' separate fields and are ignored. */
 export function fromHex(text: string): Uint8Array {

@@ -21,8 +21,8 @@
 // deleted unless keep_addr_on_down > 0 (addrconf_ifdown). Interface up: the
 // connected routes of the addresses it still has come back, static routes do
 // not (the kernel does not remember them).
-import { parseIp, parsePrefix, prefixContains, sameIp, type IpAddress, type IpPrefix } from '../sim/index.js';
-import type { Host } from '../../harness/lab/model.js';
+import { parseIp, parsePrefix, prefixContains, sameIp, type IpAddress, type IpPrefix } from '../../../engine/index.js';
+import type { Host } from '../../lab/model.js';
 
 export const RT_TABLE_MAIN = 254;
 export const RT_TABLE_DEFAULT = 253;

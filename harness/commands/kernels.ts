@@ -8,10 +8,10 @@
 //   prune [--all | --keep SPEC...] [--dry-run]
 //                            default: remove releases that are no longer what their series
 //                            (debian:6.1, debian:6.12) resolves to; --all: everything
-import { run } from './exec.js';
-import { cacheRoot, entrySize, list, prune, type CachedKernel } from '../kernels/cache.js';
-import { fetchKernel } from '../kernels/fetch.js';
-import { APT_CACHE_SEARCH, DEBIAN_SERIES, debianPackages, formatKernelSpec, KernelSpecError, parseKernelSpec, seriesOfRelease, type DebianSeries, type KernelSpec } from '../kernels/spec.js';
+import { run } from '../../lib/exec.js';
+import { cacheRoot, entrySize, list, prune, type CachedKernel } from '../../kernels/cache.js';
+import { fetchKernel } from '../../kernels/fetch.js';
+import { APT_CACHE_SEARCH, DEBIAN_SERIES, debianPackages, formatKernelSpec, KernelSpecError, parseKernelSpec, seriesOfRelease, type DebianSeries, type KernelSpec } from '../../kernels/spec.js';
 
 /** Bad input to a kernels subcommand: the CLI prints it and exits 2. */
 export class KernelsUsageError extends Error {}

@@ -5,7 +5,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { currentReleases, defaultKeep, formatKernelList, formatSize, keptReleases, kernelsFetch, KernelsUsageError, listEntry } from '../../../harness/kernels-command.js';
+import { currentReleases, defaultKeep, formatKernelList, formatSize, keptReleases, kernelsFetch, KernelsUsageError, listEntry } from '../../../harness/commands/kernels.js';
 import { entryPaths, entrySize, list, writeManifest } from '../../../kernels/cache.js';
 
 // Recorded `apt-cache search --names-only '^linux-image-6\.(1|12)\.'` on Debian 12 (2026-11): newest 6.1.0-56, 6.12.117+deb12.

@@ -8,7 +8,7 @@ import { CATALOGUE_DIR } from '../../../../harness/lab/catalogue.js';
 import { labFromYaml } from '../../../../harness/lab/load.js';
 import type { Lab } from '../../../../harness/lab/model.js';
 import type { TraceEvent } from '../../../../engine/sim/index.js';
-import { buildSimNetwork, type SimLab } from '../../../../engine/sim-lab/index.js';
+import { buildSimNetwork, type SimLab } from '../../../../harness/targets/sim/sim-lab.js';
 
 export function catalogueLab(rel: string): Lab {
   return labFromYaml(readFileSync(join(CATALOGUE_DIR, rel), 'utf8'), `labs/${rel}`);

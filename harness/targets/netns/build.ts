@@ -2,13 +2,13 @@
 // network namespace per host, veth pairs for links, qdiscs and nft tables for
 // impairments, sysctls and the MPTCP path manager, all inside the lab's own
 // namespaces. Nothing touches the initial namespace.
-import { run } from '../exec.js';
-import { deleteNamespace, NS_PREFIX, registerNamespace } from '../cleanup.js';
-import type { Capabilities } from '../capabilities.js';
-import type { Host, Impairment, Interface, Lab } from '../lab/model.js';
-import { hostLines, ipv6RuleLines, pmLines, vethLines } from '../tools/ip.js';
-import { compileLossRuleset, compileLossUpdate, compileRewrite } from '../tools/nft.js';
-import { compileQdiscs, lossByNft } from '../tools/tc.js';
+import { run } from '../../../lib/exec.js';
+import { deleteNamespace, NS_PREFIX, registerNamespace } from '../../cleanup.js';
+import type { Capabilities } from '../../capabilities.js';
+import type { Host, Impairment, Interface, Lab } from '../../lab/model.js';
+import { hostLines, ipv6RuleLines, pmLines, vethLines } from '../../tools/ip.js';
+import { compileLossRuleset, compileLossUpdate, compileRewrite } from '../../tools/nft.js';
+import { compileQdiscs, lossByNft } from '../../tools/tc.js';
 
 let slotCounter = 0;
 

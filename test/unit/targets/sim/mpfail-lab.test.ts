@@ -2,9 +2,9 @@
 // and from an impair event (set, or replaced from then on).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { labFromYaml } from '../../../harness/lab/load.js';
-import { applySimEvent, buildSimNetwork } from '../../../engine/sim-lab/index.js';
-import { emitSegment, tcpFlags } from '../../../engine/tcp/segment.js';
+import { labFromYaml } from '../../../../harness/lab/load.js';
+import { applySimEvent, buildSimNetwork } from '../../../../harness/targets/sim/sim-lab.js';
+import { emitSegment, tcpFlags } from '../../../../engine/tcp/segment.js';
 
 const LAB = `hosts:
   client:

@@ -3,20 +3,20 @@
 // teardown → checks. Teardown happens whatever happened before it.
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { buildLab, teardownLab, type BuiltLab } from '../backends/netns.js';
-import { probeCapabilities, type Capabilities } from '../capabilities.js';
-import { forgetPid, killPid, registerPid } from '../cleanup.js';
-import { spawnLong } from '../exec.js';
-import { evaluate } from '../expect/checks.js';
-import type { Lab } from '../lab/model.js';
-import type { Observations } from '../observations.js';
-import { linkStatsDelta, readLinkStats, type LinkStatsByName } from '../observe/links.js';
-import { startMonitor, type Monitor } from '../observe/monitor.js';
-import { counterDelta, filterCounters, readCounters, type Counters } from '../observe/nstat.js';
-import { unmetRequirements } from '../requirements.js';
-import type { LabResult, TargetInfo } from '../result.js';
-import type { ClientSpec, ServerSpec } from '../workload/spec.js';
-import { deriveSeed } from './seed.js';
+import { buildLab, teardownLab, type BuiltLab } from './build.js';
+import { probeCapabilities, type Capabilities } from '../../capabilities.js';
+import { forgetPid, killPid, registerPid } from '../../../lib/pids.js';
+import { spawnLong } from '../../../lib/exec.js';
+import { evaluate } from '../../expect/checks.js';
+import type { Lab } from '../../lab/model.js';
+import type { Observations } from '../../observations.js';
+import { linkStatsDelta, readLinkStats, type LinkStatsByName } from '../../observe/links.js';
+import { startMonitor, type Monitor } from '../../observe/monitor.js';
+import { counterDelta, filterCounters, readCounters, type Counters } from '../../observe/nstat.js';
+import { unmetRequirements } from '../../requirements.js';
+import type { LabResult, TargetInfo } from '../../result.js';
+import type { ClientSpec, ServerSpec } from '../../workload/spec.js';
+import { deriveSeed } from '../../run/seed.js';
 import { runWorkload } from './workload.js';
 
 export interface LabRunOptions {

@@ -2,8 +2,8 @@
 // Observations' shape. Link down/up and impairment changes act on the
 // network here; endpoint and backup changes belong to the engine's path
 // manager and shell steps have no meaning in a simulation: 'unsupported'.
-import type { EventSpec, TimedEvent } from '../../harness/lab/model.js';
-import type { LinkDirectionName } from '../sim/index.js';
+import { type LinkDirectionName } from '../../../engine/index.js';
+import type { EventSpec, TimedEvent } from '../../lab/model.js';
 import { applyRewrite, impairmentToLinkParams, useFibRouting, type SimLab } from './build.js';
 
 export type SimEventOutcome = 'applied' | 'unsupported';

@@ -9,7 +9,7 @@ import { readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { CATALOGUE_DIR } from '../../../../harness/lab/catalogue.js';
 import type { Lab } from '../../../../harness/lab/model.js';
-import { buildSimNetwork, predictPath, simLinkBytes } from '../../../../engine/sim-lab/index.js';
+import { buildSimNetwork, predictPath, simLinkBytes } from '../../../../harness/targets/sim/sim-lab.js';
 import { addressesOf, catalogueLab, inlineLab, send, traced, unimpaired, type TracedSim } from './helpers.js';
 
 /** Every lab address from every address of every host (same family): the sim does what the kernel model predicts. */

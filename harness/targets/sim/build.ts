@@ -16,8 +16,8 @@
 // over (routes deleted, IPv6 addresses gone), and the sim has no way to
 // remove a route: from the first link event on, the two end nodes take their
 // decisions from their HostFib directly (see useFibRouting).
-import { Network, prefixContains, type IpPrefix, type Link, type LinkDirectionName, type LinkParamsInput, type NetworkOptions, type SimNode } from '../sim/index.js';
-import type { Impairment, Lab } from '../../harness/lab/model.js';
+import { Network, prefixContains, type IpPrefix, type Link, type LinkDirectionName, type LinkParamsInput, type NetworkOptions, type SimNode } from '../../../engine/index.js';
+import type { Impairment, Lab } from '../../lab/model.js';
 import { HostFib, prefixText, RT_TABLE_DEFAULT, RT_TABLE_MAIN } from './fib.js';
 
 export interface SimLab {

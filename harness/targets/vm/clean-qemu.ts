@@ -10,8 +10,8 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
-import { alive } from './cleanup.js';
-import { RUN_MARK } from './exec.js';
+import { alive } from '../../../lib/pids.js';
+import { RUN_MARK } from '../../../lib/exec.js';
 
 /** What runInVm puts in qemu's argv: its work dir, made with mkdtemp(tmpdir()/mptcp-lab-vm-). */
 export const VM_MARK = 'mptcp-lab-vm-';

@@ -3,7 +3,7 @@
 // `ip link set down|up`.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { HostFib, type RouteDecision } from '../../../../engine/sim-lab/index.js';
+import { HostFib, type RouteDecision } from '../../../../harness/targets/sim/sim-lab.js';
 import type { Lab } from '../../../../harness/lab/model.js';
 import { catalogueLab, inlineLab } from './helpers.js';
 

@@ -1,12 +1,12 @@
 // Timed events during the workload, applied to a built lab: link down/up,
 // endpoint add/delete/flush, backup flag, impairment change, shell steps.
 import { $, quote } from 'zx';
-import { run } from '../exec.js';
-import type { BuiltLab } from '../backends/netns.js';
-import { changeImpairment, linkEnds } from '../backends/netns.js';
-import type { EventSpec, TimedEvent } from '../lab/model.js';
-import type { HostShell } from '../lab/schema.js';
-import { endpointWords } from '../tools/ip.js';
+import { run } from '../../../lib/exec.js';
+import type { BuiltLab } from './build.js';
+import { changeImpairment, linkEnds } from './build.js';
+import type { EventSpec, TimedEvent } from '../../lab/model.js';
+import type { HostShell } from '../../lab/schema.js';
+import { endpointWords } from '../../tools/ip.js';
 
 export function describeEvent(e: EventSpec): string {
   switch (e.action) {

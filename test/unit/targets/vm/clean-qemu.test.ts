@@ -2,7 +2,7 @@
 // (recorded shapes, not a live process list) and the orphan rule.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { orphanReason, parseOurQemu, parseStartTicks, workDirFromArgv } from '../../../harness/clean-qemu.js';
+import { orphanReason, parseOurQemu, parseStartTicks, workDirFromArgv } from '../../../../harness/targets/vm/clean-qemu.js';
 
 // /proc/PID/stat of a qemu (fields 1..22 matter; the name may hold spaces and parentheses).
 const STAT = '4242 (qemu-system-x86) S 4200 4242 4200 0 -1 4194560 1000 0 0 0 50 10 0 0 20 0 3 0 987654 1234567 890 18446744073709551615\n';

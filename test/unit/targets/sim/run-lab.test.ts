@@ -3,10 +3,10 @@
 // as a kernel run, passes its checks, and is reproducible from its seed.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { loadLabModule, selectLabs } from '../../../harness/lab/catalogue.js';
-import { loadLabFile } from '../../../harness/lab/load.js';
-import { runLabOnEngine } from '../../../harness/run/engine-run.js';
-import { differentialResult } from '../../../harness/run/differential.js';
+import { loadLabModule, selectLabs } from '../../../../harness/lab/catalogue.js';
+import { loadLabFile } from '../../../../harness/lab/load.js';
+import { runLabOnEngine } from '../../../../harness/targets/sim/run-lab.js';
+import { differentialResult } from '../../../../harness/run/differential.js';
 
 const quick = () => loadLabFile('test/fixtures/labs/quick.lab.yaml');
 

@@ -4,7 +4,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { TimedEvent } from '../../../../harness/lab/model.js';
-import { applySimEvent, buildSimNetwork, predictPath, scheduleSimEvents, simLinkBytes } from '../../../../engine/sim-lab/index.js';
+import { applySimEvent, buildSimNetwork, predictPath, scheduleSimEvents, simLinkBytes } from '../../../../harness/targets/sim/sim-lab.js';
 import { addressesOf, catalogueLab, inlineLab, send, traced, unimpaired } from './helpers.js';
 
 describe('link-down / link-up', () => {

@@ -3,15 +3,15 @@
 // JSON lines, fires the timed events once the first connection is up, and
 // turns the two reports into TransferObservations.
 import { createInterface } from 'node:readline';
-import { spawnLong } from '../exec.js';
-import { killPid, registerPid } from '../cleanup.js';
-import type { BuiltLab } from '../backends/netns.js';
-import type { EndpointReport, TransferObservation } from '../observations.js';
-import { agentArgv, parseAgentLine } from '../workload/launch.js';
-import type { AgentMessage, AgentSpec } from '../workload/spec.js';
-import { startIpBatch, type IpBatch } from '../workload/ip-batch.js';
-import { linkEnds } from '../backends/netns.js';
-import type { TimedEvent } from '../lab/model.js';
+import { spawnLong } from '../../../lib/exec.js';
+import { killPid, registerPid } from '../../../lib/pids.js';
+import type { BuiltLab } from './build.js';
+import type { EndpointReport, TransferObservation } from '../../observations.js';
+import { agentArgv, parseAgentLine } from '../../workload/launch.js';
+import type { AgentMessage, AgentSpec } from '../../workload/spec.js';
+import { startIpBatch, type IpBatch } from '../../workload/ip-batch.js';
+import { linkEnds } from './build.js';
+import type { TimedEvent } from '../../lab/model.js';
 import { scheduleEvents, type AppliedEvent, type IpRunner } from './events.js';
 
 type AgentResult = Extract<AgentMessage, { kind: 'result' }>;
