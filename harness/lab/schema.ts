@@ -101,7 +101,7 @@ export type HostStep = ($: HostShell) => Promise<unknown>;
 const hostStep = z.custom<HostStep>((v) => typeof v === 'function', 'a shell command, or in a TypeScript lab a function ($) => Promise');
 
 const eventSchema = z.strictObject({
-  at: duration.describe('Time after the first connection is established.'),
+  at: duration.describe('Time from the first data byte of the first connection (the client holds it until the events due at 0 ms are in place).'),
   'link-down': linkName.optional(),
   'link-up': linkName.optional(),
   'endpoint-add': z.strictObject({ host: hostName, ...endpointSchema.shape }).optional(),
@@ -176,7 +176,7 @@ export const labSchema = z.strictObject({
   description: z.string().default(''),
   group: z.string().default('misc'),
   tags: z.array(z.string()).default([]),
-  requires: z.array(z.string()).default([]).describe('Kernel features: netem, ipv6, userspace-pm, mptcp-info, full-info, mixed-v4v6, sysctl:NAME, kernel>=X.Y'),
+  requires: z.array(z.string()).default([]).describe('What the lab needs, else it SKIPs: netem, ipv6, nft, tcpdump, sysctl:NAME, kernel>=X.Y, or a feature of kernels/features.ts (userspace-pm, mptcp-info, full-info, mixed-v4v6, ...)'),
   timeout: duration.default('60s'),
   hosts: z.record(hostName, hostSchema.nullable().transform((h) => h ?? hostSchema.parse({}))),
   links: z.array(linkSchema).min(1),
