@@ -17,7 +17,11 @@ function mptcpLabWords(text: string): string[] | undefined {
 
 /** Each command of a shell line: comments dropped, split at && || ; and |. */
 function shellCommands(line: string): string[] {
-  return line.replace(/(^|\s)#.*$/, '').split(/&&|\|\||;|\|/).map((c) => c.trim()).filter(Boolean);
+  return line
+    .replace(/(^|\s)#.*$/, '')
+    .split(/&&|\|\||;|\|/)
+    .map((c) => c.trim())
+    .filter(Boolean);
 }
 
 /** A file, folder or module argument rather than a catalogue name. */
@@ -40,7 +44,8 @@ test('every mptcp-lab line of a ```sh block parses with the CLI flags and names 
         const parsed = parseCommand(words);
         problems.push(...parsed.problems.map((p) => `${where}: ${command}: ${p}`));
         if (parsed.path[0] !== 'run' && parsed.path[0] !== 'show') continue;
-        for (const arg of parsed.positionals) if (!isPath(arg) && !names.has(arg)) problems.push(`${where}: ${command}: no lab or group "${arg}" in the catalogue`);
+        for (const arg of parsed.positionals)
+          if (!isPath(arg) && !names.has(arg)) problems.push(`${where}: ${command}: no lab or group "${arg}" in the catalogue`);
       }
     });
   }
@@ -77,7 +82,11 @@ test('the README CLI synopsis lists real flags, and every flag of run', () => {
       path = words[0] === 'kernels' ? words.slice(0, 2) : words.slice(0, 1);
       flags = words.flatMap((w) => w.match(/--?[a-z][\w-]*/g) ?? []);
     } else {
-      flags = /^\s+(?:(-\w), )?(--[\w-]+)/.exec(line)?.slice(1).filter((f): f is string => f !== undefined) ?? [];
+      flags =
+        /^\s+(?:(-\w), )?(--[\w-]+)/
+          .exec(line)
+          ?.slice(1)
+          .filter((f): f is string => f !== undefined) ?? [];
     }
     const help = commandHelp(path);
     if (!help) {

@@ -51,11 +51,19 @@ function typeErrors(examples: readonly Example[]): string[][] {
       return file;
     });
     const program = ts.createProgram(files, {
-      target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.NodeNext, moduleResolution: ts.ModuleResolutionKind.NodeNext,
-      strict: true, noEmit: true, skipLibCheck: true, types: ['node'], typeRoots: [join(ROOT, 'node_modules', '@types')],
+      target: ts.ScriptTarget.ES2022,
+      module: ts.ModuleKind.NodeNext,
+      moduleResolution: ts.ModuleResolutionKind.NodeNext,
+      strict: true,
+      noEmit: true,
+      skipLibCheck: true,
+      types: ['node'],
+      typeRoots: [join(ROOT, 'node_modules', '@types')],
     });
     const diagnostics = ts.getPreEmitDiagnostics(program);
-    return files.map((file) => diagnostics.filter((d) => d.file?.fileName === file).map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n')));
+    return files.map((file) =>
+      diagnostics.filter((d) => d.file?.fileName === file).map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n')),
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -77,14 +85,21 @@ const documented: Example[] = blocks.map((b) => {
 let checked: string[][] | undefined;
 const errors = (): string[][] => (checked ??= typeErrors([...documented, BAD]));
 
-test('every ```ts block imports defineLab from one of the package exports', { todo: pkg.exports ? undefined : 'package.json has no "exports" map yet (issue 7)' }, () => {
-  assert.ok(blocks.length >= 1, 'docs/labs.md has a TypeScript lab');
-  for (const b of blocks) {
-    const specifier = specifierOf(b.body);
-    assert.ok(specifier, `${b.where}: imports defineLab`);
-    assert.ok(exportTarget(specifier), `${b.where}: '${specifier}' is not one of package.json's exports (${Object.keys(pkg.exports ?? {}).join(', ')})`);
-  }
-});
+test(
+  'every ```ts block imports defineLab from one of the package exports',
+  { todo: pkg.exports ? undefined : 'package.json has no "exports" map yet (issue 7)' },
+  () => {
+    assert.ok(blocks.length >= 1, 'docs/labs.md has a TypeScript lab');
+    for (const b of blocks) {
+      const specifier = specifierOf(b.body);
+      assert.ok(specifier, `${b.where}: imports defineLab`);
+      assert.ok(
+        exportTarget(specifier),
+        `${b.where}: '${specifier}' is not one of package.json's exports (${Object.keys(pkg.exports ?? {}).join(', ')})`,
+      );
+    }
+  },
+);
 
 test('every ```ts block type-checks as a lab', () => {
   assert.ok(blocks.length >= 1, 'docs/labs.md has a TypeScript lab');
@@ -95,5 +110,8 @@ test('every ```ts block type-checks as a lab', () => {
 });
 
 test('a TypeScript lab with a wrong key does not type-check (the check can fail)', () => {
-  assert.ok(errors()[documented.length]!.some((e) => /sise/.test(e)), errors()[documented.length]!.join('\n'));
+  assert.ok(
+    errors()[documented.length]!.some((e) => /sise/.test(e)),
+    errors()[documented.length]!.join('\n'),
+  );
 });

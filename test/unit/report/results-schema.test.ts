@@ -15,20 +15,46 @@ const validate = new Ajv({ allErrors: true }).compile(schema as object);
 // The shared fixture's observations are mostly empty; one lab and one
 // comparison point with every part filled reach the rest of the schema.
 const observed: LabResult = {
-  lab: 'signal-single', file: 'labs/signal/signal-single.lab.yaml', group: 'signal', tags: ['add_addr'], target: HOST,
-  status: 'pass', durationMs: 812, attempts: 1, repeat: 0,
+  lab: 'signal-single',
+  file: 'labs/signal/signal-single.lab.yaml',
+  group: 'signal',
+  tags: ['add_addr'],
+  target: HOST,
+  status: 'pass',
+  durationMs: 812,
+  attempts: 1,
+  repeat: 0,
   checks: [{ name: 'add_addr.rx', ok: true, source: 'client MPTcpExtAddAddr', expected: '1', actual: '1' }],
   observations: {
     counters: { client: { MPTcpExtAddAddr: 1 }, server: { MPTcpExtEchoAdd: 1 } },
     events: { server: [{ type: 'ANNOUNCED', atMs: 12, token: 1234, family: 4, saddr: '198.18.2.2', remId: 10, serverSide: true }] },
-    transfers: [{
-      connection: 0, direction: 'upload', sizeBytes: 1_000_000, durationMs: 640, intact: true,
-      client: {
-        bytesSent: 1_000_000, bytesReceived: 0, sha256Sent: 'ab', sha256Received: 'cd', fallback: false, mptcp: true,
-        subflows: [{ saddr: '198.18.1.1', daddr: '198.18.1.2', sport: 40000, dport: 5201, bytesAcked: 500_000, rttUs: 900 }],
+    transfers: [
+      {
+        connection: 0,
+        direction: 'upload',
+        sizeBytes: 1_000_000,
+        durationMs: 640,
+        intact: true,
+        client: {
+          bytesSent: 1_000_000,
+          bytesReceived: 0,
+          sha256Sent: 'ab',
+          sha256Received: 'cd',
+          fallback: false,
+          mptcp: true,
+          subflows: [{ saddr: '198.18.1.1', daddr: '198.18.1.2', sport: 40000, dport: 5201, bytesAcked: 500_000, rttUs: 900 }],
+        },
+        server: {
+          bytesSent: 0,
+          bytesReceived: 1_000_000,
+          sha256Sent: 'cd',
+          sha256Received: 'ab',
+          fallback: false,
+          mptcp: true,
+          subflows: [],
+        },
       },
-      server: { bytesSent: 0, bytesReceived: 1_000_000, sha256Sent: 'cd', sha256Received: 'ab', fallback: false, mptcp: true, subflows: [] },
-    }],
+    ],
     links: { l1: { aToB: 600_000, bToA: 20_000 } },
     workloadMs: 650,
     applied: [{ atMs: 0, what: 'link-down l2', ok: true }],
@@ -36,7 +62,9 @@ const observed: LabResult = {
   log: 'labs/signal-single/log.txt',
 };
 const compared: LabResult = {
-  ...observed, observations: undefined, log: undefined,
+  ...observed,
+  observations: undefined,
+  log: undefined,
   target: { kind: 'compare', spec: 'kernel host vs engine sim', version: '', backend: '' },
   checks: [],
   comparison: {
@@ -62,7 +90,16 @@ test('a document that is not a results.json fails validation, naming where', () 
   document.results[0]!.status = 'passed';
   document.results[1]!.unknownField = true;
   const errors = errorsOf(document);
-  assert.ok(errors.some((e) => e.startsWith('/run ') && e.includes('seed')), errors.join('\n'));
-  assert.ok(errors.some((e) => e.startsWith('/results/0/status ')), errors.join('\n'));
-  assert.ok(errors.some((e) => e.startsWith('/results/1 ') && e.includes('additional properties')), errors.join('\n'));
+  assert.ok(
+    errors.some((e) => e.startsWith('/run ') && e.includes('seed')),
+    errors.join('\n'),
+  );
+  assert.ok(
+    errors.some((e) => e.startsWith('/results/0/status ')),
+    errors.join('\n'),
+  );
+  assert.ok(
+    errors.some((e) => e.startsWith('/results/1 ') && e.includes('additional properties')),
+    errors.join('\n'),
+  );
 });
