@@ -1,0 +1,57 @@
+// Lint rules of mptcp-lab: the one-way layers of docs/architecture.md
+// (harness -> engine | kernels | lib, kernels -> lib, engine -> nothing) and
+// no import cycles, type-only ones included; plus typescript-eslint's
+// recommended set. `projectConfig(root)` builds it for a tree, so the lint
+// test can check the rules on fixture trees of its own.
+import { createNodeResolver, importX } from 'eslint-plugin-import-x';
+import tseslint from 'typescript-eslint';
+import typeCycles from './lint/no-type-cycle.js';
+
+/** @param {string} root the folder holding engine/, harness/, kernels/, lib/ */
+export function projectConfig(root) {
+  const zone = (target, from, message) => ({ target, from, message });
+  return tseslint.config(
+    { ignores: ['dist/', 'node_modules/', 'test/fixtures/lint/'] },
+    tseslint.configs.recommended,
+    {
+      files: ['**/*.ts', '**/*.js'],
+      plugins: { 'import-x': importX, local: typeCycles },
+      settings: {
+        // ESM imports name the compiled `.js`; the resolver maps them to the `.ts` source.
+        'import-x/resolver-next': [createNodeResolver({ extensionAlias: { '.js': ['.ts', '.js'] } })],
+      },
+      rules: {
+        'import-x/no-unresolved': 'error',
+        'import-x/no-cycle': ['error', { ignoreExternal: true }],
+        'local/no-type-cycle': 'error',
+        'import-x/no-restricted-paths': [
+          'error',
+          {
+            basePath: root,
+            zones: [
+              { target: './engine', from: './', except: ['./engine'], message: 'engine/ depends on nothing of the project.' },
+              zone('./lib', ['./harness', './kernels', './engine'], 'lib/ is below harness/, kernels/ and engine/.'),
+              zone('./kernels', ['./harness', './engine'], 'kernels/ may use lib/ only.'),
+            ],
+          },
+        ],
+        // Object literals with getters (a live view of their owner) reach the owner as `self`.
+        '@typescript-eslint/no-this-alias': 'off',
+        // Unused arguments of callbacks and interface implementations are named `_x`.
+        '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
+      },
+    },
+    {
+      files: ['engine/**'],
+      rules: {
+        // No npm package in the engine either: it must build and ship alone. Node builtins are fine.
+        'no-restricted-imports': [
+          'error',
+          { patterns: [{ regex: '^(?!node:|\\.)', message: 'engine/ imports only node: builtins and its own files.' }] },
+        ],
+      },
+    },
+  );
+}
+
+export default projectConfig(import.meta.dirname);
