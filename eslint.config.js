@@ -7,6 +7,13 @@ import { createNodeResolver, importX } from 'eslint-plugin-import-x';
 import tseslint from 'typescript-eslint';
 import typeCycles from './lint/no-type-cycle.js';
 
+/** Modules that start processes, for no-restricted-imports; `zxAllowed` names what of zx a file may use. */
+function processModules(zxAllowed) {
+  const message = 'Run processes through lib/exec.ts.';
+  const zx = zxAllowed ? { name: 'zx', allowImportNames: zxAllowed, message } : { name: 'zx', message };
+  return [{ name: 'execa', message }, { name: 'node:child_process', message }, { name: 'child_process', message }, zx];
+}
+
 /** @param {string} root the folder holding engine/, harness/, kernels/, lib/ */
 export function projectConfig(root) {
   const zone = (target, from, message) => ({ target, from, message });
@@ -40,6 +47,17 @@ export function projectConfig(root) {
         // Unused arguments of callbacks and interface implementations are named `_x`.
         '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
       },
+    },
+    {
+      // Processes start in lib/exec.ts only, so every failure carries the command, exit code, stderr and duration.
+      files: ['harness/**', 'kernels/**', 'lib/**'],
+      ignores: ['lib/exec.ts'],
+      rules: { 'no-restricted-imports': ['error', { paths: processModules() }] },
+    },
+    {
+      // TypeScript labs' shell steps get a zx-style $: zx's quoting, nothing else of it.
+      files: ['harness/targets/netns/events.ts'],
+      rules: { 'no-restricted-imports': ['error', { paths: processModules(['quote']) }] },
     },
     {
       files: ['engine/**'],

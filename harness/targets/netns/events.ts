@@ -1,12 +1,11 @@
 // Timed events during the workload, applied to a built lab: link down/up,
 // endpoint add/delete/flush, backup flag, impairment change, shell steps.
-// zx only for its quoting: the lab format promises TypeScript steps a zx-style $ (harness/lab/schema.ts HostShell).
+// zx only for its quoting: the lab format promises TypeScript steps a zx-style $ (HostShell in harness/lab/model.ts).
 import { quote } from 'zx';
 import { run } from '../../../lib/exec.js';
 import type { BuiltLab } from './build.js';
 import { changeImpairment, linkEnds } from './build.js';
-import type { EventSpec, TimedEvent } from '../../lab/model.js';
-import type { HostShell } from '../../lab/schema.js';
+import type { EventSpec, HostShell, TimedEvent } from '../../lab/model.js';
 import { endpointWords } from '../../tools/ip.js';
 
 export function describeEvent(e: EventSpec): string {
