@@ -26,6 +26,9 @@ export function projectConfig(root) {
       settings: {
         // ESM imports name the compiled `.js`; the resolver maps them to the `.ts` source.
         'import-x/resolver-next': [createNodeResolver({ extensionAlias: { '.js': ['.ts', '.js'] } })],
+        // Without these, import-x/no-cycle cannot read a .ts dependency and sees no cycle at all.
+        'import-x/extensions': ['.ts', '.js'],
+        'import-x/parsers': { '@typescript-eslint/parser': ['.ts'] },
       },
       rules: {
         'import-x/no-unresolved': 'error',
