@@ -91,7 +91,12 @@ export interface Finished {
   shortMessage?: string;
 }
 
-function resultOf<Stdout extends string | Buffer>(full: readonly string[], startedMs: number, r: Finished, stdout: Stdout): CommandResult<Stdout> {
+function resultOf<Stdout extends string | Buffer>(
+  full: readonly string[],
+  startedMs: number,
+  r: Finished,
+  stdout: Stdout,
+): CommandResult<Stdout> {
   const result: CommandResult<Stdout> = {
     command: full.join(' '),
     cwd: process.cwd(),
@@ -173,7 +178,10 @@ export function spawnLong(argv: readonly string[], netns?: string): ResultPromis
 }
 
 /** Like spawnLong(), for a process the caller feeds through its stdin (a long-lived `ip -batch -`). */
-export function spawnLongWithStdin(argv: readonly string[], netns?: string): ResultPromise<{ reject: false; buffer: false; stdin: 'pipe' }> {
+export function spawnLongWithStdin(
+  argv: readonly string[],
+  netns?: string,
+): ResultPromise<{ reject: false; buffer: false; stdin: 'pipe' }> {
   const [file, args] = fileAndArgs(inNetns(netns, argv), 'spawnLongWithStdin');
   return execa(file, args, { reject: false, buffer: false, stdin: 'pipe', env: { [RUN_MARK]: String(process.pid) } });
 }
