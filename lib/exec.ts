@@ -67,6 +67,8 @@ export interface RunOptions {
   /** Return the result instead of throwing on a non-zero exit. */
   reject?: boolean;
   env?: Record<string, string>;
+  /** How the result and errors name the command, when the argv is not what a reader knows it by (a lab's shell step). */
+  label?: string;
 }
 
 /** Prefix argv so it runs inside a named network namespace. */
@@ -92,13 +94,13 @@ export interface Finished {
 }
 
 function resultOf<Stdout extends string | Buffer>(
-  full: readonly string[],
+  command: string | readonly string[],
   startedMs: number,
   r: Finished,
   stdout: Stdout,
 ): CommandResult<Stdout> {
   const result: CommandResult<Stdout> = {
-    command: full.join(' '),
+    command: typeof command === 'string' ? command : command.join(' '),
     cwd: process.cwd(),
     durationMs: performance.now() - startedMs,
     exitCode: r.exitCode,
@@ -135,7 +137,7 @@ export async function run(argv: readonly string[], options: RunOptions = {}): Pr
     env: options.env,
     stripFinalNewline: false,
   });
-  return settle(resultOf(full, started, r, String(r.stdout ?? '')), options.reject);
+  return settle(resultOf(options.label ?? full, started, r, String(r.stdout ?? '')), options.reject);
 }
 
 export interface BinaryRunOptions extends Omit<RunOptions, 'input'> {
@@ -158,7 +160,7 @@ export async function runBinary(argv: readonly string[], options: BinaryRunOptio
     stripFinalNewline: false,
     ...(options.maxBytes !== undefined ? { maxBuffer: options.maxBytes } : {}),
   });
-  return settle(resultOf(full, started, r, Buffer.from(r.stdout ?? new Uint8Array())), options.reject);
+  return settle(resultOf(options.label ?? full, started, r, Buffer.from(r.stdout ?? new Uint8Array())), options.reject);
 }
 
 /** Like run(), but returns stdout parsed as JSON. */

@@ -56,7 +56,8 @@ export function hostShell(ns: string): HostShell {
       const text = typeof arg === 'object' && arg !== null && 'raw' in arg ? String((arg as { raw: string }).raw) : quote(String(arg));
       return acc + text + piece;
     });
-    const r = await run(['sh', '-c', command], { netns: ns, timeoutMs: 0 });
+    // Errors name the command as the lab wrote it, not the namespace wrapper (its name changes every run).
+    const r = await run(['sh', '-c', command], { netns: ns, timeoutMs: 0, label: command });
     return { stdout: r.stdout, stderr: r.stderr, exitCode: r.exitCode ?? null };
   };
 }

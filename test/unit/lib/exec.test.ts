@@ -25,6 +25,13 @@ test('reject: false returns the result; a missing program says why it did not st
   await assert.rejects(run(['mptcp-lab-no-such-program']), /^CommandError: mptcp-lab-no-such-program: .*ENOENT/);
 });
 
+test('a label names the command in the result and the error', async () => {
+  await assert.rejects(
+    run(['sh', '-c', 'exit 2'], { label: 'the step' }),
+    (e: unknown) => e instanceof CommandError && e.message === 'the step: exit 2',
+  );
+});
+
 test('a time limit ends the command and says so; 0 means none', async () => {
   await assert.rejects(
     run(['sleep', '5'], { timeoutMs: 100 }),
