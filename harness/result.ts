@@ -1,7 +1,7 @@
 // What a run produced: per lab and target, a status and its checks. The
 // reporters (TAP, JSON, JUnit, summary) read only this.
 import type { Observations } from './observations.js';
-import type { Comparison } from './compare/index.js';
+import type { Comparison } from './compare/types.js';
 
 export type Status = 'pass' | 'fail' | 'skip' | 'flaky';
 

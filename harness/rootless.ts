@@ -2,7 +2,7 @@
 // issue allows: unshare --user --map-root-user --net --mount), with a private
 // /run so `ip netns` can keep its mount points there. Nothing changes
 // outside that namespace.
-import { spawn, spawnSync } from 'node:child_process';
+import { run, spawnForeground } from '../lib/exec.js';
 
 const MARK = 'MPTCP_LAB_ROOTLESS';
 
@@ -14,25 +14,21 @@ export async function reexecRootless(argv = process.argv): Promise<number | unde
   if (process.getuid?.() === 0 || process.env[MARK]) return undefined;
   if (!NEEDS_NAMESPACES.has(argv[2] ?? '')) return undefined;
   // Exit 3 (this machine cannot run labs), not a lab failure, when no user namespace can be had.
-  const probe = spawnSync('unshare', ['--user', '--map-root-user', '--net', '--mount', 'true'], { encoding: 'utf8' });
-  if (probe.status !== 0) {
-    process.stderr.write(`mptcp-lab: not root, and no user namespace can be created here (${(probe.stderr || probe.error?.message || 'unshare failed').trim()}); run with sudo\n`);
+  const probe = await run(['unshare', '--user', '--map-root-user', '--net', '--mount', 'true'], { reject: false, timeoutMs: 0 });
+  if (probe.exitCode !== 0) {
+    process.stderr.write(`mptcp-lab: not root, and no user namespace can be created here (${(probe.stderr || probe.spawnError || 'unshare failed').trim()}); run with sudo\n`);
     return 3;
   }
   const script = 'mount -t tmpfs mptcp-lab-run /run && exec "$@"';
-  const child = spawn('unshare', ['--user', '--map-root-user', '--net', '--mount', '--fork', 'sh', '-c', script, 'sh', ...argv], {
-    stdio: 'inherit',
-    env: { ...process.env, [MARK]: '1' },
-  });
+  const child = spawnForeground(['unshare', '--user', '--map-root-user', '--net', '--mount', '--fork', 'sh', '-c', script, 'sh', ...argv], { [MARK]: '1' });
   const forward = (signal: NodeJS.Signals) => child.kill(signal);
   process.on('SIGINT', forward);
   process.on('SIGTERM', forward);
-  return new Promise((resolve) => {
-    child.on('error', (e) => {
-      process.stderr.write(`mptcp-lab: not root, and cannot enter a user namespace (${e.message}); run with sudo\n`);
-      resolve(3);
-    });
-    // When unshare itself fails (user namespaces disabled) it prints why.
-    child.on('exit', (code, signal) => resolve(code ?? (signal === 'SIGINT' ? 130 : 143)));
-  });
+  const r = await child.done;
+  if (r.spawnError) {
+    process.stderr.write(`mptcp-lab: not root, and cannot enter a user namespace (${r.spawnError}); run with sudo\n`);
+    return 3;
+  }
+  // When unshare itself fails (user namespaces disabled) it prints why.
+  return r.exitCode ?? (r.signal === 'SIGINT' ? 130 : 143);
 }

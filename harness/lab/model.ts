@@ -1,6 +1,7 @@
 // The normalized lab: what every backend (netns, vm, sim) builds from.
 // Addresses are assigned, names resolved, quantities in plain numbers.
-import type { EventAction, Expected, ExpectParsed, HostStep, PmEventPattern } from './schema.js';
+// These types are the model's own: the file format's zod schema
+// (schema.ts) is checked against them, and this file does not import it.
 import type { Direction } from '../workload/spec.js';
 
 export type { Direction };
@@ -104,6 +105,15 @@ export interface Workload {
   abortAfterBytes?: number;
 }
 
+/** The actions of a timed event, one key each in the lab file, in the order they are listed. */
+export const EVENT_ACTIONS = ['link-down', 'link-up', 'endpoint-add', 'endpoint-delete', 'endpoint-flush', 'backup', 'impair', 'shell'] as const;
+export type EventAction = (typeof EVENT_ACTIONS)[number];
+
+/** A zx-style tagged template that runs inside one host's namespace. */
+export type HostShell = (pieces: TemplateStringsArray, ...args: unknown[]) => Promise<{ stdout: string; stderr: string; exitCode: number | null }>;
+/** A step of a TypeScript lab: receives the host-scoped $. */
+export type HostStep = ($: HostShell) => Promise<unknown>;
+
 export type EventSpec =
   | { action: 'link-down' | 'link-up'; link: string }
   | { action: 'endpoint-add'; host: string; endpoint: Endpoint }
@@ -115,7 +125,66 @@ export type EventSpec =
 
 export type TimedEvent = EventSpec & { atMs: number };
 
-export interface Expectations extends Omit<ExpectParsed, 'duration'> {
+/** Expected value of a counter: an exact number, or a comparison such as ">=1", "<=3", ">0", "<2", "1..3". */
+export type Expected = number | string;
+
+/** A side of the connection: ns2 (client) and ns1 (server) of the kernel selftests. */
+export type Role = 'client' | 'server';
+
+/** A counter pair of the selftests' chk_*_nr: sent (tx) by `by`, received (rx) by the other side. */
+export interface TxRxExpectation {
+  tx?: Expected;
+  rx?: Expected;
+  by: Role;
+}
+
+export type PmEventType =
+  | 'CREATED'
+  | 'ESTABLISHED'
+  | 'CLOSED'
+  | 'ANNOUNCED'
+  | 'REMOVED'
+  | 'SF_ESTABLISHED'
+  | 'SF_CLOSED'
+  | 'SF_PRIORITY'
+  | 'LISTENER_CREATED'
+  | 'LISTENER_CLOSED';
+
+/** Path-manager events a host must have seen (`ip mptcp monitor`); unset fields match anything. */
+export interface PmEventPattern {
+  host: string;
+  type: PmEventType;
+  /** How many such events (default: at least one). */
+  count?: Expected;
+  saddr?: string;
+  daddr?: string;
+  locId?: number;
+  remId?: number;
+  backup?: boolean;
+  dport?: number;
+}
+
+/** What a lab expects; the field names and meanings are the lab file's `expect` (schema.ts describes each). */
+export interface Expectations {
+  join?: { syn: Expected; synack: Expected; ack: Expected; syn_tx?: Expected; rejected?: Expected };
+  join_backup?: { syn: Expected; synack: Expected };
+  add_addr?: { rx?: Expected; echo?: Expected; tx?: Expected; port?: Expected; by: Role };
+  rm?: { addr?: Expected; subflow?: Expected; tx?: Expected; by: Role; simult: boolean };
+  mp_prio?: { tx?: Expected; rx?: Expected; host: Role };
+  fastclose?: TxRxExpectation;
+  rst?: TxRxExpectation;
+  fail?: TxRxExpectation;
+  infinite_map?: TxRxExpectation;
+  checksum_errors?: Expected;
+  checksum?: boolean;
+  fallback?: boolean;
+  subflows?: Expected;
+  events?: PmEventPattern[];
+  /** Share (0..1) of the client's payload traffic, by link name. */
+  link_share?: Record<string, Expected>;
+  /** Counter values, by host and counter name. */
+  counters?: Record<string, Record<string, Expected>>;
+  integrity: boolean;
   /** Completion bound in ms, computed from the rates when the lab said "auto". */
   durationMaxMs?: number;
 }
@@ -145,8 +214,6 @@ export interface LabTolerances {
   durationSlackMs?: number;
   counters?: Record<string, { relative?: number; absolute?: number }>;
 }
-
-export type { EventAction, Expected, PmEventPattern };
 
 export function hostByName(lab: Lab, name: string): Host {
   const h = lab.hosts.find((x) => x.name === name);

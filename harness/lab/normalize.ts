@@ -5,9 +5,9 @@
 import { isIP } from 'node:net';
 import { hostAddress, inLabRange, linkSubnetV4, linkSubnetV6, networkOf, parseCidr, sameNetwork } from './addresses.js';
 import { ProblemList } from './errors.js';
-import type { Endpoint, EventSpec, Host, IfAddress, Impairment, Interface, Lab, LabTolerances, Link, TimedEvent, Workload } from './model.js';
+import { EVENT_ACTIONS, type Endpoint, type EventSpec, type Host, type IfAddress, type Impairment, type Interface, type Lab, type LabTolerances, type Link, type TimedEvent, type Workload } from './model.js';
 import { computeRoutes } from './routes.js';
-import { EVENT_ACTIONS, type EndpointParsed, type EventParsed, type ImpairmentInput, type LabParsed, type LinkParsed } from './schema.js';
+import type { EndpointParsed, EventParsed, ImpairmentInput, LabParsed, LinkParsed } from './schema.js';
 import { parseDuration, parsePercent, parseRate, parseSize } from './units.js';
 import { completionBoundMs } from './timing.js';
 

@@ -1,7 +1,9 @@
 // The lab file format, as one zod schema. It only validates the shape of what
 // a person wrote; quantities stay as written and normalize.ts converts them.
 // The published JSON Schema (schema/lab.schema.json) is generated from this.
+// What it produces is checked (`satisfies`) against the lab model's own types.
 import { z } from 'zod';
+import type { Direction, EndpointFlag, EventAction, Expectations, Expected, HostStep, PmEventPattern, Role } from './model.js';
 import { parseDuration, parsePercent, parseRate, parseSize } from './units.js';
 
 const NAME = /^[a-z][a-z0-9-]{0,31}$/;
@@ -19,7 +21,7 @@ export const COMPARISON = /^\s*(?:(>=|<=|>|<|==|=)\s*[0-9]+(?:\.[0-9]+)?|[0-9]+(
 const expected = z.union([
   z.number().nonnegative(),
   z.string().regex(COMPARISON, 'a number or a comparison such as ">=1", "<=3" or "1..3"'),
-]);
+]) satisfies z.ZodType<Expected>;
 
 export const impairmentSchema = z.strictObject({
   rate: rate.optional().describe('Bottleneck rate, tc units (20mbit). Like Mininet TCLink bw.'),
@@ -39,7 +41,7 @@ export const impairmentSchema = z.strictObject({
 });
 export type ImpairmentInput = z.infer<typeof impairmentSchema>;
 
-const endpointFlag = z.enum(['signal', 'subflow', 'backup', 'fullmesh', 'implicit', 'laminar']);
+const endpointFlag = z.enum(['signal', 'subflow', 'backup', 'fullmesh', 'implicit', 'laminar']) satisfies z.ZodType<EndpointFlag>;
 
 const endpointSchema = z.strictObject({
   link: linkName.optional().describe("Use this host's address on the named link."),
@@ -76,7 +78,7 @@ const workloadSchema = z.strictObject({
   client: hostName,
   server: hostName,
   connect: z.string().describe('Link name (the server address on it), "link/6" for its IPv6 address, or a literal address.'),
-  direction: z.enum(['upload', 'download', 'both']).default('upload'),
+  direction: (z.enum(['upload', 'download', 'both']) satisfies z.ZodType<Direction>).default('upload'),
   size: size.default('1MB'),
   connections: z.number().int().min(1).max(64).default(1),
   write: z.strictObject({ chunk: size.default('64KiB'), pause: duration.default(0) }).optional(),
@@ -94,12 +96,9 @@ const endpointRef = z.strictObject({
   family: z.union([z.literal(4), z.literal(6)]).optional(),
 });
 
-/** A zx-style tagged template that runs inside one host's namespace. */
-export type HostShell = (pieces: TemplateStringsArray, ...args: unknown[]) => Promise<{ stdout: string; stderr: string; exitCode: number | null }>;
-/** A step of a TypeScript lab: receives the host-scoped $. */
-export type HostStep = ($: HostShell) => Promise<unknown>;
 const hostStep = z.custom<HostStep>((v) => typeof v === 'function', 'a shell command, or in a TypeScript lab a function ($) => Promise');
 
+// One key per action of the model (checked), and when.
 const eventSchema = z.strictObject({
   at: duration.describe('Time from the first data byte of the first connection (the client holds it until the events due at 0 ms are in place).'),
   'link-down': linkName.optional(),
@@ -111,12 +110,10 @@ const eventSchema = z.strictObject({
   impair: z.strictObject({ link: linkName, from: hostName.optional(), ...impairmentSchema.shape }).optional(),
   shell: z.strictObject({ host: hostName, command: z.union([z.string().min(1), hostStep]) }).optional()
     .describe('A shell command run inside the host namespace; in a TypeScript lab also a step ($) => Promise, with $ scoped to that host (zx).'),
-});
-export const EVENT_ACTIONS = ['link-down', 'link-up', 'endpoint-add', 'endpoint-delete', 'endpoint-flush', 'backup', 'impair', 'shell'] as const;
-export type EventAction = (typeof EVENT_ACTIONS)[number];
+} satisfies Record<'at' | EventAction, z.ZodType>);
 
-const role = z.enum(['client', 'server']);
-const txRx = (defaultBy: 'client' | 'server') =>
+const role = z.enum(['client', 'server']) satisfies z.ZodType<Role>;
+const txRx = (defaultBy: Role) =>
   z.strictObject({ tx: expected.optional(), rx: expected.optional(), by: role.default(defaultBy).describe(`Side that sends it (default ${defaultBy}); the other side receives.`) });
 
 const pmEventPattern = z.strictObject({
@@ -129,7 +126,10 @@ const pmEventPattern = z.strictObject({
   remId: z.number().int().optional(),
   backup: z.boolean().optional(),
   dport: z.number().int().optional(),
-});
+}) satisfies z.ZodType<PmEventPattern>;
+
+/** The model's expectations as a lab file gives them: a duration bound as written, not yet in ms. */
+type ExpectationsWritten = Omit<Expectations, 'durationMaxMs'> & { duration?: { max: number | string; margin: number } };
 
 // Every named check reads the counters the kernel selftests read
 // (mptcp_join.sh chk_*_nr), on the same side: ns1 = server, ns2 = client.
@@ -155,7 +155,7 @@ const expectSchema = z.strictObject({
   duration: z.strictObject({ max: z.union([duration, z.literal('auto')]), margin: z.number().min(1).default(1.5) }).optional(),
   counters: z.record(hostName, z.record(z.string().regex(/^[A-Za-z][A-Za-z0-9]*$/), expected)).optional(),
   integrity: z.boolean().default(true),
-});
+}) satisfies z.ZodType<ExpectationsWritten>;
 
 // How closely a differential run must agree (harness/compare), where timing
 // makes the defaults too strict for this lab. null turns a comparison off.
@@ -189,9 +189,6 @@ export const labSchema = z.strictObject({
 
 export type LabInput = z.input<typeof labSchema>;
 export type LabParsed = z.output<typeof labSchema>;
-export type ExpectParsed = z.output<typeof expectSchema>;
 export type EventParsed = z.output<typeof eventSchema>;
 export type LinkParsed = z.output<typeof linkSchema>;
 export type EndpointParsed = z.output<typeof endpointSchema>;
-export type PmEventPattern = z.output<typeof pmEventPattern>;
-export type Expected = z.output<typeof expected>;

@@ -6,7 +6,9 @@
 // its timeout once, not on every run.
 import { accessSync, constants, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { Accel } from './qemu.js';
+
+/** How qemu runs the guest: hardware virtualization or emulation. */
+export type Accel = 'tcg' | 'kvm';
 
 export interface AccelChoice {
   accel: Accel;

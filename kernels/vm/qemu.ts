@@ -14,7 +14,7 @@ import { cacheRoot } from '../cache.js';
 import { writeCpio } from '../cpio.js';
 import { buildInitramfs, BOOT_MODULES, LAB_MODULES } from '../initramfs.js';
 import { CMD_PATH, commandScript, HOSTROOT_TAG, initScript, PORT_RESULTS, PORT_STATUS, PORT_STDERR } from './init-script.js';
-import { chooseAccel } from './accel.js';
+import { chooseAccel, type Accel } from './accel.js';
 import { findTrouble } from './trouble.js';
 import { bootableKernel } from './vmlinux.js';
 
@@ -23,7 +23,8 @@ export const QEMU = 'qemu-system-x86_64';
 /** Where 'auto' remembers whether KVM worked, for this boot of the machine. */
 const ACCEL_MEMORY = join(dirname(cacheRoot()), 'accel.json');
 
-export type Accel = 'tcg' | 'kvm';
+// Callers name the accelerator with the VM options they pass here.
+export type { Accel } from './accel.js';
 
 export interface VmOptions {
   /** bzImage / vmlinuz */

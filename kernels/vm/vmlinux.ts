@@ -8,7 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { execa } from 'execa';
+import { runBinary } from '../../lib/exec.js';
 import { cacheRoot } from '../cache.js';
 
 export type PayloadFormat = 'gzip' | 'xz' | 'zstd';
@@ -85,8 +85,9 @@ async function decompress(p: BzImagePayload): Promise<Buffer | undefined> {
 
 /** A decompressor's output, or undefined when it is missing or fails (then the bzImage boots as it is). */
 async function tool(cmd: string, args: string[], input: Buffer): Promise<Buffer | undefined> {
-  const r = await execa(cmd, args, { input, encoding: 'buffer', stripFinalNewline: false, reject: false, maxBuffer: 512 * 1024 * 1024 });
-  return r.exitCode === 0 ? Buffer.from(r.stdout) : undefined;
+  // No time limit: decompressing a kernel on an emulated or loaded CPU takes what it takes.
+  const r = await runBinary([cmd, ...args], { input, reject: false, timeoutMs: 0, maxBytes: 512 * 1024 * 1024 });
+  return r.exitCode === 0 ? r.stdout : undefined;
 }
 
 /** Where the uncompressed kernel of this image is kept: beside it in the kernel cache, else under the cache by content hash. */

@@ -111,7 +111,7 @@ describe('results', { skip }, () => {
     assert.match(ok.stdout, /ok \d+ - timed_events/);
     const bad = await runCli(['run', 'test/fixtures/labs/bad-step.lab.yaml', '--results', join(scratch, 'bad-step')]);
     assert.equal(bad.code, 1);
-    assert.match(bad.stdout, /not ok \d+ - timed_events\n\s+---\n\s+expected: 2?1 applied\n\s+actual: "?shell client: ip link set eth9 down: /);
+    assert.match(bad.stdout, /not ok \d+ - timed_events\n\s+---\n\s+expected: 2?1 applied\n\s+actual: ["']?shell client: ip link set eth9 down: /);
   });
 
   test('a hung lab is killed at its timeout, reported, and the run goes on', async () => {

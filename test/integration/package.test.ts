@@ -14,7 +14,7 @@ test('npm pack: the tarball runs `mptcp-lab list` and validates its catalogue', 
     const out = execFileSync('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', dir], { cwd: ROOT, encoding: 'utf8' });
     const [info] = JSON.parse(out) as { filename: string; files: { path: string }[] }[];
     const paths = info!.files.map((f) => f.path);
-    for (const must of ['dist/harness/cli.js', 'dist/harness/workload/agent.js', 'schema/lab.schema.json', 'labs/signal/signal-address.lab.yaml', 'README.md']) assert.ok(paths.includes(must), `${must} in the tarball`);
+    for (const must of ['dist/harness/cli.js', 'dist/harness/workload/agent.js', 'dist/lib/exec.js', 'schema/lab.schema.json', 'labs/signal/signal-address.lab.yaml', 'README.md']) assert.ok(paths.includes(must), `${must} in the tarball`);
     assert.ok(!paths.some((p) => p.startsWith('dist/test/')), 'tests stay out of the tarball');
     execFileSync('tar', ['-xzf', join(dir, info!.filename), '-C', dir]);
     const pkg = join(dir, 'package');

@@ -1,11 +1,11 @@
 // Timed events during the workload, applied to a built lab: link down/up,
 // endpoint add/delete/flush, backup flag, impairment change, shell steps.
-import { $, quote } from 'zx';
+// zx only for its quoting: the lab format promises TypeScript steps a zx-style $ (HostShell in harness/lab/model.ts).
+import { quote } from 'zx';
 import { run } from '../../../lib/exec.js';
 import type { BuiltLab } from './build.js';
 import { changeImpairment, linkEnds } from './build.js';
-import type { EventSpec, TimedEvent } from '../../lab/model.js';
-import type { HostShell } from '../../lab/schema.js';
+import type { EventSpec, HostShell, TimedEvent } from '../../lab/model.js';
 import { endpointWords } from '../../tools/ip.js';
 
 export function describeEvent(e: EventSpec): string {
@@ -45,8 +45,9 @@ function raw(command: string): { raw: string } {
 }
 
 /**
- * A zx $ scoped to one host: interpolated values are quoted as zx quotes
- * them, and the whole command runs in `sh -c` inside the host's namespace.
+ * A zx-style $ scoped to one host: interpolated values are quoted as zx quotes
+ * them, and the whole command runs in `sh -c` inside the host's namespace,
+ * without a time limit (a step takes what it takes), throwing on a non-zero exit.
  */
 export function hostShell(ns: string): HostShell {
   return async (pieces, ...args) => {
@@ -55,8 +56,9 @@ export function hostShell(ns: string): HostShell {
       const text = typeof arg === 'object' && arg !== null && 'raw' in arg ? String((arg as { raw: string }).raw) : quote(String(arg));
       return acc + text + piece;
     });
-    const r = await $({ quiet: true })`ip netns exec ${ns} sh -c ${command}`;
-    return { stdout: r.stdout, stderr: r.stderr, exitCode: r.exitCode };
+    // Errors name the command as the lab wrote it, not the namespace wrapper (its name changes every run).
+    const r = await run(['sh', '-c', command], { netns: ns, timeoutMs: 0, label: command });
+    return { stdout: r.stdout, stderr: r.stderr, exitCode: r.exitCode ?? null };
   };
 }
 
