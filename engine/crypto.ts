@@ -3,6 +3,7 @@
 // and token.c (key generation). Pure functions over node:crypto; MPTCP v1
 // (RFC 8684) uses SHA-256 and HMAC-SHA256 only.
 import { createHash, createHmac } from 'node:crypto';
+import { be32Bytes, be64Bytes, concat, getBe32, getBe64, putBe16, putBe32, putBe64 } from './bytes.js';
 import type { RandomSource } from './random.js';
 
 /** SHA-256 digest size (SHA256_DIGEST_SIZE). */
@@ -22,18 +23,6 @@ function checkUint(name: string, v: number, bits: 8 | 16 | 32): void {
   }
 }
 
-function be64(v: bigint): Buffer {
-  const b = Buffer.alloc(8);
-  b.writeBigUInt64BE(v);
-  return b;
-}
-
-function be32(v: number): Buffer {
-  const b = Buffer.alloc(4);
-  b.writeUInt32BE(v);
-  return b;
-}
-
 export interface TokenAndIdsn {
   /** Connection token: the most significant 32 bits of SHA-256(key). */
   token: number;
@@ -49,10 +38,10 @@ export interface TokenAndIdsn {
  */
 export function keyToTokenAndIdsn(key: bigint): TokenAndIdsn {
   checkU64('key', key);
-  const digest = createHash('sha256').update(be64(key)).digest();
+  const digest = createHash('sha256').update(be64Bytes(key)).digest();
   return {
-    token: digest.readUInt32BE(0),
-    idsn: digest.readBigUInt64BE(SHA256_DIGEST_SIZE - 8),
+    token: getBe32(digest, 0),
+    idsn: getBe64(digest, SHA256_DIGEST_SIZE - 8),
   };
 }
 
@@ -86,7 +75,7 @@ export function hmacSha256(key1: bigint, key2: bigint, message: Uint8Array): Uin
   if (message.length > SHA256_DIGEST_SIZE) {
     throw new RangeError(`HMAC message is ${message.length} bytes; mptcp_crypto_hmac_sha takes at most ${SHA256_DIGEST_SIZE}`);
   }
-  const mac = createHmac('sha256', Buffer.concat([be64(key1), be64(key2)]));
+  const mac = createHmac('sha256', concat([be64Bytes(key1), be64Bytes(key2)]));
   mac.update(message);
   return new Uint8Array(mac.digest());
 }
@@ -116,10 +105,10 @@ export interface JoinHmac {
 export function joinHmac(localKey: bigint, remoteKey: bigint, localNonce: number, remoteNonce: number): JoinHmac {
   checkUint('localNonce', localNonce, 32);
   checkUint('remoteNonce', remoteNonce, 32);
-  const hmac = hmacSha256(localKey, remoteKey, Buffer.concat([be32(localNonce), be32(remoteNonce)]));
+  const hmac = hmacSha256(localKey, remoteKey, concat([be32Bytes(localNonce), be32Bytes(remoteNonce)]));
   return {
     hmac,
-    truncated64: Buffer.from(hmac.buffer, hmac.byteOffset, hmac.length).readBigUInt64BE(0),
+    truncated64: getBe64(hmac, 0),
     truncated160: hmac.slice(0, MPTCPOPT_HMAC_LEN),
   };
 }
@@ -215,10 +204,8 @@ export function addAddrHmac(
   const msg = new Uint8Array(1 + addr.length + 2);
   msg[0] = addressId;
   msg.set(addr, 1);
-  msg[1 + addr.length] = p >> 8;
-  msg[2 + addr.length] = p & 0xff;
-  const hmac = hmacSha256(key1, key2, msg);
-  return Buffer.from(hmac.buffer, hmac.byteOffset, hmac.length).readBigUInt64BE(SHA256_DIGEST_SIZE - 8);
+  putBe16(msg, 1 + addr.length, p);
+  return getBe64(hmacSha256(key1, key2, msg), SHA256_DIGEST_SIZE - 8);
 }
 
 /** 16-bit one's-complement sum (unfolded carries folded back in), like csum_partial + fold. */
@@ -239,11 +226,11 @@ function dssPseudoHeader(dsn: bigint, subflowSeq: number, dataLen: number, csum:
   checkU64('dsn', dsn);
   checkUint('subflowSeq', subflowSeq, 32);
   checkUint('dataLen', dataLen, 16);
-  const h = Buffer.alloc(16);
-  h.writeBigUInt64BE(dsn, 0);
-  h.writeUInt32BE(subflowSeq, 8);
-  h.writeUInt16BE(dataLen, 12);
-  h.writeUInt16BE(csum, 14);
+  const h = new Uint8Array(16);
+  putBe64(h, 0, dsn);
+  putBe32(h, 8, subflowSeq);
+  putBe16(h, 12, dataLen);
+  putBe16(h, 14, csum);
   return h;
 }
 

@@ -2,6 +2,7 @@
 // what they announced (the anno_list and mptcp_pm_add_timer: sent again after
 // add_addr_timeout until echoed, at most ADD_ADDR_RETRANS_MAX times), and the
 // common part of taking one in (HMAC check, counters, ANNOUNCED, echo).
+import { be64Bytes, bytesEqual } from './bytes.js';
 import { addAddrHmac } from './crypto.js';
 import type { Msk } from './msk.js';
 import type { ReceivedOptions } from './protocol.js';
@@ -41,21 +42,14 @@ export function armAnnounceTimer(now: number, a: Announced | undefined, timeoutM
   if (a && !a.echoed && a.retrans < ADD_ADDR_RETRANS_MAX && timeoutMs > 0) a.timerAt = now + timeoutMs;
 }
 
-/** The 64-bit truncated HMAC of an ADD_ADDR, as it goes on the wire. */
-export function be64(v: bigint): Uint8Array {
-  const b = new Uint8Array(8);
-  new DataView(b.buffer).setBigUint64(0, v);
-  return b;
-}
-
 /**
  * A received ADD_ADDR (not an echo) whose HMAC checks out: counted (AddAddr,
  * PortAdd), reported as ANNOUNCED and echoed. False, counted as AddAddrDrop,
  * when the HMAC is wrong; what the PM then does with the address is its own.
  */
 export function acceptAddAddr(now: number, msk: Msk, rx: ReceivedOptions, addr: string): boolean {
-  const expected = be64(addAddrHmac(msk.remoteKey ?? 0n, msk.localKey, rx.addr.id, rx.addr.bytes, rx.addr.port || undefined));
-  if (!expected.every((b, i) => b === rx.ahmac[i])) {
+  const expected = be64Bytes(addAddrHmac(msk.remoteKey ?? 0n, msk.localKey, rx.addr.id, rx.addr.bytes, rx.addr.port || undefined));
+  if (!bytesEqual(expected, rx.ahmac)) {
     msk.count('AddAddrDrop');
     return false;
   }

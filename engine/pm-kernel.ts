@@ -13,13 +13,14 @@
 // the option goes out, AddAddr/EchoAdd/PortAdd when it comes in (options.c),
 // RmAddr per received ID and RmSubflow per subflow closed (pm_kernel.c
 // mptcp_pm_rm_addr_or_subflow), MPPrioTx/MPPrioRx.
+import { be64Bytes } from './bytes.js';
 import { addAddrHmac, ipAddressBytes } from './crypto.js';
 import type { MptcpOption } from './options.js';
 import { OPTION_MPTCP_ADD_ADDR, OPTION_MPTCP_PRIO, OPTION_MPTCP_RM_ADDR, type ReceivedOptions } from './protocol.js';
 import type { Msk } from './msk.js';
 import type { Subflow } from './subflow.js';
 import { DEFAULT_SUBFLOWS_MAX, type PathManager } from './pm-hooks.js';
-import { acceptAddAddr, ADD_ADDR_RETRANS_MAX, armAnnounceTimer, be64, dueAnnouncements, nextAnnounceTimeout, type Announced } from './pm-add-addr.js';
+import { acceptAddAddr, ADD_ADDR_RETRANS_MAX, armAnnounceTimer, dueAnnouncements, nextAnnounceTimeout, type Announced } from './pm-add-addr.js';
 
 export type PmEndpointFlag = 'signal' | 'subflow' | 'backup' | 'fullmesh' | 'implicit' | 'laminar';
 
@@ -331,7 +332,7 @@ export class KernelPm implements PathManager {
   private addAddrOption(msk: Msk, ep: PmEndpoint): MptcpOption {
     const bytes = ipAddressBytes(ep.address);
     const hmac = addAddrHmac(msk.localKey, msk.remoteKey ?? 0n, ep.id, bytes, ep.port);
-    return { kind: 'add_addr', echo: false, addressId: ep.id, address: { family: bytes.length === 4 ? 4 : 6, bytes }, ...(ep.port ? { port: ep.port } : {}), hmac: be64(hmac) };
+    return { kind: 'add_addr', echo: false, addressId: ep.id, address: { family: bytes.length === 4 ? 4 : 6, bytes }, ...(ep.port ? { port: ep.port } : {}), hmac: be64Bytes(hmac) };
   }
 
   /** mptcp_pm_create_subflow_or_signal_addr. */

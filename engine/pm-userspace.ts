@@ -19,6 +19,7 @@
 // Commands answer as the netlink handler does: 0 or a negative errno. Bad input
 // gives a typed error (EINVAL, ESRCH, EADDRNOTAVAIL, ENOTCONN) with the kernel's extack
 // message; nothing here throws on it.
+import { be64Bytes } from './bytes.js';
 import { addAddrHmac, ipAddressBytes } from './crypto.js';
 import type { MptcpOption } from './options.js';
 import { OPTION_MPTCP_ADD_ADDR, OPTION_MPTCP_PRIO, OPTION_MPTCP_RM_ADDR, type ReceivedOptions } from './protocol.js';
@@ -26,7 +27,7 @@ import type { Msk } from './msk.js';
 import type { Subflow } from './subflow.js';
 import type { PathManager } from './pm-hooks.js';
 import { addrText } from './pm-kernel.js';
-import { acceptAddAddr, armAnnounceTimer, be64, dueAnnouncements, nextAnnounceTimeout, type Announced } from './pm-add-addr.js';
+import { acceptAddAddr, armAnnounceTimer, dueAnnouncements, nextAnnounceTimeout, type Announced } from './pm-add-addr.js';
 
 /** include/net/mptcp.h MPTCP_PM_MAX_ADDR_ID: address IDs are 1..255 (0 is the initial subflow's). */
 export const MPTCP_PM_MAX_ADDR_ID = 255;
@@ -420,7 +421,7 @@ export class UserspacePm implements PathManager {
     const bytes = ipAddressBytes(e.addr);
     const port = e.port || undefined;
     const hmac = addAddrHmac(msk.localKey, msk.remoteKey ?? 0n, e.id, bytes, port);
-    return { kind: 'add_addr', echo: false, addressId: e.id, address: { family: bytes.length === 4 ? 4 : 6, bytes }, ...(port ? { port } : {}), hmac: be64(hmac) };
+    return { kind: 'add_addr', echo: false, addressId: e.id, address: { family: bytes.length === 4 ? 4 : 6, bytes }, ...(port ? { port } : {}), hmac: be64Bytes(hmac) };
   }
 
   /**

@@ -17,6 +17,7 @@
 // mptcp_token_join_cookie_init_state). A slot can be overwritten by another
 // SYN: that join then fails.
 import { createHmac } from 'node:crypto';
+import { be32Bytes, concat, getBe32, putBe16, putBe32 } from './bytes.js';
 import { ipAddressBytes } from './crypto.js';
 import type { RandomSource } from './random.js';
 
@@ -48,7 +49,7 @@ export interface CookieOptions {
 }
 
 export class SynCookies {
-  private secret: Buffer | undefined;
+  private secret: Uint8Array | undefined;
 
   constructor(private readonly random: RandomSource) {}
 
@@ -81,14 +82,14 @@ export class SynCookies {
   /** cookie_hash: a keyed hash of the tuple, the minute count and which of the two hashes (32 bits). */
   private hash(t: CookieTuple, count: number, c: number): number {
     // The secret is drawn on first use, so endpoints that never send a cookie draw the same numbers as before.
-    this.secret ??= Buffer.from(Array.from({ length: 8 }, () => this.random.nextU32()).flatMap((w) => [w >>> 24, (w >>> 16) & 0xff, (w >>> 8) & 0xff, w & 0xff]));
-    const msg = Buffer.alloc(12);
-    msg.writeUInt16BE(t.sport, 0);
-    msg.writeUInt16BE(t.dport, 2);
-    msg.writeUInt32BE(count >>> 0, 4);
-    msg.writeUInt32BE(c, 8);
+    this.secret ??= concat(Array.from({ length: 8 }, () => be32Bytes(this.random.nextU32())));
+    const msg = new Uint8Array(12);
+    putBe16(msg, 0, t.sport);
+    putBe16(msg, 2, t.dport);
+    putBe32(msg, 4, count >>> 0);
+    putBe32(msg, 8, c);
     const h = createHmac('sha256', this.secret).update(ipAddressBytes(t.saddr)).update(ipAddressBytes(t.daddr)).update(msg).digest();
-    return h.readUInt32BE(0);
+    return getBe32(h, 0);
   }
 }
 

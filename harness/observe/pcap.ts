@@ -17,6 +17,8 @@
 // ports, seq, ack, flags, window and the raw option bytes, plus the payload
 // length as sent (not just as captured).
 
+import { toHex } from '../../engine/index.js';
+
 export const PCAP_MAGIC_MICRO = 0xa1b2c3d4;
 export const PCAP_MAGIC_NANO = 0xa1b23c4d;
 export const PCAPNG_MAGIC = 0x0a0d0d0a;
@@ -151,10 +153,6 @@ export interface TcpOption {
   bytes: Buffer;
 }
 
-function hex(n: number, width: number): string {
-  return n.toString(16).padStart(width, '0');
-}
-
 /** Parse the 24-byte file header. */
 export function parsePcapHeader(buf: Uint8Array): { header: PcapFileHeader } | { error: string } {
   const b = Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
@@ -174,7 +172,7 @@ export function parsePcapHeader(buf: Uint8Array): { header: PcapFileHeader } | {
   } else if (be === PCAPNG_MAGIC) {
     return { error: 'pcapng is not supported: capture with `tcpdump -w` or convert with `editcap -F pcap`' };
   } else {
-    return { error: `not a pcap file: magic ${hex(be, 8)}, expected a1b2c3d4 or a1b23c4d in either byte order` };
+    return { error: `not a pcap file: magic ${toHex(b.subarray(0, 4))}, expected a1b2c3d4 or a1b23c4d in either byte order` };
   }
   const u16 = (o: number): number => (byteOrder === 'little' ? b.readUInt16LE(o) : b.readUInt16BE(o));
   const u32 = (o: number): number => (byteOrder === 'little' ? b.readUInt32LE(o) : b.readUInt32BE(o));
@@ -255,9 +253,7 @@ function safeDecode(linkType: number, frame: Buffer, originalLength: number, fcs
 }
 
 function mac(b: Buffer, off: number, len = 6): string {
-  const parts: string[] = [];
-  for (let i = 0; i < len; i++) parts.push(hex(b[off + i] ?? 0, 2));
-  return parts.join(':');
+  return toHex(b.subarray(off, off + len), ':');
 }
 
 function decodeLink(linkType: number, f: Buffer): LinkInfo | string {
@@ -451,7 +447,7 @@ export function decodeFrame(linkType: number, frame: Buffer, originalLength = fr
   if (typeof link === 'string') return { note: link };
   const out: Decoded = { link };
   if (link.etherType !== undefined && link.etherType !== ETHERTYPE_IPV4 && link.etherType !== ETHERTYPE_IPV6) {
-    out.note = `ethertype 0x${hex(link.etherType, 4)} is not IP`;
+    out.note = `ethertype 0x${link.etherType.toString(16).padStart(4, '0')} is not IP`;
     return out;
   }
   const ipOff = link.headerLength;
