@@ -3,6 +3,7 @@
 // and token.c (key generation). Pure functions over node:crypto; MPTCP v1
 // (RFC 8684) uses SHA-256 and HMAC-SHA256 only.
 import { createHash, createHmac } from 'node:crypto';
+import { ipBytes } from './addr.js';
 import { be32Bytes, be64Bytes, concat, getBe32, getBe64, putBe16, putBe32, putBe64 } from './bytes.js';
 import type { RandomSource } from './random.js';
 
@@ -113,71 +114,6 @@ export function joinHmac(localKey: bigint, remoteKey: bigint, localNonce: number
   };
 }
 
-/** Parse a textual IPv4 or IPv6 address into its 4 or 16 network-order bytes. */
-export function ipAddressBytes(address: string): Uint8Array {
-  const v4 = parseIpv4(address);
-  if (v4) return v4;
-  const v6 = parseIpv6(address);
-  if (v6) return v6;
-  throw new RangeError(`not an IPv4 or IPv6 address: ${JSON.stringify(address)}`);
-}
-
-function parseIpv4(s: string): Uint8Array | undefined {
-  const parts = s.split('.');
-  if (parts.length !== 4) return undefined;
-  const out = new Uint8Array(4);
-  for (let i = 0; i < 4; i++) {
-    const p = parts[i] ?? '';
-    if (!/^(0|[1-9][0-9]{0,2})$/.test(p)) return undefined;
-    const n = Number(p);
-    if (n > 255) return undefined;
-    out[i] = n;
-  }
-  return out;
-}
-
-function parseIpv6(s: string): Uint8Array | undefined {
-  const zone = s.indexOf('%');
-  const text = zone >= 0 ? s.slice(0, zone) : s;
-  const halves = text.split('::');
-  if (halves.length > 2) return undefined;
-  const groups = (part: string): number[] | undefined => {
-    if (part === '') return [];
-    const out: number[] = [];
-    const pieces = part.split(':');
-    for (let i = 0; i < pieces.length; i++) {
-      const p = pieces[i] ?? '';
-      if (i === pieces.length - 1 && p.includes('.')) {
-        const v4 = parseIpv4(p);
-        if (!v4) return undefined;
-        out.push(((v4[0] ?? 0) << 8) | (v4[1] ?? 0), ((v4[2] ?? 0) << 8) | (v4[3] ?? 0));
-      } else {
-        if (!/^[0-9a-fA-F]{1,4}$/.test(p)) return undefined;
-        out.push(parseInt(p, 16));
-      }
-    }
-    return out;
-  };
-  const head = groups(halves[0] ?? '');
-  const tail = halves.length === 2 ? groups(halves[1] ?? '') : [];
-  if (!head || !tail) return undefined;
-  let all: number[];
-  if (halves.length === 2) {
-    const missing = 8 - head.length - tail.length;
-    if (missing < 1) return undefined;
-    all = [...head, ...new Array<number>(missing).fill(0), ...tail];
-  } else {
-    all = head;
-  }
-  if (all.length !== 8) return undefined;
-  const bytes = new Uint8Array(16);
-  all.forEach((g, i) => {
-    bytes[2 * i] = g >> 8;
-    bytes[2 * i + 1] = g & 0xff;
-  });
-  return bytes;
-}
-
 /**
  * add_addr_generate_hmac: the rightmost 64 bits (big-endian) of
  * HMAC(Key = key1 || key2, Msg = Address ID || IP address || Port).
@@ -195,7 +131,7 @@ export function addAddrHmac(
   port?: number,
 ): bigint {
   checkUint('addressId', addressId, 8);
-  const addr = typeof address === 'string' ? ipAddressBytes(address) : address;
+  const addr = typeof address === 'string' ? ipBytes(address) : address;
   if (addr.length !== 4 && addr.length !== 16) {
     throw new RangeError(`address must be 4 (IPv4) or 16 (IPv6) bytes, got ${addr.length}`);
   }

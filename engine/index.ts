@@ -11,5 +11,27 @@ export { DEFAULT_CTRL, mptcpCtrl, type MptcpCtrl } from './ctrl.js';
 export { SplitMix64, Xoshiro256StarStar, type RandomSource } from './random.js';
 export * as options from './options.js';
 export * as crypto from './crypto.js';
+export {
+  parseIp,
+  parseIpv4,
+  parseIpv6,
+  parseScopedIp,
+  parsePrefix,
+  prefixContains,
+  maskBytes,
+  sameIp,
+  ipOrThrow,
+  ipBytes,
+  isV4Mapped,
+  unmapV4,
+  formatIp,
+  formatIpv4,
+  formatIpv6,
+  canonicalIp,
+  type IpAddress,
+  type IpFamily,
+  type IpPrefix,
+  type ScopedIpAddress,
+} from './addr.js';
 export { be32Bytes, be64Bytes, bytesEqual, concat, fromHex, getBe16, getBe32, getBe64, putBe16, putBe32, putBe64, toHex } from './bytes.js';
 export * from './sim/index.js';

@@ -14,7 +14,8 @@
 // RmAddr per received ID and RmSubflow per subflow closed (pm_kernel.c
 // mptcp_pm_rm_addr_or_subflow), MPPrioTx/MPPrioRx.
 import { be64Bytes } from './bytes.js';
-import { addAddrHmac, ipAddressBytes } from './crypto.js';
+import { formatIpv4, formatIpv6, ipBytes } from './addr.js';
+import { addAddrHmac } from './crypto.js';
 import type { MptcpOption } from './options.js';
 import { OPTION_MPTCP_ADD_ADDR, OPTION_MPTCP_PRIO, OPTION_MPTCP_RM_ADDR, type ReceivedOptions } from './protocol.js';
 import type { Msk } from './msk.js';
@@ -84,30 +85,9 @@ interface MskPm {
   established: boolean;
 }
 
-/** An address from an ADD_ADDR as text (IPv6 in RFC 5952 form, as node prints it). */
+/** An address from an ADD_ADDR as text (IPv6 in RFC 5952 form, as iproute2 prints it). */
 export function addrText(family: 0 | 4 | 6, bytes: Uint8Array): string {
-  if (family === 4) return [...bytes.subarray(0, 4)].join('.');
-  const groups: number[] = [];
-  for (let i = 0; i < 16; i += 2) groups.push(((bytes[i] ?? 0) << 8) | (bytes[i + 1] ?? 0));
-  // RFC 5952: the longest run of two or more zero groups (the first of equals) becomes "::".
-  let bestAt = -1;
-  let bestLen = 1;
-  for (let i = 0; i < 8; ) {
-    if (groups[i] !== 0) {
-      i += 1;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && groups[j] === 0) j += 1;
-    if (j - i > bestLen) {
-      bestAt = i;
-      bestLen = j - i;
-    }
-    i = j;
-  }
-  const hex = (g: number[]): string => g.map((x) => x.toString(16)).join(':');
-  if (bestAt < 0) return hex(groups);
-  return `${hex(groups.slice(0, bestAt))}::${hex(groups.slice(bestAt + bestLen))}`;
+  return family === 4 ? formatIpv4(bytes) : formatIpv6(bytes);
 }
 
 /** mptcp_pm_addr_families_match: an IPv4 connection takes IPv4 addresses only; an IPv6 one both. */
@@ -330,7 +310,7 @@ export class KernelPm implements PathManager {
   // --- inside ---
 
   private addAddrOption(msk: Msk, ep: PmEndpoint): MptcpOption {
-    const bytes = ipAddressBytes(ep.address);
+    const bytes = ipBytes(ep.address);
     const hmac = addAddrHmac(msk.localKey, msk.remoteKey ?? 0n, ep.id, bytes, ep.port);
     return { kind: 'add_addr', echo: false, addressId: ep.id, address: { family: bytes.length === 4 ? 4 : 6, bytes }, ...(ep.port ? { port: ep.port } : {}), hmac: be64Bytes(hmac) };
   }

@@ -20,7 +20,8 @@
 // gives a typed error (EINVAL, ESRCH, EADDRNOTAVAIL, ENOTCONN) with the kernel's extack
 // message; nothing here throws on it.
 import { be64Bytes } from './bytes.js';
-import { addAddrHmac, ipAddressBytes } from './crypto.js';
+import { ipBytes } from './addr.js';
+import { addAddrHmac } from './crypto.js';
 import type { MptcpOption } from './options.js';
 import { OPTION_MPTCP_ADD_ADDR, OPTION_MPTCP_PRIO, OPTION_MPTCP_RM_ADDR, type ReceivedOptions } from './protocol.js';
 import type { Msk } from './msk.js';
@@ -125,7 +126,7 @@ function isV6(addr: string): boolean {
 /** A textual IPv4 or IPv6 address (what mptcp_pm_parse_addr accepts). */
 function validAddr(addr: string): boolean {
   try {
-    ipAddressBytes(addr);
+    ipBytes(addr);
     return true;
   } catch {
     return false;
@@ -418,7 +419,7 @@ export class UserspacePm implements PathManager {
   }
 
   private addAddrOption(msk: Msk, e: LocalEntry): MptcpOption {
-    const bytes = ipAddressBytes(e.addr);
+    const bytes = ipBytes(e.addr);
     const port = e.port || undefined;
     const hmac = addAddrHmac(msk.localKey, msk.remoteKey ?? 0n, e.id, bytes, port);
     return { kind: 'add_addr', echo: false, addressId: e.id, address: { family: bytes.length === 4 ? 4 : 6, bytes }, ...(port ? { port } : {}), hmac: be64Bytes(hmac) };

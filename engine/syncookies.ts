@@ -18,7 +18,7 @@
 // SYN: that join then fails.
 import { createHmac } from 'node:crypto';
 import { be32Bytes, concat, getBe32, putBe16, putBe32 } from './bytes.js';
-import { ipAddressBytes } from './crypto.js';
+import { ipBytes } from './addr.js';
 import type { RandomSource } from './random.js';
 
 const COOKIEBITS = 24;
@@ -88,7 +88,7 @@ export class SynCookies {
     putBe16(msg, 2, t.dport);
     putBe32(msg, 4, count >>> 0);
     putBe32(msg, 8, c);
-    const h = createHmac('sha256', this.secret).update(ipAddressBytes(t.saddr)).update(ipAddressBytes(t.daddr)).update(msg).digest();
+    const h = createHmac('sha256', this.secret).update(ipBytes(t.saddr)).update(ipBytes(t.daddr)).update(msg).digest();
     return getBe32(h, 0);
   }
 }

@@ -17,7 +17,7 @@
 // ports, seq, ack, flags, window and the raw option bytes, plus the payload
 // length as sent (not just as captured).
 
-import { toHex } from '../../engine/index.js';
+import { formatIpv4, formatIpv6, toHex } from '../../engine/index.js';
 
 export const PCAP_MAGIC_MICRO = 0xa1b2c3d4;
 export const PCAP_MAGIC_NANO = 0xa1b23c4d;
@@ -306,34 +306,6 @@ function decodeLink(linkType: number, f: Buffer): LinkInfo | string {
   }
 }
 
-function ipv4String(b: Buffer, off: number): string {
-  return `${b[off]}.${b[off + 1]}.${b[off + 2]}.${b[off + 3]}`;
-}
-
-/** RFC 5952 text form: lower case, longest run of two or more zero groups as "::". */
-export function ipv6String(b: Uint8Array, off = 0): string {
-  const g: number[] = [];
-  for (let i = 0; i < 8; i++) g.push(((b[off + 2 * i] ?? 0) << 8) | (b[off + 2 * i + 1] ?? 0));
-  let bestStart = -1;
-  let bestLen = 0;
-  for (let i = 0; i < 8; ) {
-    if (g[i] !== 0) {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && g[j] === 0) j++;
-    if (j - i > bestLen && j - i >= 2) {
-      bestStart = i;
-      bestLen = j - i;
-    }
-    i = j;
-  }
-  const text = (xs: number[]): string => xs.map((x) => x.toString(16)).join(':');
-  if (bestStart < 0) return text(g);
-  return `${text(g.slice(0, bestStart))}::${text(g.slice(bestStart + bestLen))}`;
-}
-
 const IPV6_SKIPPABLE = new Set([0, 43, 60]); // hop-by-hop, routing, destination options
 const IPV6_FRAGMENT = 44;
 const IPV6_AH = 51;
@@ -351,8 +323,8 @@ function decodeIp(f: Buffer, off: number, wireLen: number): IpInfo | string {
     const fragField = f.readUInt16BE(off + 6);
     return {
       version: 4,
-      src: ipv4String(f, off + 12),
-      dst: ipv4String(f, off + 16),
+      src: formatIpv4(f.subarray(off + 12, off + 16)),
+      dst: formatIpv4(f.subarray(off + 16, off + 20)),
       protocol: f[off + 9] ?? 0,
       headerLength: ihl,
       totalLength,
@@ -391,8 +363,8 @@ function decodeIp(f: Buffer, off: number, wireLen: number): IpInfo | string {
     }
     return {
       version: 6,
-      src: ipv6String(f, off + 8),
-      dst: ipv6String(f, off + 24),
+      src: formatIpv6(f.subarray(off + 8, off + 24)),
+      dst: formatIpv6(f.subarray(off + 24, off + 40)),
       protocol: next,
       headerLength: hlen,
       totalLength,

@@ -6,7 +6,6 @@ import fc from 'fast-check';
 import {
   LINKTYPE,
   decodeFrame,
-  ipv6String,
   parsePcapHeader,
   readPcap,
   splitTcpOptions,
@@ -413,15 +412,6 @@ describe('helpers', () => {
     assert.ok('header' in r);
     assert.equal(r.header.linkType, 1);
     assert.equal(r.header.fcsBytes, 2);
-  });
-
-  test('ipv6String follows RFC 5952', () => {
-    const b = (s: string): Buffer => Buffer.from(s, 'hex');
-    assert.equal(ipv6String(b('00000000000000000000000000000001')), '::1');
-    assert.equal(ipv6String(b('00000000000000000000000000000000')), '::');
-    assert.equal(ipv6String(b('20010db8000000000001000000000001')), '2001:db8::1:0:0:1');
-    assert.equal(ipv6String(b('20010db8000100000001000100010001')), '2001:db8:1:0:1:1:1:1');
-    assert.equal(ipv6String(b('20010db8000000010000000000000000')), '2001:db8:0:1::');
   });
 
   test('splitTcpOptions stops at EOL and at malformed lengths', () => {
