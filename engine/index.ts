@@ -6,7 +6,8 @@
 export { MptcpEndpoint, EngineError, type Datagram, type EndpointOptions, type ConnectOptions } from './endpoint.js';
 export { ERRNO, type ConnectionId, type EngineEvent, type PmEvent, type PmEventKind } from './events.js';
 export type { MptcpConnectionInfo, SubflowInfo } from './msk-info.js';
-export { KernelPm, addrText, type PmEndpoint, type PmEndpointConfig, type PmEndpointFlag, type PmLimits } from './pm-kernel.js';
+export { addrText } from './pm.js';
+export { KernelPm, type PmEndpoint, type PmEndpointConfig, type PmEndpointFlag, type PmLimits } from './pm-kernel.js';
 export { DEFAULT_CTRL, mptcpCtrl, type MptcpCtrl } from './ctrl.js';
 export { SplitMix64, Xoshiro256StarStar, type RandomSource } from './random.js';
 export * as options from './options.js';

@@ -13,15 +13,24 @@
 // the option goes out, AddAddr/EchoAdd/PortAdd when it comes in (options.c),
 // RmAddr per received ID and RmSubflow per subflow closed (pm_kernel.c
 // mptcp_pm_rm_addr_or_subflow), MPPrioTx/MPPrioRx.
-import { be64Bytes } from './bytes.js';
-import { formatIpv4, formatIpv6, ipBytes } from './addr.js';
-import { addAddrHmac } from './crypto.js';
 import type { MptcpOption } from './options.js';
-import { OPTION_MPTCP_ADD_ADDR, OPTION_MPTCP_PRIO, OPTION_MPTCP_RM_ADDR, type ReceivedOptions } from './protocol.js';
+import type { ReceivedOptions } from './protocol.js';
 import type { Msk } from './msk.js';
 import type { Subflow } from './subflow.js';
 import { DEFAULT_SUBFLOWS_MAX, type PathManager } from './pm-hooks.js';
-import { acceptAddAddr, ADD_ADDR_RETRANS_MAX, armAnnounceTimer, dueAnnouncements, nextAnnounceTimeout, type Announced } from './pm-add-addr.js';
+import {
+  acceptAddAddr,
+  ADD_ADDR_RETRANS_MAX,
+  addAddrEchoed,
+  addAddrSignal,
+  addrText,
+  dueAnnouncements,
+  nextAnnounceTimeout,
+  optionsReceived,
+  rmAddrReceived,
+  signalSent,
+  type Announced,
+} from './pm.js';
 
 export type PmEndpointFlag = 'signal' | 'subflow' | 'backup' | 'fullmesh' | 'implicit' | 'laminar';
 
@@ -83,11 +92,6 @@ interface MskPm {
   /** Addresses the peer announced and we accepted. */
   readonly remotes: RemoteAddr[];
   established: boolean;
-}
-
-/** An address from an ADD_ADDR as text (IPv6 in RFC 5952 form, as iproute2 prints it). */
-export function addrText(family: 0 | 4 | 6, bytes: Uint8Array): string {
-  return family === 4 ? formatIpv4(bytes) : formatIpv6(bytes);
 }
 
 /** mptcp_pm_addr_families_match: an IPv4 connection takes IPv4 addresses only; an IPv6 one both. */
@@ -288,31 +292,22 @@ export class KernelPm implements PathManager {
   }
 
   signalSent(now: number, msk: Msk, _sf: Subflow, o: MptcpOption): void {
-    if (o.kind === 'add_addr') {
-      msk.count(o.echo ? 'EchoAddTx' : 'AddAddrTx');
-      if (!o.echo) armAnnounceTimer(now, this.state.get(msk)?.announced.get(o.addressId), this.addAddrTimeoutMs);
-    } else if (o.kind === 'remove_addr') msk.count('RmAddrTx');
-    else if (o.kind === 'mp_prio') msk.count('MPPrioTx');
+    signalSent(now, msk, o, o.kind === 'add_addr' ? this.state.get(msk)?.announced.get(o.addressId) : undefined, this.addAddrTimeoutMs);
   }
 
   options(now: number, msk: Msk, sf: Subflow, rx: ReceivedOptions): void {
     if (msk.mode !== 'mptcp') return;
     const st = this.st(msk);
-    if (rx.suboptions & OPTION_MPTCP_ADD_ADDR) this.addAddrReceived(now, msk, st, rx);
-    if (rx.suboptions & OPTION_MPTCP_RM_ADDR) this.rmAddrReceived(now, msk, st, rx.rmList);
-    if (rx.suboptions & OPTION_MPTCP_PRIO) {
-      msk.count('MPPrioRx');
-      sf.peerBackup = rx.backup;
-      msk.subflowEvent(now, 'SF_PRIORITY', sf);
-    }
+    optionsReceived(now, msk, sf, rx, {
+      addAddr: (r) => this.addAddrReceived(now, msk, st, r),
+      rmAddr: (ids) => rmAddrReceived(now, msk, ids, (id) => this.forgetRemote(st, id)),
+    });
   }
 
   // --- inside ---
 
   private addAddrOption(msk: Msk, ep: PmEndpoint): MptcpOption {
-    const bytes = ipBytes(ep.address);
-    const hmac = addAddrHmac(msk.localKey, msk.remoteKey ?? 0n, ep.id, bytes, ep.port);
-    return { kind: 'add_addr', echo: false, addressId: ep.id, address: { family: bytes.length === 4 ? 4 : 6, bytes }, ...(ep.port ? { port: ep.port } : {}), hmac: be64Bytes(hmac) };
+    return addAddrSignal(msk, ep.id, ep.address, ep.port);
   }
 
   /** mptcp_pm_create_subflow_or_signal_addr. */
@@ -362,14 +357,8 @@ export class KernelPm implements PathManager {
   private addAddrReceived(now: number, msk: Msk, st: MskPm, rx: ReceivedOptions): void {
     const addr = addrText(rx.addr.family, rx.addr.bytes);
     if (rx.echo) {
-      msk.count('EchoAdd');
-      if (rx.addr.port) msk.count('PortAdd');
-      const a = st.announced.get(rx.addr.id);
-      if (a && this.endpoints.find((e) => e.id === rx.addr.id)?.address === addr) {
-        a.echoed = true;
-        a.timerAt = undefined;
-        this.createSubflowOrSignal(now, msk, st);
-      }
+      const announcedAddr = this.endpoints.find((e) => e.id === rx.addr.id)?.address;
+      if (addAddrEchoed(msk, rx, addr, st.announced.get(rx.addr.id), announcedAddr)) this.createSubflowOrSignal(now, msk, st);
       return;
     }
     if (!acceptAddAddr(now, msk, rx, addr)) return;
@@ -394,23 +383,12 @@ export class KernelPm implements PathManager {
     }
   }
 
-  /** mptcp_pm_rm_addr_received: RmAddr per ID, REMOVED, the subflows to that remote ID closed. */
-  private rmAddrReceived(now: number, msk: Msk, st: MskPm, ids: readonly number[]): void {
-    for (const id of ids) {
-      msk.addrEvent(now, 'REMOVED', id);
-      let removed = false;
-      for (const sf of [...msk.subflows]) {
-        if (sf.remoteId !== id || msk.subflows.length === 1) continue;
-        msk.removeSubflow(now, sf);
-        removed = true;
-      }
-      msk.count('RmAddr');
-      if (!removed) continue;
-      const i = st.remotes.findIndex((r) => r.id === id);
-      if (i >= 0) {
-        st.remotes.splice(i, 1);
-        if (st.addAddrAccepted > 0) st.addAddrAccepted -= 1;
-      }
+  /** After an RM_ADDR closed subflows to remote `id`: that address is no longer one we accepted. */
+  private forgetRemote(st: MskPm, id: number): void {
+    const i = st.remotes.findIndex((r) => r.id === id);
+    if (i >= 0) {
+      st.remotes.splice(i, 1);
+      if (st.addAddrAccepted > 0) st.addAddrAccepted -= 1;
     }
   }
 }

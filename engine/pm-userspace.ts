@@ -19,16 +19,24 @@
 // Commands answer as the netlink handler does: 0 or a negative errno. Bad input
 // gives a typed error (EINVAL, ESRCH, EADDRNOTAVAIL, ENOTCONN) with the kernel's extack
 // message; nothing here throws on it.
-import { be64Bytes } from './bytes.js';
 import { ipBytes } from './addr.js';
-import { addAddrHmac } from './crypto.js';
 import type { MptcpOption } from './options.js';
-import { OPTION_MPTCP_ADD_ADDR, OPTION_MPTCP_PRIO, OPTION_MPTCP_RM_ADDR, type ReceivedOptions } from './protocol.js';
+import type { ReceivedOptions } from './protocol.js';
 import type { Msk } from './msk.js';
 import type { Subflow } from './subflow.js';
 import type { PathManager } from './pm-hooks.js';
-import { addrText } from './pm-kernel.js';
-import { acceptAddAddr, armAnnounceTimer, dueAnnouncements, nextAnnounceTimeout, type Announced } from './pm-add-addr.js';
+import {
+  acceptAddAddr,
+  addAddrEchoed,
+  addAddrSignal,
+  addrText,
+  dueAnnouncements,
+  nextAnnounceTimeout,
+  optionsReceived,
+  rmAddrReceived,
+  signalSent,
+  type Announced,
+} from './pm.js';
 
 /** include/net/mptcp.h MPTCP_PM_MAX_ADDR_ID: address IDs are 1..255 (0 is the initial subflow's). */
 export const MPTCP_PM_MAX_ADDR_ID = 255;
@@ -355,24 +363,14 @@ export class UserspacePm implements PathManager {
   }
 
   signalSent(now: number, msk: Msk, _sf: Subflow, o: MptcpOption): void {
-    if (o.kind === 'add_addr') {
-      msk.count(o.echo ? 'EchoAddTx' : 'AddAddrTx');
-      if (o.echo) return;
-      armAnnounceTimer(now, this.state.get(msk)?.announced.get(o.addressId), this.addAddrTimeoutMs ?? msk.ctrl.addAddrTimeoutS * 1000);
-    } else if (o.kind === 'remove_addr') msk.count('RmAddrTx');
-    else if (o.kind === 'mp_prio') msk.count('MPPrioTx');
+    const entry = o.kind === 'add_addr' ? this.state.get(msk)?.announced.get(o.addressId) : undefined;
+    signalSent(now, msk, o, entry, this.addAddrTimeoutMs ?? msk.ctrl.addAddrTimeoutS * 1000);
   }
 
   options(now: number, msk: Msk, sf: Subflow, rx: ReceivedOptions): void {
     if (msk.mode !== 'mptcp') return;
     const st = this.st(msk);
-    if (rx.suboptions & OPTION_MPTCP_ADD_ADDR) this.addAddrReceived(now, msk, st, rx);
-    if (rx.suboptions & OPTION_MPTCP_RM_ADDR) this.rmAddrReceived(now, msk, rx.rmList);
-    if (rx.suboptions & OPTION_MPTCP_PRIO) {
-      msk.count('MPPrioRx');
-      sf.peerBackup = rx.backup;
-      msk.subflowEvent(now, 'SF_PRIORITY', sf);
-    }
+    optionsReceived(now, msk, sf, rx, { addAddr: (r) => this.addAddrReceived(now, msk, st, r), rmAddr: (ids) => rmAddrReceived(now, msk, ids) });
   }
 
   // --- inside ---
@@ -419,10 +417,7 @@ export class UserspacePm implements PathManager {
   }
 
   private addAddrOption(msk: Msk, e: LocalEntry): MptcpOption {
-    const bytes = ipBytes(e.addr);
-    const port = e.port || undefined;
-    const hmac = addAddrHmac(msk.localKey, msk.remoteKey ?? 0n, e.id, bytes, port);
-    return { kind: 'add_addr', echo: false, addressId: e.id, address: { family: bytes.length === 4 ? 4 : 6, bytes }, ...(port ? { port } : {}), hmac: be64Bytes(hmac) };
+    return addAddrSignal(msk, e.id, e.addr, e.port || undefined);
   }
 
   /**
@@ -432,28 +427,11 @@ export class UserspacePm implements PathManager {
   private addAddrReceived(now: number, msk: Msk, st: MskUpm, rx: ReceivedOptions): void {
     const addr = addrText(rx.addr.family, rx.addr.bytes);
     if (rx.echo) {
-      msk.count('EchoAdd');
-      if (rx.addr.port) msk.count('PortAdd');
       const a = st.announced.get(rx.addr.id);
-      if (a && a.entry.addr === addr) {
-        a.echoed = true;
-        a.timerAt = undefined;
-      }
+      addAddrEchoed(msk, rx, addr, a, a?.entry.addr);
       return;
     }
     acceptAddAddr(now, msk, rx, addr);
-  }
-
-  /** mptcp_pm_rm_addr_received (pm.c, shared): REMOVED, RmAddr per ID, the subflows to that remote ID closed. */
-  private rmAddrReceived(now: number, msk: Msk, ids: readonly number[]): void {
-    for (const id of ids) {
-      msk.addrEvent(now, 'REMOVED', id);
-      for (const sf of [...msk.subflows]) {
-        if (sf.remoteId !== id || msk.subflows.length === 1) continue;
-        msk.removeSubflow(now, sf);
-      }
-      msk.count('RmAddr');
-    }
   }
 }
 

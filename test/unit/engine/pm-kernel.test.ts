@@ -4,7 +4,8 @@
 // selftest cases they come from.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { KernelPm, addrText, type KernelPmOptions } from '../../../engine/pm-kernel.js';
+import { KernelPm, type KernelPmOptions } from '../../../engine/pm-kernel.js';
+import { addrText } from '../../../engine/pm.js';
 import { ipBytes } from '../../../engine/addr.js';
 import type { Packet } from '../../../engine/sim/network.js';
 import { parseSegment } from '../../../engine/tcp/segment.js';
