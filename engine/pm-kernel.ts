@@ -15,9 +15,7 @@
 // mptcp_pm_rm_addr_or_subflow), MPPrioTx/MPPrioRx.
 import type { MptcpOption } from './options.js';
 import type { ReceivedOptions } from './protocol.js';
-import type { Msk } from './msk.js';
-import type { Subflow } from './subflow.js';
-import { DEFAULT_SUBFLOWS_MAX, type PathManager } from './pm-hooks.js';
+import { DEFAULT_SUBFLOWS_MAX, type PathManager, type PmConnection, type PmSubflow } from './pm-hooks.js';
 import {
   acceptAddAddr,
   ADD_ADDR_RETRANS_MAX,
@@ -95,7 +93,7 @@ interface MskPm {
 }
 
 /** mptcp_pm_addr_families_match: an IPv4 connection takes IPv4 addresses only; an IPv6 one both. */
-function familyOk(msk: Msk, addr: string): boolean {
+function familyOk(msk: PmConnection, addr: string): boolean {
   return msk.local.addr.includes(':') || !addr.includes(':');
 }
 
@@ -106,7 +104,7 @@ export class KernelPm implements PathManager {
   private readonly addAddrTimeoutMs: number;
   private readonly routeSource: ((remote: string) => string | undefined) | undefined;
   private readonly reachable: ((local: string, remote: string) => boolean) | undefined;
-  private readonly state = new Map<Msk, MskPm>();
+  private readonly state = new Map<PmConnection, MskPm>();
   /** IDs of implicit endpoints handed out (mptcp_pm_get_local_id for an address that is no endpoint). */
   private readonly implicit = new Map<string, number>();
 
@@ -177,10 +175,10 @@ export class KernelPm implements PathManager {
    * The endpoints are gone for this connection: RM_ADDR for the announced ones (and, for a single delete,
    * for one with subflows too: mptcp_pm_remove_anno_addr's force), their subflows closed.
    */
-  private removeFromMsk(now: number, msk: Msk, st: MskPm, eps: readonly PmEndpoint[], force: boolean): void {
+  private removeFromMsk(now: number, msk: PmConnection, st: MskPm, eps: readonly PmEndpoint[], force: boolean): void {
     if (msk.state === 'CLOSED' || msk.mode !== 'mptcp') return;
     const ids: number[] = [];
-    const closing: Subflow[] = [];
+    const closing: PmSubflow[] = [];
     for (const ep of eps) {
       const announced = st.announced.delete(ep.id);
       const sfs = msk.subflows.filter((s) => s.local.addr === ep.address && s.localId !== 0);
@@ -215,7 +213,7 @@ export class KernelPm implements PathManager {
 
   // --- the hooks ---
 
-  private st(msk: Msk): MskPm {
+  private st(msk: PmConnection): MskPm {
     let s = this.state.get(msk);
     if (!s) {
       s = { subflows: 0, addAddrAccepted: 0, announced: new Map(), usedLocal: new Set(), remotes: [], established: false };
@@ -224,25 +222,25 @@ export class KernelPm implements PathManager {
     return s;
   }
 
-  created(_now: number, msk: Msk): void {
+  created(_now: number, msk: PmConnection): void {
     const st = this.st(msk);
     // The initial subflow's address counts as used when it is an endpoint (lazy accounting of the MPC subflow).
     const ep = this.endpoints.find((e) => e.address === msk.local.addr && e.flags.includes('subflow'));
     if (ep) st.usedLocal.add(ep.id);
   }
 
-  established(now: number, msk: Msk): void {
+  established(now: number, msk: PmConnection): void {
     const st = this.st(msk);
     st.established = true;
     this.createSubflowOrSignal(now, msk, st);
   }
 
-  subflowEstablished(now: number, msk: Msk): void {
+  subflowEstablished(now: number, msk: PmConnection): void {
     const st = this.st(msk);
     if (st.established) this.createSubflowOrSignal(now, msk, st);
   }
 
-  subflowClosed(now: number, msk: Msk, sf: Subflow): void {
+  subflowClosed(now: number, msk: PmConnection, sf: PmSubflow): void {
     const st = this.st(msk);
     if (sf.kind === 'join' && st.subflows > 0) st.subflows -= 1;
     if (sf.active && sf.localId !== 0) {
@@ -252,22 +250,22 @@ export class KernelPm implements PathManager {
     void now;
   }
 
-  closed(_now: number, msk: Msk): void {
+  closed(_now: number, msk: PmConnection): void {
     this.state.delete(msk);
   }
 
-  acceptsSubflow(msk: Msk): boolean {
+  acceptsSubflow(msk: PmConnection): boolean {
     return this.st(msk).subflows < this.subflowsMax;
   }
 
-  allowNewSubflow(msk: Msk): boolean {
+  allowNewSubflow(msk: PmConnection): boolean {
     const st = this.st(msk);
     if (st.subflows >= this.subflowsMax) return false;
     st.subflows += 1;
     return true;
   }
 
-  localId(_msk: Msk, addr: string): number | undefined {
+  localId(_msk: PmConnection, addr: string): number | undefined {
     const ep = this.endpoints.find((e) => e.address === addr);
     if (ep) return ep.id;
     let id = this.implicit.get(addr);
@@ -278,24 +276,24 @@ export class KernelPm implements PathManager {
     return id;
   }
 
-  isBackup(_msk: Msk, addr: string): boolean {
+  isBackup(_msk: PmConnection, addr: string): boolean {
     return this.endpoints.some((e) => e.address === addr && e.flags.includes('backup'));
   }
 
-  nextTimeout(msk: Msk): number | undefined {
+  nextTimeout(msk: PmConnection): number | undefined {
     return nextAnnounceTimeout(this.state.get(msk)?.announced.values() ?? []);
   }
 
   /** mptcp_pm_add_timer: ADD_ADDR again, up to ADD_ADDR_RETRANS_MAX times. */
-  timeout(now: number, msk: Msk): void {
+  timeout(now: number, msk: PmConnection): void {
     for (const a of dueAnnouncements(now, this.state.get(msk)?.announced.values() ?? [])) msk.queueSignal(this.addAddrOption(msk, a.ep));
   }
 
-  signalSent(now: number, msk: Msk, _sf: Subflow, o: MptcpOption): void {
+  signalSent(now: number, msk: PmConnection, _sf: PmSubflow, o: MptcpOption): void {
     signalSent(now, msk, o, o.kind === 'add_addr' ? this.state.get(msk)?.announced.get(o.addressId) : undefined, this.addAddrTimeoutMs);
   }
 
-  options(now: number, msk: Msk, sf: Subflow, rx: ReceivedOptions): void {
+  options(now: number, msk: PmConnection, sf: PmSubflow, rx: ReceivedOptions): void {
     if (msk.mode !== 'mptcp') return;
     const st = this.st(msk);
     optionsReceived(now, msk, sf, rx, {
@@ -306,12 +304,12 @@ export class KernelPm implements PathManager {
 
   // --- inside ---
 
-  private addAddrOption(msk: Msk, ep: PmEndpoint): MptcpOption {
+  private addAddrOption(msk: PmConnection, ep: PmEndpoint): MptcpOption {
     return addAddrSignal(msk, ep.id, ep.address, ep.port);
   }
 
   /** mptcp_pm_create_subflow_or_signal_addr. */
-  private createSubflowOrSignal(now: number, msk: Msk, st: MskPm): void {
+  private createSubflowOrSignal(now: number, msk: PmConnection, st: MskPm): void {
     if (msk.mode !== 'mptcp' || msk.state !== 'ESTABLISHED' || !msk.isFullyEstablished) return;
     // Announce the next signal endpoint (one at a time: the next once this one was echoed).
     const pending = [...st.announced.values()].some((a) => !a.echoed && a.retrans < ADD_ADDR_RETRANS_MAX && a.timerAt !== undefined);
@@ -340,7 +338,7 @@ export class KernelPm implements PathManager {
     }
   }
 
-  private connect(now: number, msk: Msk, st: MskPm, localAddr: string | undefined, r: RemoteAddr, backup: boolean, localId?: number): void {
+  private connect(now: number, msk: PmConnection, st: MskPm, localAddr: string | undefined, r: RemoteAddr, backup: boolean, localId?: number): void {
     // __mptcp_subflow_connect: kernel_connect() fails without a route (ENETUNREACH).
     if (localAddr === undefined || (this.reachable && !this.reachable(localAddr, r.addr))) {
       msk.count('MPJoinSynTxConnectErr');
@@ -354,7 +352,7 @@ export class KernelPm implements PathManager {
   }
 
   /** mptcp_pm_add_addr_received / mptcp_pm_add_addr_echoed, with the counting of options.c. */
-  private addAddrReceived(now: number, msk: Msk, st: MskPm, rx: ReceivedOptions): void {
+  private addAddrReceived(now: number, msk: PmConnection, st: MskPm, rx: ReceivedOptions): void {
     const addr = addrText(rx.addr.family, rx.addr.bytes);
     if (rx.echo) {
       const announcedAddr = this.endpoints.find((e) => e.id === rx.addr.id)?.address;

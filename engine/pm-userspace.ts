@@ -22,9 +22,7 @@
 import { ipBytes } from './addr.js';
 import type { MptcpOption } from './options.js';
 import type { ReceivedOptions } from './protocol.js';
-import type { Msk } from './msk.js';
-import type { Subflow } from './subflow.js';
-import type { PathManager } from './pm-hooks.js';
+import type { PathManager, PmConnection, PmSubflow } from './pm-hooks.js';
 import {
   acceptAddAddr,
   addAddrEchoed,
@@ -146,7 +144,7 @@ function validPort(port: number | undefined): boolean {
 }
 
 export class UserspacePm implements PathManager {
-  private readonly state = new Map<Msk, MskUpm>();
+  private readonly state = new Map<PmConnection, MskUpm>();
   private readonly addresses: ReadonlySet<string> | undefined;
   private readonly addAddrTimeoutMs: number | undefined;
 
@@ -314,21 +312,21 @@ export class UserspacePm implements PathManager {
 
   // --- the hooks ---
 
-  created(_now: number, msk: Msk): void {
+  created(_now: number, msk: PmConnection): void {
     this.st(msk);
   }
 
-  closed(_now: number, msk: Msk): void {
+  closed(_now: number, msk: PmConnection): void {
     this.state.delete(msk);
   }
 
-  subflowClosed(_now: number, msk: Msk, sf: Subflow): void {
+  subflowClosed(_now: number, msk: PmConnection, sf: PmSubflow): void {
     const st = this.state.get(msk);
     if (st && sf.kind === 'join' && st.subflows > 0) st.subflows -= 1;
   }
 
   /** mptcp_pm_allow_new_subflow, userspace: always, counting the subflow. */
-  allowNewSubflow(msk: Msk): boolean {
+  allowNewSubflow(msk: PmConnection): boolean {
     this.st(msk).subflows += 1;
     return true;
   }
@@ -338,7 +336,7 @@ export class UserspacePm implements PathManager {
   }
 
   /** mptcp_userspace_pm_get_local_id: the entry's ID, or a new implicit entry with the lowest free ID. */
-  localId(msk: Msk, addr: string): number | undefined {
+  localId(msk: PmConnection, addr: string): number | undefined {
     const st = this.st(msk);
     const e = st.locals.find((x) => x.addr === addr);
     if (e) return e.id;
@@ -349,25 +347,25 @@ export class UserspacePm implements PathManager {
   }
 
   /** mptcp_userspace_pm_is_backup: the local entry's backup flag. */
-  isBackup(msk: Msk, addr: string): boolean {
+  isBackup(msk: PmConnection, addr: string): boolean {
     return this.state.get(msk)?.locals.some((e) => e.addr === addr && e.backup) ?? false;
   }
 
-  nextTimeout(msk: Msk): number | undefined {
+  nextTimeout(msk: PmConnection): number | undefined {
     return nextAnnounceTimeout(this.state.get(msk)?.announced.values() ?? []);
   }
 
   /** mptcp_pm_add_timer (shared with the kernel PM): the ADD_ADDR again, up to ADD_ADDR_RETRANS_MAX times. */
-  timeout(now: number, msk: Msk): void {
+  timeout(now: number, msk: PmConnection): void {
     for (const a of dueAnnouncements(now, this.state.get(msk)?.announced.values() ?? [])) msk.queueSignal(this.addAddrOption(msk, a.entry));
   }
 
-  signalSent(now: number, msk: Msk, _sf: Subflow, o: MptcpOption): void {
+  signalSent(now: number, msk: PmConnection, _sf: PmSubflow, o: MptcpOption): void {
     const entry = o.kind === 'add_addr' ? this.state.get(msk)?.announced.get(o.addressId) : undefined;
     signalSent(now, msk, o, entry, this.addAddrTimeoutMs ?? msk.ctrl.addAddrTimeoutS * 1000);
   }
 
-  options(now: number, msk: Msk, sf: Subflow, rx: ReceivedOptions): void {
+  options(now: number, msk: PmConnection, sf: PmSubflow, rx: ReceivedOptions): void {
     if (msk.mode !== 'mptcp') return;
     const st = this.st(msk);
     optionsReceived(now, msk, sf, rx, { addAddr: (r) => this.addAddrReceived(now, msk, st, r), rmAddr: (ids) => rmAddrReceived(now, msk, ids) });
@@ -375,7 +373,7 @@ export class UserspacePm implements PathManager {
 
   // --- inside ---
 
-  private st(msk: Msk): MskUpm {
+  private st(msk: PmConnection): MskUpm {
     let s = this.state.get(msk);
     if (!s) {
       s = { locals: [], announced: new Map(), subflows: 0 };
@@ -385,7 +383,7 @@ export class UserspacePm implements PathManager {
   }
 
   /** mptcp_token_get_sock + mptcp_pm_is_userspace: the connection of a token, or "invalid token". */
-  private byToken(token: number): { readonly msk: Msk; readonly st: MskUpm } | { readonly err: UpmResult } {
+  private byToken(token: number): { readonly msk: PmConnection; readonly st: MskUpm } | { readonly err: UpmResult } {
     if (!Number.isInteger(token) || token <= 0 || token > 0xffffffff) return { err: fail('EINVAL', `invalid token ${String(token)}`) };
     for (const [msk, st] of this.state) if (msk.token === token && msk.state !== 'CLOSED' && msk.mode === 'mptcp') return { msk, st };
     return { err: fail('EINVAL', `invalid token ${token}`) };
@@ -416,7 +414,7 @@ export class UserspacePm implements PathManager {
     if (i >= 0) st.locals.splice(i, 1);
   }
 
-  private addAddrOption(msk: Msk, e: LocalEntry): MptcpOption {
+  private addAddrOption(msk: PmConnection, e: LocalEntry): MptcpOption {
     return addAddrSignal(msk, e.id, e.addr, e.port || undefined);
   }
 
@@ -424,7 +422,7 @@ export class UserspacePm implements PathManager {
    * mptcp_pm_add_addr_received for the userspace PM: checked and counted as options.c does, ANNOUNCED for
    * the daemon, echoed; never joined. An echo stops the retransmission (mptcp_pm_add_addr_echoed).
    */
-  private addAddrReceived(now: number, msk: Msk, st: MskUpm, rx: ReceivedOptions): void {
+  private addAddrReceived(now: number, msk: PmConnection, st: MskUpm, rx: ReceivedOptions): void {
     const addr = addrText(rx.addr.family, rx.addr.bytes);
     if (rx.echo) {
       const a = st.announced.get(rx.addr.id);

@@ -10,10 +10,9 @@
 import { be64Bytes, bytesEqual } from './bytes.js';
 import { formatIpv4, formatIpv6, ipBytes } from './addr.js';
 import { addAddrHmac } from './crypto.js';
-import type { Msk } from './msk.js';
 import type { MptcpOption } from './options.js';
+import type { PmConnection, PmSubflow } from './pm-hooks.js';
 import { OPTION_MPTCP_ADD_ADDR, OPTION_MPTCP_PRIO, OPTION_MPTCP_RM_ADDR, type ReceivedOptions } from './protocol.js';
-import type { Subflow } from './subflow.js';
 
 /** pm.c: ADD_ADDR_RETRANS_MAX. */
 export const ADD_ADDR_RETRANS_MAX = 3;
@@ -55,7 +54,7 @@ export function armAnnounceTimer(now: number, a: Announced | undefined, timeoutM
  * PortAdd), reported as ANNOUNCED and echoed. False, counted as AddAddrDrop,
  * when the HMAC is wrong; what the PM then does with the address is its own.
  */
-export function acceptAddAddr(now: number, msk: Msk, rx: ReceivedOptions, addr: string): boolean {
+export function acceptAddAddr(now: number, msk: PmConnection, rx: ReceivedOptions, addr: string): boolean {
   const expected = be64Bytes(addAddrHmac(msk.remoteKey ?? 0n, msk.localKey, rx.addr.id, rx.addr.bytes, rx.addr.port || undefined));
   if (!bytesEqual(expected, rx.ahmac)) {
     msk.count('AddAddrDrop');
@@ -76,7 +75,7 @@ export function addrText(family: 0 | 4 | 6, bytes: Uint8Array): string {
 }
 
 /** The ADD_ADDR announcing local address `address` with ID `id` (and a port), HMAC included (mptcp_pm_announce_addr). */
-export function addAddrSignal(msk: Msk, id: number, address: string, port: number | undefined): MptcpOption {
+export function addAddrSignal(msk: PmConnection, id: number, address: string, port: number | undefined): MptcpOption {
   const bytes = ipBytes(address);
   const hmac = addAddrHmac(msk.localKey, msk.remoteKey ?? 0n, id, bytes, port);
   return { kind: 'add_addr', echo: false, addressId: id, address: { family: bytes.length === 4 ? 4 : 6, bytes }, ...(port ? { port } : {}), hmac: be64Bytes(hmac) };
@@ -86,7 +85,7 @@ export function addAddrSignal(msk: Msk, id: number, address: string, port: numbe
  * A signal went out (options.c counts it there): AddAddrTx / EchoAddTx, RmAddrTx, MPPrioTx; an ADD_ADDR's
  * retransmission timer (`announced`, its anno_list entry) is armed.
  */
-export function signalSent(now: number, msk: Msk, o: MptcpOption, announced: Announced | undefined, timeoutMs: number): void {
+export function signalSent(now: number, msk: PmConnection, o: MptcpOption, announced: Announced | undefined, timeoutMs: number): void {
   if (o.kind === 'add_addr') {
     msk.count(o.echo ? 'EchoAddTx' : 'AddAddrTx');
     if (!o.echo) armAnnounceTimer(now, announced, timeoutMs);
@@ -101,7 +100,7 @@ export interface PmOptionHandlers {
 }
 
 /** mptcp_pm_add_addr_received / mptcp_pm_rm_addr_received / mptcp_pm_mp_prio_received, for an MPTCP connection. */
-export function optionsReceived(now: number, msk: Msk, sf: Subflow, rx: ReceivedOptions, on: PmOptionHandlers): void {
+export function optionsReceived(now: number, msk: PmConnection, sf: PmSubflow, rx: ReceivedOptions, on: PmOptionHandlers): void {
   if (rx.suboptions & OPTION_MPTCP_ADD_ADDR) on.addAddr(rx);
   if (rx.suboptions & OPTION_MPTCP_RM_ADDR) on.rmAddr(rx.rmList);
   if (rx.suboptions & OPTION_MPTCP_PRIO) {
@@ -115,7 +114,7 @@ export function optionsReceived(now: number, msk: Msk, sf: Subflow, rx: Received
  * mptcp_pm_add_addr_echoed: an ADD_ADDR echo, counted (EchoAdd, PortAdd). The retransmission of `entry`
  * stops when the echo names the address it announced (`announcedAddr`); true when it did.
  */
-export function addAddrEchoed(msk: Msk, rx: ReceivedOptions, addr: string, entry: Announced | undefined, announcedAddr: string | undefined): boolean {
+export function addAddrEchoed(msk: PmConnection, rx: ReceivedOptions, addr: string, entry: Announced | undefined, announcedAddr: string | undefined): boolean {
   msk.count('EchoAdd');
   if (rx.addr.port) msk.count('PortAdd');
   if (!entry || announcedAddr !== addr) return false;
@@ -128,7 +127,7 @@ export function addAddrEchoed(msk: Msk, rx: ReceivedOptions, addr: string, entry
  * mptcp_pm_rm_addr_received: per ID, REMOVED, the subflows to that remote ID closed (never the last one)
  * and RmAddr counted; `removed(id)` is told when subflows went.
  */
-export function rmAddrReceived(now: number, msk: Msk, ids: readonly number[], removed?: (id: number) => void): void {
+export function rmAddrReceived(now: number, msk: PmConnection, ids: readonly number[], removed?: (id: number) => void): void {
   for (const id of ids) {
     msk.addrEvent(now, 'REMOVED', id);
     let any = false;
