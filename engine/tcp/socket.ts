@@ -30,6 +30,7 @@ import { SendBuffer } from './send-buffer.js';
 import { ReceiveBuffer } from './receive-buffer.js';
 import { afterFinAcked, afterOwnFin, afterPeerFin, receivesData, sendsData, type TcpState } from './state.js';
 import type { CloseReason, TcpAddr, TcpConfig, TcpHooks } from './config.js';
+import { RETRANSMIT_TIMERS, TcpTimers } from './timers.js';
 
 /** RFC 9293 §3.7.1: the MSS assumed when the peer sends none. */
 const DEFAULT_PEER_MSS = 536;
@@ -163,12 +164,8 @@ export class TcpSocket<S = undefined, R = undefined> {
   private rstPending = false;
   private probePending = false;
   private tlpProbePending = false;
-  private rtoAt: number | undefined;
-  /** RACK's reordering timer and the tail loss probe timer. */
-  private reoAt: number | undefined;
-  private tlpAt: number | undefined;
-  private delackAt: number | undefined;
-  private timeWaitAt: number | undefined;
+  /** RTO, RACK reordering, loss probe, delayed ACK and TIME-WAIT deadlines. */
+  private readonly timers = new TcpTimers();
   private closedNotified = false;
   private synSentAt = 0;
   private wscaleInSynAck = false;
@@ -224,7 +221,7 @@ export class TcpSocket<S = undefined, R = undefined> {
     this.synPending = false;
     this.sndNxt = 1;
     this.sndMax = 1;
-    this.rtoAt = undefined;
+    this.timers.set('rto', undefined);
   }
 
   /** Queue data (RFC 9293 §3.10.2 SEND). Ignored once our FIN is queued. */
@@ -324,9 +321,7 @@ export class TcpSocket<S = undefined, R = undefined> {
 
   /** When the retransmission timer (RTO, RACK reordering or loss probe) fires, if armed (icsk_timeout). */
   get retransmitTimerAt(): number | undefined {
-    let t: number | undefined;
-    for (const d of [this.rtoAt, this.reoAt, this.tlpAt]) if (d !== undefined && (t === undefined || d < t)) t = d;
-    return t;
+    return this.timers.earliest(RETRANSMIT_TIMERS);
   }
 
   /** The MSS data segments are cut to. */
@@ -398,7 +393,7 @@ export class TcpSocket<S = undefined, R = undefined> {
     this.stateValue = 'ESTABLISHED';
     this.retransmitsValue = 0;
     this.rtt.onProgress();
-    this.rtoAt = undefined;
+    this.timers.set('rto', undefined);
     this.ackPending = true;
     this.hooks.established(now);
   }
@@ -614,7 +609,7 @@ export class TcpSocket<S = undefined, R = undefined> {
     this.dupAcks = 0;
     this.retransmitsValue = 0;
     this.rtt.onProgress();
-    this.rtoAt = this.sndNxt > this.sndUna ? now + this.rtt.rto : undefined;
+    this.timers.set('rto', this.sndNxt > this.sndUna ? now + this.rtt.rto : undefined);
     if (this.finSeq !== undefined && ack > this.finSeq) {
       const next = afterFinAcked(this.stateValue);
       if (next !== this.stateValue) this.enter(now, next);
@@ -657,9 +652,9 @@ export class TcpSocket<S = undefined, R = undefined> {
       const r = this.sb.detectLoss(now, this.reoWnd());
       this.countLostRetransmits();
       newlyLost = r.newlyLost;
-      this.reoAt = r.reoTimeout > 0 ? now + Math.ceil(r.reoTimeout / JIFFY_MS) * JIFFY_MS + TIMEOUT_MIN_MS : undefined;
+      this.timers.set('reo', r.reoTimeout > 0 ? now + Math.ceil(r.reoTimeout / JIFFY_MS) * JIFFY_MS + TIMEOUT_MIN_MS : undefined);
     } else if (this.sackOk) {
-      this.reoAt = undefined;
+      this.timers.set('reo', undefined);
     } else {
       newlyLost = this.newRenoLoss(unaAdvanced);
     }
@@ -751,13 +746,14 @@ export class TcpSocket<S = undefined, R = undefined> {
    */
   private scheduleTlp(now: number): void {
     if (!this.sackOk || this.caState !== 'open' || this.sb.empty || !sendsOrClosing(this.stateValue)) {
-      this.tlpAt = undefined;
+      this.timers.set('tlp', undefined);
       return;
     }
     const srtt = this.rtt.srtt;
     let timeout = srtt === undefined ? this.rtt.rto : Math.ceil((2 * srtt) / JIFFY_MS) * JIFFY_MS + (this.sb.outBytes <= this.sendMss ? this.cfg.minRtoMs : TIMEOUT_MIN_MS);
-    if (this.rtoAt !== undefined) timeout = Math.min(timeout, Math.max(this.rtoAt - now, 0));
-    this.tlpAt = now + timeout;
+    const rtoAt = this.timers.get('rto');
+    if (rtoAt !== undefined) timeout = Math.min(timeout, Math.max(rtoAt - now, 0));
+    this.timers.set('tlp', now + timeout);
   }
 
   private processData(now: number, seg: TcpSegment, tag: R | undefined): void {
@@ -787,7 +783,7 @@ export class TcpSocket<S = undefined, R = undefined> {
       } else {
         this.segsSinceAck += fullSized ? 1 : 0;
         if (this.segsSinceAck >= 2) this.ackPending = true;
-        else if (this.delackAt === undefined) this.delackAt = now + this.cfg.delayedAckMs;
+        else if (this.timers.get('delack') === undefined) this.timers.set('delack', now + this.cfg.delayedAckMs);
       }
     } else if (seg.payload.length > 0) {
       this.ackPending = true;
@@ -795,7 +791,7 @@ export class TcpSocket<S = undefined, R = undefined> {
     if (seg.flags.fin) {
       this.peerFinSeq = start + seg.payload.length;
       this.ackPending = true;
-      if (this.stateValue === 'TIME_WAIT') this.timeWaitAt = now + this.cfg.timeWaitMs; // RFC 9293: restart the 2 MSL timeout
+      if (this.stateValue === 'TIME_WAIT') this.timers.set('timeWait', now + this.cfg.timeWaitMs); // RFC 9293: restart the 2 MSL timeout
     }
     if (this.peerFinSeq !== undefined && this.rcv.nxt === this.peerFinSeq && receivesData(this.stateValue)) {
       this.rcv.nxt += 1;
@@ -834,10 +830,8 @@ export class TcpSocket<S = undefined, R = undefined> {
   private enter(now: number, next: TcpState): void {
     this.stateValue = next;
     if (next === 'TIME_WAIT') {
-      this.rtoAt = undefined;
-      this.reoAt = undefined;
-      this.tlpAt = undefined;
-      this.timeWaitAt = now + this.cfg.timeWaitMs;
+      this.timers.clear('rto', 'reo', 'tlp');
+      this.timers.set('timeWait', now + this.cfg.timeWaitMs);
       this.hooks.timeWait(now);
     } else if (next === 'CLOSED') {
       this.toClosed(now, 'normal');
@@ -847,11 +841,7 @@ export class TcpSocket<S = undefined, R = undefined> {
   private toClosed(now: number, reason: CloseReason): void {
     const wasSyn = this.stateValue === 'SYN_SENT';
     this.stateValue = 'CLOSED';
-    this.rtoAt = undefined;
-    this.reoAt = undefined;
-    this.tlpAt = undefined;
-    this.delackAt = undefined;
-    this.timeWaitAt = undefined;
+    this.timers.clear('rto', 'reo', 'tlp', 'delack', 'timeWait');
     this.ackPending = false;
     this.rstPending = false; // a RST asked for (abort) but overtaken by the peer's: a CLOSED socket sends nothing
     if (wasSyn && reason !== 'normal') this.hooks.count('AttemptFails');
@@ -864,43 +854,40 @@ export class TcpSocket<S = undefined, R = undefined> {
   // --- timers ---
 
   private armRto(now: number): void {
-    if (this.rtoAt === undefined) this.rtoAt = now + this.rtt.rto;
+    if (this.timers.get('rto') === undefined) this.timers.set('rto', now + this.rtt.rto);
   }
 
   nextTimeout(): number | undefined {
-    let t: number | undefined;
-    for (const d of [this.rtoAt, this.reoAt, this.tlpAt, this.delackAt, this.timeWaitAt]) if (d !== undefined && (t === undefined || d < t)) t = d;
-    return t;
+    return this.timers.earliest();
   }
 
   handleTimeout(now: number): void {
-    if (this.timeWaitAt !== undefined && now >= this.timeWaitAt) {
+    if (this.timers.due('timeWait', now)) {
       this.toClosed(now, 'normal');
       return;
     }
-    if (this.delackAt !== undefined && now >= this.delackAt) {
-      this.delackAt = undefined;
+    if (this.timers.due('delack', now)) {
+      this.timers.set('delack', undefined);
       this.ackPending = true;
     }
     // One timer slot as in Linux: a loss probe due no later than the RTO goes instead of it (and re-arms it).
-    if (this.tlpAt !== undefined && now >= this.tlpAt && (this.rtoAt === undefined || this.tlpAt <= this.rtoAt)) {
-      this.tlpAt = undefined;
+    const rtoAt = this.timers.get('rto');
+    if (this.timers.due('tlp', now) && (rtoAt === undefined || (this.timers.get('tlp') as number) <= rtoAt)) {
+      this.timers.set('tlp', undefined);
       this.onLossProbe(now);
       return;
     }
-    if (this.rtoAt !== undefined && now >= this.rtoAt) {
-      this.rtoAt = undefined;
-      this.reoAt = undefined;
-      this.tlpAt = undefined;
+    if (this.timers.due('rto', now)) {
+      this.timers.clear('rto', 'reo', 'tlp');
       this.onRto(now);
       return;
     }
-    if (this.reoAt !== undefined && now >= this.reoAt) {
-      this.reoAt = undefined;
+    if (this.timers.due('reo', now)) {
+      this.timers.set('reo', undefined);
       this.onReoTimeout(now);
     }
-    if (this.tlpAt !== undefined && now >= this.tlpAt) {
-      this.tlpAt = undefined;
+    if (this.timers.due('tlp', now)) {
+      this.timers.set('tlp', undefined);
       this.onLossProbe(now);
     }
   }
@@ -909,9 +896,9 @@ export class TcpSocket<S = undefined, R = undefined> {
   private onReoTimeout(now: number): void {
     const r = this.sb.detectLoss(now, this.reoWnd());
     this.countLostRetransmits();
-    if (r.reoTimeout > 0) this.reoAt = now + Math.ceil(r.reoTimeout / JIFFY_MS) * JIFFY_MS + TIMEOUT_MIN_MS;
+    if (r.reoTimeout > 0) this.timers.set('reo', now + Math.ceil(r.reoTimeout / JIFFY_MS) * JIFFY_MS + TIMEOUT_MIN_MS);
     if (this.caState === 'open' && this.sb.lostOut > 0) this.enterRecovery();
-    if (this.sb.lostOut > 0) this.tlpAt = undefined;
+    if (this.sb.lostOut > 0) this.timers.set('tlp', undefined);
   }
 
   /**
@@ -922,7 +909,7 @@ export class TcpSocket<S = undefined, R = undefined> {
   private onLossProbe(now: number): void {
     if (this.caState !== 'open' || this.sb.empty) return;
     if (this.tlpHigh === undefined) this.tlpProbePending = true;
-    this.rtoAt = now + this.rtt.rto; // tcp_rearm_rto
+    this.timers.set('rto', now + this.rtt.rto); // tcp_rearm_rto
   }
 
   private onRto(now: number): void {
@@ -1160,7 +1147,7 @@ export class TcpSocket<S = undefined, R = undefined> {
     }
     this.hooks.count('TCPLossProbes');
     this.tlpHigh = this.sndNxt;
-    this.rtoAt = now + this.rtt.rto;
+    this.timers.set('rto', now + this.rtt.rto);
   }
 
   private advance(now: number, to: number): void {
@@ -1223,7 +1210,7 @@ export class TcpSocket<S = undefined, R = undefined> {
     if (flags.ack) {
       this.ackPending = false;
       this.segsSinceAck = 0;
-      this.delackAt = undefined;
+      this.timers.set('delack', undefined);
     }
     this.counters.segsOut += 1;
     if (this.cfg.smallQueues && chargesSmallQueue(payload.length, flags)) this.smallQueues.charge(segmentTruesize(payload.length));
