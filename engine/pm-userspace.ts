@@ -19,7 +19,7 @@
 // Commands answer as the netlink handler does: 0 or a negative errno. Bad input
 // gives a typed error (EINVAL, ESRCH, EADDRNOTAVAIL, ENOTCONN) with the kernel's extack
 // message; nothing here throws on it.
-import { ipBytes } from './addr.js';
+import { parseScopedIp } from './addr.js';
 import type { MptcpOption } from './options.js';
 import type { ReceivedOptions } from './protocol.js';
 import type { PathManager, PmConnection, PmSubflow } from './pm-hooks.js';
@@ -131,12 +131,7 @@ function isV6(addr: string): boolean {
 
 /** A textual IPv4 or IPv6 address (what mptcp_pm_parse_addr accepts). */
 function validAddr(addr: string): boolean {
-  try {
-    ipBytes(addr);
-    return true;
-  } catch {
-    return false;
-  }
+  return parseScopedIp(addr) !== undefined;
 }
 
 function validPort(port: number | undefined): boolean {
