@@ -3,6 +3,8 @@
 // and token.c (key generation). Pure functions over node:crypto; MPTCP v1
 // (RFC 8684) uses SHA-256 and HMAC-SHA256 only.
 import { createHash, createHmac } from 'node:crypto';
+import { ipBytes } from './addr.js';
+import { be32Bytes, be64Bytes, concat, getBe32, getBe64, putBe16, putBe32, putBe64 } from './bytes.js';
 import type { RandomSource } from './random.js';
 
 /** SHA-256 digest size (SHA256_DIGEST_SIZE). */
@@ -22,18 +24,6 @@ function checkUint(name: string, v: number, bits: 8 | 16 | 32): void {
   }
 }
 
-function be64(v: bigint): Buffer {
-  const b = Buffer.alloc(8);
-  b.writeBigUInt64BE(v);
-  return b;
-}
-
-function be32(v: number): Buffer {
-  const b = Buffer.alloc(4);
-  b.writeUInt32BE(v);
-  return b;
-}
-
 export interface TokenAndIdsn {
   /** Connection token: the most significant 32 bits of SHA-256(key). */
   token: number;
@@ -49,10 +39,10 @@ export interface TokenAndIdsn {
  */
 export function keyToTokenAndIdsn(key: bigint): TokenAndIdsn {
   checkU64('key', key);
-  const digest = createHash('sha256').update(be64(key)).digest();
+  const digest = createHash('sha256').update(be64Bytes(key)).digest();
   return {
-    token: digest.readUInt32BE(0),
-    idsn: digest.readBigUInt64BE(SHA256_DIGEST_SIZE - 8),
+    token: getBe32(digest, 0),
+    idsn: getBe64(digest, SHA256_DIGEST_SIZE - 8),
   };
 }
 
@@ -86,7 +76,7 @@ export function hmacSha256(key1: bigint, key2: bigint, message: Uint8Array): Uin
   if (message.length > SHA256_DIGEST_SIZE) {
     throw new RangeError(`HMAC message is ${message.length} bytes; mptcp_crypto_hmac_sha takes at most ${SHA256_DIGEST_SIZE}`);
   }
-  const mac = createHmac('sha256', Buffer.concat([be64(key1), be64(key2)]));
+  const mac = createHmac('sha256', concat([be64Bytes(key1), be64Bytes(key2)]));
   mac.update(message);
   return new Uint8Array(mac.digest());
 }
@@ -116,77 +106,12 @@ export interface JoinHmac {
 export function joinHmac(localKey: bigint, remoteKey: bigint, localNonce: number, remoteNonce: number): JoinHmac {
   checkUint('localNonce', localNonce, 32);
   checkUint('remoteNonce', remoteNonce, 32);
-  const hmac = hmacSha256(localKey, remoteKey, Buffer.concat([be32(localNonce), be32(remoteNonce)]));
+  const hmac = hmacSha256(localKey, remoteKey, concat([be32Bytes(localNonce), be32Bytes(remoteNonce)]));
   return {
     hmac,
-    truncated64: Buffer.from(hmac.buffer, hmac.byteOffset, hmac.length).readBigUInt64BE(0),
+    truncated64: getBe64(hmac, 0),
     truncated160: hmac.slice(0, MPTCPOPT_HMAC_LEN),
   };
-}
-
-/** Parse a textual IPv4 or IPv6 address into its 4 or 16 network-order bytes. */
-export function ipAddressBytes(address: string): Uint8Array {
-  const v4 = parseIpv4(address);
-  if (v4) return v4;
-  const v6 = parseIpv6(address);
-  if (v6) return v6;
-  throw new RangeError(`not an IPv4 or IPv6 address: ${JSON.stringify(address)}`);
-}
-
-function parseIpv4(s: string): Uint8Array | undefined {
-  const parts = s.split('.');
-  if (parts.length !== 4) return undefined;
-  const out = new Uint8Array(4);
-  for (let i = 0; i < 4; i++) {
-    const p = parts[i] ?? '';
-    if (!/^(0|[1-9][0-9]{0,2})$/.test(p)) return undefined;
-    const n = Number(p);
-    if (n > 255) return undefined;
-    out[i] = n;
-  }
-  return out;
-}
-
-function parseIpv6(s: string): Uint8Array | undefined {
-  const zone = s.indexOf('%');
-  const text = zone >= 0 ? s.slice(0, zone) : s;
-  const halves = text.split('::');
-  if (halves.length > 2) return undefined;
-  const groups = (part: string): number[] | undefined => {
-    if (part === '') return [];
-    const out: number[] = [];
-    const pieces = part.split(':');
-    for (let i = 0; i < pieces.length; i++) {
-      const p = pieces[i] ?? '';
-      if (i === pieces.length - 1 && p.includes('.')) {
-        const v4 = parseIpv4(p);
-        if (!v4) return undefined;
-        out.push(((v4[0] ?? 0) << 8) | (v4[1] ?? 0), ((v4[2] ?? 0) << 8) | (v4[3] ?? 0));
-      } else {
-        if (!/^[0-9a-fA-F]{1,4}$/.test(p)) return undefined;
-        out.push(parseInt(p, 16));
-      }
-    }
-    return out;
-  };
-  const head = groups(halves[0] ?? '');
-  const tail = halves.length === 2 ? groups(halves[1] ?? '') : [];
-  if (!head || !tail) return undefined;
-  let all: number[];
-  if (halves.length === 2) {
-    const missing = 8 - head.length - tail.length;
-    if (missing < 1) return undefined;
-    all = [...head, ...new Array<number>(missing).fill(0), ...tail];
-  } else {
-    all = head;
-  }
-  if (all.length !== 8) return undefined;
-  const bytes = new Uint8Array(16);
-  all.forEach((g, i) => {
-    bytes[2 * i] = g >> 8;
-    bytes[2 * i + 1] = g & 0xff;
-  });
-  return bytes;
 }
 
 /**
@@ -206,7 +131,7 @@ export function addAddrHmac(
   port?: number,
 ): bigint {
   checkUint('addressId', addressId, 8);
-  const addr = typeof address === 'string' ? ipAddressBytes(address) : address;
+  const addr = typeof address === 'string' ? ipBytes(address) : address;
   if (addr.length !== 4 && addr.length !== 16) {
     throw new RangeError(`address must be 4 (IPv4) or 16 (IPv6) bytes, got ${addr.length}`);
   }
@@ -215,10 +140,8 @@ export function addAddrHmac(
   const msg = new Uint8Array(1 + addr.length + 2);
   msg[0] = addressId;
   msg.set(addr, 1);
-  msg[1 + addr.length] = p >> 8;
-  msg[2 + addr.length] = p & 0xff;
-  const hmac = hmacSha256(key1, key2, msg);
-  return Buffer.from(hmac.buffer, hmac.byteOffset, hmac.length).readBigUInt64BE(SHA256_DIGEST_SIZE - 8);
+  putBe16(msg, 1 + addr.length, p);
+  return getBe64(hmacSha256(key1, key2, msg), SHA256_DIGEST_SIZE - 8);
 }
 
 /** 16-bit one's-complement sum (unfolded carries folded back in), like csum_partial + fold. */
@@ -239,11 +162,11 @@ function dssPseudoHeader(dsn: bigint, subflowSeq: number, dataLen: number, csum:
   checkU64('dsn', dsn);
   checkUint('subflowSeq', subflowSeq, 32);
   checkUint('dataLen', dataLen, 16);
-  const h = Buffer.alloc(16);
-  h.writeBigUInt64BE(dsn, 0);
-  h.writeUInt32BE(subflowSeq, 8);
-  h.writeUInt16BE(dataLen, 12);
-  h.writeUInt16BE(csum, 14);
+  const h = new Uint8Array(16);
+  putBe64(h, 0, dsn);
+  putBe32(h, 8, subflowSeq);
+  putBe16(h, 12, dataLen);
+  putBe16(h, 14, csum);
   return h;
 }
 

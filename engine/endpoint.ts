@@ -26,7 +26,6 @@ import {
   MPTCP_CAP_DENY_JOIN_ID0,
   MPTCP_CAP_HMAC_SHA256,
   MPTCP_RST_EMPTCP,
-  MPTCP_RST_EPROHIBIT,
   MPTCP_SUPPORTED_VERSION,
   OPTION_MPTCP_FASTCLOSE,
   OPTION_MPTCP_MPC_ACK,
@@ -35,16 +34,13 @@ import {
   OPTION_MPTCP_RST,
   OPTIONS_MPTCP_MPC,
   OPTIONS_MPTCP_MPJ,
-  type ReceivedOptions,
 } from './protocol.js';
-import { joinHmac } from './crypto.js';
-import { JoinCookieTable, SynCookies, SYNCOOKIE_VALID_MS, type CookieTuple } from './syncookies.js';
+import { JoinCookies, SynCookies, SYNCOOKIE_VALID_MS, type CookieTuple } from './syncookies.js';
 import { Msk, type CreateSubflowOptions, type MskEnv, type MskMode } from './msk.js';
 import { receivedOptions, type Subflow } from './subflow.js';
-import { DEFAULT_SUBFLOWS_MAX, type PathManager } from './pm-hooks.js';
+import type { PathManager } from './pm-hooks.js';
 import { UserspacePm, runUpmCommand, type UpmCommand, type UpmResult } from './pm-userspace.js';
 import type { ConnectionId, EngineEvent } from './events.js';
-import type { TcpAddr } from './tcp/config.js';
 import type { MptcpConnectionInfo } from './msk-info.js';
 import { DEFAULT_TCP_CONFIG, type TcpConfig } from './tcp/config.js';
 import { emitSegment, parseSegment, tcpFlags, type TcpOption, type TcpSegment } from './tcp/segment.js';
@@ -138,7 +134,7 @@ export class MptcpEndpoint {
   private readonly env: MskEnv;
   private readonly checksum: boolean;
   private readonly cookies: SynCookies;
-  private readonly joinCookies = new JoinCookieTable();
+  private readonly joinCookies: JoinCookies;
   /** When each listening port last sent a SYN cookie (tcp_synq_overflow's stamp). */
   private readonly lastCookieAt = new Map<number, number>();
   /** Packets TCP Small Queues charged to a socket, until they leave the host. */
@@ -151,6 +147,7 @@ export class MptcpEndpoint {
     this.checksum = opts.checksum ?? true;
     this.tokens = new TokenTable<Msk, Msk>(opts.random);
     this.cookies = new SynCookies(opts.random);
+    this.joinCookies = new JoinCookies({ mib: this.mib, random: opts.random, connection: (token) => this.tokens.getSock(token) });
     this.nextPort = EPHEMERAL_LOW + (opts.random.nextU32() % EPHEMERAL_COUNT);
     const self = this;
     this.env = {
@@ -464,8 +461,12 @@ export class MptcpEndpoint {
         if (km) mptcp = encodeOption({ kind: 'mp_capable', version: MPTCP_SUPPORTED_VERSION, flags: this.mpcFlags(), senderKey: km.key });
         else this.mib.inc('MPFallbackTokenInit');
       } else if (rx.suboptions & OPTIONS_MPTCP_MPJ) {
-        mptcp = this.cookieJoin(packet, syn, rx, local);
-        if (mptcp === undefined) return;
+        const join = this.joinCookies.synAck(syn, rx, local);
+        if ('reset' in join) {
+          this.reply(packet, syn, join.reset);
+          return;
+        }
+        mptcp = join.option;
       }
     }
     this.mib.inc('SyncookiesSent');
@@ -483,31 +484,6 @@ export class MptcpEndpoint {
     this.mib.inc('OutSegs');
     const window = Math.min(0xffff, this.opts.rcvBuf ?? DEFAULT_RCVBUF); // RFC 7323 §2.2: a SYN's window is never scaled
     this.send(packet.dst, packet.src, { srcPort: syn.dstPort, dstPort: syn.srcPort, seq: cookie, ack: seqAdd(syn.seq, 1), flags: tcpFlags({ syn: true, ack: true }), window, options, payload: new Uint8Array(0) });
-  }
-
-  /**
-   * The MP_JOIN part of a cookie SYN/ACK: the connection must exist and take another subflow; its
-   * state is saved for the ACK. Returns the MP_JOIN option, or undefined when the SYN was answered with a RST.
-   */
-  private cookieJoin(packet: Datagram, syn: TcpSegment, rx: ReceivedOptions, local: TcpAddr): Uint8Array | undefined {
-    this.mib.inc('MPJoinSynRx');
-    if (rx.backup) this.mib.inc('MPJoinSynBackupRx');
-    const owner = this.tokens.getSock(rx.token);
-    if (!owner) {
-      this.mib.inc('MPJoinNoTokenFound');
-      this.reply(packet, syn, MPTCP_RST_EMPTCP);
-      return undefined;
-    }
-    if (local.port !== owner.local.port) this.mib.inc('MPJoinPortSynRx');
-    if (!canAcceptSubflow(owner)) {
-      this.reply(packet, syn, MPTCP_RST_EPROHIBIT); // subflow_check_req: a cookie join must be acceptable now
-      return undefined;
-    }
-    const state = { token: rx.token, remoteNonce: rx.nonce, localNonce: this.random.nextU32(), remoteId: rx.joinId, remoteBackup: rx.backup, localId: owner.localIdFor(local.addr), localBackup: owner.joinBackup(local.addr) };
-    this.joinCookies.save(syn.seq, syn.srcPort, syn.dstPort, state);
-    // RFC 8684 §3.2: HMAC-B = HMAC(Key=(Key-B + Key-A), Msg=(R-B + R-A)), leftmost 64 bits.
-    const hmac = joinHmac(owner.localKey, owner.remoteKey ?? 0n, state.localNonce, state.remoteNonce).hmac.slice(0, 8);
-    return encodeOption({ kind: 'mp_join', form: 'synack', backup: state.localBackup, addressId: state.localId, hmac, nonce: state.localNonce });
   }
 
   /**
@@ -548,13 +524,7 @@ export class MptcpEndpoint {
     const mpc = mptcpListener && (rx.suboptions & OPTION_MPTCP_MPC_ACK) !== 0;
     const mpj = mptcpListener && (rx.suboptions & OPTION_MPTCP_MPJ_ACK) !== 0;
     if (mpc && mpj) return undefined;
-    if (mpj) {
-      const st = this.joinCookies.take(isnOf(ack), ack.srcPort, ack.dstPort);
-      const owner = st === undefined ? undefined : this.tokens.getSock(st.token);
-      if (!st || !owner) return undefined;
-      const joinRx: ReceivedOptions = { ...rx, nonce: st.remoteNonce, joinId: st.remoteId, backup: st.remoteBackup, token: st.token };
-      return owner.acceptJoin(now, syn, joinRx, local, remote, iss, { nonce: st.localNonce, localId: st.localId, backup: st.localBackup });
-    }
+    if (mpj) return this.joinCookies.subflow(now, syn, ack, rx, local, remote, iss);
     if (mpc && rx.sndrKey === 0n) return undefined;
     const id = this.nextConn;
     // Without MP_CAPABLE on the ACK the request is a plain one (as for a plain TCP client, nothing is counted at accept).
@@ -633,12 +603,6 @@ export class MptcpEndpoint {
       }
     }
   }
-}
-
-/** mptcp_can_accept_new_subflow: a fully established MPTCP connection whose PM takes one more subflow (a question only). */
-function canAcceptSubflow(msk: Msk): boolean {
-  if (msk.mode !== 'mptcp' || !msk.isFullyEstablished || msk.state !== 'ESTABLISHED') return false;
-  return msk.env.pm.acceptsSubflow?.(msk) ?? msk.subflows.filter((s) => s.kind === 'join' && s.everEstablished).length < DEFAULT_SUBFLOWS_MAX;
 }
 
 /** The client's side first, as the cookie was made for the SYN. */

@@ -2,8 +2,14 @@
 // filled by mptcp_diag_fill_info) plus MPTCP_FULL_INFO's per-subflow
 // addresses and tcp_info bytes: what the harness puts in a TransferObservation.
 
-import type { Msk, MskMode, MskState } from './msk.js';
+import type { Subflow } from './subflow.js';
 import type { TcpState } from './tcp/state.js';
+
+/** mptcp: MPTCP in use; fallback: asked for MPTCP, runs as TCP; plain: a TCP connection from the start. */
+export type MskMode = 'mptcp' | 'fallback' | 'plain';
+
+/** The connection's state, in TCP's words, as the kernel keeps it in msk->sk_state. */
+export type MskState = 'SYN_SENT' | 'SYN_RCVD' | 'ESTABLISHED' | 'FIN_WAIT_1' | 'FIN_WAIT_2' | 'CLOSING' | 'CLOSE_WAIT' | 'LAST_ACK' | 'CLOSED';
 
 export interface SubflowInfo {
   readonly id: number;
@@ -80,7 +86,22 @@ export interface MskInternals {
   readonly retransmits: number;
 }
 
-export function mskInfo(msk: Msk, i: MskInternals): MptcpConnectionInfo {
+/** What mskInfo reads of a connection. */
+export interface MskInfoSource {
+  readonly mode: MskMode;
+  readonly state: MskState;
+  readonly serverSide: boolean;
+  readonly token: number;
+  readonly remoteToken: number;
+  readonly localKey: bigint;
+  readonly remoteKey: bigint | undefined;
+  readonly csumEnabled: boolean;
+  /** The subflows not gone, and every subflow the connection had. */
+  readonly subflows: readonly Subflow[];
+  readonly allSubflows: readonly Subflow[];
+}
+
+export function mskInfo(msk: MskInfoSource, i: MskInternals): MptcpConnectionInfo {
   const mptcp = msk.mode === 'mptcp';
   const alive = msk.subflows.filter((s) => s.state !== 'CLOSED');
   return {

@@ -6,6 +6,7 @@
 
 import type { MibName } from './mib.js';
 import { ReceiveBuffer } from './tcp/receive-buffer.js';
+import { concat } from './bytes.js';
 
 /** __mptcp_expand_seq: a 32-bit sequence number made 64-bit, the one closest to `old`. */
 export function expandSeq(old: bigint, cur32: bigint): bigint {
@@ -115,12 +116,7 @@ export class DataReceiver {
 
   read(): Uint8Array {
     if (this.queued === 0) return new Uint8Array(0);
-    const out = new Uint8Array(this.queued);
-    let at = 0;
-    for (const p of this.queue) {
-      out.set(p, at);
-      at += p.length;
-    }
+    const out = concat(this.queue);
     this.queue = [];
     this.queued = 0;
     return out;

@@ -14,7 +14,7 @@ import type { ReceivedOptions } from './protocol.js';
 import type { Mib, MibName } from './mib.js';
 import type { MptcpCtrl } from './ctrl.js';
 import type { RandomSource } from './random.js';
-import { DEFAULT_SUBFLOWS_MAX, type PathManager } from './pm-hooks.js';
+import { DEFAULT_SUBFLOWS_MAX, type PathManager, type PmSubflowRequest } from './pm-hooks.js';
 import { selectRetransmit, selectSend, type SchedCandidate } from './sched.js';
 import { Subflow, type SubflowKind, type TxMap } from './subflow.js';
 import { DataSender, MAX_MAPPING } from './msk-send.js';
@@ -22,18 +22,14 @@ import { DataReceiver, expandSeq } from './msk-recv.js';
 import type { CloseReason, TcpAddr, TcpConfig } from './tcp/config.js';
 import type { TcpSegment } from './tcp/segment.js';
 import { ERRNO, type ConnectionId, type EngineEvent, type PmEvent, type PmEventKind } from './events.js';
-import { mskInfo, type MptcpConnectionInfo } from './msk-info.js';
+import { mskInfo, type MptcpConnectionInfo, type MskMode, type MskState } from './msk-info.js';
 
 export { expandSeq };
 
 /** TCP_RTO_MAX: how long a subflow that sent MP_FAIL waits for the peer's answer before it is reset. */
 export const MP_FAIL_TIMEOUT_MS = 120_000;
 
-/** mptcp: MPTCP in use; fallback: asked for MPTCP, runs as TCP; plain: a TCP connection from the start. */
-export type MskMode = 'mptcp' | 'fallback' | 'plain';
-
-/** The connection's state, in TCP's words, as the kernel keeps it in msk->sk_state. */
-export type MskState = 'SYN_SENT' | 'SYN_RCVD' | 'ESTABLISHED' | 'FIN_WAIT_1' | 'FIN_WAIT_2' | 'CLOSING' | 'CLOSE_WAIT' | 'LAST_ACK' | 'CLOSED';
+export type { MskMode, MskState };
 
 /** What an msk needs from its endpoint. */
 export interface MskEnv {
@@ -53,15 +49,7 @@ export interface MskEnv {
   ephemeralPort(): number;
 }
 
-export interface CreateSubflowOptions {
-  readonly localAddr: string;
-  readonly remoteAddr: string;
-  /** Default: the port of the first subflow. */
-  readonly remotePort?: number;
-  readonly backup?: boolean;
-  /** Default: the PM's answer, or the msk numbers local addresses itself. */
-  readonly localId?: number;
-}
+export type CreateSubflowOptions = PmSubflowRequest;
 
 /** __mptcp_subflow_active: the subflow can carry data (stale or not). */
 function canSend(sf: Subflow): boolean {

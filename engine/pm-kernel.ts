@@ -13,13 +13,22 @@
 // the option goes out, AddAddr/EchoAdd/PortAdd when it comes in (options.c),
 // RmAddr per received ID and RmSubflow per subflow closed (pm_kernel.c
 // mptcp_pm_rm_addr_or_subflow), MPPrioTx/MPPrioRx.
-import { addAddrHmac, ipAddressBytes } from './crypto.js';
 import type { MptcpOption } from './options.js';
-import { OPTION_MPTCP_ADD_ADDR, OPTION_MPTCP_PRIO, OPTION_MPTCP_RM_ADDR, type ReceivedOptions } from './protocol.js';
-import type { Msk } from './msk.js';
-import type { Subflow } from './subflow.js';
-import { DEFAULT_SUBFLOWS_MAX, type PathManager } from './pm-hooks.js';
-import { acceptAddAddr, ADD_ADDR_RETRANS_MAX, armAnnounceTimer, be64, dueAnnouncements, nextAnnounceTimeout, type Announced } from './pm-add-addr.js';
+import type { ReceivedOptions } from './protocol.js';
+import { DEFAULT_SUBFLOWS_MAX, type PathManager, type PmConnection, type PmSubflow } from './pm-hooks.js';
+import {
+  acceptAddAddr,
+  ADD_ADDR_RETRANS_MAX,
+  addAddrEchoed,
+  addAddrSignal,
+  addrText,
+  dueAnnouncements,
+  nextAnnounceTimeout,
+  optionsReceived,
+  rmAddrReceived,
+  signalSent,
+  type Announced,
+} from './pm.js';
 
 export type PmEndpointFlag = 'signal' | 'subflow' | 'backup' | 'fullmesh' | 'implicit' | 'laminar';
 
@@ -83,34 +92,8 @@ interface MskPm {
   established: boolean;
 }
 
-/** An address from an ADD_ADDR as text (IPv6 in RFC 5952 form, as node prints it). */
-export function addrText(family: 0 | 4 | 6, bytes: Uint8Array): string {
-  if (family === 4) return [...bytes.subarray(0, 4)].join('.');
-  const groups: number[] = [];
-  for (let i = 0; i < 16; i += 2) groups.push(((bytes[i] ?? 0) << 8) | (bytes[i + 1] ?? 0));
-  // RFC 5952: the longest run of two or more zero groups (the first of equals) becomes "::".
-  let bestAt = -1;
-  let bestLen = 1;
-  for (let i = 0; i < 8; ) {
-    if (groups[i] !== 0) {
-      i += 1;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && groups[j] === 0) j += 1;
-    if (j - i > bestLen) {
-      bestAt = i;
-      bestLen = j - i;
-    }
-    i = j;
-  }
-  const hex = (g: number[]): string => g.map((x) => x.toString(16)).join(':');
-  if (bestAt < 0) return hex(groups);
-  return `${hex(groups.slice(0, bestAt))}::${hex(groups.slice(bestAt + bestLen))}`;
-}
-
 /** mptcp_pm_addr_families_match: an IPv4 connection takes IPv4 addresses only; an IPv6 one both. */
-function familyOk(msk: Msk, addr: string): boolean {
+function familyOk(msk: PmConnection, addr: string): boolean {
   return msk.local.addr.includes(':') || !addr.includes(':');
 }
 
@@ -121,7 +104,7 @@ export class KernelPm implements PathManager {
   private readonly addAddrTimeoutMs: number;
   private readonly routeSource: ((remote: string) => string | undefined) | undefined;
   private readonly reachable: ((local: string, remote: string) => boolean) | undefined;
-  private readonly state = new Map<Msk, MskPm>();
+  private readonly state = new Map<PmConnection, MskPm>();
   /** IDs of implicit endpoints handed out (mptcp_pm_get_local_id for an address that is no endpoint). */
   private readonly implicit = new Map<string, number>();
 
@@ -192,10 +175,10 @@ export class KernelPm implements PathManager {
    * The endpoints are gone for this connection: RM_ADDR for the announced ones (and, for a single delete,
    * for one with subflows too: mptcp_pm_remove_anno_addr's force), their subflows closed.
    */
-  private removeFromMsk(now: number, msk: Msk, st: MskPm, eps: readonly PmEndpoint[], force: boolean): void {
+  private removeFromMsk(now: number, msk: PmConnection, st: MskPm, eps: readonly PmEndpoint[], force: boolean): void {
     if (msk.state === 'CLOSED' || msk.mode !== 'mptcp') return;
     const ids: number[] = [];
-    const closing: Subflow[] = [];
+    const closing: PmSubflow[] = [];
     for (const ep of eps) {
       const announced = st.announced.delete(ep.id);
       const sfs = msk.subflows.filter((s) => s.local.addr === ep.address && s.localId !== 0);
@@ -230,7 +213,7 @@ export class KernelPm implements PathManager {
 
   // --- the hooks ---
 
-  private st(msk: Msk): MskPm {
+  private st(msk: PmConnection): MskPm {
     let s = this.state.get(msk);
     if (!s) {
       s = { subflows: 0, addAddrAccepted: 0, announced: new Map(), usedLocal: new Set(), remotes: [], established: false };
@@ -239,25 +222,25 @@ export class KernelPm implements PathManager {
     return s;
   }
 
-  created(_now: number, msk: Msk): void {
+  created(_now: number, msk: PmConnection): void {
     const st = this.st(msk);
     // The initial subflow's address counts as used when it is an endpoint (lazy accounting of the MPC subflow).
     const ep = this.endpoints.find((e) => e.address === msk.local.addr && e.flags.includes('subflow'));
     if (ep) st.usedLocal.add(ep.id);
   }
 
-  established(now: number, msk: Msk): void {
+  established(now: number, msk: PmConnection): void {
     const st = this.st(msk);
     st.established = true;
     this.createSubflowOrSignal(now, msk, st);
   }
 
-  subflowEstablished(now: number, msk: Msk): void {
+  subflowEstablished(now: number, msk: PmConnection): void {
     const st = this.st(msk);
     if (st.established) this.createSubflowOrSignal(now, msk, st);
   }
 
-  subflowClosed(now: number, msk: Msk, sf: Subflow): void {
+  subflowClosed(now: number, msk: PmConnection, sf: PmSubflow): void {
     const st = this.st(msk);
     if (sf.kind === 'join' && st.subflows > 0) st.subflows -= 1;
     if (sf.active && sf.localId !== 0) {
@@ -267,22 +250,22 @@ export class KernelPm implements PathManager {
     void now;
   }
 
-  closed(_now: number, msk: Msk): void {
+  closed(_now: number, msk: PmConnection): void {
     this.state.delete(msk);
   }
 
-  acceptsSubflow(msk: Msk): boolean {
+  acceptsSubflow(msk: PmConnection): boolean {
     return this.st(msk).subflows < this.subflowsMax;
   }
 
-  allowNewSubflow(msk: Msk): boolean {
+  allowNewSubflow(msk: PmConnection): boolean {
     const st = this.st(msk);
     if (st.subflows >= this.subflowsMax) return false;
     st.subflows += 1;
     return true;
   }
 
-  localId(_msk: Msk, addr: string): number | undefined {
+  localId(_msk: PmConnection, addr: string): number | undefined {
     const ep = this.endpoints.find((e) => e.address === addr);
     if (ep) return ep.id;
     let id = this.implicit.get(addr);
@@ -293,49 +276,40 @@ export class KernelPm implements PathManager {
     return id;
   }
 
-  isBackup(_msk: Msk, addr: string): boolean {
+  isBackup(_msk: PmConnection, addr: string): boolean {
     return this.endpoints.some((e) => e.address === addr && e.flags.includes('backup'));
   }
 
-  nextTimeout(msk: Msk): number | undefined {
+  nextTimeout(msk: PmConnection): number | undefined {
     return nextAnnounceTimeout(this.state.get(msk)?.announced.values() ?? []);
   }
 
   /** mptcp_pm_add_timer: ADD_ADDR again, up to ADD_ADDR_RETRANS_MAX times. */
-  timeout(now: number, msk: Msk): void {
+  timeout(now: number, msk: PmConnection): void {
     for (const a of dueAnnouncements(now, this.state.get(msk)?.announced.values() ?? [])) msk.queueSignal(this.addAddrOption(msk, a.ep));
   }
 
-  signalSent(now: number, msk: Msk, _sf: Subflow, o: MptcpOption): void {
-    if (o.kind === 'add_addr') {
-      msk.count(o.echo ? 'EchoAddTx' : 'AddAddrTx');
-      if (!o.echo) armAnnounceTimer(now, this.state.get(msk)?.announced.get(o.addressId), this.addAddrTimeoutMs);
-    } else if (o.kind === 'remove_addr') msk.count('RmAddrTx');
-    else if (o.kind === 'mp_prio') msk.count('MPPrioTx');
+  signalSent(now: number, msk: PmConnection, _sf: PmSubflow, o: MptcpOption): void {
+    signalSent(now, msk, o, o.kind === 'add_addr' ? this.state.get(msk)?.announced.get(o.addressId) : undefined, this.addAddrTimeoutMs);
   }
 
-  options(now: number, msk: Msk, sf: Subflow, rx: ReceivedOptions): void {
+  options(now: number, msk: PmConnection, sf: PmSubflow, rx: ReceivedOptions): void {
     if (msk.mode !== 'mptcp') return;
     const st = this.st(msk);
-    if (rx.suboptions & OPTION_MPTCP_ADD_ADDR) this.addAddrReceived(now, msk, st, rx);
-    if (rx.suboptions & OPTION_MPTCP_RM_ADDR) this.rmAddrReceived(now, msk, st, rx.rmList);
-    if (rx.suboptions & OPTION_MPTCP_PRIO) {
-      msk.count('MPPrioRx');
-      sf.peerBackup = rx.backup;
-      msk.subflowEvent(now, 'SF_PRIORITY', sf);
-    }
+    optionsReceived(now, msk, sf, rx, {
+      addAddr: (r) => this.addAddrReceived(now, msk, st, r),
+      rmAddr: (ids) => rmAddrReceived(now, msk, ids, (id) => this.forgetRemote(st, id)),
+    });
   }
 
   // --- inside ---
 
-  private addAddrOption(msk: Msk, ep: PmEndpoint): MptcpOption {
-    const bytes = ipAddressBytes(ep.address);
-    const hmac = addAddrHmac(msk.localKey, msk.remoteKey ?? 0n, ep.id, bytes, ep.port);
-    return { kind: 'add_addr', echo: false, addressId: ep.id, address: { family: bytes.length === 4 ? 4 : 6, bytes }, ...(ep.port ? { port: ep.port } : {}), hmac: be64(hmac) };
+  private addAddrOption(msk: PmConnection, ep: PmEndpoint): MptcpOption {
+    return addAddrSignal(msk, ep.id, ep.address, ep.port);
   }
 
   /** mptcp_pm_create_subflow_or_signal_addr. */
-  private createSubflowOrSignal(now: number, msk: Msk, st: MskPm): void {
+  private createSubflowOrSignal(now: number, msk: PmConnection, st: MskPm): void {
     if (msk.mode !== 'mptcp' || msk.state !== 'ESTABLISHED' || !msk.isFullyEstablished) return;
     // Announce the next signal endpoint (one at a time: the next once this one was echoed).
     const pending = [...st.announced.values()].some((a) => !a.echoed && a.retrans < ADD_ADDR_RETRANS_MAX && a.timerAt !== undefined);
@@ -364,7 +338,7 @@ export class KernelPm implements PathManager {
     }
   }
 
-  private connect(now: number, msk: Msk, st: MskPm, localAddr: string | undefined, r: RemoteAddr, backup: boolean, localId?: number): void {
+  private connect(now: number, msk: PmConnection, st: MskPm, localAddr: string | undefined, r: RemoteAddr, backup: boolean, localId?: number): void {
     // __mptcp_subflow_connect: kernel_connect() fails without a route (ENETUNREACH).
     if (localAddr === undefined || (this.reachable && !this.reachable(localAddr, r.addr))) {
       msk.count('MPJoinSynTxConnectErr');
@@ -378,17 +352,11 @@ export class KernelPm implements PathManager {
   }
 
   /** mptcp_pm_add_addr_received / mptcp_pm_add_addr_echoed, with the counting of options.c. */
-  private addAddrReceived(now: number, msk: Msk, st: MskPm, rx: ReceivedOptions): void {
+  private addAddrReceived(now: number, msk: PmConnection, st: MskPm, rx: ReceivedOptions): void {
     const addr = addrText(rx.addr.family, rx.addr.bytes);
     if (rx.echo) {
-      msk.count('EchoAdd');
-      if (rx.addr.port) msk.count('PortAdd');
-      const a = st.announced.get(rx.addr.id);
-      if (a && this.endpoints.find((e) => e.id === rx.addr.id)?.address === addr) {
-        a.echoed = true;
-        a.timerAt = undefined;
-        this.createSubflowOrSignal(now, msk, st);
-      }
+      const announcedAddr = this.endpoints.find((e) => e.id === rx.addr.id)?.address;
+      if (addAddrEchoed(msk, rx, addr, st.announced.get(rx.addr.id), announcedAddr)) this.createSubflowOrSignal(now, msk, st);
       return;
     }
     if (!acceptAddAddr(now, msk, rx, addr)) return;
@@ -413,23 +381,12 @@ export class KernelPm implements PathManager {
     }
   }
 
-  /** mptcp_pm_rm_addr_received: RmAddr per ID, REMOVED, the subflows to that remote ID closed. */
-  private rmAddrReceived(now: number, msk: Msk, st: MskPm, ids: readonly number[]): void {
-    for (const id of ids) {
-      msk.addrEvent(now, 'REMOVED', id);
-      let removed = false;
-      for (const sf of [...msk.subflows]) {
-        if (sf.remoteId !== id || msk.subflows.length === 1) continue;
-        msk.removeSubflow(now, sf);
-        removed = true;
-      }
-      msk.count('RmAddr');
-      if (!removed) continue;
-      const i = st.remotes.findIndex((r) => r.id === id);
-      if (i >= 0) {
-        st.remotes.splice(i, 1);
-        if (st.addAddrAccepted > 0) st.addAddrAccepted -= 1;
-      }
+  /** After an RM_ADDR closed subflows to remote `id`: that address is no longer one we accepted. */
+  private forgetRemote(st: MskPm, id: number): void {
+    const i = st.remotes.findIndex((r) => r.id === id);
+    if (i >= 0) {
+      st.remotes.splice(i, 1);
+      if (st.addAddrAccepted > 0) st.addAddrAccepted -= 1;
     }
   }
 }

@@ -19,14 +19,22 @@
 // Commands answer as the netlink handler does: 0 or a negative errno. Bad input
 // gives a typed error (EINVAL, ESRCH, EADDRNOTAVAIL, ENOTCONN) with the kernel's extack
 // message; nothing here throws on it.
-import { addAddrHmac, ipAddressBytes } from './crypto.js';
+import { parseScopedIp } from './addr.js';
 import type { MptcpOption } from './options.js';
-import { OPTION_MPTCP_ADD_ADDR, OPTION_MPTCP_PRIO, OPTION_MPTCP_RM_ADDR, type ReceivedOptions } from './protocol.js';
-import type { Msk } from './msk.js';
-import type { Subflow } from './subflow.js';
-import type { PathManager } from './pm-hooks.js';
-import { addrText } from './pm-kernel.js';
-import { acceptAddAddr, armAnnounceTimer, be64, dueAnnouncements, nextAnnounceTimeout, type Announced } from './pm-add-addr.js';
+import type { ReceivedOptions } from './protocol.js';
+import type { PathManager, PmConnection, PmSubflow } from './pm-hooks.js';
+import {
+  acceptAddAddr,
+  addAddrEchoed,
+  addAddrSignal,
+  addrText,
+  dueAnnouncements,
+  nextAnnounceTimeout,
+  optionsReceived,
+  rmAddrReceived,
+  signalSent,
+  type Announced,
+} from './pm.js';
 
 /** include/net/mptcp.h MPTCP_PM_MAX_ADDR_ID: address IDs are 1..255 (0 is the initial subflow's). */
 export const MPTCP_PM_MAX_ADDR_ID = 255;
@@ -123,12 +131,7 @@ function isV6(addr: string): boolean {
 
 /** A textual IPv4 or IPv6 address (what mptcp_pm_parse_addr accepts). */
 function validAddr(addr: string): boolean {
-  try {
-    ipAddressBytes(addr);
-    return true;
-  } catch {
-    return false;
-  }
+  return parseScopedIp(addr) !== undefined;
 }
 
 function validPort(port: number | undefined): boolean {
@@ -136,7 +139,7 @@ function validPort(port: number | undefined): boolean {
 }
 
 export class UserspacePm implements PathManager {
-  private readonly state = new Map<Msk, MskUpm>();
+  private readonly state = new Map<PmConnection, MskUpm>();
   private readonly addresses: ReadonlySet<string> | undefined;
   private readonly addAddrTimeoutMs: number | undefined;
 
@@ -304,21 +307,21 @@ export class UserspacePm implements PathManager {
 
   // --- the hooks ---
 
-  created(_now: number, msk: Msk): void {
+  created(_now: number, msk: PmConnection): void {
     this.st(msk);
   }
 
-  closed(_now: number, msk: Msk): void {
+  closed(_now: number, msk: PmConnection): void {
     this.state.delete(msk);
   }
 
-  subflowClosed(_now: number, msk: Msk, sf: Subflow): void {
+  subflowClosed(_now: number, msk: PmConnection, sf: PmSubflow): void {
     const st = this.state.get(msk);
     if (st && sf.kind === 'join' && st.subflows > 0) st.subflows -= 1;
   }
 
   /** mptcp_pm_allow_new_subflow, userspace: always, counting the subflow. */
-  allowNewSubflow(msk: Msk): boolean {
+  allowNewSubflow(msk: PmConnection): boolean {
     this.st(msk).subflows += 1;
     return true;
   }
@@ -328,7 +331,7 @@ export class UserspacePm implements PathManager {
   }
 
   /** mptcp_userspace_pm_get_local_id: the entry's ID, or a new implicit entry with the lowest free ID. */
-  localId(msk: Msk, addr: string): number | undefined {
+  localId(msk: PmConnection, addr: string): number | undefined {
     const st = this.st(msk);
     const e = st.locals.find((x) => x.addr === addr);
     if (e) return e.id;
@@ -339,43 +342,33 @@ export class UserspacePm implements PathManager {
   }
 
   /** mptcp_userspace_pm_is_backup: the local entry's backup flag. */
-  isBackup(msk: Msk, addr: string): boolean {
+  isBackup(msk: PmConnection, addr: string): boolean {
     return this.state.get(msk)?.locals.some((e) => e.addr === addr && e.backup) ?? false;
   }
 
-  nextTimeout(msk: Msk): number | undefined {
+  nextTimeout(msk: PmConnection): number | undefined {
     return nextAnnounceTimeout(this.state.get(msk)?.announced.values() ?? []);
   }
 
   /** mptcp_pm_add_timer (shared with the kernel PM): the ADD_ADDR again, up to ADD_ADDR_RETRANS_MAX times. */
-  timeout(now: number, msk: Msk): void {
+  timeout(now: number, msk: PmConnection): void {
     for (const a of dueAnnouncements(now, this.state.get(msk)?.announced.values() ?? [])) msk.queueSignal(this.addAddrOption(msk, a.entry));
   }
 
-  signalSent(now: number, msk: Msk, _sf: Subflow, o: MptcpOption): void {
-    if (o.kind === 'add_addr') {
-      msk.count(o.echo ? 'EchoAddTx' : 'AddAddrTx');
-      if (o.echo) return;
-      armAnnounceTimer(now, this.state.get(msk)?.announced.get(o.addressId), this.addAddrTimeoutMs ?? msk.ctrl.addAddrTimeoutS * 1000);
-    } else if (o.kind === 'remove_addr') msk.count('RmAddrTx');
-    else if (o.kind === 'mp_prio') msk.count('MPPrioTx');
+  signalSent(now: number, msk: PmConnection, _sf: PmSubflow, o: MptcpOption): void {
+    const entry = o.kind === 'add_addr' ? this.state.get(msk)?.announced.get(o.addressId) : undefined;
+    signalSent(now, msk, o, entry, this.addAddrTimeoutMs ?? msk.ctrl.addAddrTimeoutS * 1000);
   }
 
-  options(now: number, msk: Msk, sf: Subflow, rx: ReceivedOptions): void {
+  options(now: number, msk: PmConnection, sf: PmSubflow, rx: ReceivedOptions): void {
     if (msk.mode !== 'mptcp') return;
     const st = this.st(msk);
-    if (rx.suboptions & OPTION_MPTCP_ADD_ADDR) this.addAddrReceived(now, msk, st, rx);
-    if (rx.suboptions & OPTION_MPTCP_RM_ADDR) this.rmAddrReceived(now, msk, rx.rmList);
-    if (rx.suboptions & OPTION_MPTCP_PRIO) {
-      msk.count('MPPrioRx');
-      sf.peerBackup = rx.backup;
-      msk.subflowEvent(now, 'SF_PRIORITY', sf);
-    }
+    optionsReceived(now, msk, sf, rx, { addAddr: (r) => this.addAddrReceived(now, msk, st, r), rmAddr: (ids) => rmAddrReceived(now, msk, ids) });
   }
 
   // --- inside ---
 
-  private st(msk: Msk): MskUpm {
+  private st(msk: PmConnection): MskUpm {
     let s = this.state.get(msk);
     if (!s) {
       s = { locals: [], announced: new Map(), subflows: 0 };
@@ -385,7 +378,7 @@ export class UserspacePm implements PathManager {
   }
 
   /** mptcp_token_get_sock + mptcp_pm_is_userspace: the connection of a token, or "invalid token". */
-  private byToken(token: number): { readonly msk: Msk; readonly st: MskUpm } | { readonly err: UpmResult } {
+  private byToken(token: number): { readonly msk: PmConnection; readonly st: MskUpm } | { readonly err: UpmResult } {
     if (!Number.isInteger(token) || token <= 0 || token > 0xffffffff) return { err: fail('EINVAL', `invalid token ${String(token)}`) };
     for (const [msk, st] of this.state) if (msk.token === token && msk.state !== 'CLOSED' && msk.mode === 'mptcp') return { msk, st };
     return { err: fail('EINVAL', `invalid token ${token}`) };
@@ -416,42 +409,22 @@ export class UserspacePm implements PathManager {
     if (i >= 0) st.locals.splice(i, 1);
   }
 
-  private addAddrOption(msk: Msk, e: LocalEntry): MptcpOption {
-    const bytes = ipAddressBytes(e.addr);
-    const port = e.port || undefined;
-    const hmac = addAddrHmac(msk.localKey, msk.remoteKey ?? 0n, e.id, bytes, port);
-    return { kind: 'add_addr', echo: false, addressId: e.id, address: { family: bytes.length === 4 ? 4 : 6, bytes }, ...(port ? { port } : {}), hmac: be64(hmac) };
+  private addAddrOption(msk: PmConnection, e: LocalEntry): MptcpOption {
+    return addAddrSignal(msk, e.id, e.addr, e.port || undefined);
   }
 
   /**
    * mptcp_pm_add_addr_received for the userspace PM: checked and counted as options.c does, ANNOUNCED for
    * the daemon, echoed; never joined. An echo stops the retransmission (mptcp_pm_add_addr_echoed).
    */
-  private addAddrReceived(now: number, msk: Msk, st: MskUpm, rx: ReceivedOptions): void {
+  private addAddrReceived(now: number, msk: PmConnection, st: MskUpm, rx: ReceivedOptions): void {
     const addr = addrText(rx.addr.family, rx.addr.bytes);
     if (rx.echo) {
-      msk.count('EchoAdd');
-      if (rx.addr.port) msk.count('PortAdd');
       const a = st.announced.get(rx.addr.id);
-      if (a && a.entry.addr === addr) {
-        a.echoed = true;
-        a.timerAt = undefined;
-      }
+      addAddrEchoed(msk, rx, addr, a, a?.entry.addr);
       return;
     }
     acceptAddAddr(now, msk, rx, addr);
-  }
-
-  /** mptcp_pm_rm_addr_received (pm.c, shared): REMOVED, RmAddr per ID, the subflows to that remote ID closed. */
-  private rmAddrReceived(now: number, msk: Msk, ids: readonly number[]): void {
-    for (const id of ids) {
-      msk.addrEvent(now, 'REMOVED', id);
-      for (const sf of [...msk.subflows]) {
-        if (sf.remoteId !== id || msk.subflows.length === 1) continue;
-        msk.removeSubflow(now, sf);
-      }
-      msk.count('RmAddr');
-    }
   }
 }
 

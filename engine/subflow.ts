@@ -38,6 +38,7 @@ import { TcpSocket, type TcpSocketInfo } from './tcp/socket.js';
 import type { CloseReason, SegmentInfo, TcpAddr, TcpConfig, TcpHooks, Verdict } from './tcp/config.js';
 import type { TcpSegment } from './tcp/segment.js';
 import type { TcpState } from './tcp/state.js';
+import { concat } from './bytes.js';
 
 /** A mapping we send (the tag of a chunk in the subflow's send buffer). dataSeq is relative to our IDSN + 1. */
 export interface TxMap {
@@ -568,12 +569,7 @@ export class Subflow {
     this.csumParts.push(bytes);
     this.csumGot += bytes.length;
     if (this.csumGot < map.len) return;
-    const payload = new Uint8Array(map.len);
-    let at = 0;
-    for (const p of this.csumParts) {
-      payload.set(p, at);
-      at += p.length;
-    }
+    const payload = concat(this.csumParts); // exactly map.len bytes: parts arrive in order, none past the mapping
     this.csumParts = [];
     // RFC 8684 §3.3.1: the pseudo-header's length counts the DATA_FIN.
     if (map.csum === undefined || !dssChecksumValid(map.dsn, map.ssn, map.len + (map.fin ? 1 : 0), payload, map.csum)) {

@@ -17,8 +17,19 @@
 // mptcp_token_join_cookie_init_state). A slot can be overwritten by another
 // SYN: that join then fails.
 import { createHmac } from 'node:crypto';
-import { ipAddressBytes } from './crypto.js';
+import { be32Bytes, concat, getBe32, putBe16, putBe32 } from './bytes.js';
+import { ipBytes } from './addr.js';
+import { joinHmac } from './crypto.js';
+import type { Mib } from './mib.js';
+import type { Msk } from './msk.js';
+import { encodeOption } from './options.js';
+import { DEFAULT_SUBFLOWS_MAX } from './pm-hooks.js';
+import { MPTCP_RST_EMPTCP, MPTCP_RST_EPROHIBIT, type ReceivedOptions } from './protocol.js';
 import type { RandomSource } from './random.js';
+import type { Subflow } from './subflow.js';
+import type { TcpAddr } from './tcp/config.js';
+import type { TcpSegment } from './tcp/segment.js';
+import { seqAdd } from './tcp/seq.js';
 
 const COOKIEBITS = 24;
 const COOKIEMASK = (1 << COOKIEBITS) - 1;
@@ -48,7 +59,7 @@ export interface CookieOptions {
 }
 
 export class SynCookies {
-  private secret: Buffer | undefined;
+  private secret: Uint8Array | undefined;
 
   constructor(private readonly random: RandomSource) {}
 
@@ -81,14 +92,14 @@ export class SynCookies {
   /** cookie_hash: a keyed hash of the tuple, the minute count and which of the two hashes (32 bits). */
   private hash(t: CookieTuple, count: number, c: number): number {
     // The secret is drawn on first use, so endpoints that never send a cookie draw the same numbers as before.
-    this.secret ??= Buffer.from(Array.from({ length: 8 }, () => this.random.nextU32()).flatMap((w) => [w >>> 24, (w >>> 16) & 0xff, (w >>> 8) & 0xff, w & 0xff]));
-    const msg = Buffer.alloc(12);
-    msg.writeUInt16BE(t.sport, 0);
-    msg.writeUInt16BE(t.dport, 2);
-    msg.writeUInt32BE(count >>> 0, 4);
-    msg.writeUInt32BE(c, 8);
-    const h = createHmac('sha256', this.secret).update(ipAddressBytes(t.saddr)).update(ipAddressBytes(t.daddr)).update(msg).digest();
-    return h.readUInt32BE(0);
+    this.secret ??= concat(Array.from({ length: 8 }, () => be32Bytes(this.random.nextU32())));
+    const msg = new Uint8Array(12);
+    putBe16(msg, 0, t.sport);
+    putBe16(msg, 2, t.dport);
+    putBe32(msg, 4, count >>> 0);
+    putBe32(msg, 8, c);
+    const h = createHmac('sha256', this.secret).update(ipBytes(t.saddr)).update(ipBytes(t.daddr)).update(msg).digest();
+    return getBe32(h, 0);
   }
 }
 
@@ -141,4 +152,63 @@ function slot(seq: number, sport: number, dport: number): number {
   h = Math.imul(h ^ (h >>> 13) ^ (((sport << 16) | dport) >>> 0), 0xc2b2ae35);
   h ^= h >>> 16;
   return (h >>> 0) % JOIN_SLOTS;
+}
+
+/** What the MP_JOIN cookie path needs of its endpoint. */
+export interface JoinCookieEnv {
+  readonly mib: Mib;
+  readonly random: RandomSource;
+  /** mptcp_token_get_sock: the connection a token names. */
+  connection(token: number): Msk | undefined;
+}
+
+/**
+ * The MP_JOIN part of SYN cookies (net/mptcp/syncookies.c and subflow_check_req's cookie branch): the
+ * SYN's join state saved for the ACK, and the subflow made from a cookie ACK that takes it back.
+ */
+export class JoinCookies {
+  private readonly table = new JoinCookieTable();
+
+  constructor(private readonly env: JoinCookieEnv) {}
+
+  /**
+   * The MP_JOIN of a cookie SYN/ACK: the connection must exist and take another subflow now; its state
+   * is saved for the ACK. The option bytes, or the MP_TCPRST reason the SYN is to be reset with.
+   */
+  synAck(syn: TcpSegment, rx: ReceivedOptions, local: TcpAddr): { readonly option: Uint8Array } | { readonly reset: number } {
+    const mib = this.env.mib;
+    mib.inc('MPJoinSynRx');
+    if (rx.backup) mib.inc('MPJoinSynBackupRx');
+    const owner = this.env.connection(rx.token);
+    if (!owner) {
+      mib.inc('MPJoinNoTokenFound');
+      return { reset: MPTCP_RST_EMPTCP };
+    }
+    if (local.port !== owner.local.port) mib.inc('MPJoinPortSynRx');
+    // subflow_check_req: a cookie join must be acceptable now
+    if (!canAcceptSubflow(owner)) return { reset: MPTCP_RST_EPROHIBIT };
+    const state = { token: rx.token, remoteNonce: rx.nonce, localNonce: this.env.random.nextU32(), remoteId: rx.joinId, remoteBackup: rx.backup, localId: owner.localIdFor(local.addr), localBackup: owner.joinBackup(local.addr) };
+    this.table.save(syn.seq, syn.srcPort, syn.dstPort, state);
+    // RFC 8684 §3.2: HMAC-B = HMAC(Key=(Key-B + Key-A), Msg=(R-B + R-A)), leftmost 64 bits.
+    const hmac = joinHmac(owner.localKey, owner.remoteKey ?? 0n, state.localNonce, state.remoteNonce).hmac.slice(0, 8);
+    return { option: encodeOption({ kind: 'mp_join', form: 'synack', backup: state.localBackup, addressId: state.localId, hmac, nonce: state.localNonce }) };
+  }
+
+  /**
+   * mptcp_token_join_cookie_init_state: the join subflow a cookie ACK (with MP_JOIN) stands for, made
+   * from the saved state and `syn` (the SYN the cookie stands for); undefined when the state is gone.
+   */
+  subflow(now: number, syn: TcpSegment, ack: TcpSegment, rx: ReceivedOptions, local: TcpAddr, remote: TcpAddr, iss: number): Subflow | undefined {
+    const st = this.table.take(seqAdd(ack.seq, -1), ack.srcPort, ack.dstPort);
+    const owner = st === undefined ? undefined : this.env.connection(st.token);
+    if (!st || !owner) return undefined;
+    const joinRx: ReceivedOptions = { ...rx, nonce: st.remoteNonce, joinId: st.remoteId, backup: st.remoteBackup, token: st.token };
+    return owner.acceptJoin(now, syn, joinRx, local, remote, iss, { nonce: st.localNonce, localId: st.localId, backup: st.localBackup });
+  }
+}
+
+/** mptcp_can_accept_new_subflow: a fully established MPTCP connection whose PM takes one more subflow (a question only). */
+function canAcceptSubflow(msk: Msk): boolean {
+  if (msk.mode !== 'mptcp' || !msk.isFullyEstablished || msk.state !== 'ESTABLISHED') return false;
+  return msk.env.pm.acceptsSubflow?.(msk) ?? msk.subflows.filter((s) => s.kind === 'join' && s.everEstablished).length < DEFAULT_SUBFLOWS_MAX;
 }

@@ -11,7 +11,8 @@
 
 import { MPTCPOPT_ADD_ADDR, MPTCP_ADDR_ECHO, TCPOLEN_MPTCP_ADD_ADDR_HMAC, TCPOLEN_MPTCP_PORT_LEN } from '../protocol.js';
 import type { AddAddr, ParseResult } from './repr.js';
-import { be16, checkBytes, checkUint, copy, fail, ok, put16, putHeader } from './wire.js';
+import { getBe16, putBe16 } from '../bytes.js';
+import { checkBytes, checkUint, copy, fail, ok, putHeader } from './wire.js';
 
 /** Kind, length, subtype byte, address ID. */
 const HEAD = 4;
@@ -33,7 +34,7 @@ export function parseAddAddr(b: Uint8Array): ParseResult<AddAddr> {
     echo,
     addressId: b[3],
     address: { family, bytes: copy(b, HEAD, HEAD + addrLen) },
-    ...(hasPort ? { port: be16(b, HEAD + addrLen) } : {}),
+    ...(hasPort ? { port: getBe16(b, HEAD + addrLen) } : {}),
     ...(echo ? {} : { hmac: copy(b, end, end + TCPOLEN_MPTCP_ADD_ADDR_HMAC) }),
   });
 }
@@ -60,7 +61,7 @@ export function emitAddAddr(o: AddAddr, out: Uint8Array, at: number, len: number
   out.set(o.address.bytes, p);
   p += addrLen;
   if (o.port !== undefined) {
-    put16(out, p, o.port);
+    putBe16(out, p, o.port);
     p += TCPOLEN_MPTCP_PORT_LEN;
   }
   if (o.hmac) out.set(o.hmac, p);

@@ -30,7 +30,8 @@ import {
   TCPOLEN_MPTCP_DSS_MAP64,
 } from '../protocol.js';
 import type { Dss, DssMapping, ParseResult, SeqNum } from './repr.js';
-import { be16, be32, be64, checkBig, checkUint, fail, hex8, ok, put16, put32, put64, putHeader } from './wire.js';
+import { getBe16, getBe32, getBe64, putBe16, putBe32, putBe64 } from '../bytes.js';
+import { checkBig, checkUint, fail, hex8, ok, putHeader } from './wire.js';
 
 /** The DSS length its flags call for, without a checksum. */
 export function dssExpectedLen(flags: number): number {
@@ -41,7 +42,7 @@ export function dssExpectedLen(flags: number): number {
 }
 
 function readSeq(b: Uint8Array, at: number, wide: boolean): SeqNum {
-  return wide ? { value: be64(b, at), bits: 64 } : { value: BigInt(be32(b, at)), bits: 32 };
+  return wide ? { value: getBe64(b, at), bits: 64 } : { value: BigInt(getBe32(b, at)), bits: 32 };
 }
 
 export function parseDss(b: Uint8Array): ParseResult<Dss> {
@@ -64,9 +65,9 @@ export function parseDss(b: Uint8Array): ParseResult<Dss> {
     at += dsn.bits / 8;
     mapping = {
       dsn,
-      subflowSeq: be32(b, at),
-      dataLen: be16(b, at + 4),
-      ...(extra ? { checksum: be16(b, at + 6) } : {}),
+      subflowSeq: getBe32(b, at),
+      dataLen: getBe16(b, at + 4),
+      ...(extra ? { checksum: getBe16(b, at + 6) } : {}),
     };
   }
   return ok({
@@ -74,7 +75,7 @@ export function parseDss(b: Uint8Array): ParseResult<Dss> {
     ...(dataAck ? { dataAck } : {}),
     ...(mapping ? { mapping } : {}),
     dataFin: (flags & MPTCP_DSS_DATA_FIN) !== 0,
-    ...(extra && !mapping ? { ignoredTrailer: be16(b, b.length - 2) } : {}),
+    ...(extra && !mapping ? { ignoredTrailer: getBe16(b, b.length - 2) } : {}),
   });
 }
 
@@ -100,8 +101,8 @@ function checkSeq(what: string, s: SeqNum): void {
 }
 
 function putSeq(out: Uint8Array, at: number, s: SeqNum): number {
-  if (s.bits === 64) put64(out, at, s.value);
-  else put32(out, at, Number(s.value));
+  if (s.bits === 64) putBe64(out, at, s.value);
+  else putBe32(out, at, Number(s.value));
   return at + s.bits / 8;
 }
 
@@ -122,9 +123,9 @@ export function emitDss(o: Dss, out: Uint8Array, at: number, len: number): void 
   if (o.dataAck) p = putSeq(out, p, o.dataAck);
   if (m) {
     p = putSeq(out, p, m.dsn);
-    put32(out, p, m.subflowSeq);
-    put16(out, p + 4, m.dataLen);
-    if (m.checksum !== undefined) put16(out, p + 6, m.checksum);
+    putBe32(out, p, m.subflowSeq);
+    putBe16(out, p + 4, m.dataLen);
+    if (m.checksum !== undefined) putBe16(out, p + 6, m.checksum);
   }
-  if (o.ignoredTrailer !== undefined) put16(out, p, o.ignoredTrailer);
+  if (o.ignoredTrailer !== undefined) putBe16(out, p, o.ignoredTrailer);
 }

@@ -19,7 +19,8 @@ import {
   TCPOLEN_MPTCP_MPC_SYNACK,
 } from '../protocol.js';
 import type { MpCapable, ParseResult } from './repr.js';
-import { be16, be64, checkBig, checkUint, fail, ok, put16, put64, putHeader } from './wire.js';
+import { getBe16, getBe64, putBe16, putBe64 } from '../bytes.js';
+import { checkBig, checkUint, fail, ok, putHeader } from './wire.js';
 
 export function parseMpCapable(b: Uint8Array): ParseResult<MpCapable> {
   const len = b.length;
@@ -39,10 +40,10 @@ export function parseMpCapable(b: Uint8Array): ParseResult<MpCapable> {
     kind: 'mp_capable',
     version: b[2] & 0x0f,
     flags: b[3],
-    ...(len >= TCPOLEN_MPTCP_MPC_SYNACK ? { senderKey: be64(b, 4) } : {}),
-    ...(len >= TCPOLEN_MPTCP_MPC_ACK ? { receiverKey: be64(b, 12) } : {}),
-    ...(len >= TCPOLEN_MPTCP_MPC_ACK_DATA ? { dataLen: be16(b, 20) } : {}),
-    ...(len === TCPOLEN_MPTCP_MPC_ACK_DATA_CSUM ? { checksum: be16(b, 22) } : {}),
+    ...(len >= TCPOLEN_MPTCP_MPC_SYNACK ? { senderKey: getBe64(b, 4) } : {}),
+    ...(len >= TCPOLEN_MPTCP_MPC_ACK ? { receiverKey: getBe64(b, 12) } : {}),
+    ...(len >= TCPOLEN_MPTCP_MPC_ACK_DATA ? { dataLen: getBe16(b, 20) } : {}),
+    ...(len === TCPOLEN_MPTCP_MPC_ACK_DATA_CSUM ? { checksum: getBe16(b, 22) } : {}),
   });
 }
 
@@ -69,8 +70,8 @@ export function emitMpCapable(o: MpCapable, out: Uint8Array, at: number, len: nu
 
   putHeader(out, at, len, MPTCPOPT_MP_CAPABLE, o.version);
   out[at + 3] = o.flags;
-  if (o.senderKey !== undefined) put64(out, at + 4, o.senderKey);
-  if (o.receiverKey !== undefined) put64(out, at + 12, o.receiverKey);
-  if (o.dataLen !== undefined) put16(out, at + 20, o.dataLen);
-  if (o.checksum !== undefined) put16(out, at + 22, o.checksum);
+  if (o.senderKey !== undefined) putBe64(out, at + 4, o.senderKey);
+  if (o.receiverKey !== undefined) putBe64(out, at + 12, o.receiverKey);
+  if (o.dataLen !== undefined) putBe16(out, at + 20, o.dataLen);
+  if (o.checksum !== undefined) putBe16(out, at + 22, o.checksum);
 }

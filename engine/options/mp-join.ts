@@ -14,15 +14,16 @@ import {
   TCPOLEN_MPTCP_MPJ_SYNACK,
 } from '../protocol.js';
 import type { MpJoin, ParseResult } from './repr.js';
-import { be32, checkBytes, checkUint, copy, fail, ok, put32, putHeader } from './wire.js';
+import { getBe32, putBe32 } from '../bytes.js';
+import { checkBytes, checkUint, copy, fail, ok, putHeader } from './wire.js';
 
 export function parseMpJoin(b: Uint8Array): ParseResult<MpJoin> {
   const backup = (b[2] & MPTCPOPT_BACKUP) !== 0;
   switch (b.length) {
     case TCPOLEN_MPTCP_MPJ_SYN:
-      return ok({ kind: 'mp_join', form: 'syn', backup, addressId: b[3], token: be32(b, 4), nonce: be32(b, 8) });
+      return ok({ kind: 'mp_join', form: 'syn', backup, addressId: b[3], token: getBe32(b, 4), nonce: getBe32(b, 8) });
     case TCPOLEN_MPTCP_MPJ_SYNACK:
-      return ok({ kind: 'mp_join', form: 'synack', backup, addressId: b[3], hmac: copy(b, 4, 12), nonce: be32(b, 12) });
+      return ok({ kind: 'mp_join', form: 'synack', backup, addressId: b[3], hmac: copy(b, 4, 12), nonce: getBe32(b, 12) });
     case TCPOLEN_MPTCP_MPJ_ACK:
       return ok({ kind: 'mp_join', form: 'ack', hmac: copy(b, 4, 24) });
     default:
@@ -54,10 +55,10 @@ export function emitMpJoin(o: MpJoin, out: Uint8Array, at: number, len: number):
   putHeader(out, at, len, MPTCPOPT_MP_JOIN, o.backup ? MPTCPOPT_BACKUP : 0);
   out[at + 3] = o.addressId;
   if (o.form === 'syn') {
-    put32(out, at + 4, o.token);
-    put32(out, at + 8, o.nonce);
+    putBe32(out, at + 4, o.token);
+    putBe32(out, at + 8, o.nonce);
   } else {
     out.set(o.hmac, at + 4);
-    put32(out, at + 12, o.nonce);
+    putBe32(out, at + 12, o.nonce);
   }
 }

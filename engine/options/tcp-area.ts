@@ -11,6 +11,7 @@ import { encodeOption, parseOption } from './codec.js';
 import { emptyReceivedOptions, receiveOption, type SegmentFlags } from './received.js';
 import type { MptcpOption } from './repr.js';
 import { copy } from './wire.js';
+import { concat } from '../bytes.js';
 
 export type TcpOption =
   /** End of option list, with the bytes after it (padding the kernel does not read). */
@@ -82,11 +83,5 @@ export function emitTcpOptions(options: readonly TcpOption[]): Uint8Array {
         return o.bytes;
     }
   });
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
+  return concat(parts);
 }

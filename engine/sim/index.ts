@@ -1,7 +1,6 @@
 // The simulator's public surface.
 export { EventQueue, type QueueEntry } from './event-queue.js';
 export { Prng } from './prng.js';
-export { parseIp, parseIpv4, parseIpv6, parsePrefix, prefixContains, sameIp, ipOrThrow, type IpAddress, type IpPrefix } from './address.js';
 export {
   Link,
   LinkDirection,

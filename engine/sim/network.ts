@@ -21,7 +21,7 @@
 // with ifaceIndex -1. Handlers may send and schedule: what they cause happens
 // in later events, never inside the current one.
 import { EventQueue, type QueueEntry } from './event-queue.js';
-import { ipOrThrow, parsePrefix, prefixContains, sameIp, type IpAddress, type IpPrefix } from './address.js';
+import { ipOrThrow, parsePrefix, prefixContains, sameIp, type IpAddress, type IpPrefix } from '../addr.js';
 import { Link, linkParams, type DropReason, type LinkDirection, type LinkDirectionName, type LinkHost, type LinkParamsInput, type Packet } from './link.js';
 import { Prng } from './prng.js';
 

@@ -2,7 +2,7 @@
 // (RFC 8200 section 8.1) pseudo-header. The simulator does not use it
 // (segments travel with a zero checksum field; see segment.ts); it is for
 // segments that go on a real wire or come from a capture.
-import { ipOrThrow } from '../sim/address.js';
+import { ipOrThrow } from '../addr.js';
 
 const IPPROTO_TCP = 6;
 const CHECKSUM_OFFSET = 16;

@@ -35,6 +35,8 @@
 // What parse does not keep: the checksum, the four reserved bits next to the
 // data offset, and where NOP/EOL padding stood.
 
+import { getBe16, getBe32, putBe16, putBe32 } from '../bytes.js';
+
 /** Header length without options. */
 export const TCP_HEADER_LEN = 20;
 /** At most 40 bytes of options: the data offset field tops out at 15 words. */
@@ -166,26 +168,6 @@ export function flagsToByte(f: TcpFlags): number {
   );
 }
 
-function u16(b: Uint8Array, i: number): number {
-  return (b[i] << 8) | b[i + 1];
-}
-
-function u32(b: Uint8Array, i: number): number {
-  return ((b[i] << 24) | (b[i + 1] << 16) | (b[i + 2] << 8) | b[i + 3]) >>> 0;
-}
-
-function put16(b: Uint8Array, i: number, v: number): void {
-  b[i] = v >>> 8;
-  b[i + 1] = v;
-}
-
-function put32(b: Uint8Array, i: number, v: number): void {
-  b[i] = v >>> 24;
-  b[i + 1] = v >>> 16;
-  b[i + 2] = v >>> 8;
-  b[i + 3] = v;
-}
-
 /**
  * The checked view: fixed header fields read straight from the bytes, after
  * check() made sure the header (with its options) is all there. Fields are
@@ -208,16 +190,16 @@ export class TcpHeaderView {
   }
 
   get srcPort(): number {
-    return u16(this.bytes, 0);
+    return getBe16(this.bytes, 0);
   }
   get dstPort(): number {
-    return u16(this.bytes, 2);
+    return getBe16(this.bytes, 2);
   }
   get seq(): number {
-    return u32(this.bytes, 4);
+    return getBe32(this.bytes, 4);
   }
   get ack(): number {
-    return u32(this.bytes, 8);
+    return getBe32(this.bytes, 8);
   }
   /** Header length in bytes (data offset × 4). */
   get headerLen(): number {
@@ -234,13 +216,13 @@ export class TcpHeaderView {
     return flagsFromByte(this.bytes[13]);
   }
   get window(): number {
-    return u16(this.bytes, 14);
+    return getBe16(this.bytes, 14);
   }
   get checksum(): number {
-    return u16(this.bytes, 16);
+    return getBe16(this.bytes, 16);
   }
   get urgentPointer(): number {
-    return u16(this.bytes, 18);
+    return getBe16(this.bytes, 18);
   }
   /** The options area (between the fixed header and the payload), a view. */
   get optionsBytes(): Uint8Array {
@@ -284,7 +266,7 @@ function decodeOption(kind: number, len: number, bytes: Uint8Array): TcpOption {
   const data = bytes.subarray(2);
   switch (kind) {
     case TCPOPT.MSS:
-      if (len === TCPOLEN.MSS) return { kind: 'mss', mss: u16(data, 0) };
+      if (len === TCPOLEN.MSS) return { kind: 'mss', mss: getBe16(data, 0) };
       break;
     case TCPOPT.WSCALE:
       if (len === TCPOLEN.WSCALE) return { kind: 'wscale', shift: data[0] };
@@ -295,12 +277,12 @@ function decodeOption(kind: number, len: number, bytes: Uint8Array): TcpOption {
     case TCPOPT.SACK:
       if (len > TCPOLEN.SACK_BASE && (len - TCPOLEN.SACK_BASE) % TCPOLEN.SACK_PERBLOCK === 0) {
         const blocks: SackBlock[] = [];
-        for (let j = 0; j < data.length; j += 8) blocks.push({ left: u32(data, j), right: u32(data, j + 4) });
+        for (let j = 0; j < data.length; j += 8) blocks.push({ left: getBe32(data, j), right: getBe32(data, j + 4) });
         return { kind: 'sack', blocks };
       }
       break;
     case TCPOPT.TIMESTAMP:
-      if (len === TCPOLEN.TIMESTAMP) return { kind: 'timestamps', tsVal: u32(data, 0), tsEcr: u32(data, 4) };
+      if (len === TCPOLEN.TIMESTAMP) return { kind: 'timestamps', tsVal: getBe32(data, 0), tsEcr: getBe32(data, 4) };
       break;
     case TCPOPT.MPTCP:
       return { kind: 'mptcp', bytes };
@@ -457,7 +439,7 @@ function writeOption(out: Uint8Array, at: number, o: TcpOption): number {
     case 'mss':
       out[at] = TCPOPT.MSS;
       out[at + 1] = TCPOLEN.MSS;
-      put16(out, at + 2, o.mss);
+      putBe16(out, at + 2, o.mss);
       return TCPOLEN.MSS;
     case 'wscale':
       out[at] = TCPOPT.WSCALE;
@@ -474,8 +456,8 @@ function writeOption(out: Uint8Array, at: number, o: TcpOption): number {
       out[at + 1] = len;
       let p = at + 2;
       for (const b of o.blocks) {
-        put32(out, p, b.left);
-        put32(out, p + 4, b.right);
+        putBe32(out, p, b.left);
+        putBe32(out, p + 4, b.right);
         p += 8;
       }
       return len;
@@ -483,8 +465,8 @@ function writeOption(out: Uint8Array, at: number, o: TcpOption): number {
     case 'timestamps':
       out[at] = TCPOPT.TIMESTAMP;
       out[at + 1] = TCPOLEN.TIMESTAMP;
-      put32(out, at + 2, o.tsVal);
-      put32(out, at + 6, o.tsEcr);
+      putBe32(out, at + 2, o.tsVal);
+      putBe32(out, at + 6, o.tsEcr);
       return TCPOLEN.TIMESTAMP;
     case 'mptcp':
     case 'unknown':
@@ -521,15 +503,15 @@ export function emitSegment(seg: TcpSegment, out?: Uint8Array): Uint8Array {
   } else {
     buf = new Uint8Array(total);
   }
-  put16(buf, 0, seg.srcPort);
-  put16(buf, 2, seg.dstPort);
-  put32(buf, 4, seg.seq);
-  put32(buf, 8, seg.ack);
+  putBe16(buf, 0, seg.srcPort);
+  putBe16(buf, 2, seg.dstPort);
+  putBe32(buf, 4, seg.seq);
+  putBe32(buf, 8, seg.ack);
   buf[12] = (hlen / 4) << 4;
   buf[13] = flagsToByte(seg.flags);
-  put16(buf, 14, seg.window);
+  putBe16(buf, 14, seg.window);
   // bytes 16-17: checksum, left zero
-  put16(buf, 18, seg.urgentPointer ?? 0);
+  putBe16(buf, 18, seg.urgentPointer ?? 0);
   let p = TCP_HEADER_LEN;
   seg.options.forEach((o, i) => {
     for (let k = layout.before[i]; k > 0; k -= 1) buf[p++] = TCPOPT.NOP;

@@ -5,6 +5,8 @@
 // mapping so that every segment cut from it, sent or resent, carries the
 // same mapping (like the kernel's mptcp_ext on an skb).
 
+import { concat } from '../bytes.js';
+
 export interface SendChunk<T> {
   readonly start: number;
   readonly bytes: Uint8Array;
@@ -78,13 +80,7 @@ export class SendBuffer<T> {
       parts.push(part);
       got += part.length;
     }
-    const out = new Uint8Array(got);
-    let at = 0;
-    for (const p of parts) {
-      out.set(p, at);
-      at += p.length;
-    }
-    return { bytes: out, tag: undefined };
+    return { bytes: concat(parts), tag: undefined };
   }
 
   /** The tag of the chunk holding `offset`, if any. */

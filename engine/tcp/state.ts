@@ -25,6 +25,11 @@ export function sendsData(s: TcpState): boolean {
   return s === 'ESTABLISHED' || s === 'CLOSE_WAIT';
 }
 
+/** States in which segments of ours may still be in flight. */
+export function sendsOrClosing(s: TcpState): boolean {
+  return s === 'ESTABLISHED' || s === 'CLOSE_WAIT' || s === 'FIN_WAIT_1' || s === 'FIN_WAIT_2' || s === 'CLOSING' || s === 'LAST_ACK';
+}
+
 /** Synchronized states: after the handshake, before CLOSED. */
 export function isSynchronized(s: TcpState): boolean {
   return s !== 'CLOSED' && s !== 'LISTEN' && s !== 'SYN_SENT' && s !== 'SYN_RCVD';

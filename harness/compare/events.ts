@@ -4,7 +4,7 @@
 // ports, timestamps, ifindexes and wildcard or ephemeral addresses are left
 // out. LISTENER_* events compare by kind only: iproute2 6.1 prints them
 // without attributes (`[UNKNOWN 15]`).
-import { isIP } from 'node:net';
+import { formatIp, parseScopedIp, unmapV4 } from '../../engine/index.js';
 import type { Lab } from '../lab/model.js';
 import type { PmEvent } from '../observations.js';
 import { inLabRange } from '../lab/addresses.js';
@@ -15,26 +15,13 @@ import type { ComparedSide, ComparisonItem } from './types.js';
 
 /**
  * An address in one canonical spelling: IPv6 compressed and lower case
- * (RFC 5952, via the WHATWG URL parser), IPv4-mapped IPv6 as plain IPv4.
- * Anything that is not an address comes back unchanged.
+ * (RFC 5952, as iproute2 prints it), a zone id kept, IPv4-mapped IPv6 as
+ * plain IPv4. Anything that is not an address comes back unchanged.
  */
 export function canonicalAddress(address: string): string {
-  const family = isIP(address);
-  if (family === 4) return address;
-  if (family !== 6) return address;
-  let text: string;
-  try {
-    text = new URL(`http://[${address}]/`).hostname.replace(/^\[|\]$/g, '');
-  } catch {
-    return address;
-  }
-  const mapped = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/.exec(text);
-  if (mapped) {
-    const hi = parseInt(mapped[1]!, 16);
-    const lo = parseInt(mapped[2]!, 16);
-    return [hi >> 8, hi & 0xff, lo >> 8, lo & 0xff].join('.');
-  }
-  return text;
+  const ip = parseScopedIp(address);
+  if (!ip) return address;
+  return formatIp(ip.zone === undefined ? unmapV4(ip) : ip);
 }
 
 /** Every address the lab gives an interface or an endpoint, canonical. */
@@ -50,7 +37,7 @@ export function labAddresses(lab: Lab): Set<string> {
 
 function isLabAddress(address: string, known: ReadonlySet<string>): boolean {
   const a = canonicalAddress(address);
-  return known.has(a) || (isIP(a) !== 0 && inLabRange(a));
+  return known.has(a) || inLabRange(a);
 }
 
 /** The kind of an event, with `[UNKNOWN n]` resolved when n is known. */

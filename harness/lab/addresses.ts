@@ -1,12 +1,10 @@
 // Lab addresses: assigned from 198.18.0.0/15 (RFC 2544 benchmarking) and
 // 2001:db8::/32 (documentation), one /24 and one /64 per link, so nothing in
 // a lab can collide with a real network or route out of it.
-import { BlockList, isIP } from 'node:net';
+import { formatIpv4, formatIpv6, maskBytes, parsePrefix, parseScopedIp, prefixContains, unmapV4, type IpPrefix } from '../../engine/index.js';
 import type { IfAddress } from './model.js';
 
-const LAB_RANGES = new BlockList();
-LAB_RANGES.addSubnet('198.18.0.0', 15, 'ipv4');
-LAB_RANGES.addSubnet('2001:db8::', 32, 'ipv6');
+const LAB_RANGES: IpPrefix[] = ['198.18.0.0/15', '2001:db8::/32'].flatMap((p) => parsePrefix(p) ?? []);
 
 /** Link index i (0-based) gets 198.18.(i+1).0/24 then 198.19.x.0/24. */
 export function linkSubnetV4(index: number): string {
@@ -38,45 +36,25 @@ export interface ParsedCidr {
 export function parseCidr(text: string): ParsedCidr | undefined {
   const m = /^([^/]+)\/([0-9]{1,3})$/.exec(text.trim());
   if (!m || !m[1] || !m[2]) return undefined;
-  const family = isIP(m[1]);
+  const family = parseScopedIp(m[1])?.family;
   const prefixLen = Number(m[2]);
   if (family === 4 && prefixLen <= 32) return { family, address: m[1], prefixLen };
   if (family === 6 && prefixLen <= 128) return { family, address: m[1], prefixLen };
   return undefined;
 }
 
+/** Whether the address (a zone id ignored, IPv4-mapped IPv6 as IPv4) is in 198.18.0.0/15 or 2001:db8::/32. */
 export function inLabRange(address: string): boolean {
-  const family = isIP(address);
-  if (family === 0) return false;
-  return LAB_RANGES.check(address, family === 4 ? 'ipv4' : 'ipv6');
+  const ip = parseScopedIp(address);
+  return ip !== undefined && LAB_RANGES.some((r) => prefixContains(r, unmapV4(ip)));
 }
 
-function toBigInt(address: string): bigint {
-  if (isIP(address) === 4) return address.split('.').reduce((acc, o) => (acc << 8n) | BigInt(Number(o)), 0n);
-  const [head = '', tail = ''] = address.split('::');
-  const h = head ? head.split(':') : [];
-  const t = tail ? tail.split(':') : [];
-  const groups = address.includes('::') ? [...h, ...Array(8 - h.length - t.length).fill('0'), ...t] : h;
-  return groups.reduce((acc, g) => (acc << 16n) | BigInt(parseInt(g, 16)), 0n);
-}
-
-/** The network prefix of an address, as "net/len". */
+/** The network prefix of an address, as "net/len" (IPv6 with all eight groups, the form routes have always used). */
 export function networkOf(a: ParsedCidr): string {
-  const bits = a.family === 4 ? 32n : 128n;
-  const len = BigInt(a.prefixLen);
-  const mask = len === 0n ? 0n : ((1n << len) - 1n) << (bits - len);
-  const net = toBigInt(a.address) & mask;
-  return `${a.family === 4 ? fromBigInt4(net) : fromBigInt6(net)}/${a.prefixLen}`;
-}
-
-function fromBigInt4(n: bigint): string {
-  return [24n, 16n, 8n, 0n].map((s) => String((n >> s) & 0xffn)).join('.');
-}
-
-function fromBigInt6(n: bigint): string {
-  const groups = [];
-  for (let s = 112n; s >= 0n; s -= 16n) groups.push(((n >> s) & 0xffffn).toString(16));
-  return groups.join(':');
+  const ip = parseScopedIp(a.address);
+  if (!ip) throw new Error(`networkOf: ${JSON.stringify(a.address)} is not an address`);
+  const net = maskBytes(ip.bytes, a.prefixLen);
+  return `${ip.family === 4 ? formatIpv4(net) : formatIpv6(net, 'full')}/${a.prefixLen}`;
 }
 
 export function sameNetwork(a: ParsedCidr, b: ParsedCidr): boolean {

@@ -17,6 +17,8 @@
 // ports, seq, ack, flags, window and the raw option bytes, plus the payload
 // length as sent (not just as captured).
 
+import { formatIpv4, formatIpv6, toHex } from '../../engine/index.js';
+
 export const PCAP_MAGIC_MICRO = 0xa1b2c3d4;
 export const PCAP_MAGIC_NANO = 0xa1b23c4d;
 export const PCAPNG_MAGIC = 0x0a0d0d0a;
@@ -151,10 +153,6 @@ export interface TcpOption {
   bytes: Buffer;
 }
 
-function hex(n: number, width: number): string {
-  return n.toString(16).padStart(width, '0');
-}
-
 /** Parse the 24-byte file header. */
 export function parsePcapHeader(buf: Uint8Array): { header: PcapFileHeader } | { error: string } {
   const b = Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
@@ -174,7 +172,7 @@ export function parsePcapHeader(buf: Uint8Array): { header: PcapFileHeader } | {
   } else if (be === PCAPNG_MAGIC) {
     return { error: 'pcapng is not supported: capture with `tcpdump -w` or convert with `editcap -F pcap`' };
   } else {
-    return { error: `not a pcap file: magic ${hex(be, 8)}, expected a1b2c3d4 or a1b23c4d in either byte order` };
+    return { error: `not a pcap file: magic ${toHex(b.subarray(0, 4))}, expected a1b2c3d4 or a1b23c4d in either byte order` };
   }
   const u16 = (o: number): number => (byteOrder === 'little' ? b.readUInt16LE(o) : b.readUInt16BE(o));
   const u32 = (o: number): number => (byteOrder === 'little' ? b.readUInt32LE(o) : b.readUInt32BE(o));
@@ -255,9 +253,7 @@ function safeDecode(linkType: number, frame: Buffer, originalLength: number, fcs
 }
 
 function mac(b: Buffer, off: number, len = 6): string {
-  const parts: string[] = [];
-  for (let i = 0; i < len; i++) parts.push(hex(b[off + i] ?? 0, 2));
-  return parts.join(':');
+  return toHex(b.subarray(off, off + len), ':');
 }
 
 function decodeLink(linkType: number, f: Buffer): LinkInfo | string {
@@ -310,34 +306,6 @@ function decodeLink(linkType: number, f: Buffer): LinkInfo | string {
   }
 }
 
-function ipv4String(b: Buffer, off: number): string {
-  return `${b[off]}.${b[off + 1]}.${b[off + 2]}.${b[off + 3]}`;
-}
-
-/** RFC 5952 text form: lower case, longest run of two or more zero groups as "::". */
-export function ipv6String(b: Uint8Array, off = 0): string {
-  const g: number[] = [];
-  for (let i = 0; i < 8; i++) g.push(((b[off + 2 * i] ?? 0) << 8) | (b[off + 2 * i + 1] ?? 0));
-  let bestStart = -1;
-  let bestLen = 0;
-  for (let i = 0; i < 8; ) {
-    if (g[i] !== 0) {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && g[j] === 0) j++;
-    if (j - i > bestLen && j - i >= 2) {
-      bestStart = i;
-      bestLen = j - i;
-    }
-    i = j;
-  }
-  const text = (xs: number[]): string => xs.map((x) => x.toString(16)).join(':');
-  if (bestStart < 0) return text(g);
-  return `${text(g.slice(0, bestStart))}::${text(g.slice(bestStart + bestLen))}`;
-}
-
 const IPV6_SKIPPABLE = new Set([0, 43, 60]); // hop-by-hop, routing, destination options
 const IPV6_FRAGMENT = 44;
 const IPV6_AH = 51;
@@ -355,8 +323,8 @@ function decodeIp(f: Buffer, off: number, wireLen: number): IpInfo | string {
     const fragField = f.readUInt16BE(off + 6);
     return {
       version: 4,
-      src: ipv4String(f, off + 12),
-      dst: ipv4String(f, off + 16),
+      src: formatIpv4(f.subarray(off + 12, off + 16)),
+      dst: formatIpv4(f.subarray(off + 16, off + 20)),
       protocol: f[off + 9] ?? 0,
       headerLength: ihl,
       totalLength,
@@ -395,8 +363,8 @@ function decodeIp(f: Buffer, off: number, wireLen: number): IpInfo | string {
     }
     return {
       version: 6,
-      src: ipv6String(f, off + 8),
-      dst: ipv6String(f, off + 24),
+      src: formatIpv6(f.subarray(off + 8, off + 24)),
+      dst: formatIpv6(f.subarray(off + 24, off + 40)),
       protocol: next,
       headerLength: hlen,
       totalLength,
@@ -451,7 +419,7 @@ export function decodeFrame(linkType: number, frame: Buffer, originalLength = fr
   if (typeof link === 'string') return { note: link };
   const out: Decoded = { link };
   if (link.etherType !== undefined && link.etherType !== ETHERTYPE_IPV4 && link.etherType !== ETHERTYPE_IPV6) {
-    out.note = `ethertype 0x${hex(link.etherType, 4)} is not IP`;
+    out.note = `ethertype 0x${link.etherType.toString(16).padStart(4, '0')} is not IP`;
     return out;
   }
   const ipOff = link.headerLength;

@@ -13,6 +13,7 @@ import { parseOption, type MptcpOption } from '../../engine/options.js';
 import { readPcap, splitTcpOptions, type PcapPacket } from '../../harness/observe/pcap.js';
 import type { Observations } from '../../harness/observations.js';
 import { cannotRun, runCli } from './host-state.js';
+import { toHex } from '../../engine/bytes.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'mptcp-lab-kcrypto-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -34,10 +35,6 @@ function mptcpOptions(file: string): Seen[] {
         return r.ok ? [{ p, o: r.option }] : [];
       }),
   );
-}
-
-function hex(b: Uint8Array): string {
-  return Buffer.from(b).toString('hex');
 }
 
 test('tokens, MP_JOIN HMACs and ADD_ADDR HMACs of a kernel lab match the engine', { skip: cannotRun() }, async () => {
@@ -67,8 +64,8 @@ test('tokens, MP_JOIN HMACs and ADD_ADDR HMACs of a kernel lab match the engine'
   assert.ok(synack?.o.kind === 'mp_join' && synack.o.form === 'synack');
   assert.ok(ack?.o.kind === 'mp_join' && ack.o.form === 'ack');
   assert.equal(syn.o.token, keyToTokenAndIdsn(serverKey).token);
-  assert.equal(hex(synack.o.hmac), hex(joinHmac(serverKey, clientKey, synack.o.nonce, syn.o.nonce).hmac.subarray(0, 8)));
-  assert.equal(hex(ack.o.hmac), hex(joinHmac(clientKey, serverKey, syn.o.nonce, synack.o.nonce).truncated160));
+  assert.equal(toHex(synack.o.hmac), toHex(joinHmac(serverKey, clientKey, synack.o.nonce, syn.o.nonce).hmac.subarray(0, 8)));
+  assert.equal(toHex(ack.o.hmac), toHex(joinHmac(clientKey, serverKey, syn.o.nonce, synack.o.nonce).truncated160));
 
   // ADD_ADDR from the server on l1, and its echo from the client.
   const announce = l1.find((s) => s.o.kind === 'add_addr' && !s.o.echo);

@@ -8,12 +8,7 @@ import { OPTION_MPTCP_ADD_ADDR, type ReceivedOptions } from '../../../engine/pro
 import type { PathManager } from '../../../engine/pm-hooks.js';
 import type { MptcpOption } from '../../../engine/options.js';
 import { concat, sameBytes, topology, transfer } from './core-sim.js';
-
-function be64(v: bigint): Uint8Array {
-  const b = new Uint8Array(8);
-  new DataView(b.buffer).setBigUint64(0, v);
-  return b;
-}
+import { be64Bytes } from '../../../engine/bytes.js';
 
 describe('path manager hooks', () => {
   test('a subflow made on "established", an ADD_ADDR queued as a signal and carried by the option writer', () => {
@@ -35,7 +30,7 @@ describe('path manager hooks', () => {
         log.push('server established');
         const addr = new Uint8Array([198, 18, 1, 2]);
         const hmac = addAddrHmac(msk.localKey, msk.remoteKey ?? 0n, 1, addr);
-        msk.queueSignal({ kind: 'add_addr', echo: false, addressId: 1, address: { family: 4, bytes: addr }, hmac: be64(hmac) });
+        msk.queueSignal({ kind: 'add_addr', echo: false, addressId: 1, address: { family: 4, bytes: addr }, hmac: be64Bytes(hmac) });
       },
       subflowEstablished: (_now, _msk, sf) => void log.push(`server sf ${sf.local.addr}`),
       signalSent: (_now, _msk, _sf, o) => void sent.push(o),
@@ -53,7 +48,7 @@ describe('path manager hooks', () => {
     assert.ok(add, 'the client PM saw the ADD_ADDR');
     const ci = t.client.ep.info(conn);
     // RFC 8684 §3.4.1: the receiver checks the HMAC with the announcer's key first.
-    assert.deepEqual(add.ahmac, be64(addAddrHmac(ci.remoteKey ?? 0n, ci.localKey, 1, add.addr.bytes)));
+    assert.deepEqual(add.ahmac, be64Bytes(addAddrHmac(ci.remoteKey ?? 0n, ci.localKey, 1, add.addr.bytes)));
     assert.equal(ci.subflowList.length, 2);
     assert.ok((ci.subflowList[1]?.bytesReceived ?? 0) > 0);
   });

@@ -10,6 +10,7 @@ import { MptcpEndpoint, type EndpointOptions } from '../../../engine/endpoint.js
 import type { ConnectionId, EngineEvent } from '../../../engine/events.js';
 import { Prng } from '../../../engine/sim/prng.js';
 import type { Subflow } from '../../../engine/subflow.js';
+import { concat as concatBytes } from '../../../engine/bytes.js';
 
 export interface Host {
   readonly name: string;
@@ -113,15 +114,9 @@ export function pattern(n: number, seed: number): Uint8Array {
   return out;
 }
 
+/** The parts joined; none (undefined) is empty. */
 export function concat(parts: readonly Uint8Array[] | undefined): Uint8Array {
-  const list = parts ?? [];
-  const out = new Uint8Array(list.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of list) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
+  return concatBytes(parts ?? []);
 }
 
 /** The id of the first connection the host saw connect. */

@@ -11,6 +11,7 @@ import { RttEstimator } from '../../../engine/tcp/rtt.js';
 import { RenoCongestion } from '../../../engine/tcp/congestion.js';
 import { Prng } from '../../../engine/sim/prng.js';
 import type { LinkParamsInput } from '../../../engine/sim/link.js';
+import { concat } from '../../../engine/bytes.js';
 
 const A = '198.18.1.1';
 const B = '198.18.1.2';
@@ -27,16 +28,6 @@ function pattern(n: number, seed: number): Uint8Array {
   const rng = Prng.fromSeed(seed, 'data');
   const out = new Uint8Array(n);
   for (let i = 0; i < n; i += 1) out[i] = rng.int(256);
-  return out;
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
   return out;
 }
 

@@ -17,12 +17,13 @@ import {
 } from '../../../engine/protocol.js';
 import type { SegmentFlags } from '../../../engine/options/received.js';
 import type { MptcpOption } from '../../../engine/options/repr.js';
+import { fromHex as bytesFromHex } from '../../../engine/bytes.js';
 
 /** Hex digits to bytes; spaces and '|' separate fields and are ignored. */
 export function fromHex(text: string): Uint8Array {
   const digits = text.replace(/[\s|]/g, '');
   if (!/^([0-9a-fA-F]{2})*$/.test(digits)) throw new Error(`fixture: not hex bytes: ${text}`);
-  return Uint8Array.from(digits.match(/../g) ?? [], (h) => parseInt(h, 16));
+  return bytesFromHex(digits);
 }
 
 export interface OptionFixture {

@@ -4,8 +4,9 @@
 // selftest cases they come from.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { KernelPm, addrText, type KernelPmOptions } from '../../../engine/pm-kernel.js';
-import { ipAddressBytes } from '../../../engine/crypto.js';
+import { KernelPm, type KernelPmOptions } from '../../../engine/pm-kernel.js';
+import { addrText } from '../../../engine/pm.js';
+import { ipBytes } from '../../../engine/addr.js';
 import type { Packet } from '../../../engine/sim/network.js';
 import { parseSegment } from '../../../engine/tcp/segment.js';
 import type { PmEvent } from '../../../engine/events.js';
@@ -203,7 +204,7 @@ describe('in-kernel path manager', () => {
 
   test('ADD_ADDR addresses read back as text like node prints them', () => {
     for (const a of ['198.18.1.2', '2001:db8:10::1', '2001:db8:0:0:1::1', '::1', '2001:db8::', 'fe80::1:0:0:1', '2001:db8:1:2:3:4:5:6']) {
-      const b = ipAddressBytes(a);
+      const b = ipBytes(a);
       assert.equal(addrText(b.length === 4 ? 4 : 6, b), a === '2001:db8:0:0:1::1' ? '2001:db8::1:0:0:1' : a);
     }
   });

@@ -6,12 +6,12 @@ import fc from 'fast-check';
 import {
   LINKTYPE,
   decodeFrame,
-  ipv6String,
   parsePcapHeader,
   readPcap,
   splitTcpOptions,
   type PcapReadResult,
 } from '../../../harness/observe/pcap.js';
+import { toHex } from '../../../engine/index.js';
 
 // Fixtures (test/fixtures/pcap/), captured once with tcpdump 4.99.3 /
 // libpcap 1.10.3 on kernel 6.18 in a throwaway namespace; expected values
@@ -26,10 +26,6 @@ const fixture = (name: string): Buffer =>
 const LO = fixture('mptcp-lo.pcap');
 const SLL2 = fixture('any-sll2-snap64.pcap');
 const SLL = fixture('any-sll-nano.pcap');
-
-function hex(b: Uint8Array): string {
-  return Buffer.from(b).toString('hex');
-}
 
 describe('mptcp-lo.pcap (tcpdump -i lo)', () => {
   const r = readPcap(LO);
@@ -81,7 +77,7 @@ describe('mptcp-lo.pcap (tcpdump -i lo)', () => {
     assert.equal(t.window, 65476);
     assert.equal(t.headerLength, 44);
     // mss 65476, sackOK, TS val 3218120074 ecr 0, nop, wscale 10, mptcp capable v1 (flags A|H)
-    assert.equal(hex(t.options), '0204ffc40402080abfd09d8a000000000103030a1e040181');
+    assert.equal(toHex(t.options), '0204ffc40402080abfd09d8a000000000103030a1e040181');
     assert.equal(t.optionsTruncated, false);
     assert.equal(t.payloadLength, 0);
     assert.deepEqual(
@@ -100,7 +96,7 @@ describe('mptcp-lo.pcap (tcpdump -i lo)', () => {
     assert.equal(t.payloadLength, 11);
     assert.equal(t.payload.toString(), 'hello mptcp');
     const mptcp = splitTcpOptions(t.options).find((o) => o.kind === 30);
-    assert.equal(mptcp && hex(mptcp.bytes), '1e1801813cffc85e8d0fbf66f8c5dfa344189897000b7ab5');
+    assert.equal(mptcp && toHex(mptcp.bytes), '1e1801813cffc85e8d0fbf66f8c5dfa344189897000b7ab5');
   });
 
   test('packet 7: IPv4 MP_JOIN SYN', () => {
@@ -115,7 +111,7 @@ describe('mptcp-lo.pcap (tcpdump -i lo)', () => {
     assert.equal(p.tcp.seq, 805923012);
     assert.equal(p.tcp.window, 65495);
     assert.equal(p.tcp.checksum, 65085);
-    assert.equal(hex(splitTcpOptions(p.tcp.options).at(-1)?.bytes ?? Buffer.alloc(0)), '1e0c10027a76cd255acc3fac');
+    assert.equal(toHex(splitTcpOptions(p.tcp.options).at(-1)?.bytes ?? Buffer.alloc(0)), '1e0c10027a76cd255acc3fac');
   });
 
   test('packet 14: RST/ACK without options', () => {
@@ -133,7 +129,7 @@ describe('mptcp-lo.pcap (tcpdump -i lo)', () => {
     assert.equal(p.tsSec, 1795616107);
     assert.equal(p.tsNsec, 477892000);
     assert.equal(p.tcp.flags, 0x10);
-    assert.equal(hex(p.tcp.options), '0101080ab2e8b67077a792ab');
+    assert.equal(toHex(p.tcp.options), '0101080ab2e8b67077a792ab');
   });
 });
 
@@ -161,7 +157,7 @@ describe('any-sll2-snap64.pcap (tcpdump -i any -s 64)', () => {
     assert.deepEqual([p.tcp.srcPort, p.tcp.dstPort, p.tcp.seq, p.tcp.window], [35302, 5203, 170000091, 65495]);
     // 24 of the 44 header bytes were captured: the options stop after the MSS
     assert.equal(p.tcp.headerLength, 44);
-    assert.equal(hex(p.tcp.options), '0204ffd7');
+    assert.equal(toHex(p.tcp.options), '0204ffd7');
     assert.equal(p.tcp.optionsTruncated, true);
     assert.equal(p.tcp.payloadLength, 0);
     assert.equal(r.packets[2]?.tcp?.flags, 0x10);
@@ -416,15 +412,6 @@ describe('helpers', () => {
     assert.ok('header' in r);
     assert.equal(r.header.linkType, 1);
     assert.equal(r.header.fcsBytes, 2);
-  });
-
-  test('ipv6String follows RFC 5952', () => {
-    const b = (s: string): Buffer => Buffer.from(s, 'hex');
-    assert.equal(ipv6String(b('00000000000000000000000000000001')), '::1');
-    assert.equal(ipv6String(b('00000000000000000000000000000000')), '::');
-    assert.equal(ipv6String(b('20010db8000000000001000000000001')), '2001:db8::1:0:0:1');
-    assert.equal(ipv6String(b('20010db8000100000001000100010001')), '2001:db8:1:0:1:1:1:1');
-    assert.equal(ipv6String(b('20010db8000000010000000000000000')), '2001:db8:0:1::');
   });
 
   test('splitTcpOptions stops at EOL and at malformed lengths', () => {

@@ -5,6 +5,8 @@
 // correct"), between 198.18.1.1 and 198.18.1.2 (IPv4) or 2001:db8:1::1 and
 // 2001:db8:1::2 (IPv6), on an MPTCP connection. Only the TCP part is kept.
 
+import { fromHex } from '../../../../engine/bytes.js';
+
 /**
  * Bytes from hex, one group of fields per line: hex digits in groups
  * separated by single spaces, then (after two or more spaces) a comment.
@@ -15,9 +17,7 @@ export function hex(s: string): Uint8Array {
     .map((line) => (line.trim().split(/\s{2,}/)[0] ?? '').replace(/ /g, ''))
     .join('');
   if (t.length % 2 !== 0 || /[^0-9a-f]/i.test(t)) throw new Error(`bad hex fixture: ${s}`);
-  const out = new Uint8Array(t.length / 2);
-  for (let i = 0; i < out.length; i += 1) out[i] = parseInt(t.slice(2 * i, 2 * i + 2), 16);
-  return out;
+  return fromHex(t);
 }
 
 export interface CapturedSegment {
