@@ -119,7 +119,7 @@ export class TcpRecovery<S, R> extends TcpSock<S, R> {
     const base = seqAdd(this.iss, this.sndUna);
     const blocks = opt.blocks.map((b) => ({ left: this.sndUna + seqDiff(b.left, base), right: this.sndUna + seqDiff(b.right, base) }));
     const first = blocks[0];
-    const dsack = first === undefined ? NO_DSACK : this.checkDsack(first, blocks[1], ack, d);
+    const dsack = first === undefined ? NO_DSACK : this.checkDsack(first, blocks[1], ack);
     if (dsack.valid && first !== undefined && first.right > this.sndUna) {
       const undone = this.sb.dsack(first, this.undoMarker, d);
       if (this.undoMarker !== undefined && this.undoRetrans > 0) this.undoRetrans = Math.max(0, this.undoRetrans - undone);
@@ -136,7 +136,7 @@ export class TcpRecovery<S, R> extends TcpSock<S, R> {
    * duplicates were reported than segments retransmitted (the network duplicated them). A believed one
    * after reordering was seen asks RACK to widen its window, unless it only reports a loss probe.
    */
-  protected checkDsack(first: SeqRange, second: SeqRange | undefined, ack: number, d: Delivery): DsackResult {
+  protected checkDsack(first: SeqRange, second: SeqRange | undefined, ack: number): DsackResult {
     if (first.left < ack) this.hooks.count('TCPDSACKRecv');
     else if (second !== undefined && first.right <= second.right && first.left >= second.left) this.hooks.count('TCPDSACKOfoRecv');
     else return NO_DSACK;
