@@ -10,7 +10,7 @@ import type { LabResult, TargetInfo } from '../result.js';
 import type { Target, TargetRunOptions } from '../targets/target.js';
 import { OrderedBlocks } from './ordered-blocks.js';
 import { compareLab, crossKernelResults, type CompareRetry } from './pairing.js';
-import { Slots } from './slots.js';
+import { Slots } from '../targets/slots.js';
 
 export interface RunPlan {
   /** The targets of --kernel, in report order: one block of results each. */

@@ -7,7 +7,7 @@
 import type { Accel } from '../../kernels/vm/qemu.js';
 import type { Lab } from '../lab/model.js';
 import type { LabResult, TargetInfo } from '../result.js';
-import type { Slots } from '../run/slots.js';
+import type { Slots } from './slots.js';
 
 /** What a target can do, for the runner, reports and comparisons. */
 export interface TargetCapabilities {

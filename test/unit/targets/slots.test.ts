@@ -1,7 +1,7 @@
 // The run's shared job slots: FIFO, a failing job gives its slot back.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { Slots } from '../../../harness/run/slots.js';
+import { Slots } from '../../../harness/targets/slots.js';
 
 const tick = (): Promise<void> => new Promise((r) => setImmediate(r));
 

@@ -1,4 +1,4 @@
-// The run's job slots (--jobs): every target takes its slots from one
+// The run's job slots (--jobs): every target takes its jobs from one
 // shared Slots, so host labs and booted kernels never exceed --jobs together.
 
 /**
