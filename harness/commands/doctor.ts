@@ -3,7 +3,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { run } from '../../lib/exec.js';
-import type { Capabilities } from '../capabilities.js';
+import type { Command } from 'commander';
+import { probeCapabilities, type Capabilities } from '../capabilities.js';
+import { EXIT } from '../exit.js';
 
 export interface DoctorItem {
   name: string;
@@ -73,4 +75,13 @@ export async function doctor(caps: Capabilities): Promise<DoctorItem[]> {
 export function formatDoctor(items: readonly DoctorItem[]): string {
   const mark = { ok: 'ok  ', missing: 'MISS', warn: 'warn', info: '    ' } as const;
   return items.map((i) => `[${mark[i.status]}] ${i.name}: ${i.detail}${i.fix ? `\n        fix: ${i.fix}` : ''}`).join('\n') + '\n';
+}
+
+export function doctorSubcommand(p: Command, setExit: (code: number) => void): void {
+  p.command('doctor').description('the MPTCP checklist for this machine').option('--json', 'machine-readable').action(async (o: { json?: boolean }) => {
+    const caps = await probeCapabilities();
+    const items = await doctor(caps);
+    process.stdout.write(o.json ? JSON.stringify({ capabilities: caps, items }, null, 2) + '\n' : formatDoctor(items));
+    setExit(caps.mptcp ? EXIT.ok : EXIT.cannotRun);
+  });
 }

@@ -8,7 +8,9 @@
 //   prune [--all | --keep SPEC...] [--dry-run]
 //                            default: remove releases that are no longer what their series
 //                            (debian:6.1, debian:6.12) resolves to; --all: everything
+import type { Command } from 'commander';
 import { run } from '../../lib/exec.js';
+import { EXIT } from '../exit.js';
 import { cacheRoot, entrySize, list, prune, type CachedKernel } from '../../kernels/cache.js';
 import { fetchKernel } from '../../kernels/fetch.js';
 import { APT_CACHE_SEARCH, DEBIAN_SERIES, debianPackages, formatKernelSpec, KernelSpecError, parseKernelSpec, seriesOfRelease, type DebianSeries, type KernelSpec } from '../../kernels/spec.js';
@@ -152,4 +154,29 @@ export async function kernelsPrune(flags: PruneFlags, root: string = cacheRoot()
   const keep = flags.all ? [] : flags.keep?.length ? keptReleases(flags.keep, current) : defaultKeep(cached, current);
   const removed = await prune({ root, keep, ...(flags.dryRun ? { dryRun: true } : {}) });
   return { removed, kept: cached.filter((r) => !removed.includes(r)) };
+}
+
+export function kernelsSubcommand(p: Command, setExit: (code: number) => void): void {
+  const k = p.command('kernels').description(`the kernel cache for --kernel (${cacheRoot()})`);
+  k.command('list').description('cached kernels: spec, release, package version, size, fetched, path').option('--json', 'machine-readable').action(async (o: { json?: boolean }) => {
+    process.stdout.write(await kernelsList(Boolean(o.json)));
+    setExit(EXIT.ok);
+  });
+  k.command('fetch').description('fetch Debian kernels into the cache (once); check a build tree or image (used in place). Prints: SPEC RELEASE SOURCE PATH')
+    .argument('<specs...>', 'debian:6.1, debian:6.12, debian:<release>, a build tree or a bzImage path')
+    .option('--modules <dir>', 'modules of an image spec (lib/modules/<release>)')
+    .action(async (specs: string[], o: { modules?: string }) => {
+      for (const line of await kernelsFetch(specs, o.modules !== undefined ? { modules: o.modules } : {})) process.stdout.write(`${line}\n`);
+      setExit(EXIT.ok);
+    });
+  k.command('prune').description('remove cached kernels; default: releases that are no longer what debian:6.1 / debian:6.12 resolve to')
+    .option('--all', 'remove every cached kernel')
+    .option('--keep <specs...>', 'keep these (debian:6.1, debian:<release>), remove the rest')
+    .option('--dry-run', 'only print what would be removed')
+    .action(async (o: PruneFlags) => {
+      const r = await kernelsPrune(o);
+      for (const name of r.removed) process.stdout.write(`${o.dryRun ? 'would remove' : 'removed'} ${name}\n`);
+      process.stderr.write(`mptcp-lab kernels prune: ${r.removed.length} ${o.dryRun ? 'to remove' : 'removed'}; kept ${r.kept.length ? r.kept.join(', ') : 'none'}\n`);
+      setExit(EXIT.ok);
+    });
 }

@@ -1,0 +1,117 @@
+// `mptcp-lab run`: its flags, checked and turned into a RunRequest for the
+// run module (harness/run/run-command.ts), which does the running.
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import type { Accel } from '../../kernels/vm/qemu.js';
+import { UsageError } from '../exit.js';
+import { parseDuration } from '../lab/units.js';
+import type { TapVersion } from '../report/tap.js';
+import type { RunRequest } from '../run/run-command.js';
+import { checkTargetSpec } from '../targets/registry.js';
+
+export interface RunFlags {
+  kernel: string;
+  /** Undefined when not given: see jobSlots. */
+  jobs?: number;
+  grep?: string;
+  tag?: string[];
+  seed?: number;
+  retries: number;
+  repeat: number;
+  timeout?: number;
+  results?: string;
+  junit?: string;
+  capture: boolean;
+  tapVersion: TapVersion;
+  engine: 'sim' | 'off';
+  /** Guest memory in MiB and CPUs (vm backend). */
+  vmMemory: number;
+  vmCpus: number;
+  /** lib/modules/<release> of an image spec in --kernel. */
+  modules?: string;
+  accel: Accel | 'auto';
+}
+
+export function int(name: string, min: number) {
+  return (v: string): number => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`${name} must be an integer >= ${min}`);
+    return n;
+  };
+}
+
+export function durationMs(v: string): number {
+  const ms = parseDuration(v);
+  if (ms === undefined || ms <= 0) throw new InvalidArgumentError('expected a duration such as 30s or 1500ms');
+  return ms;
+}
+
+/**
+ * Jobs at once for the kernel matrix: --jobs when given; otherwise the
+ * number of CPUs (a TCG guest keeps one busy), with host labs still one at
+ * a time (the default of --jobs) and the booted kernels beside them.
+ */
+function jobSlots(flags: Pick<RunFlags, 'jobs'>): number {
+  return flags.jobs ?? availableParallelism();
+}
+
+/** --kernel's list, each spec checked by the target that takes it. */
+export function kernelSpecs(text: string, modules?: string): string[] {
+  const specs = text.split(',').map((k) => k.trim()).filter(Boolean);
+  if (!specs.length) throw new UsageError('--kernel: expected host, debian:6.1, debian:6.12, a kernel build tree or an image path');
+  if (modules !== undefined && !existsSync(modules)) throw new UsageError(`--modules ${modules}: no such directory; expected the lib/modules/<release> of the bzImage in --kernel`);
+  const twice = specs.find((k, i) => specs.indexOf(k) !== i);
+  if (twice) throw new UsageError(`--kernel: ${twice} is given twice; expected each kernel once`);
+  for (const spec of specs) {
+    try {
+      checkTargetSpec('--kernel', spec, { vm: { ...(modules !== undefined ? { modules } : {}) } });
+    } catch (e) {
+      if (e instanceof Error) throw new UsageError(`--kernel ${spec}: ${e.message}`);
+      throw e;
+    }
+  }
+  return specs;
+}
+
+/** The flags as a run: checked (bad input is a UsageError) and with their defaults worked out. */
+export function runRequest(labs: string[], flags: RunFlags): RunRequest {
+  const kernels = kernelSpecs(flags.kernel, flags.modules);
+  if (flags.grep) {
+    try {
+      new RegExp(flags.grep);
+    } catch (e) {
+      throw new UsageError(`--grep: not a regular expression: ${(e as Error).message}`);
+    }
+  }
+  return {
+    labs, grep: flags.grep, tags: flags.tag, kernels, engines: flags.engine === 'sim' ? ['sim'] : [],
+    slots: jobSlots(flags), jobs: flags.jobs ?? 1,
+    seed: flags.seed, retries: flags.retries, repeat: flags.repeat, timeoutMs: flags.timeout, results: flags.results, junit: flags.junit, capture: flags.capture, tapVersion: flags.tapVersion,
+    settings: { vm: { memoryMb: flags.vmMemory, cpus: flags.vmCpus, accel: flags.accel, ...(flags.modules !== undefined ? { modules: flags.modules } : {}) } },
+  };
+}
+
+export function runSubcommand(p: Command, action: (request: RunRequest) => Promise<void>): void {
+  p.command('run')
+    .description('run labs (default: the whole catalogue) on the kernels of --kernel (default: the host); TAP on stdout')
+    .argument('[labs...]', 'catalogue names, groups, or lab files/folders')
+    .option('--kernel <specs>', 'kernels to run on, comma-separated: host, debian:6.1, debian:6.12, a build tree or an image path', 'host')
+    .option('-j, --jobs <n>', 'jobs at once: a lab on the host or a booted kernel is one job (default: 1 host lab at a time, with booted kernels beside it up to the number of CPUs)', int('--jobs', 1))
+    .option('--grep <regex>', 'only labs whose name matches')
+    .option('--tag <tag...>', 'only labs with one of these tags or groups')
+    .option('--seed <n>', 'seed for every random choice (printed, so a run can be replayed)', int('--seed', 0))
+    .option('--retries <n>', 'retry a failed lab; fail-then-pass is reported as flaky', int('--retries', 0), 0)
+    .option('--repeat <n>', 'run every lab n times', int('--repeat', 1), 1)
+    .option('--timeout <duration>', "override each lab's timeout", durationMs)
+    .option('--results <dir>', 'results folder (default mptcp-lab-results/<timestamp>)')
+    .option('--junit <file>', 'also write JUnit XML')
+    .option('--capture', 'tcpdump every link into pcap files in the results folder', false)
+    .addOption(new Option('--engine <target>', 'also run each lab on the TypeScript engine in the simulator and compare it with the host kernel (off: kernels only)').choices(['sim', 'off']).default('sim'))
+    .addOption(new Option('--tap-version <v>', 'TAP version on stdout').choices(['13', '14']).default('14').argParser((v) => Number(v) as TapVersion))
+    .option('--vm-memory <mib>', 'memory of each booted kernel, in MiB', int('--vm-memory', 256), 2048)
+    .option('--vm-cpus <n>', 'CPUs of each booted kernel', int('--vm-cpus', 1), 2)
+    .option('--modules <dir>', 'modules (lib/modules/<release>) of a bzImage given in --kernel')
+    .addOption(new Option('--accel <how>', 'booted kernels under KVM, TCG, or auto: KVM when a probe boot under it works (remembered until the machine reboots)').choices(['auto', 'kvm', 'tcg']).default('auto'))
+    .action(async (labs: string[], flags: RunFlags) => action(runRequest(labs, flags)));
+}

@@ -1,0 +1,132 @@
+// `mptcp-lab run` once its arguments are parsed: selects the labs, builds
+// the run's targets (harness/targets/registry.ts), runs them, prints TAP on
+// stdout and progress on stderr, and writes the results folder (results.json,
+// results.tap, summary.md, and JUnit when asked).
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { probeCapabilities, type Capabilities } from '../capabilities.js';
+import { EXIT, UsageError } from '../exit.js';
+import { selectLabs } from '../lab/catalogue.js';
+import type { Lab } from '../lab/model.js';
+import { machineInfo } from '../machine.js';
+import { formatJunit } from '../report/junit.js';
+import { formatResultsJson } from '../report/json.js';
+import { formatSummary } from '../report/summary.js';
+import { TapWriter, formatTap, type TapVersion } from '../report/tap.js';
+import { summarize, type LabResult, type RunResult } from '../result.js';
+import { hostTarget } from '../targets/netns/run-lab.js';
+import { createTarget } from '../targets/registry.js';
+import type { TargetSettings } from '../targets/target.js';
+import { VERSION } from '../version.js';
+import { referenceKernel } from './pairing.js';
+import { Progress } from './progress.js';
+import { runTargets, type RunPlan } from './runner.js';
+import { newSeed } from './seed.js';
+
+/** A run as the command line asked for it, checked. */
+export interface RunRequest {
+  /** Catalogue names, groups, or lab files/folders; empty: the whole catalogue. */
+  labs: string[];
+  grep?: string;
+  tags?: string[];
+  /** --kernel in order: 'host' and kernel specs, each once. */
+  kernels: string[];
+  /** Engines beside the reference kernel (--engine sim), none with --engine off. */
+  engines: string[];
+  /** Jobs at once over all targets. */
+  slots: number;
+  /** Host labs at once. */
+  jobs: number;
+  seed?: number;
+  retries: number;
+  repeat: number;
+  timeoutMs?: number;
+  results?: string;
+  junit?: string;
+  capture: boolean;
+  tapVersion: TapVersion;
+  settings: TargetSettings;
+}
+
+function timestamp(): string {
+  return new Date().toISOString().replace(/[:.]/g, '-').replace(/-\d{3}Z$/, 'Z');
+}
+
+/** Whether the host can build lab namespaces; a reason to exit 3 when not. */
+function hostCannotRun(caps: Capabilities): string | undefined {
+  if (!caps.mptcp) return `kernel ${caps.kernelRelease} has no MPTCP (/proc/sys/net/mptcp missing): labs cannot run. See "mptcp-lab doctor".`;
+  if (!caps.root) return 'lab namespaces need root or a user namespace; run with sudo, or where user namespaces are allowed mptcp-lab re-runs itself inside one.';
+  return undefined;
+}
+
+/**
+ * Test points to come, for the progress line: one per lab, repeat and
+ * target, plus per follower (the engine) its comparison, plus one
+ * comparison per lab for every target but the reference.
+ */
+export function pointCount(labs: number, req: Pick<RunRequest, 'repeat' | 'kernels' | 'engines'>): number {
+  return labs * (req.repeat * (req.kernels.length + 2 * req.engines.length) + (req.kernels.length - 1));
+}
+
+function planOf(req: RunRequest): RunPlan {
+  return {
+    targets: req.kernels.map((spec) => createTarget('--kernel', spec, req.settings)),
+    reference: referenceKernel(req.kernels),
+    followers: req.engines.map((spec) => createTarget('--engine', spec, req.settings)),
+  };
+}
+
+async function writeResults(dir: string, run: RunResult, req: RunRequest): Promise<void> {
+  await writeFile(join(dir, 'results.json'), formatResultsJson(run));
+  await writeFile(join(dir, 'results.tap'), formatTap(run, { version: req.tapVersion }));
+  await writeFile(join(dir, 'summary.md'), formatSummary(run));
+  if (req.junit) await writeFile(req.junit, formatJunit(run));
+}
+
+/** On stderr; on a terminal, over the live progress line rather than after it. */
+function announceBatch(labs: readonly Lab[], spec: string, event: 'start' | 'finish', version?: string): void {
+  const line = `mptcp-lab: kernel ${spec}: ${event === 'start' ? `booting for ${labs.length} lab(s)` : `results back (${version ?? '?'})`}`;
+  process.stderr.write(process.stderr.isTTY ? `\r\x1b[K${line}\n` : `${line}\n`);
+}
+
+export async function runCommand(req: RunRequest): Promise<number> {
+  const labs = await selectLabs(req.labs, { grep: req.grep, tags: req.tags });
+  if (!labs.length) throw new UsageError('no lab matches the selection');
+  const caps = await probeCapabilities();
+  const onHost = req.kernels.includes('host');
+  const cannot = onHost ? hostCannotRun(caps) : undefined;
+  if (cannot) {
+    process.stderr.write(`mptcp-lab: ${cannot}\n`);
+    return EXIT.cannotRun;
+  }
+  const seed = req.seed ?? newSeed();
+  const resultsDir = req.results ?? join('mptcp-lab-results', timestamp());
+  await mkdir(resultsDir, { recursive: true });
+  const run: RunResult = {
+    run: { tool: 'mptcp-lab', version: VERSION, seed, started: new Date().toISOString(), argv: process.argv.slice(2), kernels: onHost ? [hostTarget(caps)] : [], machine: machineInfo() },
+    results: [],
+  };
+  const tap = new TapWriter((s) => process.stdout.write(s), { version: req.tapVersion, seed });
+  tap.header();
+  tap.comment(`mptcp-lab ${VERSION} seed ${seed} kernel ${caps.kernelRelease}; targets ${req.kernels.join(",")} (replay: --seed ${seed})`);
+  const progress = new Progress(pointCount(labs.length, req));
+  const infos = await runTargets(labs, planOf(req), {
+    slots: req.slots, seed, jobs: req.jobs, retries: req.retries, repeat: req.repeat, timeoutMs: req.timeoutMs, resultsDir, capture: req.capture,
+    onStart: (lab) => progress.start(lab.name),
+    onResult: (r: LabResult) => {
+      progress.finish(r);
+      tap.point(r);
+      run.results.push(r);
+    },
+    onBatch: (spec, event, target) => announceBatch(labs, spec, event, target?.version),
+  });
+  // The host's kernel is listed first, from the start; the others in --kernel order.
+  run.run.kernels.push(...infos.filter((_, i) => req.kernels[i] !== 'host'));
+  tap.end();
+  progress.close();
+  run.run.finished = new Date().toISOString();
+  await writeResults(resultsDir, run, req);
+  const counts = summarize(run.results);
+  process.stderr.write(`mptcp-lab: ${counts.pass} passed, ${counts.fail} failed, ${counts.skip} skipped, ${counts.flaky} flaky; results in ${resultsDir}\n`);
+  return counts.fail ? EXIT.failed : EXIT.ok;
+}

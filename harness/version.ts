@@ -1,0 +1,4 @@
+// mptcp-lab's own version, from package.json (dist/harness/version.js → package.json).
+import { readFileSync } from 'node:fs';
+
+export const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
