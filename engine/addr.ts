@@ -160,7 +160,7 @@ function groupsOf(bytes: Uint8Array): number[] {
 /** The longest run of two or more zero groups, the first of equals (RFC 5952 §4.2). */
 function longestZeroRun(g: readonly number[]): { at: number; len: number } | undefined {
   let best: { at: number; len: number } | undefined;
-  for (let i = 0; i < 8; ) {
+  for (let i = 0; i < 8;) {
     if (g[i] !== 0) {
       i += 1;
       continue;

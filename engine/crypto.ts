@@ -123,13 +123,7 @@ export function joinHmac(localKey: bigint, remoteKey: bigint, localNonce: number
  * when the ADD_ADDR carries no port (the kernel always appends `port`, 0 if
  * unset).
  */
-export function addAddrHmac(
-  key1: bigint,
-  key2: bigint,
-  addressId: number,
-  address: string | Uint8Array,
-  port?: number,
-): bigint {
+export function addAddrHmac(key1: bigint, key2: bigint, addressId: number, address: string | Uint8Array, port?: number): bigint {
   checkUint('addressId', addressId, 8);
   const addr = typeof address === 'string' ? ipBytes(address) : address;
   if (addr.length !== 4 && addr.length !== 16) {
@@ -196,13 +190,7 @@ export function dssChecksum(dsn: bigint, subflowSeq: number, dataLen: number, pa
  * is the correct DSS checksum, i.e. the sum with the checksum in the
  * pseudo-header's zero field folds to 0xffff.
  */
-export function dssChecksumValid(
-  dsn: bigint,
-  subflowSeq: number,
-  dataLen: number,
-  payload: Uint8Array,
-  csum: number,
-): boolean {
+export function dssChecksumValid(dsn: bigint, subflowSeq: number, dataLen: number, payload: Uint8Array, csum: number): boolean {
   checkUint('csum', csum, 16);
   return onesComplementSum([dssPseudoHeader(dsn, subflowSeq, dataLen, csum), payload]) === 0xffff;
 }

@@ -53,7 +53,8 @@ const PATH_MANAGERS = ['kernel', 'userspace'] as const;
 /** pm_type and path_manager from whichever was given (the kernel sets one when the other is written). */
 function pathManagerOf(input: Partial<MptcpCtrl>): Pick<MptcpCtrl, 'pmType' | 'pathManager'> {
   const { pmType, pathManager } = input;
-  if (pmType !== undefined && pmType !== 0 && pmType !== 1) throw new RangeError(`net.mptcp pm_type: 0 (kernel) or 1 (userspace), got ${String(pmType)}`);
+  if (pmType !== undefined && pmType !== 0 && pmType !== 1)
+    throw new RangeError(`net.mptcp pm_type: 0 (kernel) or 1 (userspace), got ${String(pmType)}`);
   if (pathManager !== undefined && !PATH_MANAGERS.includes(pathManager)) {
     throw new RangeError(`net.mptcp path_manager: "kernel" or "userspace", got ${JSON.stringify(pathManager)}`);
   }

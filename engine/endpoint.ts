@@ -103,7 +103,10 @@ export interface ConnectOptions {
 }
 
 export class EngineError extends Error {
-  constructor(readonly code: 'ENOPROTOOPT' | 'EADDRINUSE' | 'ENOTCONN' | 'EINVAL', message: string) {
+  constructor(
+    readonly code: 'ENOPROTOOPT' | 'EADDRINUSE' | 'ENOTCONN' | 'EINVAL',
+    message: string,
+  ) {
     super(`${code}: ${message}`);
   }
 }
@@ -205,7 +208,8 @@ export class MptcpEndpoint {
     if (this.listeners.has(port)) throw new EngineError('EADDRINUSE', `port ${port} is already listening`);
     this.listeners.set(port, { mptcp: o.mptcp, quiet: o.pm ?? false });
     // mptcp_event_pm_listener: an MPTCP listener announces itself (token 0, the wildcard address, the port).
-    if (o.mptcp && !o.pm && (this.opts.listenerEvents ?? true)) this.events.push({ kind: 'pm', conn: 0, event: { type: 'LISTENER_CREATED', atMs: this.lastNow, token: 0, sport: port } });
+    if (o.mptcp && !o.pm && (this.opts.listenerEvents ?? true))
+      this.events.push({ kind: 'pm', conn: 0, event: { type: 'LISTENER_CREATED', atMs: this.lastNow, token: 0, sport: port } });
   }
 
   /** close() of a listener: no new connections on that port (LISTENER_CLOSED for an MPTCP one). */
@@ -214,7 +218,8 @@ export class MptcpEndpoint {
     const l = this.listeners.get(port);
     if (!l) return;
     this.listeners.delete(port);
-    if (l.mptcp && !l.quiet && (this.opts.listenerEvents ?? true)) this.events.push({ kind: 'pm', conn: 0, event: { type: 'LISTENER_CLOSED', atMs: now, token: 0, sport: port } });
+    if (l.mptcp && !l.quiet && (this.opts.listenerEvents ?? true))
+      this.events.push({ kind: 'pm', conn: 0, event: { type: 'LISTENER_CLOSED', atMs: now, token: 0, sport: port } });
   }
 
   /** Queue bytes to send; returns how many were taken (all of them while the connection can send). */
@@ -483,7 +488,16 @@ export class MptcpEndpoint {
     if (mptcp) options.push({ kind: 'mptcp', bytes: mptcp });
     this.mib.inc('OutSegs');
     const window = Math.min(0xffff, this.opts.rcvBuf ?? DEFAULT_RCVBUF); // RFC 7323 §2.2: a SYN's window is never scaled
-    this.send(packet.dst, packet.src, { srcPort: syn.dstPort, dstPort: syn.srcPort, seq: cookie, ack: seqAdd(syn.seq, 1), flags: tcpFlags({ syn: true, ack: true }), window, options, payload: new Uint8Array(0) });
+    this.send(packet.dst, packet.src, {
+      srcPort: syn.dstPort,
+      dstPort: syn.srcPort,
+      seq: cookie,
+      ack: seqAdd(syn.seq, 1),
+      flags: tcpFlags({ syn: true, ack: true }),
+      window,
+      options,
+      payload: new Uint8Array(0),
+    });
   }
 
   /**
@@ -504,7 +518,12 @@ export class MptcpEndpoint {
     this.mib.inc('SyncookiesRecv');
     // The SYN the cookie stands for: its sequence number, MSS and window scale.
     const syn: TcpSegment = {
-      srcPort: ack.srcPort, dstPort: ack.dstPort, seq: isn, ack: 0, flags: tcpFlags({ syn: true }), window: ack.window,
+      srcPort: ack.srcPort,
+      dstPort: ack.dstPort,
+      seq: isn,
+      ack: 0,
+      flags: tcpFlags({ syn: true }),
+      window: ack.window,
       options: [{ kind: 'mss', mss: got.mss }, ...(got.wscale !== undefined ? [{ kind: 'wscale' as const, shift: got.wscale }] : [])],
       payload: new Uint8Array(0),
     };
@@ -570,12 +589,31 @@ export class MptcpEndpoint {
   /** A RST for a segment no connection takes (RFC 9293 §3.10.7.1), with MP_TCPRST when given a reason. */
   private reply(packet: Datagram, seg: TcpSegment, reason: number | undefined): void {
     const len = seg.payload.length + (seg.flags.syn ? 1 : 0) + (seg.flags.fin ? 1 : 0);
-    const options = reason === undefined ? [] : [{ kind: 'mptcp' as const, bytes: encodeOption({ kind: 'mp_tcprst', transient: false, reason }) }];
+    const options =
+      reason === undefined ? [] : [{ kind: 'mptcp' as const, bytes: encodeOption({ kind: 'mp_tcprst', transient: false, reason }) }];
     if (reason !== undefined) this.mib.inc('MPRstTx');
     this.mib.inc('OutRsts');
     const rst: TcpSegment = seg.flags.ack
-      ? { srcPort: seg.dstPort, dstPort: seg.srcPort, seq: seg.ack, ack: 0, flags: tcpFlags({ rst: true }), window: 0, options, payload: new Uint8Array(0) }
-      : { srcPort: seg.dstPort, dstPort: seg.srcPort, seq: 0, ack: seqAdd(seg.seq, len), flags: tcpFlags({ rst: true, ack: true }), window: 0, options, payload: new Uint8Array(0) };
+      ? {
+          srcPort: seg.dstPort,
+          dstPort: seg.srcPort,
+          seq: seg.ack,
+          ack: 0,
+          flags: tcpFlags({ rst: true }),
+          window: 0,
+          options,
+          payload: new Uint8Array(0),
+        }
+      : {
+          srcPort: seg.dstPort,
+          dstPort: seg.srcPort,
+          seq: 0,
+          ack: seqAdd(seg.seq, len),
+          flags: tcpFlags({ rst: true, ack: true }),
+          window: 0,
+          options,
+          payload: new Uint8Array(0),
+        };
     this.send(packet.dst, packet.src, rst);
   }
 
@@ -597,7 +635,8 @@ export class MptcpEndpoint {
         for (const seg of sf.socket.transmit(now)) {
           const d = this.send(sf.local.addr, sf.remote.addr, seg);
           // The socket charged it (TcpSocket.build): remember whose it is until it leaves the host.
-          if (this.tcp.smallQueues && chargesSmallQueue(seg.payload.length, seg.flags)) this.inHost.set(d, { socket: sf.socket as TcpSocket<unknown, unknown>, payload: seg.payload.length });
+          if (this.tcp.smallQueues && chargesSmallQueue(seg.payload.length, seg.flags))
+            this.inHost.set(d, { socket: sf.socket as TcpSocket<unknown, unknown>, payload: seg.payload.length });
         }
         if (sf.socket.state === 'CLOSED') this.sockets.delete(k);
       }

@@ -5,7 +5,17 @@
 
 export type ConnectionId = number;
 
-export type PmEventKind = 'CREATED' | 'ESTABLISHED' | 'CLOSED' | 'ANNOUNCED' | 'REMOVED' | 'SF_ESTABLISHED' | 'SF_CLOSED' | 'SF_PRIORITY' | 'LISTENER_CREATED' | 'LISTENER_CLOSED';
+export type PmEventKind =
+  | 'CREATED'
+  | 'ESTABLISHED'
+  | 'CLOSED'
+  | 'ANNOUNCED'
+  | 'REMOVED'
+  | 'SF_ESTABLISHED'
+  | 'SF_CLOSED'
+  | 'SF_PRIORITY'
+  | 'LISTENER_CREATED'
+  | 'LISTENER_CLOSED';
 
 /** One `ip mptcp monitor` line. Attributes are present when the kernel puts them in that event. */
 export interface PmEvent {
@@ -29,7 +39,13 @@ export interface PmEvent {
 
 export type EngineEvent =
   /** The connection can carry data: the client got the SYN/ACK, or the server accepted it. */
-  | { readonly kind: 'connected'; readonly conn: ConnectionId; readonly serverSide: boolean; readonly mptcp: boolean; readonly localPort: number }
+  | {
+      readonly kind: 'connected';
+      readonly conn: ConnectionId;
+      readonly serverSide: boolean;
+      readonly mptcp: boolean;
+      readonly localPort: number;
+    }
   /** read() has bytes, or the peer finished sending (read() then returns what is left, and eof is true). */
   | { readonly kind: 'readable'; readonly conn: ConnectionId }
   /** The connection is over; `error` names why if it did not end with both sides' FINs. */

@@ -9,7 +9,8 @@ import type { TcpState } from './tcp/state.js';
 export type MskMode = 'mptcp' | 'fallback' | 'plain';
 
 /** The connection's state, in TCP's words, as the kernel keeps it in msk->sk_state. */
-export type MskState = 'SYN_SENT' | 'SYN_RCVD' | 'ESTABLISHED' | 'FIN_WAIT_1' | 'FIN_WAIT_2' | 'CLOSING' | 'CLOSE_WAIT' | 'LAST_ACK' | 'CLOSED';
+export type MskState =
+  'SYN_SENT' | 'SYN_RCVD' | 'ESTABLISHED' | 'FIN_WAIT_1' | 'FIN_WAIT_2' | 'CLOSING' | 'CLOSE_WAIT' | 'LAST_ACK' | 'CLOSED';
 
 export interface SubflowInfo {
   readonly id: number;

@@ -35,7 +35,10 @@ export class DataReceiver {
   /** The highest right edge announced (msk->rcv_wnd_sent): the window never shrinks below it. */
   private wndEdge = 0;
 
-  constructor(private readonly rcvBuf: number, private readonly count: (name: MibName) => void) {}
+  constructor(
+    private readonly rcvBuf: number,
+    private readonly count: (name: MibName) => void,
+  ) {}
 
   /** Offset of the next byte expected (the DATA_FIN's octet included once taken). */
   get nxt(): number {

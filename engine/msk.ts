@@ -164,8 +164,20 @@ export class Msk {
     return sf;
   }
 
-  private newSubflow(kind: SubflowKind, active: boolean, local: TcpAddr, remote: TcpAddr, iss: number, localId: number, backup: boolean, nonce: number): Subflow {
-    const sf = new Subflow({ id: this.nextSubflowId++, kind, active, local, remote, iss, tcp: this.env.tcp, localId, backup, localNonce: nonce }, this);
+  private newSubflow(
+    kind: SubflowKind,
+    active: boolean,
+    local: TcpAddr,
+    remote: TcpAddr,
+    iss: number,
+    localId: number,
+    backup: boolean,
+    nonce: number,
+  ): Subflow {
+    const sf = new Subflow(
+      { id: this.nextSubflowId++, kind, active, local, remote, iss, tcp: this.env.tcp, localId, backup, localNonce: nonce },
+      this,
+    );
     this.subflows.push(sf);
     this.allSubflows.push(sf);
     this.env.attach(sf, this);
@@ -204,7 +216,16 @@ export class Msk {
     if (o.localId !== undefined) this.localIds.set(o.localAddr, o.localId);
     const localId = this.localIdFor(o.localAddr);
     const local = { addr: o.localAddr, port: this.env.ephemeralPort() };
-    const sf = this.newSubflow('join', true, local, { addr: o.remoteAddr, port: remotePort }, this.env.random.nextU32(), localId, o.backup ?? false, this.env.random.nextU32());
+    const sf = this.newSubflow(
+      'join',
+      true,
+      local,
+      { addr: o.remoteAddr, port: remotePort },
+      this.env.random.nextU32(),
+      localId,
+      o.backup ?? false,
+      this.env.random.nextU32(),
+    );
     this.allowInfiniteFallback = false; // __mptcp_subflow_connect
     sf.socket.connect(now);
     this.count('MPJoinSynTx');
@@ -216,7 +237,15 @@ export class Msk {
    * answered with a SYN cookie and this is its ACK; our nonce, address ID and B flag are the ones the
    * SYN/ACK carried (kept by the listener, engine/syncookies.ts).
    */
-  acceptJoin(now: number, syn: TcpSegment, rx: ReceivedOptions, local: TcpAddr, remote: TcpAddr, iss: number, cookie?: { readonly nonce: number; readonly localId: number; readonly backup: boolean }): Subflow {
+  acceptJoin(
+    now: number,
+    syn: TcpSegment,
+    rx: ReceivedOptions,
+    local: TcpAddr,
+    remote: TcpAddr,
+    iss: number,
+    cookie?: { readonly nonce: number; readonly localId: number; readonly backup: boolean },
+  ): Subflow {
     if (cookie) {
       const sf = this.newSubflow('join', false, local, remote, iss, cookie.localId, cookie.backup, cookie.nonce);
       sf.acceptJoinSyn(now, syn, rx, true);
@@ -272,7 +301,7 @@ export class Msk {
   takeSignals(now: number, sf: Subflow, room: number): MptcpOption[] {
     const out: MptcpOption[] = [];
     let left = room;
-    for (let i = 0; i < this.pendingSignals.length; ) {
+    for (let i = 0; i < this.pendingSignals.length;) {
       const o = this.pendingSignals[i] as MptcpOption;
       const target = this.signalTargets[i];
       if (target !== undefined && target !== sf) {
@@ -397,7 +426,13 @@ export class Msk {
       if (this.serverSide && sf.fullyEstablished) this.markFullyEstablished(now, sf);
     }
     this.connectedSent = true;
-    this.env.emit({ kind: 'connected', conn: this.id, serverSide: this.serverSide, mptcp: this.mode === 'mptcp', localPort: sf.local.port });
+    this.env.emit({
+      kind: 'connected',
+      conn: this.id,
+      serverSide: this.serverSide,
+      mptcp: this.mode === 'mptcp',
+      localPort: sf.local.port,
+    });
   }
 
   // --- sending ---
@@ -572,7 +607,10 @@ export class Msk {
     } else if (una >= this.tx.max && this.tx.finAnnounced && !this.tx.finAcked) {
       for (const sf of this.subflows) if (sf.usable) sf.socket.requestPureAck(); // the DATA_FIN again
     } else if (una < this.tx.max) {
-      const pick = selectRetransmit(this.subflows.map((s) => this.candidate(s, this.tx.max - una)), allowBackup);
+      const pick = selectRetransmit(
+        this.subflows.map((s) => this.candidate(s, this.tx.max - una)),
+        allowBackup,
+      );
       if (pick) {
         this.retransmits += 1;
         const space = Math.max(pick.sf.socket.sendSpace(), pick.sf.socket.sendMss);
@@ -580,7 +618,8 @@ export class Msk {
       }
     }
     this.armRtx(now);
-    if (this.rtxAt === undefined && this.tx.outstanding && this.mode === 'mptcp' && this.state !== 'CLOSED') this.rtxAt = now + this.timerIval;
+    if (this.rtxAt === undefined && this.tx.outstanding && this.mode === 'mptcp' && this.state !== 'CLOSED')
+      this.rtxAt = now + this.timerIval;
   }
 
   /**
@@ -762,7 +801,8 @@ export class Msk {
       this.currEstab = false;
       this.env.mib.dec('MPCurrEstab');
     }
-    if ((this.mode === 'mptcp' || this.keepsToken) && this.token !== 0 && !this.rcvFastclose) this.env.releaseToken(this.token, !this.createdSent);
+    if ((this.mode === 'mptcp' || this.keepsToken) && this.token !== 0 && !this.rcvFastclose)
+      this.env.releaseToken(this.token, !this.createdSent);
     if (this.createdSent && !this.rcvFastclose) {
       this.env.emit({ kind: 'pm', conn: this.id, event: { type: 'CLOSED', atMs: now, token: this.token } });
       this.env.pm.closed?.(now, this);
@@ -771,7 +811,8 @@ export class Msk {
       this.env.emit({ kind: 'pm', conn: this.id, event: { type: 'CLOSED', atMs: now, token: this.token } });
     }
     // A server connection nobody accepted ends silently.
-    if (this.connectedSent || !this.serverSide) this.env.emit({ kind: 'closed', conn: this.id, ...(reason === 'normal' ? {} : { error: reason }) });
+    if (this.connectedSent || !this.serverSide)
+      this.env.emit({ kind: 'closed', conn: this.id, ...(reason === 'normal' ? {} : { error: reason }) });
   }
 
   /**

@@ -136,11 +136,18 @@ export class KernelPm implements PathManager {
   }
 
   private addEndpointConfig(e: PmEndpointConfig): PmEndpoint {
-    if (this.endpoints.some((x) => x.address === e.address && (x.port ?? 0) === (e.port ?? 0))) throw new Error(`endpoint ${e.address} exists`);
-    const id = e.id ?? (this.implicit.get(e.address) ?? this.freeId());
+    if (this.endpoints.some((x) => x.address === e.address && (x.port ?? 0) === (e.port ?? 0)))
+      throw new Error(`endpoint ${e.address} exists`);
+    const id = e.id ?? this.implicit.get(e.address) ?? this.freeId();
     if (this.endpoints.some((x) => x.id === id)) throw new Error(`endpoint id ${id} is in use`);
     this.implicit.delete(e.address);
-    const ep: PmEndpoint = { address: e.address, id, flags: [...e.flags], ...(e.port !== undefined ? { port: e.port } : {}), ...(e.dev !== undefined ? { dev: e.dev } : {}) };
+    const ep: PmEndpoint = {
+      address: e.address,
+      id,
+      flags: [...e.flags],
+      ...(e.port !== undefined ? { port: e.port } : {}),
+      ...(e.dev !== undefined ? { dev: e.dev } : {}),
+    };
     this.endpoints.push(ep);
     return ep;
   }
@@ -329,7 +336,8 @@ export class KernelPm implements PathManager {
       const remotes: RemoteAddr[] = [{ id: 0, addr: msk.remote.addr, port: msk.remote.port }];
       if (ep.flags.includes('fullmesh')) remotes.push(...st.remotes);
       // A subflow joins within its own family (the initial remote address may be of the other one).
-      for (let i = remotes.length - 1; i >= 0; i -= 1) if (remotes[i]!.addr.includes(':') !== ep.address.includes(':')) remotes.splice(i, 1);
+      for (let i = remotes.length - 1; i >= 0; i -= 1)
+        if (remotes[i]!.addr.includes(':') !== ep.address.includes(':')) remotes.splice(i, 1);
       for (const r of remotes) {
         if (st.subflows >= this.subflowsMax) break;
         if (r.id === 0 && msk.remoteDenyJoinId0) continue;
@@ -338,7 +346,15 @@ export class KernelPm implements PathManager {
     }
   }
 
-  private connect(now: number, msk: PmConnection, st: MskPm, localAddr: string | undefined, r: RemoteAddr, backup: boolean, localId?: number): void {
+  private connect(
+    now: number,
+    msk: PmConnection,
+    st: MskPm,
+    localAddr: string | undefined,
+    r: RemoteAddr,
+    backup: boolean,
+    localId?: number,
+  ): void {
     // __mptcp_subflow_connect: kernel_connect() fails without a route (ENETUNREACH).
     if (localAddr === undefined || (this.reachable && !this.reachable(localAddr, r.addr))) {
       msk.count('MPJoinSynTxConnectErr');
@@ -346,7 +362,13 @@ export class KernelPm implements PathManager {
     }
     // The first subflow's address keeps ID 0 on this connection, endpoint or not (mptcp_pm_get_local_id).
     const id = localAddr === msk.local.addr ? undefined : localId;
-    const res = msk.createSubflow(now, { localAddr, remoteAddr: r.addr, remotePort: r.port || msk.remote.port, backup, ...(id !== undefined ? { localId: id } : {}) });
+    const res = msk.createSubflow(now, {
+      localAddr,
+      remoteAddr: r.addr,
+      remotePort: r.port || msk.remote.port,
+      backup,
+      ...(id !== undefined ? { localId: id } : {}),
+    });
     if (typeof res === 'string') return;
     st.subflows += 1;
   }

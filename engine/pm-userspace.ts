@@ -217,7 +217,8 @@ export class UserspacePm implements PathManager {
     }
     if (!validAddr(c.remote.addr) || !validPort(c.remote.port)) return fail('EINVAL', 'error parsing remote addr');
     // mptcp_pm_addr_families_match: an IPv4 connection cannot take IPv6 addresses.
-    if (isV6(c.local.addr) !== isV6(c.remote.addr) || (!isV6(msk.local.addr) && isV6(c.local.addr))) return fail('EINVAL', 'families mismatch');
+    if (isV6(c.local.addr) !== isV6(c.remote.addr) || (!isV6(msk.local.addr) && isV6(c.local.addr)))
+      return fail('EINVAL', 'families mismatch');
     const known = st.locals.find((e) => e.addr === c.local.addr);
     const id = c.local.id || known?.id || this.freeId(st);
     if (id === undefined) return fail('EINVAL', 'did not match address and id');
@@ -262,7 +263,11 @@ export class UserspacePm implements PathManager {
     if (isV6(c.local.addr) !== isV6(c.remote.addr)) return fail('EINVAL', 'address families do not match');
     if (!c.local.port || !c.remote.port) return fail('EINVAL', 'missing local or remote port');
     const sf = msk.subflows.find(
-      (s) => s.local.addr === c.local.addr && s.local.port === c.local.port && s.remote.addr === c.remote.addr && s.remote.port === c.remote.port,
+      (s) =>
+        s.local.addr === c.local.addr &&
+        s.local.port === c.local.port &&
+        s.remote.addr === c.remote.addr &&
+        s.remote.port === c.remote.port,
     );
     if (!sf) return fail('ESRCH', 'no subflow with that 4-tuple');
     this.deleteLocal(st, c.local.addr);
@@ -281,10 +286,15 @@ export class UserspacePm implements PathManager {
     const { msk, st } = found;
     if (!validAddr(c.local.addr) || !validPort(c.local.port)) return fail('EINVAL', 'error parsing local address');
     // The userspace PM needs the remote address (rem->addr.family == AF_UNSPEC is refused).
-    if (c.remote === undefined || !validAddr(c.remote.addr) || !validPort(c.remote.port)) return fail('EINVAL', 'a remote address is required with a token');
+    if (c.remote === undefined || !validAddr(c.remote.addr) || !validPort(c.remote.port))
+      return fail('EINVAL', 'a remote address is required with a token');
     const remote = c.remote;
     const sf = msk.subflows.find(
-      (s) => s.local.addr === c.local.addr && (!c.local.port || s.local.port === c.local.port) && s.remote.addr === remote.addr && (!remote.port || s.remote.port === remote.port),
+      (s) =>
+        s.local.addr === c.local.addr &&
+        (!c.local.port || s.local.port === c.local.port) &&
+        s.remote.addr === remote.addr &&
+        (!remote.port || s.remote.port === remote.port),
     );
     if (!sf) return fail('EINVAL', 'no subflow from that local address to that remote address');
     const i = st.locals.findIndex((e) => e.addr === c.local.addr);
@@ -300,7 +310,9 @@ export class UserspacePm implements PathManager {
   }
 
   /** The local address list of a connection (MPTCP_PM_CMD_GET_ADDR with a token), for tests and tools. */
-  localAddresses(token: number): readonly { readonly addr: string; readonly id: number; readonly port: number; readonly backup: boolean }[] | undefined {
+  localAddresses(
+    token: number,
+  ): readonly { readonly addr: string; readonly id: number; readonly port: number; readonly backup: boolean }[] | undefined {
     const found = this.byToken(token);
     return 'msk' in found ? [...found.st.locals] : undefined;
   }
@@ -363,7 +375,10 @@ export class UserspacePm implements PathManager {
   options(now: number, msk: PmConnection, sf: PmSubflow, rx: ReceivedOptions): void {
     if (msk.mode !== 'mptcp') return;
     const st = this.st(msk);
-    optionsReceived(now, msk, sf, rx, { addAddr: (r) => this.addAddrReceived(now, msk, st, r), rmAddr: (ids) => rmAddrReceived(now, msk, ids) });
+    optionsReceived(now, msk, sf, rx, {
+      addAddr: (r) => this.addAddrReceived(now, msk, st, r),
+      rmAddr: (ids) => rmAddrReceived(now, msk, ids),
+    });
   }
 
   // --- inside ---

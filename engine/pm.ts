@@ -65,7 +65,13 @@ export function acceptAddAddr(now: number, msk: PmConnection, rx: ReceivedOption
   // The kernel's ANNOUNCED carries the connection's port when the ADD_ADDR has none.
   msk.addrEvent(now, 'ANNOUNCED', rx.addr.id, { addr, port: rx.addr.port || msk.remote.port });
   // The echo goes out whether or not the address is used.
-  msk.queueSignal({ kind: 'add_addr', echo: true, addressId: rx.addr.id, address: { family: rx.addr.family === 6 ? 6 : 4, bytes: rx.addr.bytes }, ...(rx.addr.port ? { port: rx.addr.port } : {}) });
+  msk.queueSignal({
+    kind: 'add_addr',
+    echo: true,
+    addressId: rx.addr.id,
+    address: { family: rx.addr.family === 6 ? 6 : 4, bytes: rx.addr.bytes },
+    ...(rx.addr.port ? { port: rx.addr.port } : {}),
+  });
   return true;
 }
 
@@ -78,7 +84,14 @@ export function addrText(family: 0 | 4 | 6, bytes: Uint8Array): string {
 export function addAddrSignal(msk: PmConnection, id: number, address: string, port: number | undefined): MptcpOption {
   const bytes = ipBytes(address);
   const hmac = addAddrHmac(msk.localKey, msk.remoteKey ?? 0n, id, bytes, port);
-  return { kind: 'add_addr', echo: false, addressId: id, address: { family: bytes.length === 4 ? 4 : 6, bytes }, ...(port ? { port } : {}), hmac: be64Bytes(hmac) };
+  return {
+    kind: 'add_addr',
+    echo: false,
+    addressId: id,
+    address: { family: bytes.length === 4 ? 4 : 6, bytes },
+    ...(port ? { port } : {}),
+    hmac: be64Bytes(hmac),
+  };
 }
 
 /**
@@ -114,7 +127,13 @@ export function optionsReceived(now: number, msk: PmConnection, sf: PmSubflow, r
  * mptcp_pm_add_addr_echoed: an ADD_ADDR echo, counted (EchoAdd, PortAdd). The retransmission of `entry`
  * stops when the echo names the address it announced (`announcedAddr`); true when it did.
  */
-export function addAddrEchoed(msk: PmConnection, rx: ReceivedOptions, addr: string, entry: Announced | undefined, announcedAddr: string | undefined): boolean {
+export function addAddrEchoed(
+  msk: PmConnection,
+  rx: ReceivedOptions,
+  addr: string,
+  entry: Announced | undefined,
+  announcedAddr: string | undefined,
+): boolean {
   msk.count('EchoAdd');
   if (rx.addr.port) msk.count('PortAdd');
   if (!entry || announcedAddr !== addr) return false;

@@ -48,8 +48,15 @@ export const MPTCPOPT_RST = 0x8;
 export const MPTCPOPT_MP_EXPERIMENTAL = 0xf;
 
 const SUBTYPE_NAMES = [
-  'MP_CAPABLE', 'MP_JOIN', 'DSS', 'ADD_ADDR', 'REMOVE_ADDR',
-  'MP_PRIO', 'MP_FAIL', 'MP_FASTCLOSE', 'MP_TCPRST',
+  'MP_CAPABLE',
+  'MP_JOIN',
+  'DSS',
+  'ADD_ADDR',
+  'REMOVE_ADDR',
+  'MP_PRIO',
+  'MP_FAIL',
+  'MP_FASTCLOSE',
+  'MP_TCPRST',
 ] as const;
 
 /** The RFC name of a subtype, for messages ("subtype 0x9" when unassigned). */

@@ -201,7 +201,10 @@ export class Subflow {
    */
   quietClose = false;
 
-  constructor(p: SubflowParams, private readonly owner: SubflowOwner) {
+  constructor(
+    p: SubflowParams,
+    private readonly owner: SubflowOwner,
+  ) {
     this.id = p.id;
     this.kind = p.kind;
     this.active = p.active;
@@ -292,11 +295,29 @@ export class Subflow {
     }
     if (this.kind === 'join') {
       if (!synAck) {
-        return [encodeOption({ kind: 'mp_join', form: 'syn', backup: this.backup, addressId: this.localId, token: o.remoteToken, nonce: this.localNonce })];
+        return [
+          encodeOption({
+            kind: 'mp_join',
+            form: 'syn',
+            backup: this.backup,
+            addressId: this.localId,
+            token: o.remoteToken,
+            nonce: this.localNonce,
+          }),
+        ];
       }
       // RFC 8684 §3.2: HMAC-B = HMAC(Key=(Key-B + Key-A), Msg=(R-B + R-A)), leftmost 64 bits.
       const thmac = joinHmac(o.localKey, o.remoteKey ?? 0n, this.localNonce, this.remoteNonce).hmac.slice(0, 8);
-      return [encodeOption({ kind: 'mp_join', form: 'synack', backup: this.backup, addressId: this.localId, hmac: thmac, nonce: this.localNonce })];
+      return [
+        encodeOption({
+          kind: 'mp_join',
+          form: 'synack',
+          backup: this.backup,
+          addressId: this.localId,
+          hmac: thmac,
+          nonce: this.localNonce,
+        }),
+      ];
     }
     return [];
   }
@@ -333,7 +354,11 @@ export class Subflow {
       if (this.kind === 'mpc' && o.remoteKey !== undefined) {
         const withData = info.len > 0 && info.tag !== undefined;
         put({
-          kind: 'mp_capable', version: MPTCP_SUPPORTED_VERSION, flags: this.mpcFlags(), senderKey: o.localKey, receiverKey: o.remoteKey,
+          kind: 'mp_capable',
+          version: MPTCP_SUPPORTED_VERSION,
+          flags: this.mpcFlags(),
+          senderKey: o.localKey,
+          receiverKey: o.remoteKey,
           ...(withData ? { dataLen: info.tag?.len ?? 0 } : {}),
           ...(withData && o.csumEnabled ? { checksum: info.tag?.csum ?? 0 } : {}),
         });
@@ -353,10 +378,24 @@ export class Subflow {
         kind: 'dss',
         ...(ack !== undefined ? { dataAck: ack } : {}),
         ...(map !== undefined
-          ? { mapping: { dsn: { value: o.localDsn(map.dataSeq), bits: 64 }, subflowSeq: map.ssn, dataLen: map.len, ...(o.csumEnabled ? { checksum: map.csum ?? 0 } : {}) } }
+          ? {
+              mapping: {
+                dsn: { value: o.localDsn(map.dataSeq), bits: 64 },
+                subflowSeq: map.ssn,
+                dataLen: map.len,
+                ...(o.csumEnabled ? { checksum: map.csum ?? 0 } : {}),
+              },
+            }
           : {}),
         ...(fin !== undefined
-          ? { mapping: { dsn: { value: fin, bits: 64 }, subflowSeq: 0, dataLen: 1, ...(o.csumEnabled ? { checksum: dssChecksum(fin, 0, 1, new Uint8Array(0)) } : {}) } }
+          ? {
+              mapping: {
+                dsn: { value: fin, bits: 64 },
+                subflowSeq: 0,
+                dataLen: 1,
+                ...(o.csumEnabled ? { checksum: dssChecksum(fin, 0, 1, new Uint8Array(0)) } : {}),
+              },
+            }
           : {}),
         dataFin: fin !== undefined,
       });
@@ -383,7 +422,12 @@ export class Subflow {
     const o = this.owner;
     return encodeOption({
       kind: 'dss',
-      mapping: { dsn: { value: o.localDsn(map.dataSeq), bits: 64 }, subflowSeq: map.ssn, dataLen: 0, ...(o.csumEnabled ? { checksum: 0 } : {}) },
+      mapping: {
+        dsn: { value: o.localDsn(map.dataSeq), bits: 64 },
+        subflowSeq: map.ssn,
+        dataLen: 0,
+        ...(o.csumEnabled ? { checksum: 0 } : {}),
+      },
       dataFin: false,
     });
   }
@@ -651,7 +695,8 @@ export function receivedOptions(seg: TcpSegment): ReceivedOptions {
     area.set(opt.bytes, at);
     at += opt.bytes.length;
   }
-  return parseMptcpOptions(area, { syn: seg.flags.syn, ack: seg.flags.ack, rst: seg.flags.rst, hasPayload: seg.payload.length > 0 }).received;
+  return parseMptcpOptions(area, { syn: seg.flags.syn, ack: seg.flags.ack, rst: seg.flags.rst, hasPayload: seg.payload.length > 0 })
+    .received;
 }
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {

@@ -187,18 +187,43 @@ export class JoinCookies {
     if (local.port !== owner.local.port) mib.inc('MPJoinPortSynRx');
     // subflow_check_req: a cookie join must be acceptable now
     if (!canAcceptSubflow(owner)) return { reset: MPTCP_RST_EPROHIBIT };
-    const state = { token: rx.token, remoteNonce: rx.nonce, localNonce: this.env.random.nextU32(), remoteId: rx.joinId, remoteBackup: rx.backup, localId: owner.localIdFor(local.addr), localBackup: owner.joinBackup(local.addr) };
+    const state = {
+      token: rx.token,
+      remoteNonce: rx.nonce,
+      localNonce: this.env.random.nextU32(),
+      remoteId: rx.joinId,
+      remoteBackup: rx.backup,
+      localId: owner.localIdFor(local.addr),
+      localBackup: owner.joinBackup(local.addr),
+    };
     this.table.save(syn.seq, syn.srcPort, syn.dstPort, state);
     // RFC 8684 §3.2: HMAC-B = HMAC(Key=(Key-B + Key-A), Msg=(R-B + R-A)), leftmost 64 bits.
     const hmac = joinHmac(owner.localKey, owner.remoteKey ?? 0n, state.localNonce, state.remoteNonce).hmac.slice(0, 8);
-    return { option: encodeOption({ kind: 'mp_join', form: 'synack', backup: state.localBackup, addressId: state.localId, hmac, nonce: state.localNonce }) };
+    return {
+      option: encodeOption({
+        kind: 'mp_join',
+        form: 'synack',
+        backup: state.localBackup,
+        addressId: state.localId,
+        hmac,
+        nonce: state.localNonce,
+      }),
+    };
   }
 
   /**
    * mptcp_token_join_cookie_init_state: the join subflow a cookie ACK (with MP_JOIN) stands for, made
    * from the saved state and `syn` (the SYN the cookie stands for); undefined when the state is gone.
    */
-  subflow(now: number, syn: TcpSegment, ack: TcpSegment, rx: ReceivedOptions, local: TcpAddr, remote: TcpAddr, iss: number): Subflow | undefined {
+  subflow(
+    now: number,
+    syn: TcpSegment,
+    ack: TcpSegment,
+    rx: ReceivedOptions,
+    local: TcpAddr,
+    remote: TcpAddr,
+    iss: number,
+  ): Subflow | undefined {
     const st = this.table.take(seqAdd(ack.seq, -1), ack.srcPort, ack.dstPort);
     const owner = st === undefined ? undefined : this.env.connection(st.token);
     if (!st || !owner) return undefined;
@@ -210,5 +235,7 @@ export class JoinCookies {
 /** mptcp_can_accept_new_subflow: a fully established MPTCP connection whose PM takes one more subflow (a question only). */
 function canAcceptSubflow(msk: Msk): boolean {
   if (msk.mode !== 'mptcp' || !msk.isFullyEstablished || msk.state !== 'ESTABLISHED') return false;
-  return msk.env.pm.acceptsSubflow?.(msk) ?? msk.subflows.filter((s) => s.kind === 'join' && s.everEstablished).length < DEFAULT_SUBFLOWS_MAX;
+  return (
+    msk.env.pm.acceptsSubflow?.(msk) ?? msk.subflows.filter((s) => s.kind === 'join' && s.everEstablished).length < DEFAULT_SUBFLOWS_MAX
+  );
 }

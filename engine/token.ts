@@ -18,9 +18,7 @@ import type { RandomSource } from './random.js';
 /** Attempts to find a free token before giving up (TOKEN_MAX_RETRIES). */
 export const TOKEN_MAX_RETRIES = 4;
 
-export type TokenResult =
-  | ({ ok: true } & KeyMaterial)
-  | { ok: false; error: 'EBUSY'; attempts: number };
+export type TokenResult = ({ ok: true } & KeyMaterial) | { ok: false; error: 'EBUSY'; attempts: number };
 
 export class TokenTable<Msk, Req = Msk> {
   private readonly reqs = new Map<number, Req>();

@@ -29,11 +29,17 @@ export interface Capabilities {
 }
 
 async function exists(path: string): Promise<boolean> {
-  return access(path).then(() => true, () => false);
+  return access(path).then(
+    () => true,
+    () => false,
+  );
 }
 
 async function readTrim(path: string): Promise<string | undefined> {
-  return readFile(path, 'utf8').then((s) => s.trim(), () => undefined);
+  return readFile(path, 'utf8').then(
+    (s) => s.trim(),
+    () => undefined,
+  );
 }
 
 async function has(cmd: string): Promise<boolean> {
@@ -58,7 +64,13 @@ async function probeInNamespace(): Promise<Pick<Capabilities, 'netem' | 'tbf' | 
     const netem = await tryIn(ns, ['tc', 'qdisc', 'add', 'dev', 'probe0', 'root', 'netem', 'delay', '1ms']);
     if (netem) await tryIn(ns, ['tc', 'qdisc', 'del', 'dev', 'probe0', 'root']);
     const tbf = await tryIn(ns, ['tc', 'qdisc', 'add', 'dev', 'probe0', 'root', 'tbf', 'rate', '1mbit', 'burst', '3028', 'limit', '30000']);
-    const nftNetdev = (await has('nft')) && (await tryIn(ns, ['nft', '-f', '-'], 'table netdev probe { chain c { type filter hook ingress device "probe0" priority 0; numgen random mod 100 < 1 drop; }; }\n'));
+    const nftNetdev =
+      (await has('nft')) &&
+      (await tryIn(
+        ns,
+        ['nft', '-f', '-'],
+        'table netdev probe { chain c { type filter hook ingress device "probe0" priority 0; numgen random mod 100 < 1 drop; }; }\n',
+      ));
     return { netem, tbf, nftNetdev };
   } finally {
     await deleteNamespace(ns);
@@ -82,7 +94,11 @@ async function probe(): Promise<Capabilities> {
   const mptcpSysctls = mptcp ? (await readdir('/proc/sys/net/mptcp')).map((n) => `net.mptcp.${n}`) : [];
   const root = process.getuid?.() === 0;
   const ipVersion = await run(['ip', '-V'], { reject: false });
-  const [ethtool, tcpdump, inNs] = await Promise.all([has('ethtool'), has('tcpdump'), root ? probeInNamespace() : Promise.resolve({ netem: false, tbf: false, nftNetdev: false })]);
+  const [ethtool, tcpdump, inNs] = await Promise.all([
+    has('ethtool'),
+    has('tcpdump'),
+    root ? probeInNamespace() : Promise.resolve({ netem: false, tbf: false, nftNetdev: false }),
+  ]);
   return {
     kernelRelease,
     kernelVersion,
@@ -95,7 +111,10 @@ async function probe(): Promise<Capabilities> {
     tcpdump,
     ipv6: await exists('/proc/sys/net/ipv6'),
     mptcpSysctls,
-    pathManagers: ((await readTrim('/proc/sys/net/mptcp/available_path_managers')) ?? (mptcpSysctls.includes('net.mptcp.pm_type') ? 'kernel userspace' : 'kernel')).split(/\s+/),
+    pathManagers: (
+      (await readTrim('/proc/sys/net/mptcp/available_path_managers')) ??
+      (mptcpSysctls.includes('net.mptcp.pm_type') ? 'kernel userspace' : 'kernel')
+    ).split(/\s+/),
     schedulers: ((await readTrim('/proc/sys/net/mptcp/available_schedulers')) ?? 'default').split(/\s+/),
     iproute2: /iproute2-([0-9.]+)/.exec(ipVersion.stdout)?.[1] ?? /([0-9]+\.[0-9]+\.[0-9]+)/.exec(ipVersion.stdout)?.[1] ?? 'unknown',
   };

@@ -20,7 +20,11 @@ export function forgetNamespace(ns: string): void {
 /** Processes still inside a namespace (ip netns pids) — all ours, since the namespace is. */
 export async function pidsInNamespace(ns: string): Promise<number[]> {
   const r = await run(['ip', 'netns', 'pids', ns], { reject: false });
-  return r.stdout.split(/\s+/).filter(Boolean).map(Number).filter((n) => Number.isInteger(n) && n > 0);
+  return r.stdout
+    .split(/\s+/)
+    .filter(Boolean)
+    .map(Number)
+    .filter((n) => Number.isInteger(n) && n > 0);
 }
 
 export async function deleteNamespace(ns: string): Promise<void> {

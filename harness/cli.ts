@@ -29,7 +29,7 @@ async function main(): Promise<number> {
       process.stderr.write(`mptcp-lab: ${e.message}\n`);
       return EXIT.usage;
     }
-    process.stderr.write(`mptcp-lab: ${e instanceof Error ? e.stack ?? e.message : String(e)}\n`);
+    process.stderr.write(`mptcp-lab: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
     return EXIT.failed;
   } finally {
     await cleanupAll();

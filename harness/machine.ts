@@ -3,5 +3,12 @@ import { cpus, hostname, arch, totalmem } from 'node:os';
 import type { RunInfo } from './result.js';
 
 export function machineInfo(): RunInfo['machine'] {
-  return { hostname: hostname(), arch: arch(), cpus: cpus().length, memoryBytes: totalmem(), node: process.version, root: process.getuid?.() === 0 };
+  return {
+    hostname: hostname(),
+    arch: arch(),
+    cpus: cpus().length,
+    memoryBytes: totalmem(),
+    node: process.version,
+    root: process.getuid?.() === 0,
+  };
 }

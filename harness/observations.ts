@@ -117,7 +117,13 @@ export interface Observations {
   /** Wall time of the workload. */
   workloadMs: number;
   /** Timed events as they were applied. */
-  applied: { atMs: number; what: string; ok: boolean; error?: string; /** When its command returned, from the event clock's start (kernel targets). */ doneMs?: number }[];
+  applied: {
+    atMs: number;
+    what: string;
+    ok: boolean;
+    error?: string;
+    /** When its command returned, from the event clock's start (kernel targets). */ doneMs?: number;
+  }[];
 }
 
 export function emptyObservations(): Observations {

@@ -16,11 +16,15 @@ export async function reexecRootless(argv = process.argv): Promise<number | unde
   // Exit 3 (this machine cannot run labs), not a lab failure, when no user namespace can be had.
   const probe = await run(['unshare', '--user', '--map-root-user', '--net', '--mount', 'true'], { reject: false, timeoutMs: 0 });
   if (probe.exitCode !== 0) {
-    process.stderr.write(`mptcp-lab: not root, and no user namespace can be created here (${(probe.stderr || probe.spawnError || 'unshare failed').trim()}); run with sudo\n`);
+    process.stderr.write(
+      `mptcp-lab: not root, and no user namespace can be created here (${(probe.stderr || probe.spawnError || 'unshare failed').trim()}); run with sudo\n`,
+    );
     return 3;
   }
   const script = 'mount -t tmpfs mptcp-lab-run /run && exec "$@"';
-  const child = spawnForeground(['unshare', '--user', '--map-root-user', '--net', '--mount', '--fork', 'sh', '-c', script, 'sh', ...argv], { [MARK]: '1' });
+  const child = spawnForeground(['unshare', '--user', '--map-root-user', '--net', '--mount', '--fork', 'sh', '-c', script, 'sh', ...argv], {
+    [MARK]: '1',
+  });
   const forward = (signal: NodeJS.Signals) => child.kill(signal);
   process.on('SIGINT', forward);
   process.on('SIGTERM', forward);

@@ -106,7 +106,16 @@ export function readCpio(buf: Buffer): CpioListing[] {
     const data = buf.subarray(dataStart, dataStart + size);
     off = dataStart + size + pad4(size);
     if (name === TRAILER) continue;
-    out.push({ name, mode, size, data: Buffer.from(data), devmajor: field(7), devminor: field(8), rdevmajor: field(9), rdevminor: field(10) });
+    out.push({
+      name,
+      mode,
+      size,
+      data: Buffer.from(data),
+      devmajor: field(7),
+      devminor: field(8),
+      rdevmajor: field(9),
+      rdevminor: field(10),
+    });
   }
   return out;
 }

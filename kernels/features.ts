@@ -26,7 +26,12 @@ export const FEATURES: readonly Feature[] = [
   { name: 'mptcp-info', since: '5.16', what: 'getsockopt MPTCP_INFO' },
   { name: 'mp-fail', since: '5.17', what: 'MP_FAIL and infinite mapping' },
   { name: 'userspace-pm', since: '5.19', what: 'userspace path manager' },
-  { name: 'listener-events', since: '6.2', what: 'LISTENER_CREATED / LISTENER_CLOSED path-manager events', events: ['LISTENER_CREATED', 'LISTENER_CLOSED'] },
+  {
+    name: 'listener-events',
+    since: '6.2',
+    what: 'LISTENER_CREATED / LISTENER_CLOSED path-manager events',
+    events: ['LISTENER_CREATED', 'LISTENER_CLOSED'],
+  },
   { name: 'mixed-v4v6', since: '6.3', what: 'IPv4 subflows on IPv6 connections and vice versa' },
   { name: 'full-info', since: '6.5', what: 'getsockopt MPTCP_FULL_INFO' },
   { name: 'laminar', since: '6.18', what: 'laminar endpoints' },
@@ -53,5 +58,7 @@ export function featureByName(name: string): Feature | undefined {
 
 /** Event types one of two kernel versions cannot report, so comparing them says nothing about the protocol. */
 export function eventsNotOnBoth(versionA: string, versionB: string): string[] {
-  return FEATURES.filter((f) => f.events && !(versionAtLeast(versionA, f.since) && versionAtLeast(versionB, f.since))).flatMap((f) => f.events ?? []);
+  return FEATURES.filter((f) => f.events && !(versionAtLeast(versionA, f.since) && versionAtLeast(versionB, f.since))).flatMap(
+    (f) => f.events ?? [],
+  );
 }

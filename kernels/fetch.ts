@@ -49,7 +49,11 @@ async function walk(dir: string, rel = ''): Promise<string[]> {
 /** Removes modules labs cannot use; returns how many were removed. depmod must run again after. */
 async function trimModules(modulesDir: string): Promise<number> {
   const text = (name: string): string => (existsSync(join(modulesDir, name)) ? readFileSync(join(modulesDir, name), 'utf8') : '');
-  const index = parseModulesDep(text('modules.dep'), { builtin: text('modules.builtin'), softdep: text('modules.softdep'), alias: text('modules.alias') });
+  const index = parseModulesDep(text('modules.dep'), {
+    builtin: text('modules.builtin'),
+    softdep: text('modules.softdep'),
+    alias: text('modules.alias'),
+  });
   const keep = selectKeptModules(index);
   let removed = 0;
   for (const f of await walk(modulesDir, 'kernel')) {
@@ -114,7 +118,8 @@ async function fetchDebian(spec: Extract<KernelSpec, { kind: 'debian' }>, root: 
 function onlyDir(dir: string, what: string): string {
   const names = existsSync(dir) ? readdirSyncSafe(dir) : [];
   const first = names[0];
-  if (names.length !== 1 || !first) throw new Error(`${dir}: expected exactly one ${what} directory, found ${names.length ? names.join(', ') : 'none'}`);
+  if (names.length !== 1 || !first)
+    throw new Error(`${dir}: expected exactly one ${what} directory, found ${names.length ? names.join(', ') : 'none'}`);
   return first;
 }
 

@@ -21,11 +21,41 @@ export { listInitramfs } from './cpio.js';
 /** What the boot itself needs: the 9p root, the overlay, the results port. */
 export const BOOT_MODULES: readonly string[] = ['virtio_pci', 'virtio_console', '9pnet_virtio', '9p', 'overlay'];
 /** What labs need; loaded at boot when present (some kernels build them in). */
-export const LAB_MODULES: readonly string[] = ['veth', 'sch_netem', 'sch_tbf', 'sch_htb', 'sch_ingress', 'ifb', 'nf_tables', 'nft_numgen', 'tun'];
+export const LAB_MODULES: readonly string[] = [
+  'veth',
+  'sch_netem',
+  'sch_tbf',
+  'sch_htb',
+  'sch_ingress',
+  'ifb',
+  'nf_tables',
+  'nft_numgen',
+  'tun',
+];
 
 /** busybox applets the init script uses (links in /bin). */
 export const APPLETS: readonly string[] = [
-  'sh', 'mount', 'umount', 'mkdir', 'insmod', 'cat', 'echo', 'sleep', 'poweroff', 'reboot', 'chroot', 'ln', 'cp', 'ls', 'sync', 'test', '[', 'printf', 'rm', 'dmesg', 'uname',
+  'sh',
+  'mount',
+  'umount',
+  'mkdir',
+  'insmod',
+  'cat',
+  'echo',
+  'sleep',
+  'poweroff',
+  'reboot',
+  'chroot',
+  'ln',
+  'cp',
+  'ls',
+  'sync',
+  'test',
+  '[',
+  'printf',
+  'rm',
+  'dmesg',
+  'uname',
 ];
 
 export interface InitramfsOptions {
@@ -59,12 +89,20 @@ async function decompressed(modulesDir: string, rel: string, tmp: string): Promi
   return readFile(copy.replace(/\.(xz|zst)$/, ''));
 }
 
-export async function resolveGuestModules(modulesDir: string, modules: readonly string[], optionalModules: readonly string[]): Promise<ResolvedModule[]> {
+export async function resolveGuestModules(
+  modulesDir: string,
+  modules: readonly string[],
+  optionalModules: readonly string[],
+): Promise<ResolvedModule[]> {
   const dep = await readFile(join(modulesDir, 'modules.dep'), 'utf8').catch(() => {
     throw new Error(`${modulesDir}/modules.dep missing (run depmod -b <root> <release>)`);
   });
   const opt = async (name: string): Promise<string> => (existsSync(join(modulesDir, name)) ? readFile(join(modulesDir, name), 'utf8') : '');
-  const index = parseModulesDep(dep, { builtin: await opt('modules.builtin'), softdep: await opt('modules.softdep'), alias: await opt('modules.alias') });
+  const index = parseModulesDep(dep, {
+    builtin: await opt('modules.builtin'),
+    softdep: await opt('modules.softdep'),
+    alias: await opt('modules.alias'),
+  });
   const present = optionalModules.filter((m) => index.path.has(m.replace(/-/g, '_')));
   return resolveModules(index, [...modules, ...present]);
 }
@@ -73,7 +111,8 @@ export async function buildInitramfs(options: InitramfsOptions): Promise<BuiltIn
   const busybox = options.busybox ?? '/bin/busybox';
   if (!existsSync(busybox)) throw new Error(`${busybox} missing: install busybox-static`);
   const entries: CpioEntry[] = [];
-  for (const d of ['bin', 'sbin', 'dev', 'proc', 'sys', 'etc', 'lib', 'lib/modules', 'mnt', 'mnt/host', 'mnt/rw', 'newroot', 'tmp']) entries.push({ type: 'dir', name: d });
+  for (const d of ['bin', 'sbin', 'dev', 'proc', 'sys', 'etc', 'lib', 'lib/modules', 'mnt', 'mnt/host', 'mnt/rw', 'newroot', 'tmp'])
+    entries.push({ type: 'dir', name: d });
   entries.push({ type: 'chardev', name: 'dev/console', major: 5, minor: 1 });
   entries.push({ type: 'chardev', name: 'dev/null', major: 1, minor: 3, mode: 0o666 });
   entries.push({ type: 'file', name: 'bin/busybox', data: await readFile(busybox), mode: 0o755 });
@@ -85,7 +124,8 @@ export async function buildInitramfs(options: InitramfsOptions): Promise<BuiltIn
     modules = await resolveGuestModules(options.modulesDir, options.modules ?? BOOT_MODULES, options.optionalModules ?? LAB_MODULES);
     const tmp = await mkdtemp(join(tmpdir(), 'mptcp-lab-ko-'));
     try {
-      for (const m of modules) entries.push({ type: 'file', name: `lib/modules/${m.name}.ko`, data: await decompressed(options.modulesDir, m.path, tmp) });
+      for (const m of modules)
+        entries.push({ type: 'file', name: `lib/modules/${m.name}.ko`, data: await decompressed(options.modulesDir, m.path, tmp) });
     } finally {
       await rm(tmp, { recursive: true, force: true });
     }

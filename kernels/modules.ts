@@ -35,9 +35,23 @@ export function parseModulesDep(modulesDep: string, extra: ExtraIndexFiles = {})
     const mod = line.slice(0, colon).trim();
     const name = moduleName(mod);
     path.set(name, mod);
-    deps.set(name, line.slice(colon + 1).trim().split(/\s+/).filter(Boolean).map(moduleName));
+    deps.set(
+      name,
+      line
+        .slice(colon + 1)
+        .trim()
+        .split(/\s+/)
+        .filter(Boolean)
+        .map(moduleName),
+    );
   }
-  const builtin = new Set((extra.builtin ?? '').split('\n').map((l) => l.trim()).filter(Boolean).map(moduleName));
+  const builtin = new Set(
+    (extra.builtin ?? '')
+      .split('\n')
+      .map((l) => l.trim())
+      .filter(Boolean)
+      .map(moduleName),
+  );
   const aliases = new Map<string, string[]>();
   for (const line of (extra.alias ?? '').split('\n')) {
     const m = /^alias\s+(\S+)\s+(\S+)$/.exec(line.trim());
@@ -107,10 +121,17 @@ export const KEEP_MODULES: readonly RegExp[] = [
   /^kernel\/drivers\/(virtio|char\/virtio_console)/,
   /^kernel\/(crypto|lib|arch\/x86\/crypto)\//,
 ];
-export const DROP_MODULES: readonly RegExp[] = [/^kernel\/net\/(wireless|mac80211|bluetooth|nfc|ieee802154|mac802154|can|sunrpc|ceph|rxrpc|9p\/9pnet_(rdma|xen))\//, /^kernel\/net\/9p\/9pnet_(rdma|xen)\.ko/];
+export const DROP_MODULES: readonly RegExp[] = [
+  /^kernel\/net\/(wireless|mac80211|bluetooth|nfc|ieee802154|mac802154|can|sunrpc|ceph|rxrpc|9p\/9pnet_(rdma|xen))\//,
+  /^kernel\/net\/9p\/9pnet_(rdma|xen)\.ko/,
+];
 
 /** The set of module paths to keep: those matching KEEP_MODULES but not DROP_MODULES, closed over dependencies. */
-export function selectKeptModules(index: ModuleIndex, keep: readonly RegExp[] = KEEP_MODULES, drop: readonly RegExp[] = DROP_MODULES): Set<string> {
+export function selectKeptModules(
+  index: ModuleIndex,
+  keep: readonly RegExp[] = KEEP_MODULES,
+  drop: readonly RegExp[] = DROP_MODULES,
+): Set<string> {
   const wanted = [...index.path.entries()].filter(([, p]) => keep.some((r) => r.test(p)) && !drop.some((r) => r.test(p))).map(([n]) => n);
   return new Set(resolveModules(index, wanted).map((m) => m.path));
 }

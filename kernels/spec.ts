@@ -29,7 +29,9 @@ export class KernelSpecError extends Error {
     readonly text: string,
     why: string,
   ) {
-    super(`kernel spec ${JSON.stringify(text)}: ${why}; expected one of: host, debian:6.1, debian:6.12, debian:<release> (e.g. debian:6.12.117+deb12-amd64), a kernel build tree directory, or a bzImage/vmlinuz path (with --modules DIR)`);
+    super(
+      `kernel spec ${JSON.stringify(text)}: ${why}; expected one of: host, debian:6.1, debian:6.12, debian:<release> (e.g. debian:6.12.117+deb12-amd64), a kernel build tree directory, or a bzImage/vmlinuz path (with --modules DIR)`,
+    );
     this.name = 'KernelSpecError';
   }
 }
@@ -150,10 +152,16 @@ export function resolveDebianPackage(spec: Extract<KernelSpec, { kind: 'debian' 
   const all = debianPackages(spec.series, aptCacheSearch);
   if (spec.release) {
     const hit = all.find((p) => p.release === spec.release);
-    if (!hit) throw new Error(`debian:${spec.release}: apt knows no package linux-image-${spec.release} (known for ${spec.series}: ${all.map((p) => p.release).join(', ') || 'none'}; run apt-get update?)`);
+    if (!hit)
+      throw new Error(
+        `debian:${spec.release}: apt knows no package linux-image-${spec.release} (known for ${spec.series}: ${all.map((p) => p.release).join(', ') || 'none'}; run apt-get update?)`,
+      );
     return hit;
   }
   const newest = all.at(-1);
-  if (!newest) throw new Error(`debian:${spec.series}: apt knows no linux-image-${spec.series === '6.1' ? '6.1.0-N' : '6.12.N+debX'}-amd64 package (is the bookworm-security or bookworm-backports source configured? run apt-get update)`);
+  if (!newest)
+    throw new Error(
+      `debian:${spec.series}: apt knows no linux-image-${spec.series === '6.1' ? '6.1.0-N' : '6.12.N+debX'}-amd64 package (is the bookworm-security or bookworm-backports source configured? run apt-get update)`,
+    );
   return newest;
 }

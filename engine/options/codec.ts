@@ -50,16 +50,26 @@ export function parseOption(bytes: Uint8Array): ParseResult {
   if (len < bytes.length) return fail(`MPTCP option: length byte says ${len} but ${bytes.length} bytes were given`);
   const subtype = bytes[2] >> 4;
   switch (subtype) {
-    case MPTCPOPT_MP_CAPABLE: return parseMpCapable(bytes);
-    case MPTCPOPT_MP_JOIN: return parseMpJoin(bytes);
-    case MPTCPOPT_DSS: return parseDss(bytes);
-    case MPTCPOPT_ADD_ADDR: return parseAddAddr(bytes);
-    case MPTCPOPT_RM_ADDR: return parseRemoveAddr(bytes);
-    case MPTCPOPT_MP_PRIO: return parseMpPrio(bytes);
-    case MPTCPOPT_MP_FAIL: return parseMpFail(bytes);
-    case MPTCPOPT_MP_FASTCLOSE: return parseMpFastclose(bytes);
-    case MPTCPOPT_RST: return parseMpTcpRst(bytes);
-    default: return ok({ kind: 'unknown', subtype, bytes: copy(bytes, 0, len) });
+    case MPTCPOPT_MP_CAPABLE:
+      return parseMpCapable(bytes);
+    case MPTCPOPT_MP_JOIN:
+      return parseMpJoin(bytes);
+    case MPTCPOPT_DSS:
+      return parseDss(bytes);
+    case MPTCPOPT_ADD_ADDR:
+      return parseAddAddr(bytes);
+    case MPTCPOPT_RM_ADDR:
+      return parseRemoveAddr(bytes);
+    case MPTCPOPT_MP_PRIO:
+      return parseMpPrio(bytes);
+    case MPTCPOPT_MP_FAIL:
+      return parseMpFail(bytes);
+    case MPTCPOPT_MP_FASTCLOSE:
+      return parseMpFastclose(bytes);
+    case MPTCPOPT_RST:
+      return parseMpTcpRst(bytes);
+    default:
+      return ok({ kind: 'unknown', subtype, bytes: copy(bytes, 0, len) });
   }
 }
 
@@ -76,16 +86,26 @@ function checkUnknown(o: UnknownOption): void {
 /** How many bytes emitOption writes for o. Throws RangeError when o has no wire form. */
 export function bufferLen(o: MptcpOption): number {
   switch (o.kind) {
-    case 'mp_capable': return mpCapableLen(o);
-    case 'mp_join': return mpJoinLen(o);
-    case 'dss': return dssLen(o);
-    case 'add_addr': return addAddrLen(o);
-    case 'remove_addr': return removeAddrLen(o);
-    case 'mp_prio': return mpPrioLen(o);
-    case 'mp_fail': return TCPOLEN_MPTCP_FAIL;
-    case 'mp_fastclose': return TCPOLEN_MPTCP_FASTCLOSE;
-    case 'mp_tcprst': return TCPOLEN_MPTCP_RST;
-    case 'unknown': return o.bytes.length;
+    case 'mp_capable':
+      return mpCapableLen(o);
+    case 'mp_join':
+      return mpJoinLen(o);
+    case 'dss':
+      return dssLen(o);
+    case 'add_addr':
+      return addAddrLen(o);
+    case 'remove_addr':
+      return removeAddrLen(o);
+    case 'mp_prio':
+      return mpPrioLen(o);
+    case 'mp_fail':
+      return TCPOLEN_MPTCP_FAIL;
+    case 'mp_fastclose':
+      return TCPOLEN_MPTCP_FASTCLOSE;
+    case 'mp_tcprst':
+      return TCPOLEN_MPTCP_RST;
+    case 'unknown':
+      return o.bytes.length;
   }
 }
 
@@ -101,15 +121,33 @@ export function emitOption(o: MptcpOption, out: Uint8Array, offset = 0): number 
     throw new RangeError(`emitOption: ${len} bytes do not fit at offset ${offset} of a ${out.length}-byte buffer`);
   }
   switch (o.kind) {
-    case 'mp_capable': emitMpCapable(o, out, offset, len); break;
-    case 'mp_join': emitMpJoin(o, out, offset, len); break;
-    case 'dss': emitDss(o, out, offset, len); break;
-    case 'add_addr': emitAddAddr(o, out, offset, len); break;
-    case 'remove_addr': emitRemoveAddr(o, out, offset, len); break;
-    case 'mp_prio': emitMpPrio(o, out, offset, len); break;
-    case 'mp_fail': emitMpFail(o, out, offset); break;
-    case 'mp_fastclose': emitMpFastclose(o, out, offset); break;
-    case 'mp_tcprst': emitMpTcpRst(o, out, offset); break;
+    case 'mp_capable':
+      emitMpCapable(o, out, offset, len);
+      break;
+    case 'mp_join':
+      emitMpJoin(o, out, offset, len);
+      break;
+    case 'dss':
+      emitDss(o, out, offset, len);
+      break;
+    case 'add_addr':
+      emitAddAddr(o, out, offset, len);
+      break;
+    case 'remove_addr':
+      emitRemoveAddr(o, out, offset, len);
+      break;
+    case 'mp_prio':
+      emitMpPrio(o, out, offset, len);
+      break;
+    case 'mp_fail':
+      emitMpFail(o, out, offset);
+      break;
+    case 'mp_fastclose':
+      emitMpFastclose(o, out, offset);
+      break;
+    case 'mp_tcprst':
+      emitMpTcpRst(o, out, offset);
+      break;
     case 'unknown':
       checkUnknown(o);
       out.set(o.bytes, offset);

@@ -32,8 +32,7 @@ export function parseMpCapable(b: Uint8Array): ParseResult<MpCapable> {
     len !== TCPOLEN_MPTCP_MPC_ACK_DATA_CSUM
   ) {
     return fail(
-      `MP_CAPABLE: length ${len} is none of 4 (SYN), 12 (SYN/ACK), 20 (ACK), ` +
-        '22 (ACK with data) or 24 (ACK with data and checksum)',
+      `MP_CAPABLE: length ${len} is none of 4 (SYN), 12 (SYN/ACK), 20 (ACK), ` + '22 (ACK with data) or 24 (ACK with data and checksum)',
     );
   }
   return ok({
@@ -55,8 +54,13 @@ export function mpCapableLen(o: MpCapable): number {
   if (has.slice(count).some(Boolean)) {
     throw new RangeError('MP_CAPABLE: senderKey, receiverKey, dataLen, checksum must be present in that order');
   }
-  return [TCPOLEN_MPTCP_MPC_SYN, TCPOLEN_MPTCP_MPC_SYNACK, TCPOLEN_MPTCP_MPC_ACK, TCPOLEN_MPTCP_MPC_ACK_DATA,
-    TCPOLEN_MPTCP_MPC_ACK_DATA_CSUM][count];
+  return [
+    TCPOLEN_MPTCP_MPC_SYN,
+    TCPOLEN_MPTCP_MPC_SYNACK,
+    TCPOLEN_MPTCP_MPC_ACK,
+    TCPOLEN_MPTCP_MPC_ACK_DATA,
+    TCPOLEN_MPTCP_MPC_ACK_DATA_CSUM,
+  ][count];
 }
 
 export function emitMpCapable(o: MpCapable, out: Uint8Array, at: number, len: number): void {

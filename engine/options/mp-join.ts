@@ -33,9 +33,12 @@ export function parseMpJoin(b: Uint8Array): ParseResult<MpJoin> {
 
 export function mpJoinLen(o: MpJoin): number {
   switch (o.form) {
-    case 'syn': return TCPOLEN_MPTCP_MPJ_SYN;
-    case 'synack': return TCPOLEN_MPTCP_MPJ_SYNACK;
-    case 'ack': return TCPOLEN_MPTCP_MPJ_ACK;
+    case 'syn':
+      return TCPOLEN_MPTCP_MPJ_SYN;
+    case 'synack':
+      return TCPOLEN_MPTCP_MPJ_SYNACK;
+    case 'ack':
+      return TCPOLEN_MPTCP_MPJ_ACK;
   }
 }
 

@@ -145,19 +145,7 @@ export interface UnknownOption {
   readonly bytes: Uint8Array;
 }
 
-export type MptcpOption =
-  | MpCapable
-  | MpJoin
-  | Dss
-  | AddAddr
-  | RemoveAddr
-  | MpPrio
-  | MpFail
-  | MpFastclose
-  | MpTcpRst
-  | UnknownOption;
+export type MptcpOption = MpCapable | MpJoin | Dss | AddAddr | RemoveAddr | MpPrio | MpFail | MpFastclose | MpTcpRst | UnknownOption;
 
 /** parseOption's answer: never an exception, whatever the bytes. */
-export type ParseResult<T = MptcpOption> =
-  | { readonly ok: true; readonly option: T }
-  | { readonly ok: false; readonly error: string };
+export type ParseResult<T = MptcpOption> = { readonly ok: true; readonly option: T } | { readonly ok: false; readonly error: string };

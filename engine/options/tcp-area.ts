@@ -74,9 +74,12 @@ export function parseMptcpOptions(area: Uint8Array, segment?: SegmentFlags): Par
 export function emitTcpOptions(options: readonly TcpOption[]): Uint8Array {
   const parts = options.map((o): Uint8Array => {
     switch (o.kind) {
-      case 'eol': return Uint8Array.of(TCPOPT_EOL, ...o.padding);
-      case 'nop': return Uint8Array.of(TCPOPT_NOP);
-      case 'mptcp': return encodeOption(o.option);
+      case 'eol':
+        return Uint8Array.of(TCPOPT_EOL, ...o.padding);
+      case 'nop':
+        return Uint8Array.of(TCPOPT_NOP);
+      case 'mptcp':
+        return encodeOption(o.option);
       case 'mptcp-invalid':
       case 'other':
       case 'unparsed':

@@ -54,14 +54,22 @@ export function simBench(opts: SimBenchOptions = {}): SimBenchResult {
   paths.forEach((p, i) => {
     const r = net.addNode(`r${i + 1}`, { forward: true });
     const n = i * 2 + 1;
-    net.addLink({ node: client, addresses: [`${p.client}/24`] }, { node: r, addresses: [`198.18.${n}.254/24`] }, {
-      name: `p${i + 1}a`,
-      params: { rateBps: p.rateBps, delayMs: p.delayMs, jitterMs: p.jitterMs, lossPct: 0.1, queuePackets: 100 },
-    });
-    net.addLink({ node: r, addresses: [`198.18.${n + 1}.254/24`] }, { node: server, addresses: [`${p.server}/24`] }, {
-      name: `p${i + 1}b`,
-      params: { rateBps: p.rateBps * 2, delayMs: p.delayMs, queuePackets: 100 },
-    });
+    net.addLink(
+      { node: client, addresses: [`${p.client}/24`] },
+      { node: r, addresses: [`198.18.${n}.254/24`] },
+      {
+        name: `p${i + 1}a`,
+        params: { rateBps: p.rateBps, delayMs: p.delayMs, jitterMs: p.jitterMs, lossPct: 0.1, queuePackets: 100 },
+      },
+    );
+    net.addLink(
+      { node: r, addresses: [`198.18.${n + 1}.254/24`] },
+      { node: server, addresses: [`${p.server}/24`] },
+      {
+        name: `p${i + 1}b`,
+        params: { rateBps: p.rateBps * 2, delayMs: p.delayMs, queuePackets: 100 },
+      },
+    );
     client.addRoute('default', i, { from: p.client });
     server.addRoute('default', i, { from: p.server });
   });
@@ -83,7 +91,10 @@ export function simBench(opts: SimBenchOptions = {}): SimBenchResult {
   const data = new Uint8Array(seg);
   const wire = seg + 34;
   paths.forEach((p, i) => {
-    const count = i === paths.length - 1 ? total - Math.floor((total * (paths[0] as PathSpec).rateBps) / rateSum) : Math.floor((total * p.rateBps) / rateSum);
+    const count =
+      i === paths.length - 1
+        ? total - Math.floor((total * (paths[0] as PathSpec).rateBps) / rateSum)
+        : Math.floor((total * p.rateBps) / rateSum);
     const intervalMs = (wire * 8 * 1000) / (p.rateBps * 0.95);
     let sent = 0;
     const tick = (now: number): void => {

@@ -84,7 +84,8 @@ function checkParams(p: LinkParams, where: string): void {
   for (const k of ['lossPct', 'reorderPct', 'duplicatePct', 'corruptPct'] as const) {
     if (!(p[k] >= 0 && p[k] <= 100)) bad(`${k} (0-100)`, p[k]);
   }
-  if (p.queuePackets !== undefined && !(Number.isInteger(p.queuePackets) && p.queuePackets >= 0)) bad('queuePackets (integer ≥ 0)', p.queuePackets);
+  if (p.queuePackets !== undefined && !(Number.isInteger(p.queuePackets) && p.queuePackets >= 0))
+    bad('queuePackets (integer ≥ 0)', p.queuePackets);
   if (p.jitterDistribution !== 'uniform' && p.jitterDistribution !== 'normal') bad('jitterDistribution', p.jitterDistribution);
 }
 
@@ -242,7 +243,9 @@ export class LinkDirection {
   /** Rewrite one byte of the Nth long enough TCP segment from now on (counting from now), or stop. */
   setPayloadRewrite(rule: PayloadRewrite | undefined): void {
     if (rule !== undefined && !(Number.isInteger(rule.nth) && rule.nth >= 1 && Number.isInteger(rule.offset) && rule.offset >= 0)) {
-      throw new RangeError(`link ${this.link.name} ${this.name}: payload rewrite needs nth ≥ 1 and offset ≥ 0 (integers), got ${rule.nth}, ${rule.offset}`);
+      throw new RangeError(
+        `link ${this.link.name} ${this.name}: payload rewrite needs nth ≥ 1 and offset ≥ 0 (integers), got ${rule.nth}, ${rule.offset}`,
+      );
     }
     this.rewrite = rule === undefined ? undefined : { rule, seen: 0 };
   }
@@ -266,7 +269,7 @@ export class LinkDirection {
     const p = this.paramsValue;
     if (p.queuePackets !== undefined) return p.queuePackets;
     if (p.rateBps === undefined) return Infinity;
-    return Math.max(2, Math.ceil((p.rateBps / 8) * (DEFAULT_QUEUE_MS / 1000) / FULL_FRAME_BYTES));
+    return Math.max(2, Math.ceil(((p.rateBps / 8) * (DEFAULT_QUEUE_MS / 1000)) / FULL_FRAME_BYTES));
   }
 
   /** Packets waiting for the bottleneck right now (not counting the one being serialized). */

@@ -22,7 +22,16 @@
 // in later events, never inside the current one.
 import { EventQueue, type QueueEntry } from './event-queue.js';
 import { ipOrThrow, parsePrefix, prefixContains, sameIp, type IpAddress, type IpPrefix } from '../addr.js';
-import { Link, linkParams, type DropReason, type LinkDirection, type LinkDirectionName, type LinkHost, type LinkParamsInput, type Packet } from './link.js';
+import {
+  Link,
+  linkParams,
+  type DropReason,
+  type LinkDirection,
+  type LinkDirectionName,
+  type LinkHost,
+  type LinkParamsInput,
+  type Packet,
+} from './link.js';
 import { Prng } from './prng.js';
 
 export type { Packet, DropReason };
@@ -84,7 +93,9 @@ export class SimNode {
   ifaceIndex(iface: number | string): number {
     const i = typeof iface === 'number' ? iface : this.interfaces.findIndex((x) => x.name === iface);
     if (!Number.isInteger(i) || i < 0 || i >= this.interfaces.length) {
-      throw new Error(`node ${this.name}: no interface ${String(iface)} (it has ${this.interfaces.map((x) => x.name).join(', ') || 'none'})`);
+      throw new Error(
+        `node ${this.name}: no interface ${String(iface)} (it has ${this.interfaces.map((x) => x.name).join(', ') || 'none'})`,
+      );
     }
     return i;
   }
@@ -141,10 +152,18 @@ export class SimNode {
     const srcIp = parseIpLoose(src);
     const all = [...this.connected, ...this.routes];
     if (srcIp) {
-      const policy = best(all.filter((r) => r.from !== undefined && prefixContains(r.from, srcIp)), dstIp);
+      const policy = best(
+        all.filter((r) => r.from !== undefined && prefixContains(r.from, srcIp)),
+        dstIp,
+      );
       if (policy !== undefined) return policy;
     }
-    return best(all.filter((r) => r.from === undefined), dstIp) ?? NO_ROUTE;
+    return (
+      best(
+        all.filter((r) => r.from === undefined),
+        dstIp,
+      ) ?? NO_ROUTE
+    );
   }
 }
 
@@ -338,7 +357,14 @@ export class Network {
     const rngs = { aToB: Prng.fromSeed(this.seed, 'link', name, 'aToB'), bToA: Prng.fromSeed(this.seed, 'link', name, 'bToA') };
     const addrsA = (a.addresses ?? []).map((s) => ifaceAddress(s, `link ${name}, node ${na.name}`));
     const addrsB = (b.addresses ?? []).map((s) => ifaceAddress(s, `link ${name}, node ${nb.name}`));
-    const link = new Link(name, { node: na.name, iface: na.interfaces.length }, { node: nb.name, iface: nb.interfaces.length }, params, rngs, this.host);
+    const link = new Link(
+      name,
+      { node: na.name, iface: na.interfaces.length },
+      { node: nb.name, iface: nb.interfaces.length },
+      params,
+      rngs,
+      this.host,
+    );
     na.attach({ index: na.interfaces.length, name: `eth${na.interfaces.length}`, addresses: addrsA, link, side: 'a' });
     nb.attach({ index: nb.interfaces.length, name: `eth${nb.interfaces.length}`, addresses: addrsB, link, side: 'b' });
     this.links.set(name, link);
@@ -354,7 +380,8 @@ export class Network {
    */
   send(now: number, from: SimNode | string, packet: Packet, left?: (now: number) => void): void {
     const node = this.resolve(from);
-    if (now < this.nowValue) throw new RangeError(`Network.send at ${now} ms, but the network is already at ${this.nowValue} ms: time never goes backwards`);
+    if (now < this.nowValue)
+      throw new RangeError(`Network.send at ${now} ms, but the network is already at ${this.nowValue} ms: time never goes backwards`);
     if (now > this.nowValue) {
       this.queue.push(now, { kind: 'timer', fn: () => this.sendNow(node, packet, left) });
       return;
@@ -442,7 +469,16 @@ export class Network {
     const c = dir.counters;
     if (!link.up || epoch !== link.epoch) {
       c.dropDown += 1;
-      if (this.tracer) this.tracer({ at: this.nowValue, kind: 'drop', node: (dir.name === 'aToB' ? link.a : link.b).node, link: link.name, dir: dir.name, reason: 'link-down', packet });
+      if (this.tracer)
+        this.tracer({
+          at: this.nowValue,
+          kind: 'drop',
+          node: (dir.name === 'aToB' ? link.a : link.b).node,
+          link: link.name,
+          dir: dir.name,
+          reason: 'link-down',
+          packet,
+        });
       return;
     }
     c.rxPackets += 1;

@@ -68,10 +68,7 @@ export interface SegmentInfo<T> {
 }
 
 /** What to do with an incoming segment; `tag` goes with its payload. */
-export type Verdict<R> =
-  | { readonly action: 'accept'; readonly tag?: R }
-  | { readonly action: 'reset' }
-  | { readonly action: 'drop' };
+export type Verdict<R> = { readonly action: 'accept'; readonly tag?: R } | { readonly action: 'reset' } | { readonly action: 'drop' };
 
 /** S tags the chunks we send (our mappings), R the payload we receive (the peer's). */
 export interface TcpHooks<S, R> {

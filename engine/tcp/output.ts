@@ -78,7 +78,15 @@ export class TcpOutput<S, R> extends TcpRecovery<S, R> {
 
   protected smallQueueInput(): SmallQueueInput {
     const inFlight = this.sb.inFlight;
-    return { cwnd: this.cc.cwnd, ssthresh: this.cc.ssthresh, mss: this.sendMss, outBytes: this.sb.outBytes, cwndRoom: Math.max(0, this.cc.cwnd - inFlight), srttMs: this.rtt.srtt, minRttMs: this.minRtt };
+    return {
+      cwnd: this.cc.cwnd,
+      ssthresh: this.cc.ssthresh,
+      mss: this.sendMss,
+      outBytes: this.sb.outBytes,
+      cwndRoom: Math.max(0, this.cc.cwnd - inFlight),
+      srttMs: this.rtt.srtt,
+      minRttMs: this.minRtt,
+    };
   }
 
   /** tcp_wfree: a segment of ours (payload bytes) left the host; more may go at the next transmit(). */
@@ -88,7 +96,9 @@ export class TcpOutput<S, R> extends TcpRecovery<S, R> {
 
   /** May new data (or our FIN) go out in this state? */
   protected get canSendData(): boolean {
-    return sendsData(this.stateValue) || this.stateValue === 'FIN_WAIT_1' || this.stateValue === 'CLOSING' || this.stateValue === 'LAST_ACK';
+    return (
+      sendsData(this.stateValue) || this.stateValue === 'FIN_WAIT_1' || this.stateValue === 'CLOSING' || this.stateValue === 'LAST_ACK'
+    );
   }
 
   /** tcp_xmit_retransmit_queue: lost segments first, in order, as far as cwnd allows. */

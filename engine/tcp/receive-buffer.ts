@@ -50,9 +50,11 @@ export class ReceiveBuffer<T> {
     const at = o[i];
     if (!at || at.start > seq) return undefined;
     let lo = i;
-    while (lo > 0 && (o[lo - 1] as RecvChunk<T>).start + (o[lo - 1] as RecvChunk<T>).bytes.length === (o[lo] as RecvChunk<T>).start) lo -= 1;
+    while (lo > 0 && (o[lo - 1] as RecvChunk<T>).start + (o[lo - 1] as RecvChunk<T>).bytes.length === (o[lo] as RecvChunk<T>).start)
+      lo -= 1;
     let hi = i;
-    while (hi + 1 < o.length && (o[hi] as RecvChunk<T>).start + (o[hi] as RecvChunk<T>).bytes.length === (o[hi + 1] as RecvChunk<T>).start) hi += 1;
+    while (hi + 1 < o.length && (o[hi] as RecvChunk<T>).start + (o[hi] as RecvChunk<T>).bytes.length === (o[hi + 1] as RecvChunk<T>).start)
+      hi += 1;
     const last = o[hi] as RecvChunk<T>;
     return { left: (o[lo] as RecvChunk<T>).start, right: last.start + last.bytes.length };
   }

@@ -289,7 +289,10 @@ export class TcpRecovery<S, R> extends TcpSock<S, R> {
       return;
     }
     const srtt = this.rtt.srtt;
-    let timeout = srtt === undefined ? this.rtt.rto : Math.ceil((2 * srtt) / JIFFY_MS) * JIFFY_MS + (this.sb.outBytes <= this.sendMss ? this.cfg.minRtoMs : TIMEOUT_MIN_MS);
+    let timeout =
+      srtt === undefined
+        ? this.rtt.rto
+        : Math.ceil((2 * srtt) / JIFFY_MS) * JIFFY_MS + (this.sb.outBytes <= this.sendMss ? this.cfg.minRtoMs : TIMEOUT_MIN_MS);
     const rtoAt = this.timers.get('rto');
     if (rtoAt !== undefined) timeout = Math.min(timeout, Math.max(rtoAt - now, 0));
     this.timers.set('tlp', now + timeout);

@@ -19,7 +19,10 @@ export class RttEstimator {
   /** Consecutive timeouts without progress: the RTO doubles each time (RFC 6298 §5.5). */
   backoff = 0;
 
-  constructor(private readonly minRto = TCP_RTO_MIN_MS, private readonly maxRto = TCP_RTO_MAX_MS) {}
+  constructor(
+    private readonly minRto = TCP_RTO_MIN_MS,
+    private readonly maxRto = TCP_RTO_MAX_MS,
+  ) {}
 
   /** RFC 6298 §2.2-2.3, with alpha = 1/8 and beta = 1/4. Only samples from segments sent once (Karn). */
   sample(rtt: number): void {

@@ -114,7 +114,18 @@ export class Scoreboard {
   }
 
   add(start: number, end: number, fin: boolean, now: number): void {
-    this.segs.push({ start, end, fin, xmitAt: now, xmitOrder: this.xmits++, sacked: false, lost: false, retrans: false, everRetrans: false, deliveredAtSend: this.delivered });
+    this.segs.push({
+      start,
+      end,
+      fin,
+      xmitAt: now,
+      xmitOrder: this.xmits++,
+      sacked: false,
+      lost: false,
+      retrans: false,
+      everRetrans: false,
+      deliveredAtSend: this.delivered,
+    });
     this.outBytes += end - start;
   }
 

@@ -129,11 +129,19 @@ export interface TcpSegment {
 export type SegmentErrorCode = 'truncated' | 'bad-data-offset' | 'bad-option-length' | 'option-past-header';
 
 export type ParseResult =
-  | { readonly ok: true; readonly segment: TcpSegment }
-  | { readonly ok: false; readonly code: SegmentErrorCode; readonly error: string };
+  { readonly ok: true; readonly segment: TcpSegment } | { readonly ok: false; readonly code: SegmentErrorCode; readonly error: string };
 
 /** All flags clear. */
-export const NO_FLAGS: TcpFlags = Object.freeze({ syn: false, ack: false, fin: false, rst: false, psh: false, urg: false, ece: false, cwr: false });
+export const NO_FLAGS: TcpFlags = Object.freeze({
+  syn: false,
+  ack: false,
+  fin: false,
+  rst: false,
+  psh: false,
+  urg: false,
+  ece: false,
+  cwr: false,
+});
 
 /** A full TcpFlags from the ones that are set: tcpFlags({ syn: true, ack: true }). */
 export function tcpFlags(set: Partial<TcpFlags>): TcpFlags {
@@ -184,7 +192,11 @@ export class TcpHeaderView {
     const doff = bytes[12] >>> 4;
     if (doff < 5) return { ok: false, code: 'bad-data-offset', error: `data offset ${doff} words is below the minimum of 5` };
     if (doff * 4 > bytes.length) {
-      return { ok: false, code: 'bad-data-offset', error: `data offset ${doff} words (${doff * 4} bytes) runs past the ${bytes.length} bytes of the segment` };
+      return {
+        ok: false,
+        code: 'bad-data-offset',
+        error: `data offset ${doff} words (${doff * 4} bytes) runs past the ${bytes.length} bytes of the segment`,
+      };
     }
     return { ok: true, view: new TcpHeaderView(bytes) };
   }
@@ -249,12 +261,20 @@ export function parseOptions(area: Uint8Array): OptionsResult {
     }
     const at = TCP_HEADER_LEN + i;
     if (i + 1 >= area.length) {
-      return { ok: false, code: 'option-past-header', error: `option kind ${kind} at byte ${at} has no length byte before the end of the header` };
+      return {
+        ok: false,
+        code: 'option-past-header',
+        error: `option kind ${kind} at byte ${at} has no length byte before the end of the header`,
+      };
     }
     const len = area[i + 1];
     if (len < 2) return { ok: false, code: 'bad-option-length', error: `option kind ${kind} at byte ${at} has length ${len} (at least 2)` };
     if (i + len > area.length) {
-      return { ok: false, code: 'option-past-header', error: `option kind ${kind} at byte ${at} has length ${len}, past the end of the header at byte ${TCP_HEADER_LEN + area.length}` };
+      return {
+        ok: false,
+        code: 'option-past-header',
+        error: `option kind ${kind} at byte ${at} has length ${len}, past the end of the header at byte ${TCP_HEADER_LEN + area.length}`,
+      };
     }
     options.push(decodeOption(kind, len, area.subarray(i, i + len)));
     i += len;
@@ -402,9 +422,11 @@ function checkOption(o: TcpOption): void {
     case 'mptcp':
     case 'unknown': {
       const b = o.bytes;
-      if (b.length < 2 || b.length > 0xff) throw new RangeError(`emitSegment: a raw ${o.kind} option must be 2 to 255 bytes, got ${b.length}`);
+      if (b.length < 2 || b.length > 0xff)
+        throw new RangeError(`emitSegment: a raw ${o.kind} option must be 2 to 255 bytes, got ${b.length}`);
       if (b[1] !== b.length) throw new RangeError(`emitSegment: raw ${o.kind} option has length byte ${b[1]} but ${b.length} bytes`);
-      if (o.kind === 'mptcp' && b[0] !== TCPOPT.MPTCP) throw new RangeError(`emitSegment: an mptcp option must start with kind 30, got ${b[0]}`);
+      if (o.kind === 'mptcp' && b[0] !== TCPOPT.MPTCP)
+        throw new RangeError(`emitSegment: an mptcp option must start with kind 30, got ${b[0]}`);
       if (o.kind === 'unknown' && (b[0] === TCPOPT.EOL || b[0] === TCPOPT.NOP)) {
         throw new RangeError(`emitSegment: option kind ${b[0]} (EOL/NOP) is padding and cannot be given as an option`);
       }

@@ -47,7 +47,10 @@ export function segmentTruesize(payloadBytes: number): number {
 }
 
 /** Whether TSQ counts a segment: everything but pure ACKs, SYNs and RSTs. */
-export function chargesSmallQueue(payloadBytes: number, flags: { readonly syn: boolean; readonly fin: boolean; readonly rst: boolean }): boolean {
+export function chargesSmallQueue(
+  payloadBytes: number,
+  flags: { readonly syn: boolean; readonly fin: boolean; readonly rst: boolean },
+): boolean {
   return !flags.syn && !flags.rst && (payloadBytes > 0 || flags.fin);
 }
 

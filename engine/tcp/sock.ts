@@ -71,8 +71,15 @@ export class TcpSock<S, R> {
   protected synSentAt = 0;
   protected wscaleInSynAck = false;
   protected counters = {
-    bytesSent: 0, bytesRetrans: 0, bytesAcked: 0, bytesReceived: 0,
-    segsOut: 0, segsIn: 0, retransSegs: 0, timeouts: 0, fastRetrans: 0,
+    bytesSent: 0,
+    bytesRetrans: 0,
+    bytesAcked: 0,
+    bytesReceived: 0,
+    segsOut: 0,
+    segsIn: 0,
+    retransSegs: 0,
+    timeouts: 0,
+    fastRetrans: 0,
   };
 
   constructor(

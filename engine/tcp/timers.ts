@@ -11,7 +11,13 @@ export type TcpTimer = (typeof TCP_TIMERS)[number];
 export const RETRANSMIT_TIMERS: readonly TcpTimer[] = ['rto', 'reo', 'tlp'];
 
 export class TcpTimers {
-  private readonly at: Record<TcpTimer, number | undefined> = { rto: undefined, reo: undefined, tlp: undefined, delack: undefined, timeWait: undefined };
+  private readonly at: Record<TcpTimer, number | undefined> = {
+    rto: undefined,
+    reo: undefined,
+    tlp: undefined,
+    delack: undefined,
+    timeWait: undefined,
+  };
 
   /** The deadline of `t`, if armed. */
   get(t: TcpTimer): number | undefined {

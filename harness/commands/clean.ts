@@ -18,16 +18,23 @@ async function clean(all: boolean): Promise<number> {
     await deleteNamespace(n);
     process.stderr.write(`removed namespace ${n}\n`);
   }
-  process.stderr.write(`mptcp-lab clean: ${stale.length} namespace(s) removed${names.length > stale.length ? `; ${names.length - stale.length} kept (a live run or a test owns them; --all removes every ${NS_PREFIX}*)` : ''}\n`);
+  process.stderr.write(
+    `mptcp-lab clean: ${stale.length} namespace(s) removed${names.length > stale.length ? `; ${names.length - stale.length} kept (a live run or a test owns them; --all removes every ${NS_PREFIX}*)` : ''}\n`,
+  );
   // qemu only by its run's liveness, even with --all: a live run's guest is never ours to end.
   const qemus = await cleanOrphanQemus();
   for (const q of qemus.ended) {
     process.stderr.write(`ended qemu ${q.pid} (${q.why}; ${q.signal}${q.workDir ? `; removed ${q.workDir}` : ''})\n`);
   }
-  process.stderr.write(`mptcp-lab clean: ${qemus.ended.length} orphaned qemu(s) ended${qemus.kept.length ? `; ${qemus.kept.length} kept (their run is alive: ${qemus.kept.map((q) => `qemu ${q.pid} of run ${q.runPid}`).join(', ')})` : ''}\n`);
+  process.stderr.write(
+    `mptcp-lab clean: ${qemus.ended.length} orphaned qemu(s) ended${qemus.kept.length ? `; ${qemus.kept.length} kept (their run is alive: ${qemus.kept.map((q) => `qemu ${q.pid} of run ${q.runPid}`).join(', ')})` : ''}\n`,
+  );
   return EXIT.ok;
 }
 
 export function cleanSubcommand(p: Command, setExit: (code: number) => void): void {
-  p.command('clean').description('remove namespaces and end qemu guests left by crashed runs (only mptcp-lab ones)').option('--all', `remove every ${NS_PREFIX}* namespace, even of live runs (a live run's qemu is still kept)`).action(async (o: { all?: boolean }) => setExit(await clean(Boolean(o.all))));
+  p.command('clean')
+    .description('remove namespaces and end qemu guests left by crashed runs (only mptcp-lab ones)')
+    .option('--all', `remove every ${NS_PREFIX}* namespace, even of live runs (a live run's qemu is still kept)`)
+    .action(async (o: { all?: boolean }) => setExit(await clean(Boolean(o.all))));
 }

@@ -29,7 +29,9 @@ const CONFIGS: { name: string; why: string }[] = [
 function kernelConfig(release: string): Map<string, string> | undefined {
   const text = existsSync('/proc/config.gz')
     ? gunzipSync(readFileSync('/proc/config.gz')).toString()
-    : existsSync(`/boot/config-${release}`) ? readFileSync(`/boot/config-${release}`, 'utf8') : undefined;
+    : existsSync(`/boot/config-${release}`)
+      ? readFileSync(`/boot/config-${release}`, 'utf8')
+      : undefined;
   if (!text) return undefined;
   const map = new Map<string, string>();
   for (const m of text.matchAll(/^(CONFIG_[A-Z0-9_]+)=(.*)$/gm)) map.set(m[1]!, m[2]!);
@@ -46,25 +48,78 @@ export async function doctor(caps: Capabilities): Promise<DoctorItem[]> {
   const add = (name: string, ok: boolean, detail: string, fix?: string, notOk: DoctorItem['status'] = 'missing') =>
     items.push({ name, status: ok ? 'ok' : notOk, detail, ...(ok || !fix ? {} : { fix }) });
   add('kernel', true, `${caps.kernelRelease}`);
-  add('mptcp', caps.mptcp, caps.mptcp ? 'CONFIG_MPTCP present' : 'no /proc/sys/net/mptcp', 'a kernel built with CONFIG_MPTCP=y (5.6 or later)');
-  add('net.mptcp.enabled', caps.mptcpEnabled, caps.mptcpEnabled ? '1' : '0', 'labs set it inside their namespaces; the host value is only informative', 'warn');
-  add('root', caps.root, caps.root ? 'running as root' : 'not root', 'run with sudo, or let mptcp-lab use a user namespace (unshare --user --map-root-user --net --mount)', 'warn');
-  add('sch_netem', caps.netem, caps.netem ? 'available' : 'not available: labs with delay/jitter/reorder/duplicate/corrupt SKIP', 'a kernel with CONFIG_NET_SCH_NETEM (modprobe sch_netem)', 'warn');
+  add(
+    'mptcp',
+    caps.mptcp,
+    caps.mptcp ? 'CONFIG_MPTCP present' : 'no /proc/sys/net/mptcp',
+    'a kernel built with CONFIG_MPTCP=y (5.6 or later)',
+  );
+  add(
+    'net.mptcp.enabled',
+    caps.mptcpEnabled,
+    caps.mptcpEnabled ? '1' : '0',
+    'labs set it inside their namespaces; the host value is only informative',
+    'warn',
+  );
+  add(
+    'root',
+    caps.root,
+    caps.root ? 'running as root' : 'not root',
+    'run with sudo, or let mptcp-lab use a user namespace (unshare --user --map-root-user --net --mount)',
+    'warn',
+  );
+  add(
+    'sch_netem',
+    caps.netem,
+    caps.netem ? 'available' : 'not available: labs with delay/jitter/reorder/duplicate/corrupt SKIP',
+    'a kernel with CONFIG_NET_SCH_NETEM (modprobe sch_netem)',
+    'warn',
+  );
   add('sch_tbf', caps.tbf, caps.tbf ? 'available (rate)' : 'not available: labs with a rate SKIP', 'CONFIG_NET_SCH_TBF');
-  add('nft netdev', caps.nftNetdev, caps.nftNetdev ? 'available (loss without netem)' : 'not available', 'apt-get install nftables (and CONFIG_NF_TABLES_NETDEV)', 'warn');
+  add(
+    'nft netdev',
+    caps.nftNetdev,
+    caps.nftNetdev ? 'available (loss without netem)' : 'not available',
+    'apt-get install nftables (and CONFIG_NF_TABLES_NETDEV)',
+    'warn',
+  );
   add('ethtool', caps.ethtool, caps.ethtool ? 'installed' : 'not installed', 'apt-get install ethtool', 'warn');
-  add('tcpdump', caps.tcpdump, caps.tcpdump ? 'installed (--capture)' : 'not installed: --capture unavailable', 'apt-get install tcpdump', 'warn');
+  add(
+    'tcpdump',
+    caps.tcpdump,
+    caps.tcpdump ? 'installed (--capture)' : 'not installed: --capture unavailable',
+    'apt-get install tcpdump',
+    'warn',
+  );
   add('ipv6', caps.ipv6, caps.ipv6 ? 'enabled' : 'disabled: IPv6 labs SKIP', 'boot without ipv6.disable=1', 'warn');
-  add('iproute2', caps.iproute2 !== 'unknown', `iproute2 ${caps.iproute2}${caps.iproute2.startsWith('6.1') ? ' (prints LISTENER_* events as [UNKNOWN 15/16]; understood)' : ''}`, 'apt-get install iproute2');
+  add(
+    'iproute2',
+    caps.iproute2 !== 'unknown',
+    `iproute2 ${caps.iproute2}${caps.iproute2.startsWith('6.1') ? ' (prints LISTENER_* events as [UNKNOWN 15/16]; understood)' : ''}`,
+    'apt-get install iproute2',
+  );
   items.push({ name: 'path managers', status: 'info', detail: caps.pathManagers.join(', ') });
   items.push({ name: 'schedulers', status: 'info', detail: caps.schedulers.join(', ') });
-  items.push({ name: 'net.mptcp sysctls', status: 'info', detail: caps.mptcpSysctls.map((s) => s.replace('net.mptcp.', '')).join(', ') || '(none)' });
+  items.push({
+    name: 'net.mptcp sysctls',
+    status: 'info',
+    detail: caps.mptcpSysctls.map((s) => s.replace('net.mptcp.', '')).join(', ') || '(none)',
+  });
   if (caps.mptcp) {
     items.push({ name: 'host limits', status: 'info', detail: (await readOnly(['ip', 'mptcp', 'limits', 'show'])).replace(/\n/g, ', ') });
-    items.push({ name: 'host endpoints', status: 'info', detail: (await readOnly(['ip', 'mptcp', 'endpoint', 'show'])).replace(/\n/g, '; ') || '(none)' });
+    items.push({
+      name: 'host endpoints',
+      status: 'info',
+      detail: (await readOnly(['ip', 'mptcp', 'endpoint', 'show'])).replace(/\n/g, '; ') || '(none)',
+    });
   }
   const config = kernelConfig(caps.kernelRelease);
-  if (!config) items.push({ name: 'kernel config', status: 'info', detail: 'neither /proc/config.gz nor /boot/config-<release>: capabilities were probed instead' });
+  if (!config)
+    items.push({
+      name: 'kernel config',
+      status: 'info',
+      detail: 'neither /proc/config.gz nor /boot/config-<release>: capabilities were probed instead',
+    });
   for (const c of config ? CONFIGS : []) {
     const v = config!.get(c.name);
     add(c.name, v === 'y' || v === 'm', `${v ?? 'not set'} (${c.why})`, `rebuild with ${c.name}=y`, 'warn');
@@ -78,10 +133,13 @@ export function formatDoctor(items: readonly DoctorItem[]): string {
 }
 
 export function doctorSubcommand(p: Command, setExit: (code: number) => void): void {
-  p.command('doctor').description('the MPTCP checklist for this machine').option('--json', 'machine-readable').action(async (o: { json?: boolean }) => {
-    const caps = await probeCapabilities();
-    const items = await doctor(caps);
-    process.stdout.write(o.json ? JSON.stringify({ capabilities: caps, items }, null, 2) + '\n' : formatDoctor(items));
-    setExit(caps.mptcp ? EXIT.ok : EXIT.cannotRun);
-  });
+  p.command('doctor')
+    .description('the MPTCP checklist for this machine')
+    .option('--json', 'machine-readable')
+    .action(async (o: { json?: boolean }) => {
+      const caps = await probeCapabilities();
+      const items = await doctor(caps);
+      process.stdout.write(o.json ? JSON.stringify({ capabilities: caps, items }, null, 2) + '\n' : formatDoctor(items));
+      setExit(caps.mptcp ? EXIT.ok : EXIT.cannotRun);
+    });
 }

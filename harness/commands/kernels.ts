@@ -13,7 +13,17 @@ import { run } from '../../lib/exec.js';
 import { EXIT } from '../exit.js';
 import { cacheRoot, entrySize, list, prune, type CachedKernel } from '../../kernels/cache.js';
 import { fetchKernel } from '../../kernels/fetch.js';
-import { APT_CACHE_SEARCH, DEBIAN_SERIES, debianPackages, formatKernelSpec, KernelSpecError, parseKernelSpec, seriesOfRelease, type DebianSeries, type KernelSpec } from '../../kernels/spec.js';
+import {
+  APT_CACHE_SEARCH,
+  DEBIAN_SERIES,
+  debianPackages,
+  formatKernelSpec,
+  KernelSpecError,
+  parseKernelSpec,
+  seriesOfRelease,
+  type DebianSeries,
+  type KernelSpec,
+} from '../../kernels/spec.js';
 
 /** Bad input to a kernels subcommand: the CLI prints it and exits 2. */
 export class KernelsUsageError extends Error {}
@@ -25,7 +35,10 @@ async function aptSearch(): Promise<string | undefined> {
 }
 
 /** The release each Debian series resolves to today: apt's newest, else (apt cannot tell) the newest cached. */
-export function currentReleases(cached: readonly string[], apt: string | undefined): Map<DebianSeries, { release: string; from: 'apt' | 'cache' }> {
+export function currentReleases(
+  cached: readonly string[],
+  apt: string | undefined,
+): Map<DebianSeries, { release: string; from: 'apt' | 'cache' }> {
   const out = new Map<DebianSeries, { release: string; from: 'apt' | 'cache' }>();
   const cachedText = cached.map((r) => `linux-image-${r} - cached`).join('\n');
   for (const series of DEBIAN_SERIES) {
@@ -78,7 +91,15 @@ export function formatKernelList(entries: readonly KernelListEntry[], root: stri
   if (!entries.length) return `no kernels cached in ${root} (mptcp-lab kernels fetch debian:6.12)\n`;
   const rows = [
     ['SPEC', 'ALSO', 'RELEASE', 'PACKAGE VERSION', 'SIZE', 'FETCHED', 'PATH'],
-    ...entries.map((e) => [e.spec, e.current ?? '-', e.release, e.packageVersion ?? '-', formatSize(e.sizeBytes), e.fetchedAt.replace(/\.\d+Z$/, 'Z'), e.path]),
+    ...entries.map((e) => [
+      e.spec,
+      e.current ?? '-',
+      e.release,
+      e.packageVersion ?? '-',
+      formatSize(e.sizeBytes),
+      e.fetchedAt.replace(/\.\d+Z$/, 'Z'),
+      e.path,
+    ]),
   ];
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
   return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  ')).join('\n') + '\n';
@@ -86,7 +107,10 @@ export function formatKernelList(entries: readonly KernelListEntry[], root: stri
 
 export async function kernelsList(json: boolean, root: string = cacheRoot()): Promise<string> {
   const cached = await list(root);
-  const current = currentReleases(cached.map((k) => k.manifest.release), await aptSearch());
+  const current = currentReleases(
+    cached.map((k) => k.manifest.release),
+    await aptSearch(),
+  );
   const entries = await Promise.all(cached.map(async (k) => listEntry(k, await entrySize(k.dir), current)));
   return json ? `${JSON.stringify(entries, null, 2)}\n` : formatKernelList(entries, root);
 }
@@ -104,7 +128,10 @@ function parseArg(text: string, where: string, modules?: string): KernelSpec {
 export async function kernelsFetch(specs: readonly string[], options: { modules?: string; root?: string } = {}): Promise<string[]> {
   const parsed = specs.map((text) => ({ text, spec: parseArg(text, 'kernels fetch: argument', options.modules) }));
   for (const p of parsed) {
-    if (p.spec.kind === 'host') throw new KernelsUsageError(`kernels fetch: argument "host": the host kernel runs as it is, there is nothing to fetch; expected debian:6.1, debian:6.12, debian:<release>, a build tree or an image path`);
+    if (p.spec.kind === 'host')
+      throw new KernelsUsageError(
+        `kernels fetch: argument "host": the host kernel runs as it is, there is nothing to fetch; expected debian:6.1, debian:6.12, debian:<release>, a build tree or an image path`,
+      );
   }
   const lines: string[] = [];
   for (const { text, spec } of parsed) {
@@ -114,7 +141,8 @@ export async function kernelsFetch(specs: readonly string[], options: { modules?
       lines.push(`${formatKernelSpec(spec)} ${k.release} ${k.source} ${where}`);
     } catch (e) {
       // A tree or image that is not a kernel is bad input; a Debian download that fails is not.
-      if (spec.kind === 'tree' || spec.kind === 'image') throw new KernelsUsageError(`kernels fetch: argument ${JSON.stringify(text)}: ${e instanceof Error ? e.message : String(e)}`);
+      if (spec.kind === 'tree' || spec.kind === 'image')
+        throw new KernelsUsageError(`kernels fetch: argument ${JSON.stringify(text)}: ${e instanceof Error ? e.message : String(e)}`);
       throw e;
     }
   }
@@ -125,7 +153,10 @@ export async function kernelsFetch(specs: readonly string[], options: { modules?
 export function keptReleases(specs: readonly string[], current: ReturnType<typeof currentReleases>): string[] {
   return specs.map((text) => {
     const spec = parseArg(text, 'kernels prune --keep');
-    if (spec.kind !== 'debian') throw new KernelsUsageError(`kernels prune --keep ${JSON.stringify(text)}: only Debian kernels are cached; expected debian:6.1, debian:6.12 or debian:<release>`);
+    if (spec.kind !== 'debian')
+      throw new KernelsUsageError(
+        `kernels prune --keep ${JSON.stringify(text)}: only Debian kernels are cached; expected debian:6.1, debian:6.12 or debian:<release>`,
+      );
     if (spec.release) return spec.release;
     const now = current.get(spec.series);
     if (!now) throw new KernelsUsageError(`kernels prune --keep ${text}: neither apt nor the cache knows a ${spec.series} kernel`);
@@ -158,25 +189,35 @@ export async function kernelsPrune(flags: PruneFlags, root: string = cacheRoot()
 
 export function kernelsSubcommand(p: Command, setExit: (code: number) => void): void {
   const k = p.command('kernels').description(`the kernel cache for --kernel (${cacheRoot()})`);
-  k.command('list').description('cached kernels: spec, release, package version, size, fetched, path').option('--json', 'machine-readable').action(async (o: { json?: boolean }) => {
-    process.stdout.write(await kernelsList(Boolean(o.json)));
-    setExit(EXIT.ok);
-  });
-  k.command('fetch').description('fetch Debian kernels into the cache (once); check a build tree or image (used in place). Prints: SPEC RELEASE SOURCE PATH')
+  k.command('list')
+    .description('cached kernels: spec, release, package version, size, fetched, path')
+    .option('--json', 'machine-readable')
+    .action(async (o: { json?: boolean }) => {
+      process.stdout.write(await kernelsList(Boolean(o.json)));
+      setExit(EXIT.ok);
+    });
+  k.command('fetch')
+    .description(
+      'fetch Debian kernels into the cache (once); check a build tree or image (used in place). Prints: SPEC RELEASE SOURCE PATH',
+    )
     .argument('<specs...>', 'debian:6.1, debian:6.12, debian:<release>, a build tree or a bzImage path')
     .option('--modules <dir>', 'modules of an image spec (lib/modules/<release>)')
     .action(async (specs: string[], o: { modules?: string }) => {
-      for (const line of await kernelsFetch(specs, o.modules !== undefined ? { modules: o.modules } : {})) process.stdout.write(`${line}\n`);
+      for (const line of await kernelsFetch(specs, o.modules !== undefined ? { modules: o.modules } : {}))
+        process.stdout.write(`${line}\n`);
       setExit(EXIT.ok);
     });
-  k.command('prune').description('remove cached kernels; default: releases that are no longer what debian:6.1 / debian:6.12 resolve to')
+  k.command('prune')
+    .description('remove cached kernels; default: releases that are no longer what debian:6.1 / debian:6.12 resolve to')
     .option('--all', 'remove every cached kernel')
     .option('--keep <specs...>', 'keep these (debian:6.1, debian:<release>), remove the rest')
     .option('--dry-run', 'only print what would be removed')
     .action(async (o: PruneFlags) => {
       const r = await kernelsPrune(o);
       for (const name of r.removed) process.stdout.write(`${o.dryRun ? 'would remove' : 'removed'} ${name}\n`);
-      process.stderr.write(`mptcp-lab kernels prune: ${r.removed.length} ${o.dryRun ? 'to remove' : 'removed'}; kept ${r.kept.length ? r.kept.join(', ') : 'none'}\n`);
+      process.stderr.write(
+        `mptcp-lab kernels prune: ${r.removed.length} ${o.dryRun ? 'to remove' : 'removed'}; kept ${r.kept.length ? r.kept.join(', ') : 'none'}\n`,
+      );
       setExit(EXIT.ok);
     });
 }

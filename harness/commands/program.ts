@@ -2,7 +2,6 @@
 // defined in its own file here. Built by a function so tests can parse
 // flags without running anything (hooks.run receives the parsed run).
 import { Command, type OutputConfiguration } from 'commander';
-import { EXIT } from '../exit.js';
 import { runCommand, type RunRequest } from '../run/run-command.js';
 import { VERSION } from '../version.js';
 import { cleanSubcommand } from './clean.js';

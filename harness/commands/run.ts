@@ -58,9 +58,13 @@ function jobSlots(flags: Pick<RunFlags, 'jobs'>): number {
 
 /** --kernel's list, each spec checked by the target that takes it. */
 export function kernelSpecs(text: string, modules?: string): string[] {
-  const specs = text.split(',').map((k) => k.trim()).filter(Boolean);
+  const specs = text
+    .split(',')
+    .map((k) => k.trim())
+    .filter(Boolean);
   if (!specs.length) throw new UsageError('--kernel: expected host, debian:6.1, debian:6.12, a kernel build tree or an image path');
-  if (modules !== undefined && !existsSync(modules)) throw new UsageError(`--modules ${modules}: no such directory; expected the lib/modules/<release> of the bzImage in --kernel`);
+  if (modules !== undefined && !existsSync(modules))
+    throw new UsageError(`--modules ${modules}: no such directory; expected the lib/modules/<release> of the bzImage in --kernel`);
   const twice = specs.find((k, i) => specs.indexOf(k) !== i);
   if (twice) throw new UsageError(`--kernel: ${twice} is given twice; expected each kernel once`);
   for (const spec of specs) {
@@ -85,10 +89,29 @@ export function runRequest(labs: string[], flags: RunFlags): RunRequest {
     }
   }
   return {
-    labs, grep: flags.grep, tags: flags.tag, kernels, engines: flags.engine === 'sim' ? ['sim'] : [],
-    slots: jobSlots(flags), jobs: flags.jobs ?? 1,
-    seed: flags.seed, retries: flags.retries, repeat: flags.repeat, timeoutMs: flags.timeout, results: flags.results, junit: flags.junit, capture: flags.capture, tapVersion: flags.tapVersion,
-    settings: { vm: { memoryMb: flags.vmMemory, cpus: flags.vmCpus, accel: flags.accel, ...(flags.modules !== undefined ? { modules: flags.modules } : {}) } },
+    labs,
+    grep: flags.grep,
+    tags: flags.tag,
+    kernels,
+    engines: flags.engine === 'sim' ? ['sim'] : [],
+    slots: jobSlots(flags),
+    jobs: flags.jobs ?? 1,
+    seed: flags.seed,
+    retries: flags.retries,
+    repeat: flags.repeat,
+    timeoutMs: flags.timeout,
+    results: flags.results,
+    junit: flags.junit,
+    capture: flags.capture,
+    tapVersion: flags.tapVersion,
+    settings: {
+      vm: {
+        memoryMb: flags.vmMemory,
+        cpus: flags.vmCpus,
+        accel: flags.accel,
+        ...(flags.modules !== undefined ? { modules: flags.modules } : {}),
+      },
+    },
   };
 }
 
@@ -97,7 +120,11 @@ export function runSubcommand(p: Command, action: (request: RunRequest) => Promi
     .description('run labs (default: the whole catalogue) on the kernels of --kernel (default: the host); TAP on stdout')
     .argument('[labs...]', 'catalogue names, groups, or lab files/folders')
     .option('--kernel <specs>', 'kernels to run on, comma-separated: host, debian:6.1, debian:6.12, a build tree or an image path', 'host')
-    .option('-j, --jobs <n>', 'jobs at once: a lab on the host or a booted kernel is one job (default: 1 host lab at a time, with booted kernels beside it up to the number of CPUs)', int('--jobs', 1))
+    .option(
+      '-j, --jobs <n>',
+      'jobs at once: a lab on the host or a booted kernel is one job (default: 1 host lab at a time, with booted kernels beside it up to the number of CPUs)',
+      int('--jobs', 1),
+    )
     .option('--grep <regex>', 'only labs whose name matches')
     .option('--tag <tag...>', 'only labs with one of these tags or groups')
     .option('--seed <n>', 'seed for every random choice (printed, so a run can be replayed)', int('--seed', 0))
@@ -107,11 +134,30 @@ export function runSubcommand(p: Command, action: (request: RunRequest) => Promi
     .option('--results <dir>', 'results folder (default mptcp-lab-results/<timestamp>)')
     .option('--junit <file>', 'also write JUnit XML')
     .option('--capture', 'tcpdump every link into pcap files in the results folder', false)
-    .addOption(new Option('--engine <target>', 'also run each lab on the TypeScript engine in the simulator and compare it with the host kernel (off: kernels only)').choices(['sim', 'off']).default('sim'))
-    .addOption(new Option('--tap-version <v>', 'TAP version on stdout').choices(['13', '14']).default('14').argParser((v) => Number(v) as TapVersion))
+    .addOption(
+      new Option(
+        '--engine <target>',
+        'also run each lab on the TypeScript engine in the simulator and compare it with the host kernel (off: kernels only)',
+      )
+        .choices(['sim', 'off'])
+        .default('sim'),
+    )
+    .addOption(
+      new Option('--tap-version <v>', 'TAP version on stdout')
+        .choices(['13', '14'])
+        .default('14')
+        .argParser((v) => Number(v) as TapVersion),
+    )
     .option('--vm-memory <mib>', 'memory of each booted kernel, in MiB', int('--vm-memory', 256), 2048)
     .option('--vm-cpus <n>', 'CPUs of each booted kernel', int('--vm-cpus', 1), 2)
     .option('--modules <dir>', 'modules (lib/modules/<release>) of a bzImage given in --kernel')
-    .addOption(new Option('--accel <how>', 'booted kernels under KVM, TCG, or auto: KVM when a probe boot under it works (remembered until the machine reboots)').choices(['auto', 'kvm', 'tcg']).default('auto'))
+    .addOption(
+      new Option(
+        '--accel <how>',
+        'booted kernels under KVM, TCG, or auto: KVM when a probe boot under it works (remembered until the machine reboots)',
+      )
+        .choices(['auto', 'kvm', 'tcg'])
+        .default('auto'),
+    )
     .action(async (labs: string[], flags: RunFlags) => action(runRequest(labs, flags)));
 }

@@ -12,5 +12,8 @@ async function validate(files: string[]): Promise<number> {
 }
 
 export function validateSubcommand(p: Command, setExit: (code: number) => void): void {
-  p.command('validate').description('check lab files (default: the catalogue)').argument('[files...]').action(async (files: string[]) => setExit(await validate(files)));
+  p.command('validate')
+    .description('check lab files (default: the catalogue)')
+    .argument('[files...]')
+    .action(async (files: string[]) => setExit(await validate(files)));
 }

@@ -12,7 +12,6 @@ import { RAW_KINDS } from '../observe/monitor.js';
 import { hostsOf } from './counters.js';
 import type { ComparedSide, ComparisonItem } from './types.js';
 
-
 /**
  * An address in one canonical spelling: IPv6 compressed and lower case
  * (RFC 5952, as iproute2 prints it), a zone id kept, IPv4-mapped IPv6 as

@@ -28,8 +28,11 @@ export function formatComparison(c: Comparison): string {
   const known = diverged.filter((i) => i.knownDivergence !== undefined).length;
   const lines = diverged.flatMap((i) => itemLines(c, i));
   const unknown = diverged.length - known;
-  const summary = `${c.labels.a} vs ${c.labels.b}: ${c.items.length} item${c.items.length === 1 ? '' : 's'} compared, `
-    + (diverged.length === 0 ? 'no divergence' : `${unknown} divergent${known ? `, ${known} known divergence${known === 1 ? '' : 's'}` : ''}`);
+  const summary =
+    `${c.labels.a} vs ${c.labels.b}: ${c.items.length} item${c.items.length === 1 ? '' : 's'} compared, ` +
+    (diverged.length === 0
+      ? 'no divergence'
+      : `${unknown} divergent${known ? `, ${known} known divergence${known === 1 ? '' : 's'}` : ''}`);
   lines.push(summary);
   return lines.join('\n');
 }

@@ -64,7 +64,11 @@ export function compareIntegrity(lab: Lab, a: ComparedSide, b: ComparedSide): Co
   const va = integrityText(a.obs.transfers, expected);
   const vb = integrityText(b.obs.transfers, expected);
   const item: ComparisonItem = { name: 'integrity', kind: 'integrity', a: va, b: vb, ok: va === vb };
-  const errors = [a, b].flatMap((s) => s.obs.transfers.filter((t) => !t.intact).map((t) => `${s.label} connection ${t.connection}: ${t.client.error ?? t.server.error ?? 'sha256 mismatch'}`));
+  const errors = [a, b].flatMap((s) =>
+    s.obs.transfers
+      .filter((t) => !t.intact)
+      .map((t) => `${s.label} connection ${t.connection}: ${t.client.error ?? t.server.error ?? 'sha256 mismatch'}`),
+  );
   if (!item.ok && errors.length) item.detail = errors.join('\n');
   return [item];
 }
@@ -109,12 +113,14 @@ export function compareDuration(a: ComparedSide, b: ComparedSide, tolerances: To
   const fast = Math.min(da, db);
   const slow = Math.max(da, db);
   const ok = slow <= fast * factor + slack;
-  return [{
-    name: 'duration',
-    kind: 'duration',
-    a: `${Math.round(da)} ms`,
-    b: `${Math.round(db)} ms`,
-    ok,
-    detail: `ratio ${(slow / fast).toFixed(2)}, allowed ${factor}x + ${slack} ms`,
-  }];
+  return [
+    {
+      name: 'duration',
+      kind: 'duration',
+      a: `${Math.round(da)} ms`,
+      b: `${Math.round(db)} ms`,
+      ok,
+      detail: `ratio ${(slow / fast).toFixed(2)}, allowed ${factor}x + ${slack} ms`,
+    },
+  ];
 }

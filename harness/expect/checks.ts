@@ -10,7 +10,10 @@ type Role = 'client' | 'server';
 
 class CheckList {
   readonly items: CheckResult[] = [];
-  constructor(private readonly lab: Lab, private readonly obs: Observations) {}
+  constructor(
+    private readonly lab: Lab,
+    private readonly obs: Observations,
+  ) {}
 
   host(role: Role): string {
     return this.lab.workload[role];
@@ -28,7 +31,10 @@ class CheckList {
   /** A counter on a host (by host name; use host(role) for the workload's sides). */
   mib(name: string, host: string, counterName: string, expected: Expected | Bound | undefined, atLeast = false): void {
     if (expected === undefined) return;
-    const full = counterName.startsWith('MPTcpExt') || counterName.startsWith('Tcp') || counterName.startsWith('Ip') ? counterName : `MPTcpExt${counterName}`;
+    const full =
+      counterName.startsWith('MPTcpExt') || counterName.startsWith('Tcp') || counterName.startsWith('Ip')
+        ? counterName
+        : `MPTcpExt${counterName}`;
     const bound = typeof expected === 'object' ? expected : atLeast ? atLeastUnlessZero(expected) : toBound(expected);
     this.value(name, bound, this.counter(host, full), `${host} ${full}`);
   }
@@ -74,20 +80,29 @@ function rmChecks(c: CheckList, e: NonNullable<Lab['expect']['rm']>): void {
   c.value('rm.subflow', { min: b.min, max: 2 * b.max, text: `${b.min}..${2 * b.max}` }, sum, 'client+server MPTcpExtRmSubflow');
 }
 
-function txRxChecks(c: CheckList, name: string, e: { tx?: Expected; rx?: Expected; by: Role } | undefined, tx: string, rx: string, atLeast = false): void {
+function txRxChecks(
+  c: CheckList,
+  name: string,
+  e: { tx?: Expected; rx?: Expected; by: Role } | undefined,
+  tx: string,
+  rx: string,
+  atLeast = false,
+): void {
   if (!e) return;
   c.mib(`${name}.tx`, c.host(e.by), tx, e.tx, atLeast);
   c.mib(`${name}.rx`, c.host(c.other(e.by)), rx, e.rx, atLeast);
 }
 
 function matches(ev: PmEvent, p: PmEventPattern): boolean {
-  return ev.type === p.type
-    && (p.saddr === undefined || ev.saddr === p.saddr)
-    && (p.daddr === undefined || ev.daddr === p.daddr)
-    && (p.locId === undefined || ev.locId === p.locId)
-    && (p.remId === undefined || ev.remId === p.remId)
-    && (p.backup === undefined || ev.backup === p.backup)
-    && (p.dport === undefined || ev.dport === p.dport);
+  return (
+    ev.type === p.type &&
+    (p.saddr === undefined || ev.saddr === p.saddr) &&
+    (p.daddr === undefined || ev.daddr === p.daddr) &&
+    (p.locId === undefined || ev.locId === p.locId) &&
+    (p.remId === undefined || ev.remId === p.remId) &&
+    (p.backup === undefined || ev.backup === p.backup) &&
+    (p.dport === undefined || ev.dport === p.dport)
+  );
 }
 
 function eventChecks(c: CheckList, obs: Observations, patterns: PmEventPattern[]): void {
@@ -120,7 +135,9 @@ function transferChecks(c: CheckList, lab: Lab, obs: Observations): void {
   const t = obs.transfers;
   if (e.integrity) {
     const expectedConns = lab.workload.connections;
-    const bad = t.filter((x) => !x.intact).map((x) => `connection ${x.connection}: ${x.client.error ?? x.server.error ?? 'sha256 mismatch'}`);
+    const bad = t
+      .filter((x) => !x.intact)
+      .map((x) => `connection ${x.connection}: ${x.client.error ?? x.server.error ?? 'sha256 mismatch'}`);
     c.items.push({
       name: 'integrity',
       ok: t.length === expectedConns && bad.length === 0,
@@ -131,7 +148,13 @@ function transferChecks(c: CheckList, lab: Lab, obs: Observations): void {
   }
   const bothMptcp = lab.workload.clientMptcp && lab.workload.serverMptcp;
   const fallbackExpected = e.fallback ?? !bothMptcp;
-  if (t.length) c.boolean('fallback', fallbackExpected, t.some((x) => x.client.fallback || x.server.fallback), 'MPTCP_INFO (EOPNOTSUPP = fell back)');
+  if (t.length)
+    c.boolean(
+      'fallback',
+      fallbackExpected,
+      t.some((x) => x.client.fallback || x.server.fallback),
+      'MPTCP_INFO (EOPNOTSUPP = fell back)',
+    );
   if (e.subflows !== undefined) {
     const first = t[0]?.client;
     const n = first?.subflows.length ? first.subflows.length : first?.info ? first.info.subflows + 1 : 0;
@@ -139,8 +162,18 @@ function transferChecks(c: CheckList, lab: Lab, obs: Observations): void {
   }
   if (e.checksum !== undefined && t.length) {
     const sides = [t[0]!.client.info?.csumEnabled, t[0]!.server.info?.csumEnabled];
-    const actual = sides.every((x) => x === true) ? 'true' : sides.every((x) => x === false) ? 'false' : `client ${sides[0]}, server ${sides[1]}`;
-    c.items.push({ name: 'checksum', ok: actual === String(e.checksum), source: 'MPTCP_INFO csum_enabled, client and server', expected: String(e.checksum), actual });
+    const actual = sides.every((x) => x === true)
+      ? 'true'
+      : sides.every((x) => x === false)
+        ? 'false'
+        : `client ${sides[0]}, server ${sides[1]}`;
+    c.items.push({
+      name: 'checksum',
+      ok: actual === String(e.checksum),
+      source: 'MPTCP_INFO csum_enabled, client and server',
+      expected: String(e.checksum),
+      actual,
+    });
   }
   if (e.durationMaxMs !== undefined) {
     const worst = Math.max(0, ...t.map((x) => x.durationMs));

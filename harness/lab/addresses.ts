@@ -1,7 +1,16 @@
 // Lab addresses: assigned from 198.18.0.0/15 (RFC 2544 benchmarking) and
 // 2001:db8::/32 (documentation), one /24 and one /64 per link, so nothing in
 // a lab can collide with a real network or route out of it.
-import { formatIpv4, formatIpv6, maskBytes, parsePrefix, parseScopedIp, prefixContains, unmapV4, type IpPrefix } from '../../engine/index.js';
+import {
+  formatIpv4,
+  formatIpv6,
+  maskBytes,
+  parsePrefix,
+  parseScopedIp,
+  prefixContains,
+  unmapV4,
+  type IpPrefix,
+} from '../../engine/index.js';
 import type { IfAddress } from './model.js';
 
 const LAB_RANGES: IpPrefix[] = ['198.18.0.0/15', '2001:db8::/32'].flatMap((p) => parsePrefix(p) ?? []);

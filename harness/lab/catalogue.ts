@@ -9,7 +9,10 @@ import { LAB_SUFFIX, loadLabFile } from './load.js';
 import type { Lab } from './model.js';
 
 /** labs/ of the package, from dist/harness/lab/ or harness/lab/. */
-export const CATALOGUE_DIR = [fileURLToPath(new URL('../../../labs', import.meta.url)), fileURLToPath(new URL('../../labs', import.meta.url))].find((d) => existsSync(d)) ?? 'labs';
+export const CATALOGUE_DIR =
+  [fileURLToPath(new URL('../../../labs', import.meta.url)), fileURLToPath(new URL('../../labs', import.meta.url))].find((d) =>
+    existsSync(d),
+  ) ?? 'labs';
 
 export async function labFiles(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { withFileTypes: true, recursive: true });
@@ -50,7 +53,8 @@ export async function selectLabs(args: readonly string[], sel: Selection): Promi
         continue;
       }
       const byName = catalogue.filter((l) => l.name === arg || l.group === arg);
-      if (!byName.length) throw new LabError(arg, [{ path: [], message: `no lab or group "${arg}" in the catalogue (mptcp-lab list) and no such file` }]);
+      if (!byName.length)
+        throw new LabError(arg, [{ path: [], message: `no lab or group "${arg}" in the catalogue (mptcp-lab list) and no such file` }]);
       labs.push(...byName);
     }
   }
@@ -75,7 +79,10 @@ export async function loadLabModule(file: string): Promise<Lab> {
 }
 
 async function isDir(p: string): Promise<boolean> {
-  return readdir(p).then(() => true, () => false);
+  return readdir(p).then(
+    () => true,
+    () => false,
+  );
 }
 
 async function loadDir(dir: string): Promise<Lab[]> {

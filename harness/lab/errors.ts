@@ -11,7 +11,10 @@ export interface LabProblem {
 }
 
 export class LabError extends Error {
-  constructor(readonly file: string, readonly problems: LabProblem[]) {
+  constructor(
+    readonly file: string,
+    readonly problems: LabProblem[],
+  ) {
     super(problems.map((p) => formatProblem(file, p)).join('\n'));
     this.name = 'LabError';
   }

@@ -69,7 +69,8 @@ function describeIssue(issue: z.core.$ZodIssue): string {
     const allowed = allowedKeys(labSchema, path);
     return `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}${allowed.length ? `: expected one of ${allowed.join(', ')}` : ''}`;
   }
-  if (issue.code === 'invalid_value' && 'values' in issue) return `expected one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
+  if (issue.code === 'invalid_value' && 'values' in issue)
+    return `expected one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
   return issue.message.replace(/^Invalid input: /, '');
 }
 
@@ -92,7 +93,10 @@ export function labFromObject(data: unknown, file: string, where?: Locate): Lab 
     return normalize(parsed.data, file, defaultName(file));
   } catch (e) {
     if (e instanceof LabError && where) {
-      throw new LabError(file, e.problems.map((p) => ({ ...p, ...where(p.path) })));
+      throw new LabError(
+        file,
+        e.problems.map((p) => ({ ...p, ...where(p.path) })),
+      );
     }
     throw e;
   }
@@ -102,10 +106,13 @@ export function labFromYaml(text: string, file: string): Lab {
   const counter = new LineCounter();
   const doc = parseDocument(text, { lineCounter: counter, uniqueKeys: true });
   if (doc.errors.length) {
-    throw new LabError(file, doc.errors.map((e) => {
-      const pos = e.linePos?.[0];
-      return { path: [], message: `malformed YAML: ${e.message.split('\n')[0]}`, line: pos?.line, column: pos?.col };
-    }));
+    throw new LabError(
+      file,
+      doc.errors.map((e) => {
+        const pos = e.linePos?.[0];
+        return { path: [], message: `malformed YAML: ${e.message.split('\n')[0]}`, line: pos?.line, column: pos?.col };
+      }),
+    );
   }
   return labFromObject(doc.toJS(), file, (path, atKey) => locate(doc, counter, path, atKey));
 }

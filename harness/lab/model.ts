@@ -106,11 +106,23 @@ export interface Workload {
 }
 
 /** The actions of a timed event, one key each in the lab file, in the order they are listed. */
-export const EVENT_ACTIONS = ['link-down', 'link-up', 'endpoint-add', 'endpoint-delete', 'endpoint-flush', 'backup', 'impair', 'shell'] as const;
+export const EVENT_ACTIONS = [
+  'link-down',
+  'link-up',
+  'endpoint-add',
+  'endpoint-delete',
+  'endpoint-flush',
+  'backup',
+  'impair',
+  'shell',
+] as const;
 export type EventAction = (typeof EVENT_ACTIONS)[number];
 
 /** A zx-style tagged template that runs inside one host's namespace. */
-export type HostShell = (pieces: TemplateStringsArray, ...args: unknown[]) => Promise<{ stdout: string; stderr: string; exitCode: number | null }>;
+export type HostShell = (
+  pieces: TemplateStringsArray,
+  ...args: unknown[]
+) => Promise<{ stdout: string; stderr: string; exitCode: number | null }>;
 /** A step of a TypeScript lab: receives the host-scoped $. */
 export type HostStep = ($: HostShell) => Promise<unknown>;
 

@@ -5,7 +5,20 @@
 import { isIP } from 'node:net';
 import { hostAddress, inLabRange, linkSubnetV4, linkSubnetV6, networkOf, parseCidr, sameNetwork } from './addresses.js';
 import { ProblemList } from './errors.js';
-import { EVENT_ACTIONS, type Endpoint, type EventSpec, type Host, type IfAddress, type Impairment, type Interface, type Lab, type LabTolerances, type Link, type TimedEvent, type Workload } from './model.js';
+import {
+  EVENT_ACTIONS,
+  type Endpoint,
+  type EventSpec,
+  type Host,
+  type IfAddress,
+  type Impairment,
+  type Interface,
+  type Lab,
+  type LabTolerances,
+  type Link,
+  type TimedEvent,
+  type Workload,
+} from './model.js';
 import { computeRoutes } from './routes.js';
 import type { EndpointParsed, EventParsed, ImpairmentInput, LabParsed, LinkParsed } from './schema.js';
 import { parseDuration, parsePercent, parseRate, parseSize } from './units.js';
@@ -20,7 +33,8 @@ export function toImpairment(i: ImpairmentInput, path: Path, problems: ProblemLi
   const out: Impairment = {};
   if (i.rate !== undefined) {
     const r = parseRate(i.rate)!;
-    if (r < MIN_RATE || r > MAX_RATE) problems.add([...path, 'rate'], `rate ${i.rate} is impossible here: expected between 8kbit and 100gbit`);
+    if (r < MIN_RATE || r > MAX_RATE)
+      problems.add([...path, 'rate'], `rate ${i.rate} is impossible here: expected between 8kbit and 100gbit`);
     out.rateBps = r;
   }
   if (i.delay !== undefined) out.delayMs = parseDuration(i.delay);
@@ -32,7 +46,8 @@ export function toImpairment(i: ImpairmentInput, path: Path, problems: ProblemLi
   if (i.queue !== undefined) out.queuePackets = i.queue;
   if (i.rewrite !== undefined) out.rewrite = { packet: i.rewrite.packet, offset: i.rewrite.offset };
   if (out.jitterMs && !out.delayMs) problems.add([...path, 'jitter'], 'jitter needs a delay');
-  if (out.reorderPct && !out.delayMs) problems.add([...path, 'reorder'], 'reorder needs a delay (netem reorders by sending some packets without it)');
+  if (out.reorderPct && !out.delayMs)
+    problems.add([...path, 'reorder'], 'reorder needs a delay (netem reorders by sending some packets without it)');
   return out;
 }
 
@@ -53,8 +68,8 @@ function linkAddresses(l: LinkParsed, index: number, side: 0 | 1, path: Path, pr
   return given.flatMap((text, k) => {
     const c = parseCidr(text);
     const at = [...path, 'addresses', host, k];
-    if (!c) return problems.add(at, `"${text}" is not an address with a prefix length, e.g. 198.18.7.1/24`), [];
-    if (!inLabRange(c.address)) return problems.add(at, `${c.address} is outside the lab ranges 198.18.0.0/15 and 2001:db8::/32`), [];
+    if (!c) return (problems.add(at, `"${text}" is not an address with a prefix length, e.g. 198.18.7.1/24`), []);
+    if (!inLabRange(c.address)) return (problems.add(at, `${c.address} is outside the lab ranges 198.18.0.0/15 and 2001:db8::/32`), []);
     return [c];
   });
 }
@@ -77,14 +92,16 @@ function buildLinks(parsed: LabParsed, hosts: Map<string, Host>, problems: Probl
     l.between.forEach((h, k) => {
       if (!hosts.has(h)) problems.add([...path, 'between', k], `no host "${h}": expected one of ${[...hosts.keys()].join(', ')}`);
     });
-    for (const h of Object.keys(l.addresses ?? {})) if (!l.between.includes(h)) problems.add([...path, 'addresses', h], `"${h}" is not on this link`);
+    for (const h of Object.keys(l.addresses ?? {}))
+      if (!l.between.includes(h)) problems.add([...path, 'addresses', h], `"${h}" is not on this link`);
     for (const h of Object.keys(l.from ?? {})) if (!l.between.includes(h)) problems.add([...path, 'from', h], `"${h}" is not on this link`);
     const base = toImpairment(linkImpairment(l), path, problems);
     const addrA = linkAddresses(l, index, 0, path, problems);
     const addrB = linkAddresses(l, index, 1, path, problems);
     for (const x of addrA) {
       const y = addrB.find((z) => z.family === x.family);
-      if (y && !sameNetwork(x, y)) problems.add([...path, 'addresses'], `${x.address}/${x.prefixLen} and ${y.address}/${y.prefixLen} are not in the same prefix`);
+      if (y && !sameNetwork(x, y))
+        problems.add([...path, 'addresses'], `${x.address}/${x.prefixLen} and ${y.address}/${y.prefixLen} are not in the same prefix`);
     }
     const ha = hosts.get(a);
     const hb = hosts.get(b);
@@ -93,8 +110,22 @@ function buildLinks(parsed: LabParsed, hosts: Map<string, Host>, problems: Probl
       return { name, a: { host: a, ifname: '' }, b: { host: b, ifname: '' } };
     }
     const egress = (host: string): Impairment => ({ ...base, ...toImpairment(l.from?.[host] ?? {}, [...path, 'from', host], problems) });
-    const ia: Interface = { host: a, name: `eth${ha.interfaces.length}`, link: name, addresses: addrA, peer: { host: b, name: `eth${hb.interfaces.length}`, addresses: addrB }, egress: egress(a) };
-    const ib: Interface = { host: b, name: `eth${hb.interfaces.length}`, link: name, addresses: addrB, peer: { host: a, name: ia.name, addresses: addrA }, egress: egress(b) };
+    const ia: Interface = {
+      host: a,
+      name: `eth${ha.interfaces.length}`,
+      link: name,
+      addresses: addrA,
+      peer: { host: b, name: `eth${hb.interfaces.length}`, addresses: addrB },
+      egress: egress(a),
+    };
+    const ib: Interface = {
+      host: b,
+      name: `eth${hb.interfaces.length}`,
+      link: name,
+      addresses: addrB,
+      peer: { host: a, name: ia.name, addresses: addrA },
+      egress: egress(b),
+    };
     ha.interfaces.push(ia);
     hb.interfaces.push(ib);
     const v4 = addrA.find((x) => x.family === 4);
@@ -118,16 +149,18 @@ interface AddressRef {
 
 function resolveAddress(host: Host | undefined, ref: AddressRef, path: Path, problems: ProblemList, links: LinkNames): string | undefined {
   if (ref.address !== undefined) {
-    if (isIP(ref.address) === 0) return problems.add([...path, 'address'], `"${ref.address}" is not an IP address`), undefined;
-    if (!inLabRange(ref.address)) return problems.add([...path, 'address'], `${ref.address} is outside the lab ranges 198.18.0.0/15 and 2001:db8::/32`), undefined;
+    if (isIP(ref.address) === 0) return (problems.add([...path, 'address'], `"${ref.address}" is not an IP address`), undefined);
+    if (!inLabRange(ref.address))
+      return (problems.add([...path, 'address'], `${ref.address} is outside the lab ranges 198.18.0.0/15 and 2001:db8::/32`), undefined);
     return ref.address;
   }
-  if (ref.link === undefined) return problems.add(path, 'expected "link" or "address"'), undefined;
-  if (!links.all.has(ref.link)) return problems.add([...path, 'link'], `no link "${ref.link}"`), undefined;
+  if (ref.link === undefined) return (problems.add(path, 'expected "link" or "address"'), undefined);
+  if (!links.all.has(ref.link)) return (problems.add([...path, 'link'], `no link "${ref.link}"`), undefined);
   // A missing host or a broken link was reported where it was written.
   if (!host || links.broken.has(ref.link)) return undefined;
   const a = addressOn(host, ref.link, ref.family);
-  if (!a) problems.add([...path, 'link'], `host "${host?.name}" has no ${ref.family ? `IPv${ref.family} ` : ''}address on link "${ref.link}"`);
+  if (!a)
+    problems.add([...path, 'link'], `host "${host?.name}" has no ${ref.family ? `IPv${ref.family} ` : ''}address on link "${ref.link}"`);
   return a?.address;
 }
 
@@ -139,9 +172,14 @@ function toEndpoint(host: Host | undefined, e: EndpointParsed, path: Path, probl
     if (!dev) problems.add([...path, 'dev'], 'dev: true needs the endpoint to name a link of this host');
   } else if (typeof e.dev === 'string') {
     dev = e.dev;
-    if (host && !host.interfaces.some((i) => i.name === dev)) problems.add([...path, 'dev'], `host "${host.name}" has no interface "${dev}": expected one of ${host.interfaces.map((i) => i.name).join(', ') || '(none)'}`);
+    if (host && !host.interfaces.some((i) => i.name === dev))
+      problems.add(
+        [...path, 'dev'],
+        `host "${host.name}" has no interface "${dev}": expected one of ${host.interfaces.map((i) => i.name).join(', ') || '(none)'}`,
+      );
   }
-  if (e.flags.includes('fullmesh') && e.flags.includes('signal')) problems.add([...path, 'flags'], 'fullmesh cannot be combined with signal (the kernel refuses it)');
+  if (e.flags.includes('fullmesh') && e.flags.includes('signal'))
+    problems.add([...path, 'flags'], 'fullmesh cannot be combined with signal (the kernel refuses it)');
   if (e.port !== undefined && !e.flags.includes('signal')) problems.add([...path, 'port'], 'a port is only valid on a signal endpoint');
   if (!address) return undefined;
   return { address, id: e.id, flags: e.flags, port: e.port, dev };
@@ -179,11 +217,14 @@ function buildHosts(parsed: LabParsed): Map<string, Host> {
 function buildWorkload(parsed: LabParsed, hosts: Map<string, Host>, links: LinkNames, problems: ProblemList): Workload {
   const w = parsed.workload;
   const path: Path = ['workload'];
-  for (const role of ['client', 'server'] as const) if (!hosts.has(w[role])) problems.add([...path, role], `no host "${w[role]}": expected one of ${[...hosts.keys()].join(', ')}`);
+  for (const role of ['client', 'server'] as const)
+    if (!hosts.has(w[role])) problems.add([...path, role], `no host "${w[role]}": expected one of ${[...hosts.keys()].join(', ')}`);
   if (w.client === w.server) problems.add([...path, 'server'], 'client and server must be different hosts');
   const server = hosts.get(w.server);
   const [linkPart, famPart] = w.connect.split('/');
-  const connectRef: AddressRef = isIP(w.connect) ? { address: w.connect } : { link: linkPart, family: famPart === '6' ? 6 : famPart === '4' ? 4 : undefined };
+  const connectRef: AddressRef = isIP(w.connect)
+    ? { address: w.connect }
+    : { link: linkPart, family: famPart === '6' ? 6 : famPart === '4' ? 4 : undefined };
   const connect = resolveAddress(server, connectRef, [...path, 'connect'], problems, links) ?? '';
   if (connect && isIP(w.connect) && server && !server.interfaces.some((i) => i.addresses.some((a) => a.address === connect))) {
     problems.add([...path, 'connect'], `${connect} is not an address of host "${w.server}"`);
@@ -221,7 +262,13 @@ function toEvent(e: EventParsed, path: Path, hosts: Map<string, Host>, links: Li
   const checkLink = (l: string, p: Path) => (links.all.has(l) ? l : (problems.add(p, `no link "${l}"`), l));
   if (e['link-down'] !== undefined) return { action: 'link-down', link: checkLink(e['link-down'], [...path, 'link-down']) };
   if (e['link-up'] !== undefined) return { action: 'link-up', link: checkLink(e['link-up'], [...path, 'link-up']) };
-  if (e['endpoint-flush'] !== undefined) return checkHost(e['endpoint-flush'], hosts, [...path, 'endpoint-flush'], problems) && { action: 'endpoint-flush', host: e['endpoint-flush'] };
+  if (e['endpoint-flush'] !== undefined)
+    return (
+      checkHost(e['endpoint-flush'], hosts, [...path, 'endpoint-flush'], problems) && {
+        action: 'endpoint-flush',
+        host: e['endpoint-flush'],
+      }
+    );
   if (e['endpoint-add']) {
     const { host, ...rest } = e['endpoint-add'];
     const p = [...path, 'endpoint-add'];
@@ -233,7 +280,9 @@ function toEvent(e: EventParsed, path: Path, hosts: Map<string, Host>, links: Li
     const p = [...path, e.backup ? 'backup' : 'endpoint-delete'];
     const h = checkHost(ref.host, hosts, [...p, 'host'], problems);
     const address = ref.id === undefined ? resolveAddress(h, ref, p, problems, links) : undefined;
-    return e.backup ? { action: 'backup', host: ref.host, id: ref.id, address, backup: e.backup.backup } : { action: 'endpoint-delete', host: ref.host, id: ref.id, address };
+    return e.backup
+      ? { action: 'backup', host: ref.host, id: ref.id, address, backup: e.backup.backup }
+      : { action: 'endpoint-delete', host: ref.host, id: ref.id, address };
   }
   if (e.impair) {
     const { link, from, ...imp } = e.impair;
@@ -266,7 +315,8 @@ export function normalize(parsed: LabParsed, file: string, defaultName: string):
   for (const [linkName] of Object.entries(parsed.expect.link_share ?? {})) {
     if (!linkNames.all.has(linkName)) problems.add(['expect', 'link_share', linkName], `no link "${linkName}"`);
   }
-  for (const [hostName] of Object.entries(parsed.expect.counters ?? {})) checkHost(hostName, hosts, ['expect', 'counters', hostName], problems);
+  for (const [hostName] of Object.entries(parsed.expect.counters ?? {}))
+    checkHost(hostName, hosts, ['expect', 'counters', hostName], problems);
   (parsed.expect.events ?? []).forEach((ev, k) => checkHost(ev.host, hosts, ['expect', 'events', k, 'host'], problems));
   problems.throwIfAny(file);
 

@@ -39,7 +39,13 @@ function firstHop(hosts: ReadonlyMap<string, Host>, from: Host, targets: Set<str
 
 // A subnet is best reached through a forwarding host on it (which can deliver
 // to every address there); a plain end host on it only answers for itself.
-function searchHop(hosts: ReadonlyMap<string, Host>, from: Host, targets: Set<string>, avoid: string | undefined, targetMustForward: boolean): Interface | undefined {
+function searchHop(
+  hosts: ReadonlyMap<string, Host>,
+  from: Host,
+  targets: Set<string>,
+  avoid: string | undefined,
+  targetMustForward: boolean,
+): Interface | undefined {
   const queue: { host: Host; first: Interface }[] = [];
   const seen = new Set<string>([from.name, ...(avoid ? [avoid] : [])]);
   for (const i of from.interfaces) {
@@ -93,7 +99,8 @@ export function computeRoutes(hostList: Host[], networkOf: (i: Interface, family
         if (!peer || !via) continue;
         if (peer.forward) {
           for (const s of remote.filter((x) => x.family === family)) {
-            if (s.hosts.has(peer.name) || firstHop(hosts, peer, s.hosts, host.name)) routes.push({ family, to: s.prefix, via, dev: i.name, table });
+            if (s.hosts.has(peer.name) || firstHop(hosts, peer, s.hosts, host.name))
+              routes.push({ family, to: s.prefix, via, dev: i.name, table });
           }
         }
         // Fallback after main: the peer's other addresses through this link. A
@@ -101,9 +108,12 @@ export function computeRoutes(hostList: Host[], networkOf: (i: Interface, family
         // address on another link this way, as mptcp_join.sh's per-link
         // default routes allow; unbound traffic still takes main's direct route.
         const fallback = table + FALLBACK_OFFSET;
-        const peerOnly = subnets.filter((x) => x.family === family && x.prefix !== prefix && x.hosts.has(peer.name) && x.hosts.has(host.name));
+        const peerOnly = subnets.filter(
+          (x) => x.family === family && x.prefix !== prefix && x.hosts.has(peer.name) && x.hosts.has(host.name),
+        );
         if (!peerOnly.length) continue;
-        for (const a of i.addresses.filter((x) => x.family === family)) rules.push({ family, from: a.address, table: fallback, priority: FALLBACK_PRIORITY });
+        for (const a of i.addresses.filter((x) => x.family === family))
+          rules.push({ family, from: a.address, table: fallback, priority: FALLBACK_PRIORITY });
         for (const x of peerOnly) routes.push({ family, to: x.prefix, via, dev: i.name, table: fallback });
       }
     }

@@ -7,8 +7,12 @@ import type { Direction, EndpointFlag, EventAction, Expectations, Expected, Host
 import { parseDuration, parsePercent, parseRate, parseSize } from './units.js';
 
 const NAME = /^[a-z][a-z0-9-]{0,31}$/;
-const hostName = z.string().regex(/^[a-z][a-z0-9]{0,9}$/, 'a host name: lowercase letters and digits, starting with a letter, at most 10 characters');
-const linkName = z.string().regex(/^[a-z][a-z0-9]{0,9}$/, 'a link name: lowercase letters and digits, starting with a letter, at most 10 characters');
+const hostName = z
+  .string()
+  .regex(/^[a-z][a-z0-9]{0,9}$/, 'a host name: lowercase letters and digits, starting with a letter, at most 10 characters');
+const linkName = z
+  .string()
+  .regex(/^[a-z][a-z0-9]{0,9}$/, 'a link name: lowercase letters and digits, starting with a letter, at most 10 characters');
 const quantity = z.union([z.number(), z.string()]);
 
 const size = quantity.refine((v) => parseSize(v) !== undefined, 'a size such as 4MB, 64KiB or a number of bytes');
@@ -32,12 +36,22 @@ export const impairmentSchema = z.strictObject({
   duplicate: percent.optional().describe('Duplication in percent (needs sch_netem).'),
   corrupt: percent.optional().describe('Corruption in percent (needs sch_netem).'),
   queue: z.number().int().positive().optional().describe('Queue limit in packets. Like Mininet max_queue_size.'),
-  rewrite: z.strictObject({
-    packet: z.number().int().min(1).max(100_000).describe('Which one: the Nth TCP segment (header and payload) longer than 61 + offset bytes, counted from when the rewrite is set.'),
-    offset: z.number().int().min(0).max(1000).describe('Byte of the TCP payload to invert.'),
-  }).optional().describe(
-    'A middlebox that inverts one byte of one TCP segment\'s payload and leaves the segment acceptable to TCP (mptcp_join.sh fail tests: tc pedit + csum); only a DSS checksum catches it (RFC 8684 §3.7). Kernel: nft on the receiving interface.',
-  ),
+  rewrite: z
+    .strictObject({
+      packet: z
+        .number()
+        .int()
+        .min(1)
+        .max(100_000)
+        .describe(
+          'Which one: the Nth TCP segment (header and payload) longer than 61 + offset bytes, counted from when the rewrite is set.',
+        ),
+      offset: z.number().int().min(0).max(1000).describe('Byte of the TCP payload to invert.'),
+    })
+    .optional()
+    .describe(
+      "A middlebox that inverts one byte of one TCP segment's payload and leaves the segment acceptable to TCP (mptcp_join.sh fail tests: tc pedit + csum); only a DSS checksum catches it (RFC 8684 §3.7). Kernel: nft on the receiving interface.",
+    ),
 });
 export type ImpairmentInput = z.infer<typeof impairmentSchema>;
 
@@ -46,7 +60,10 @@ const endpointFlag = z.enum(['signal', 'subflow', 'backup', 'fullmesh', 'implici
 const endpointSchema = z.strictObject({
   link: linkName.optional().describe("Use this host's address on the named link."),
   address: z.string().optional().describe('A literal address instead of link.'),
-  family: z.union([z.literal(4), z.literal(6)]).optional().describe('Which of the link addresses (default 4, or 6 on an IPv6-only link).'),
+  family: z
+    .union([z.literal(4), z.literal(6)])
+    .optional()
+    .describe('Which of the link addresses (default 4, or 6 on an IPv6-only link).'),
   id: z.number().int().min(1).max(255).optional(),
   flags: z.array(endpointFlag).default([]),
   port: z.number().int().min(1).max(65535).optional(),
@@ -57,10 +74,12 @@ export type EndpointInput = z.infer<typeof endpointSchema>;
 const hostSchema = z.strictObject({
   forward: z.boolean().default(false).describe('A router: forwards between its links.'),
   sysctls: z.record(z.string().regex(/^net\.[a-z0-9_.-]+$/, 'a net.* sysctl name'), z.union([z.string(), z.number()])).default({}),
-  limits: z.strictObject({
-    subflows: z.number().int().min(0).max(8).optional(),
-    add_addr_accepted: z.number().int().min(0).max(8).optional(),
-  }).optional(),
+  limits: z
+    .strictObject({
+      subflows: z.number().int().min(0).max(8).optional(),
+      add_addr_accepted: z.number().int().min(0).max(8).optional(),
+    })
+    .optional(),
   endpoints: z.array(endpointSchema).default([]),
 });
 
@@ -69,7 +88,10 @@ const linkSchema = z.strictObject({
   between: z.tuple([hostName, hostName]),
   ipv4: z.boolean().default(true),
   ipv6: z.boolean().default(false),
-  addresses: z.record(hostName, z.array(z.string()).min(1)).optional().describe('Explicit address/prefix per host; otherwise assigned from 198.18.0.0/15 and 2001:db8::/32.'),
+  addresses: z
+    .record(hostName, z.array(z.string()).min(1))
+    .optional()
+    .describe('Explicit address/prefix per host; otherwise assigned from 198.18.0.0/15 and 2001:db8::/32.'),
   from: z.record(hostName, impairmentSchema).optional().describe('Impairments of the traffic this host sends on the link.'),
   ...impairmentSchema.shape,
 });
@@ -100,7 +122,9 @@ const hostStep = z.custom<HostStep>((v) => typeof v === 'function', 'a shell com
 
 // One key per action of the model (checked), and when.
 const eventSchema = z.strictObject({
-  at: duration.describe('Time from the first data byte of the first connection (the client holds it until the events due at 0 ms are in place).'),
+  at: duration.describe(
+    'Time from the first data byte of the first connection (the client holds it until the events due at 0 ms are in place).',
+  ),
   'link-down': linkName.optional(),
   'link-up': linkName.optional(),
   'endpoint-add': z.strictObject({ host: hostName, ...endpointSchema.shape }).optional(),
@@ -108,17 +132,36 @@ const eventSchema = z.strictObject({
   'endpoint-flush': hostName.optional(),
   backup: z.strictObject({ ...endpointRef.shape, backup: z.boolean().default(true) }).optional(),
   impair: z.strictObject({ link: linkName, from: hostName.optional(), ...impairmentSchema.shape }).optional(),
-  shell: z.strictObject({ host: hostName, command: z.union([z.string().min(1), hostStep]) }).optional()
-    .describe('A shell command run inside the host namespace; in a TypeScript lab also a step ($) => Promise, with $ scoped to that host (zx).'),
+  shell: z
+    .strictObject({ host: hostName, command: z.union([z.string().min(1), hostStep]) })
+    .optional()
+    .describe(
+      'A shell command run inside the host namespace; in a TypeScript lab also a step ($) => Promise, with $ scoped to that host (zx).',
+    ),
 } satisfies Record<'at' | EventAction, z.ZodType>);
 
 const role = z.enum(['client', 'server']) satisfies z.ZodType<Role>;
 const txRx = (defaultBy: Role) =>
-  z.strictObject({ tx: expected.optional(), rx: expected.optional(), by: role.default(defaultBy).describe(`Side that sends it (default ${defaultBy}); the other side receives.`) });
+  z.strictObject({
+    tx: expected.optional(),
+    rx: expected.optional(),
+    by: role.default(defaultBy).describe(`Side that sends it (default ${defaultBy}); the other side receives.`),
+  });
 
 const pmEventPattern = z.strictObject({
   host: hostName,
-  type: z.enum(['CREATED', 'ESTABLISHED', 'CLOSED', 'ANNOUNCED', 'REMOVED', 'SF_ESTABLISHED', 'SF_CLOSED', 'SF_PRIORITY', 'LISTENER_CREATED', 'LISTENER_CLOSED']),
+  type: z.enum([
+    'CREATED',
+    'ESTABLISHED',
+    'CLOSED',
+    'ANNOUNCED',
+    'REMOVED',
+    'SF_ESTABLISHED',
+    'SF_CLOSED',
+    'SF_PRIORITY',
+    'LISTENER_CREATED',
+    'LISTENER_CLOSED',
+  ]),
   count: expected.optional().describe('How many such events (default: at least one).'),
   saddr: z.string().optional(),
   daddr: z.string().optional(),
@@ -134,14 +177,42 @@ type ExpectationsWritten = Omit<Expectations, 'durationMaxMs'> & { duration?: { 
 // Every named check reads the counters the kernel selftests read
 // (mptcp_join.sh chk_*_nr), on the same side: ns1 = server, ns2 = client.
 const expectSchema = z.strictObject({
-  join: z.strictObject({ syn: expected, synack: expected, ack: expected, syn_tx: expected.optional(), rejected: expected.optional() }).optional()
+  join: z
+    .strictObject({ syn: expected, synack: expected, ack: expected, syn_tx: expected.optional(), rejected: expected.optional() })
+    .optional()
     .describe('chk_join_nr: server MPJoinSynRx, client MPJoinSynAckRx, server MPJoinAckRx; HMAC failures 0.'),
-  join_backup: z.strictObject({ syn: expected, synack: expected }).optional().describe('server MPJoinSynBackupRx, client MPJoinSynAckBackupRx.'),
-  add_addr: z.strictObject({ rx: expected.optional(), echo: expected.optional(), tx: expected.optional(), port: expected.optional(), by: role.default('server') }).optional()
-    .describe('chk_add_nr: AddAddr on the receiver (at least, when above 0), EchoAdd and AddAddrTx on the announcer; port checks the PortAdd/MPJoinPort* counters.'),
-  rm: z.strictObject({ addr: expected.optional(), subflow: expected.optional(), tx: expected.optional(), by: role.default('client'), simult: z.boolean().default(false) }).optional()
-    .describe('chk_rm_nr: RmAddr on the peer of the side that removed, RmSubflow on the remover (simult: summed over both, between n and 2n); tx: RmAddrTx on the remover.'),
-  mp_prio: z.strictObject({ tx: expected.optional(), rx: expected.optional(), host: role.default('server') }).optional().describe('chk_prio_nr: MPPrioTx and MPPrioRx, both read on one host (server, like the selftest).'),
+  join_backup: z
+    .strictObject({ syn: expected, synack: expected })
+    .optional()
+    .describe('server MPJoinSynBackupRx, client MPJoinSynAckBackupRx.'),
+  add_addr: z
+    .strictObject({
+      rx: expected.optional(),
+      echo: expected.optional(),
+      tx: expected.optional(),
+      port: expected.optional(),
+      by: role.default('server'),
+    })
+    .optional()
+    .describe(
+      'chk_add_nr: AddAddr on the receiver (at least, when above 0), EchoAdd and AddAddrTx on the announcer; port checks the PortAdd/MPJoinPort* counters.',
+    ),
+  rm: z
+    .strictObject({
+      addr: expected.optional(),
+      subflow: expected.optional(),
+      tx: expected.optional(),
+      by: role.default('client'),
+      simult: z.boolean().default(false),
+    })
+    .optional()
+    .describe(
+      'chk_rm_nr: RmAddr on the peer of the side that removed, RmSubflow on the remover (simult: summed over both, between n and 2n); tx: RmAddrTx on the remover.',
+    ),
+  mp_prio: z
+    .strictObject({ tx: expected.optional(), rx: expected.optional(), host: role.default('server') })
+    .optional()
+    .describe('chk_prio_nr: MPPrioTx and MPPrioRx, both read on one host (server, like the selftest).'),
   fastclose: txRx('client').optional().describe('chk_fclose_nr: MPFastcloseTx on the closer, MPFastcloseRx on the peer.'),
   rst: txRx('server').optional().describe('chk_rst_nr: MPRstTx/MPRstRx, at least n; 0 means exactly 0.'),
   fail: txRx('server').optional().describe('chk_fail_nr: MPFailTx/MPFailRx.'),
@@ -163,22 +234,53 @@ const counterTolerance = z.strictObject({
   relative: z.number().nonnegative().optional().describe('Allowed difference as a fraction of the larger count (0.5 = 50 %).'),
   absolute: z.number().int().nonnegative().optional().describe('Allowed difference in counts.'),
 });
-const compareSchema = z.strictObject({
-  link_share: z.number().min(0).max(1).nullable().optional().describe('Largest difference of a link byte share between targets (default 0.15).'),
-  duration_factor: z.number().min(1).nullable().optional().describe('The slower completion time may be at most this many times the faster (default 2).'),
-  duration_slack: duration.optional().describe('Added to the allowed slower time (default 20ms).'),
-  counters: z.record(z.string().regex(/^([a-z][a-z0-9]*\.)?[A-Za-z*?][A-Za-z0-9*?]*$/, 'a counter name, optionally host-scoped (server.MPTcpExtAddAddr), * and ? allowed'), counterTolerance).optional()
-    .describe('Counters compared within a tolerance, by name.'),
-}).describe('Tolerances of the comparison between targets (kernel vs engine, kernel vs kernel).');
+const compareSchema = z
+  .strictObject({
+    link_share: z
+      .number()
+      .min(0)
+      .max(1)
+      .nullable()
+      .optional()
+      .describe('Largest difference of a link byte share between targets (default 0.15).'),
+    duration_factor: z
+      .number()
+      .min(1)
+      .nullable()
+      .optional()
+      .describe('The slower completion time may be at most this many times the faster (default 2).'),
+    duration_slack: duration.optional().describe('Added to the allowed slower time (default 20ms).'),
+    counters: z
+      .record(
+        z
+          .string()
+          .regex(
+            /^([a-z][a-z0-9]*\.)?[A-Za-z*?][A-Za-z0-9*?]*$/,
+            'a counter name, optionally host-scoped (server.MPTcpExtAddAddr), * and ? allowed',
+          ),
+        counterTolerance,
+      )
+      .optional()
+      .describe('Counters compared within a tolerance, by name.'),
+  })
+  .describe('Tolerances of the comparison between targets (kernel vs engine, kernel vs kernel).');
 
 export const labSchema = z.strictObject({
   name: z.string().regex(NAME, 'a lab name: lowercase letters, digits and dashes, at most 32').optional(),
   description: z.string().default(''),
   group: z.string().default('misc'),
   tags: z.array(z.string()).default([]),
-  requires: z.array(z.string()).default([]).describe('What the lab needs, else it SKIPs: netem, ipv6, nft, tcpdump, sysctl:NAME, kernel>=X.Y, or a feature of kernels/features.ts (userspace-pm, mptcp-info, full-info, mixed-v4v6, ...)'),
+  requires: z
+    .array(z.string())
+    .default([])
+    .describe(
+      'What the lab needs, else it SKIPs: netem, ipv6, nft, tcpdump, sysctl:NAME, kernel>=X.Y, or a feature of kernels/features.ts (userspace-pm, mptcp-info, full-info, mixed-v4v6, ...)',
+    ),
   timeout: duration.default('60s'),
-  hosts: z.record(hostName, hostSchema.nullable().transform((h) => h ?? hostSchema.parse({}))),
+  hosts: z.record(
+    hostName,
+    hostSchema.nullable().transform((h) => h ?? hostSchema.parse({})),
+  ),
   links: z.array(linkSchema).min(1),
   workload: workloadSchema,
   events: z.array(eventSchema).default([]),

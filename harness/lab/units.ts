@@ -4,17 +4,32 @@
 // say what was expected.
 
 const SIZE_UNITS: Record<string, number> = {
-  '': 1, b: 1,
-  kb: 1_000, mb: 1_000_000, gb: 1_000_000_000,
-  kib: 1024, mib: 1024 ** 2, gib: 1024 ** 3,
-  k: 1024, m: 1024 ** 2, g: 1024 ** 3,
+  '': 1,
+  b: 1,
+  kb: 1_000,
+  mb: 1_000_000,
+  gb: 1_000_000_000,
+  kib: 1024,
+  mib: 1024 ** 2,
+  gib: 1024 ** 3,
+  k: 1024,
+  m: 1024 ** 2,
+  g: 1024 ** 3,
 };
 
 /** Rates as tc writes them: bits per second unless the unit ends in "bps" (bytes). */
 const RATE_UNITS: Record<string, number> = {
-  bit: 1, kbit: 1e3, mbit: 1e6, gbit: 1e9,
-  kibit: 1024, mibit: 1024 ** 2, gibit: 1024 ** 3,
-  bps: 8, kbps: 8e3, mbps: 8e6, gbps: 8e9,
+  bit: 1,
+  kbit: 1e3,
+  mbit: 1e6,
+  gbit: 1e9,
+  kibit: 1024,
+  mibit: 1024 ** 2,
+  gibit: 1024 ** 3,
+  bps: 8,
+  kbps: 8e3,
+  mbps: 8e6,
+  gbps: 8e9,
 };
 
 const TIME_UNITS: Record<string, number> = { us: 0.001, ms: 1, s: 1000, m: 60_000 };

@@ -62,25 +62,57 @@ function applyAttribute(ev: PmEvent, key: string, value: string | undefined): vo
     return; // other bare words (deny_join_id0) have no field
   }
   switch (key) {
-    case 'token': ev.token = hex(value); break;
-    case 'remid': ev.remId = decimal(value); break;
-    case 'locid': ev.locId = decimal(value); break;
-    case 'saddr4': case 'saddr6': ev.saddr = value; ev.family = key === 'saddr4' ? 4 : 6; break;
-    case 'daddr4': case 'daddr6': ev.daddr = value; ev.family = key === 'daddr4' ? 4 : 6; break;
-    case 'sport': ev.sport = decimal(value); break;
-    case 'dport': ev.dport = decimal(value); break;
-    case 'backup': ev.backup = value !== '0'; break;
-    case 'ifindex': case 'if_idx': ev.ifindex = decimal(value); break;
-    case 'error': ev.error = decimal(value); break;
-    case 'reset_reason': ev.resetReason = decimal(value); break;
-    case 'reset_flags': ev.resetFlags = hex(value); break;
-    case 'server_side': ev.serverSide = value !== '0'; break;
+    case 'token':
+      ev.token = hex(value);
+      break;
+    case 'remid':
+      ev.remId = decimal(value);
+      break;
+    case 'locid':
+      ev.locId = decimal(value);
+      break;
+    case 'saddr4':
+    case 'saddr6':
+      ev.saddr = value;
+      ev.family = key === 'saddr4' ? 4 : 6;
+      break;
+    case 'daddr4':
+    case 'daddr6':
+      ev.daddr = value;
+      ev.family = key === 'daddr4' ? 4 : 6;
+      break;
+    case 'sport':
+      ev.sport = decimal(value);
+      break;
+    case 'dport':
+      ev.dport = decimal(value);
+      break;
+    case 'backup':
+      ev.backup = value !== '0';
+      break;
+    case 'ifindex':
+    case 'if_idx':
+      ev.ifindex = decimal(value);
+      break;
+    case 'error':
+      ev.error = decimal(value);
+      break;
+    case 'reset_reason':
+      ev.resetReason = decimal(value);
+      break;
+    case 'reset_flags':
+      ev.resetFlags = hex(value);
+      break;
+    case 'server_side':
+      ev.serverSide = value !== '0';
+      break;
     case 'flags': {
       const flags = hex(value);
       if (flags !== undefined && (flags & FLAG_SERVER_SIDE) !== 0) ev.serverSide = true;
       break;
     }
-    default: break; // timeout=..., and attributes added by later iproute2
+    default:
+      break; // timeout=..., and attributes added by later iproute2
   }
 }
 
@@ -171,7 +203,9 @@ export function startMonitor(netns: string, options: MonitorOptions = {}): Monit
   const seen: MonitorLine[] = [];
   let errText = '';
   let exited = false;
-  const exit = child.then(() => { exited = true; });
+  const exit = child.then(() => {
+    exited = true;
+  });
   const stdoutClosed = new Promise<void>((resolve) => {
     if (!child.stdout) return resolve();
     const rl = createInterface({ input: child.stdout, crlfDelay: Infinity });
@@ -183,14 +217,19 @@ export function startMonitor(netns: string, options: MonitorOptions = {}): Monit
   });
   const ready = new Promise<void>((resolve) => {
     const timer = setTimeout(resolve, options.settleMs ?? 150);
-    void exit.then(() => { clearTimeout(timer); resolve(); });
+    void exit.then(() => {
+      clearTimeout(timer);
+      resolve();
+    });
   });
   let stopping: Promise<PmEvent[]> | undefined;
 
   async function stop(): Promise<PmEvent[]> {
     if (!exited) {
       signal(child.pid, 'SIGTERM');
-      const timer = setTimeout(() => { if (!exited) signal(child.pid, 'SIGKILL'); }, options.killAfterMs ?? 1000);
+      const timer = setTimeout(() => {
+        if (!exited) signal(child.pid, 'SIGKILL');
+      }, options.killAfterMs ?? 1000);
       await exit;
       clearTimeout(timer);
     }

@@ -6,7 +6,8 @@ import { targetLabel, type LabResult, type RunResult } from '../result.js';
 import { checkLine, failedChecks, labArgument, failureMessage, flakyNote, relevantCounters, replayCommand } from './diagnostics.js';
 
 /** Characters XML 1.0 cannot hold at all, even escaped. */
-const INVALID_XML = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+const INVALID_XML =
+  /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 
 /** Escape element text. */
 export function xmlText(s: string): string {
@@ -15,8 +16,12 @@ export function xmlText(s: string): string {
 
 /** Escape an attribute value (quotes, and whitespace that attributes would normalize away). */
 export function xmlAttr(s: string): string {
-  return xmlText(s).replaceAll('"', '&quot;').replaceAll("'", '&apos;')
-    .replaceAll('\n', '&#10;').replaceAll('\r', '&#13;').replaceAll('\t', '&#9;');
+  return xmlText(s)
+    .replaceAll('"', '&quot;')
+    .replaceAll("'", '&apos;')
+    .replaceAll('\n', '&#10;')
+    .replaceAll('\r', '&#13;')
+    .replaceAll('\t', '&#9;');
 }
 
 function attrs(pairs: Record<string, string | number | undefined>): string {
@@ -81,10 +86,7 @@ export function formatJunit(run: RunResult): string {
     list.push(r);
     byTarget.set(label, list);
   }
-  const out = [
-    '<?xml version="1.0" encoding="UTF-8"?>',
-    `<testsuites${attrs({ name: run.run.tool, ...counts(run.results) })}>`,
-  ];
+  const out = ['<?xml version="1.0" encoding="UTF-8"?>', `<testsuites${attrs({ name: run.run.tool, ...counts(run.results) })}>`];
   for (const [label, results] of byTarget) {
     const t = results[0]?.target;
     out.push(`  <testsuite${attrs({ name: label, ...counts(results), timestamp: run.run.started, hostname: run.run.machine.hostname })}>`);

@@ -7,8 +7,12 @@ import { checkLine, failedChecks, failureMessage, flakyNote, labArgument, replay
 /** Make text safe inside one Markdown table cell. */
 export function mdCell(text: string): string {
   return text
-    .replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;')
-    .replaceAll('\\', '\\\\').replaceAll('|', '\\|').replaceAll('`', '\\`')
+    .replaceAll('&', '&amp;')
+    .replaceAll('<', '&lt;')
+    .replaceAll('>', '&gt;')
+    .replaceAll('\\', '\\\\')
+    .replaceAll('|', '\\|')
+    .replaceAll('`', '\\`')
     .replace(/\r?\n/g, '<br>')
     .trim();
 }

@@ -36,7 +36,11 @@ export interface TapOptions {
 
 /** One line, with `\` and `#` escaped as TAP 14 asks. */
 export function escapeTap(text: string): string {
-  return text.replace(/[\r\n]+/g, ' ').replaceAll('\\', '\\\\').replaceAll('#', '\\#').trim();
+  return text
+    .replace(/[\r\n]+/g, ' ')
+    .replaceAll('\\', '\\\\')
+    .replaceAll('#', '\\#')
+    .trim();
 }
 
 function oneLine(text: string): string {
@@ -138,7 +142,10 @@ export class TapWriter {
   private readonly version: TapVersion;
   private readonly seed: number | undefined;
 
-  constructor(private readonly write: (chunk: string) => void, options: TapOptions = {}) {
+  constructor(
+    private readonly write: (chunk: string) => void,
+    options: TapOptions = {},
+  ) {
     this.version = options.version ?? 14;
     this.seed = options.seed;
   }
@@ -167,7 +174,12 @@ export class TapWriter {
 /** The whole run as one TAP document. */
 export function formatTap(run: RunResult, options: TapOptions = {}): string {
   let out = '';
-  const w = new TapWriter((s) => { out += s; }, { seed: run.run.seed, ...options });
+  const w = new TapWriter(
+    (s) => {
+      out += s;
+    },
+    { seed: run.run.seed, ...options },
+  );
   w.header();
   for (const r of run.results) w.point(r);
   w.end();

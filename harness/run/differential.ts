@@ -7,15 +7,35 @@ import { targetLabel, type LabResult } from '../result.js';
 
 export function differentialResult(lab: Lab, a: LabResult, b: LabResult): LabResult {
   const base = {
-    lab: lab.name, file: lab.file, group: lab.group, tags: lab.tags,
-    target: { kind: 'compare' as const, spec: `${a.target.kind} ${a.target.spec} vs ${b.target.kind} ${b.target.spec}`, version: `${a.target.version} vs ${b.target.version}`, backend: `${a.target.backend}+${b.target.backend}` },
-    attempts: 1, repeat: a.repeat, durationMs: 0,
+    lab: lab.name,
+    file: lab.file,
+    group: lab.group,
+    tags: lab.tags,
+    target: {
+      kind: 'compare' as const,
+      spec: `${a.target.kind} ${a.target.spec} vs ${b.target.kind} ${b.target.spec}`,
+      version: `${a.target.version} vs ${b.target.version}`,
+      backend: `${a.target.backend}+${b.target.backend}`,
+    },
+    attempts: 1,
+    repeat: a.repeat,
+    durationMs: 0,
   };
   if (a.status === 'skip' || b.status === 'skip') {
-    return { ...base, status: 'skip', skipReason: `nothing to compare: ${a.status === 'skip' ? targetLabel(a.target) : targetLabel(b.target)} skipped`, checks: [] };
+    return {
+      ...base,
+      status: 'skip',
+      skipReason: `nothing to compare: ${a.status === 'skip' ? targetLabel(a.target) : targetLabel(b.target)} skipped`,
+      checks: [],
+    };
   }
   if (!a.observations || !b.observations) {
-    return { ...base, status: 'fail', error: `no observations from ${!a.observations ? targetLabel(a.target) : targetLabel(b.target)}`, checks: [] };
+    return {
+      ...base,
+      status: 'fail',
+      error: `no observations from ${!a.observations ? targetLabel(a.target) : targetLabel(b.target)}`,
+      checks: [],
+    };
   }
   // Name each side by what tells them apart: "kernel"/"engine", or the kernel specs.
   const label = (t: LabResult['target']) => (a.target.kind === b.target.kind ? t.spec : t.kind);
@@ -23,7 +43,12 @@ export function differentialResult(lab: Lab, a: LabResult, b: LabResult): LabRes
   // the byte shares that follow from them say nothing about the protocol.
   const emulated = a.target.backend === 'vm' || b.target.backend === 'vm';
   const tolerances = emulated ? { ...lab.compare, durationFactor: null, linkShare: null } : lab.compare;
-  const comparison = compareObservations(lab, { label: label(a.target), obs: a.observations }, { label: label(b.target), obs: b.observations }, tolerances);
+  const comparison = compareObservations(
+    lab,
+    { label: label(a.target), obs: a.observations },
+    { label: label(b.target), obs: b.observations },
+    tolerances,
+  );
   const checks = comparisonToChecks(comparison);
   return { ...base, status: comparison.divergent ? 'fail' : 'pass', checks, comparison };
 }

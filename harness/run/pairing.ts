@@ -27,11 +27,15 @@ export function comparable(a: LabResult, b: LabResult): [LabResult, LabResult] {
   const types = eventsNotOnBoth(modelledVersion(a, b), modelledVersion(b, a));
   const trim = (r: LabResult, other: LabResult): LabResult => {
     if (!r.observations) return r;
-    const events = Object.fromEntries(Object.entries(r.observations.events).map(([host, evs]) => [host, evs.filter((e) => !types.includes(e.type))]));
-    const counters = Object.fromEntries(Object.entries(r.observations.counters).map(([host, values]) => {
-      const theirs = other.observations?.counters[host];
-      return [host, theirs ? Object.fromEntries(Object.entries(values).filter(([name]) => name in theirs)) : values];
-    }));
+    const events = Object.fromEntries(
+      Object.entries(r.observations.events).map(([host, evs]) => [host, evs.filter((e) => !types.includes(e.type))]),
+    );
+    const counters = Object.fromEntries(
+      Object.entries(r.observations.counters).map(([host, values]) => {
+        const theirs = other.observations?.counters[host];
+        return [host, theirs ? Object.fromEntries(Object.entries(values).filter(([name]) => name in theirs)) : values];
+      }),
+    );
     return { ...r, observations: { ...r.observations, events, counters } };
   };
   return [trim(a, b), trim(b, a)];
@@ -60,7 +64,13 @@ export async function compareLab(lab: Lab, a: LabResult, b: LabResult, retry?: C
   for (let attempt = 2; retry && first.status === 'fail' && attempt <= retry.retries + 1; attempt += 1) {
     const cmp = compareOnce(lab, await retry.again(attempt), b);
     if (cmp.status === 'pass') {
-      return { ...cmp, status: 'flaky', attempts: attempt, error: `diverged on attempt 1, agreed on attempt ${attempt} (kernel run again)`, checks: [...first.checks.filter((c) => !c.ok), ...cmp.checks] };
+      return {
+        ...cmp,
+        status: 'flaky',
+        attempts: attempt,
+        error: `diverged on attempt 1, agreed on attempt ${attempt} (kernel run again)`,
+        checks: [...first.checks.filter((c) => !c.ok), ...cmp.checks],
+      };
     }
   }
   return first;

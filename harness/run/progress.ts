@@ -19,7 +19,9 @@ export class Progress {
     this.done += 1;
     if (this.tty) {
       this.clear();
-      process.stderr.write(`${r.status.toUpperCase().padEnd(5)} ${r.lab} (${(r.durationMs / 1000).toFixed(1)} s)${r.skipReason ? `: ${r.skipReason}` : ''}\n`);
+      process.stderr.write(
+        `${r.status.toUpperCase().padEnd(5)} ${r.lab} (${(r.durationMs / 1000).toFixed(1)} s)${r.skipReason ? `: ${r.skipReason}` : ''}\n`,
+      );
     }
     this.draw();
   }

@@ -49,13 +49,18 @@ export interface RunRequest {
 }
 
 function timestamp(): string {
-  return new Date().toISOString().replace(/[:.]/g, '-').replace(/-\d{3}Z$/, 'Z');
+  return new Date()
+    .toISOString()
+    .replace(/[:.]/g, '-')
+    .replace(/-\d{3}Z$/, 'Z');
 }
 
 /** Whether the host can build lab namespaces; a reason to exit 3 when not. */
 function hostCannotRun(caps: Capabilities): string | undefined {
-  if (!caps.mptcp) return `kernel ${caps.kernelRelease} has no MPTCP (/proc/sys/net/mptcp missing): labs cannot run. See "mptcp-lab doctor".`;
-  if (!caps.root) return 'lab namespaces need root or a user namespace; run with sudo, or where user namespaces are allowed mptcp-lab re-runs itself inside one.';
+  if (!caps.mptcp)
+    return `kernel ${caps.kernelRelease} has no MPTCP (/proc/sys/net/mptcp missing): labs cannot run. See "mptcp-lab doctor".`;
+  if (!caps.root)
+    return 'lab namespaces need root or a user namespace; run with sudo, or where user namespaces are allowed mptcp-lab re-runs itself inside one.';
   return undefined;
 }
 
@@ -103,15 +108,30 @@ export async function runCommand(req: RunRequest): Promise<number> {
   const resultsDir = req.results ?? join('mptcp-lab-results', timestamp());
   await mkdir(resultsDir, { recursive: true });
   const run: RunResult = {
-    run: { tool: 'mptcp-lab', version: VERSION, seed, started: new Date().toISOString(), argv: process.argv.slice(2), kernels: onHost ? [hostTarget(caps)] : [], machine: machineInfo() },
+    run: {
+      tool: 'mptcp-lab',
+      version: VERSION,
+      seed,
+      started: new Date().toISOString(),
+      argv: process.argv.slice(2),
+      kernels: onHost ? [hostTarget(caps)] : [],
+      machine: machineInfo(),
+    },
     results: [],
   };
   const tap = new TapWriter((s) => process.stdout.write(s), { version: req.tapVersion, seed });
   tap.header();
-  tap.comment(`mptcp-lab ${VERSION} seed ${seed} kernel ${caps.kernelRelease}; targets ${req.kernels.join(",")} (replay: --seed ${seed})`);
+  tap.comment(`mptcp-lab ${VERSION} seed ${seed} kernel ${caps.kernelRelease}; targets ${req.kernels.join(',')} (replay: --seed ${seed})`);
   const progress = new Progress(pointCount(labs.length, req));
   const infos = await runTargets(labs, planOf(req), {
-    slots: req.slots, seed, jobs: req.jobs, retries: req.retries, repeat: req.repeat, timeoutMs: req.timeoutMs, resultsDir, capture: req.capture,
+    slots: req.slots,
+    seed,
+    jobs: req.jobs,
+    retries: req.retries,
+    repeat: req.repeat,
+    timeoutMs: req.timeoutMs,
+    resultsDir,
+    capture: req.capture,
     onStart: (lab) => progress.start(lab.name),
     onResult: (r: LabResult) => {
       progress.finish(r);
@@ -127,6 +147,8 @@ export async function runCommand(req: RunRequest): Promise<number> {
   run.run.finished = new Date().toISOString();
   await writeResults(resultsDir, run, req);
   const counts = summarize(run.results);
-  process.stderr.write(`mptcp-lab: ${counts.pass} passed, ${counts.fail} failed, ${counts.skip} skipped, ${counts.flaky} flaky; results in ${resultsDir}\n`);
+  process.stderr.write(
+    `mptcp-lab: ${counts.pass} passed, ${counts.fail} failed, ${counts.skip} skipped, ${counts.flaky} flaky; results in ${resultsDir}\n`,
+  );
   return counts.fail ? EXIT.failed : EXIT.ok;
 }

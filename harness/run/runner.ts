@@ -31,7 +31,13 @@ export interface RunnerOptions extends Omit<TargetRunOptions, 'slots' | 'onBatch
 }
 
 /** How a follower's comparison runs the reference's lab again: only against a follower whose timing is simulated (the same every time), and only when the reference can run one lab alone. */
-async function retryOf(reference: Target, follower: Target, lab: Lab, first: LabResult, opts: TargetRunOptions): Promise<CompareRetry | undefined> {
+async function retryOf(
+  reference: Target,
+  follower: Target,
+  lab: Lab,
+  first: LabResult,
+  opts: TargetRunOptions,
+): Promise<CompareRetry | undefined> {
   if (!reference.runLab || (await follower.capabilities()).realTiming) return undefined;
   const runLab = reference.runLab.bind(reference);
   return { retries: opts.retries, again: (attempt) => runLab(lab, first.repeat, first.attempts + attempt - 1, opts) };
@@ -64,18 +70,20 @@ export async function runTargets(labs: readonly Lab[], plan: RunPlan, opts: Runn
     return blocks.isDone(ref) ? crossKernelResults(labs, byTarget[ref]!, byTarget[i]!) : undefined;
   });
   // Started in plan order, so the FIFO slots are granted in that order.
-  return Promise.all(plan.targets.map(async (target, i) => {
-    const targetOpts: TargetRunOptions = { ...common, slots, onBatch: (event, info) => onBatch?.(target.spec, event, info) };
-    try {
-      return await target.run(labs, targetOpts, async (r) => {
-        const all = i === ref ? await withFollowers(labs, plan, r, targetOpts) : [r];
-        for (const x of all) {
-          byTarget[i]!.push(x);
-          blocks.add(i, x);
-        }
-      });
-    } finally {
-      blocks.finish(i);
-    }
-  }));
+  return Promise.all(
+    plan.targets.map(async (target, i) => {
+      const targetOpts: TargetRunOptions = { ...common, slots, onBatch: (event, info) => onBatch?.(target.spec, event, info) };
+      try {
+        return await target.run(labs, targetOpts, async (r) => {
+          const all = i === ref ? await withFollowers(labs, plan, r, targetOpts) : [r];
+          for (const x of all) {
+            byTarget[i]!.push(x);
+            blocks.add(i, x);
+          }
+        });
+      } finally {
+        blocks.finish(i);
+      }
+    }),
+  );
 }

@@ -4,7 +4,10 @@
 import { createHash, randomInt } from 'node:crypto';
 
 export function deriveSeed(seed: number, ...parts: string[]): number {
-  return createHash('sha256').update([String(seed), ...parts].join('\0')).digest().readUInt32BE(0);
+  return createHash('sha256')
+    .update([String(seed), ...parts].join('\0'))
+    .digest()
+    .readUInt32BE(0);
 }
 
 export function newSeed(): number {

@@ -5,7 +5,12 @@ import type { Lab } from '../lab/model.js';
 import type { LabResult } from '../result.js';
 import type { EmitResult, TargetRunOptions } from './target.js';
 
-export async function runEachLab(labs: readonly Lab[], opts: TargetRunOptions, runOne: (lab: Lab, repeat: number) => Promise<LabResult>, emit: EmitResult): Promise<void> {
+export async function runEachLab(
+  labs: readonly Lab[],
+  opts: TargetRunOptions,
+  runOne: (lab: Lab, repeat: number) => Promise<LabResult>,
+  emit: EmitResult,
+): Promise<void> {
   const queue = labs.flatMap((lab) => Array.from({ length: opts.repeat }, (_, repeat) => ({ lab, repeat })));
   let next = 0;
   const worker = async (): Promise<void> => {
@@ -19,4 +24,3 @@ export async function runEachLab(labs: readonly Lab[], opts: TargetRunOptions, r
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(opts.jobs, queue.length)) }, worker));
 }
-

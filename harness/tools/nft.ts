@@ -32,12 +32,14 @@ export function compileLossRuleset(losses: { dev: string; lossPct: number }[]): 
 /** Replace the loss of one device (events that change an impairment). */
 export function compileLossUpdate(dev: string, lossPct: number): string {
   const chain = chainName(dev);
-  return [
-    `add table netdev ${NFT_TABLE}`,
-    `add chain netdev ${NFT_TABLE} ${chain} { type filter hook ingress device "${dev}" priority 0; policy accept; }`,
-    `flush chain netdev ${NFT_TABLE} ${chain}`,
-    ...(lossPct > 0 ? [`add rule netdev ${NFT_TABLE} ${chain} numgen random mod ${SCALE} < ${lossThreshold(lossPct)} counter drop`] : []),
-  ].join('\n') + '\n';
+  return (
+    [
+      `add table netdev ${NFT_TABLE}`,
+      `add chain netdev ${NFT_TABLE} ${chain} { type filter hook ingress device "${dev}" priority 0; policy accept; }`,
+      `flush chain netdev ${NFT_TABLE} ${chain}`,
+      ...(lossPct > 0 ? [`add rule netdev ${NFT_TABLE} ${chain} numgen random mod ${SCALE} < ${lossThreshold(lossPct)} counter drop`] : []),
+    ].join('\n') + '\n'
+  );
 }
 
 // A payload rewrite (the lab's `rewrite:`): a middlebox that inverts one byte
@@ -82,11 +84,13 @@ export function rewriteRules(r: RewriteRule): string[] {
 /** An nft script that sets (or, with `rule` undefined, clears) the rewrite on one device's ingress. */
 export function compileRewrite(dev: string, rule: Omit<RewriteRule, 'dev'> | undefined): string {
   const chain = rewriteChain(dev);
-  return [
-    `add table netdev ${NFT_TABLE}`,
-    // Before the loss chain (priority 0): the rewrite counts what the link carried.
-    `add chain netdev ${NFT_TABLE} ${chain} { type filter hook ingress device "${dev}" priority -10; policy accept; }`,
-    `flush chain netdev ${NFT_TABLE} ${chain}`,
-    ...(rule ? rewriteRules({ dev, ...rule }).map((l) => `add rule netdev ${NFT_TABLE} ${chain} ${l}`) : []),
-  ].join('\n') + '\n';
+  return (
+    [
+      `add table netdev ${NFT_TABLE}`,
+      // Before the loss chain (priority 0): the rewrite counts what the link carried.
+      `add chain netdev ${NFT_TABLE} ${chain} { type filter hook ingress device "${dev}" priority -10; policy accept; }`,
+      `flush chain netdev ${NFT_TABLE} ${chain}`,
+      ...(rule ? rewriteRules({ dev, ...rule }).map((l) => `add rule netdev ${NFT_TABLE} ${chain} ${l}`) : []),
+    ].join('\n') + '\n'
+  );
 }

@@ -69,7 +69,11 @@ async function runServer(spec: ServerSpec): Promise<void> {
       const i = accepted++;
       live.sockets.add(socket);
       const started = performance.now();
-      transfers.push(runTransfer(socket, planFor(spec, i), started).then((out) => record(i, out)).finally(() => live.sockets.delete(socket)));
+      transfers.push(
+        runTransfer(socket, planFor(spec, i), started)
+          .then((out) => record(i, out))
+          .finally(() => live.sockets.delete(socket)),
+      );
       if (accepted === spec.connections) resolve();
     });
   });
@@ -128,10 +132,12 @@ function main(): void {
   process.once('SIGINT', () => finish(false, 'interrupted by SIGINT', true));
   const timer = setTimeout(() => finish(false, `timeout after ${spec.timeoutMs} ms`, true), spec.timeoutMs);
   const run = spec.role === 'server' ? runServer(spec) : runClient(spec);
-  run.then(
-    () => finish(done.length === spec.connections),
-    (e: unknown) => finish(false, errorText(e)),
-  ).finally(() => clearTimeout(timer));
+  run
+    .then(
+      () => finish(done.length === spec.connections),
+      (e: unknown) => finish(false, errorText(e)),
+    )
+    .finally(() => clearTimeout(timer));
 }
 
 main();

@@ -62,7 +62,9 @@ export function startIpBatch(ns: string): IpBatch {
         child.stdin.write(`${line}\n${MARK_COMMAND}\n`);
       }),
     close: async () => {
-      const exited = new Promise<void>((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve() : child.once('exit', () => resolve())));
+      const exited = new Promise<void>((resolve) =>
+        child.exitCode !== null || child.signalCode !== null ? resolve() : child.once('exit', () => resolve()),
+      );
       child.stdin.end();
       // End of input ends ip; a stuck one is ended by PID.
       await Promise.race([exited, new Promise((r) => setTimeout(r, 1000))]);

@@ -144,7 +144,7 @@ export function formatIpv6(a: Buffer): string {
   }
   let bestAt = -1;
   let bestLen = 1; // a single zero group is not compressed
-  for (let i = 0; i < 8; ) {
+  for (let i = 0; i < 8;) {
     let j = i;
     while (j < 8 && groups[j] === 0) j++;
     if (j - i > bestLen) [bestAt, bestLen] = [i, j - i];

@@ -100,7 +100,8 @@ function ipv6Bytes(text: string): Buffer {
   const tail = /(\d+\.\d+\.\d+\.\d+)$/.exec(s);
   if (tail?.[1]) {
     const o = tail[1].split('.').map(Number);
-    s = s.slice(0, -tail[1].length) + `${(((o[0] ?? 0) << 8) | (o[1] ?? 0)).toString(16)}:${(((o[2] ?? 0) << 8) | (o[3] ?? 0)).toString(16)}`;
+    s =
+      s.slice(0, -tail[1].length) + `${(((o[0] ?? 0) << 8) | (o[1] ?? 0)).toString(16)}:${(((o[2] ?? 0) << 8) | (o[3] ?? 0)).toString(16)}`;
   }
   const [head = '', rest] = s.split('::');
   const a = head ? head.split(':') : [];

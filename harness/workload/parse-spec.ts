@@ -50,7 +50,10 @@ export function parseAgentSpec(text: string | undefined): AgentSpec {
   }
   const w = raw['write'];
   if (!isObj(w)) throw new SpecError('write: expected an object {chunkBytes, pauseMs}');
-  const write: WritePattern = { chunkBytes: int(w, 'chunkBytes', 'write.', 1, 64 * 1024 * 1024), pauseMs: int(w, 'pauseMs', 'write.', 0, 3_600_000) };
+  const write: WritePattern = {
+    chunkBytes: int(w, 'chunkBytes', 'write.', 1, 64 * 1024 * 1024),
+    pauseMs: int(w, 'pauseMs', 'write.', 0, 3_600_000),
+  };
   const common = {
     mptcp: bool(raw, 'mptcp'),
     port: int(raw, 'port', '', 0, 65535),
@@ -76,7 +79,8 @@ export function parseAgentSpec(text: string | undefined): AgentSpec {
     }
     if (raw['abortAfterBytes'] !== undefined) spec.abortAfterBytes = int(raw, 'abortAfterBytes', '', 0, Number.MAX_SAFE_INTEGER);
     if (raw['holdStart'] !== undefined) {
-      if (typeof raw['holdStart'] !== 'boolean') throw new SpecError(`holdStart: expected true or false, got ${JSON.stringify(raw['holdStart'])}`);
+      if (typeof raw['holdStart'] !== 'boolean')
+        throw new SpecError(`holdStart: expected true or false, got ${JSON.stringify(raw['holdStart'])}`);
       spec.holdStart = raw['holdStart'];
     }
     return spec;

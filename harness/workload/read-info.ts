@@ -61,10 +61,17 @@ function readFullInfo(fd: number): { info?: MptcpInfoObservation; subflows: Subf
   const sf = allocNative(SUBFLOW_INFO_SIZE * MAX_SUBFLOWS);
   const ti = allocNative(TCP_INFO_REQUEST_SIZE * MAX_SUBFLOWS);
   try {
-    const req = buildFullInfoRequest({ max: MAX_SUBFLOWS, subflowInfoAddr: sf.address, tcpInfoAddr: ti.address, tcpInfoSize: TCP_INFO_REQUEST_SIZE });
+    const req = buildFullInfoRequest({
+      max: MAX_SUBFLOWS,
+      subflowInfoAddr: sf.address,
+      tcpInfoAddr: ti.address,
+      tcpInfoSize: TCP_INFO_REQUEST_SIZE,
+    });
     const len = getsockoptInto(fd, SOL_MPTCP, MPTCP_FULL_INFO, req, 'MPTCP_FULL_INFO');
     const h = decodeFullInfoHeader(req, len);
-    const out: { info?: MptcpInfoObservation; subflows: SubflowObservation[] } = { subflows: decodeFullInfoSubflows(h, sf.read(), ti.read()) };
+    const out: { info?: MptcpInfoObservation; subflows: SubflowObservation[] } = {
+      subflows: decodeFullInfoSubflows(h, sf.read(), ti.read()),
+    };
     if (h.info) out.info = h.info;
     return out;
   } finally {

@@ -101,7 +101,12 @@ function describe(e: unknown): string {
 }
 
 function addressesOf(socket: Socket): Addresses {
-  return { saddr: socket.localAddress ?? '', daddr: socket.remoteAddress ?? '', sport: socket.localPort ?? 0, dport: socket.remotePort ?? 0 };
+  return {
+    saddr: socket.localAddress ?? '',
+    daddr: socket.remoteAddress ?? '',
+    sport: socket.localPort ?? 0,
+    dport: socket.remotePort ?? 0,
+  };
 }
 
 export async function runTransfer(socket: Socket, plan: TransferPlan, startedAt: number): Promise<TransferOutcome> {

@@ -31,7 +31,12 @@ let probed: AccelChoice | undefined;
  * `probeBoot` boots the kernel under KVM with a short timeout and says whether the command came back;
  * passed in so this module does not import the runner (and tests can stub it).
  */
-export async function chooseAccel(want: Accel | 'auto', probeBoot: () => Promise<boolean>, kvmDevice = '/dev/kvm', rememberIn?: string): Promise<AccelChoice> {
+export async function chooseAccel(
+  want: Accel | 'auto',
+  probeBoot: () => Promise<boolean>,
+  kvmDevice = '/dev/kvm',
+  rememberIn?: string,
+): Promise<AccelChoice> {
   if (want === 'tcg') return { accel: 'tcg', reason: 'asked for TCG' };
   if (want === 'kvm') return { accel: 'kvm', reason: 'asked for KVM' };
   if (!kvmDeviceUsable(kvmDevice)) return { accel: 'tcg', reason: `${kvmDevice} missing or not writable` };
@@ -40,7 +45,9 @@ export async function chooseAccel(want: Accel | 'auto', probeBoot: () => Promise
   const remembered = rememberIn ? readRemembered(rememberIn, bootId) : undefined;
   if (remembered) return (probed = remembered);
   const ok = await probeBoot().catch(() => false);
-  probed = ok ? { accel: 'kvm', reason: 'a probe boot under KVM succeeded' } : { accel: 'tcg', reason: 'a probe boot under KVM failed (nested KVM?); using TCG' };
+  probed = ok
+    ? { accel: 'kvm', reason: 'a probe boot under KVM succeeded' }
+    : { accel: 'tcg', reason: 'a probe boot under KVM failed (nested KVM?); using TCG' };
   if (rememberIn) remember(rememberIn, bootId, probed);
   return probed;
 }

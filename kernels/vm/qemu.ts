@@ -87,32 +87,63 @@ export async function buildVmInitramfs(o: Pick<VmOptions, 'release' | 'modules'>
   return (await buildInitramfs({ modulesDir: o.modules, modules: BOOT_MODULES, optionalModules: LAB_MODULES, init })).image;
 }
 
-export function qemuArgv(o: { kernel: string; initrd: string; consoleLog: string; results: string; stderr: string; status: string; memoryMb: number; cpus: number; accel: Accel; append: readonly string[] }): string[] {
+export function qemuArgv(o: {
+  kernel: string;
+  initrd: string;
+  consoleLog: string;
+  results: string;
+  stderr: string;
+  status: string;
+  memoryMb: number;
+  cpus: number;
+  accel: Accel;
+  append: readonly string[];
+}): string[] {
   const cmdline = ['console=ttyS0', 'panic=-1', 'rdinit=/init', 'reboot=t', 'tsc=reliable', 'no_timer_check', ...o.append].join(' ');
   return [
     QEMU,
-    '-machine', `pc,accel=${o.accel}`,
+    '-machine',
+    `pc,accel=${o.accel}`,
     ...(o.accel === 'kvm' ? ['-cpu', 'host'] : ['-cpu', 'max']),
-    '-m', String(o.memoryMb),
-    '-smp', String(o.cpus),
-    '-nodefaults', '-no-user-config', '-display', 'none', '-no-reboot',
-    '-serial', `file:${o.consoleLog}`,
-    '-kernel', o.kernel,
-    '-initrd', o.initrd,
-    '-append', cmdline,
-    '-fsdev', `local,id=fsroot,path=/,security_model=none,readonly=on,multidevs=remap`,
-    '-device', `virtio-9p-pci,fsdev=fsroot,mount_tag=${HOSTROOT_TAG}`,
-    '-device', 'virtio-serial-pci',
-    '-chardev', `file,id=results,path=${o.results}`,
-    '-device', `virtserialport,chardev=results,name=${PORT_RESULTS}`,
-    '-chardev', `file,id=stderr,path=${o.stderr}`,
-    '-device', `virtserialport,chardev=stderr,name=${PORT_STDERR}`,
-    '-chardev', `file,id=status,path=${o.status}`,
-    '-device', `virtserialport,chardev=status,name=${PORT_STATUS}`,
-    '-nic', 'none',
+    '-m',
+    String(o.memoryMb),
+    '-smp',
+    String(o.cpus),
+    '-nodefaults',
+    '-no-user-config',
+    '-display',
+    'none',
+    '-no-reboot',
+    '-serial',
+    `file:${o.consoleLog}`,
+    '-kernel',
+    o.kernel,
+    '-initrd',
+    o.initrd,
+    '-append',
+    cmdline,
+    '-fsdev',
+    `local,id=fsroot,path=/,security_model=none,readonly=on,multidevs=remap`,
+    '-device',
+    `virtio-9p-pci,fsdev=fsroot,mount_tag=${HOSTROOT_TAG}`,
+    '-device',
+    'virtio-serial-pci',
+    '-chardev',
+    `file,id=results,path=${o.results}`,
+    '-device',
+    `virtserialport,chardev=results,name=${PORT_RESULTS}`,
+    '-chardev',
+    `file,id=stderr,path=${o.stderr}`,
+    '-device',
+    `virtserialport,chardev=stderr,name=${PORT_STDERR}`,
+    '-chardev',
+    `file,id=status,path=${o.status}`,
+    '-device',
+    `virtserialport,chardev=status,name=${PORT_STATUS}`,
+    '-nic',
+    'none',
   ];
 }
-
 
 const readOr = async (p: string): Promise<string> => (existsSync(p) ? readFile(p, 'utf8') : '');
 
@@ -128,11 +159,22 @@ export async function runInVm(o: VmOptions): Promise<VmResult> {
   try {
     const base = o.initramfs ?? (await buildVmInitramfs(o));
     // The per-run command as a second archive: the kernel unpacks both.
-    const cmd = gzipSync(writeCpio([{ type: 'file', name: CMD_PATH, data: commandScript({ argv: o.command, cwd: o.cwd, env: o.env }), mode: 0o755 }]));
+    const cmd = gzipSync(
+      writeCpio([{ type: 'file', name: CMD_PATH, data: commandScript({ argv: o.command, cwd: o.cwd, env: o.env }), mode: 0o755 }]),
+    );
     await writeFile(f.initrd, Buffer.concat([base, cmd]));
     const accel =
       o.accel === 'auto'
-        ? (await chooseAccel('auto', async () => (await runInVm({ ...o, initramfs: base, accel: 'kvm', command: ['true'], timeoutMs: 15_000, keepDir: false })).exitCode === 0, '/dev/kvm', ACCEL_MEMORY)).accel
+        ? (
+            await chooseAccel(
+              'auto',
+              async () =>
+                (await runInVm({ ...o, initramfs: base, accel: 'kvm', command: ['true'], timeoutMs: 15_000, keepDir: false })).exitCode ===
+                0,
+              '/dev/kvm',
+              ACCEL_MEMORY,
+            )
+          ).accel
         : (o.accel ?? 'tcg');
     const kernel = o.compressed ? o.kernel : await bootableKernel(o.kernel);
     const argv = qemuArgv({ ...f, kernel, memoryMb: o.memoryMb ?? 1024, cpus: o.cpus ?? 2, accel, append: o.append ?? [] });
@@ -140,7 +182,8 @@ export async function runInVm(o: VmOptions): Promise<VmResult> {
     const started = performance.now();
     let commandStartedAt: number | undefined;
     const poll = setInterval(() => {
-      if (commandStartedAt === undefined && existsSync(f.status) && readFileSync(f.status, 'utf8').includes('start ')) commandStartedAt = performance.now() - started;
+      if (commandStartedAt === undefined && existsSync(f.status) && readFileSync(f.status, 'utf8').includes('start '))
+        commandStartedAt = performance.now() - started;
     }, 25);
     const child = spawnLong(argv);
     const pid = child.pid;

@@ -33,7 +33,9 @@ function fmt(ms: number): string {
 async function setupOverhead(labs: Lab[]): Promise<void> {
   const caps = await probeCapabilities();
   process.stdout.write(`\nSet-up + teardown per lab (netns backend, ${ROUNDS} rounds, median [min..max])\n`);
-  process.stdout.write(`${'lab'.padEnd(34)} ${'hosts'.padStart(5)} ${'links'.padStart(5)} ${'setup'.padStart(10)} ${'teardown'.padStart(10)} ${'total'.padStart(22)}\n`);
+  process.stdout.write(
+    `${'lab'.padEnd(34)} ${'hosts'.padStart(5)} ${'links'.padStart(5)} ${'setup'.padStart(10)} ${'teardown'.padStart(10)} ${'total'.padStart(22)}\n`,
+  );
   const totals: number[] = [];
   for (const lab of labs) {
     const unmet = await unmetRequirements(lab, caps);
@@ -56,7 +58,9 @@ async function setupOverhead(labs: Lab[]): Promise<void> {
     }
     const t = stats(total);
     totals.push(t.median);
-    process.stdout.write(`${lab.name.padEnd(34)} ${String(lab.hosts.length).padStart(5)} ${String(lab.links.length).padStart(5)} ${fmt(stats(setup).median).padStart(10)} ${fmt(stats(down).median).padStart(10)} ${`${fmt(t.median)} [${fmt(t.min)}..${fmt(t.max)}]`.padStart(22)}\n`);
+    process.stdout.write(
+      `${lab.name.padEnd(34)} ${String(lab.hosts.length).padStart(5)} ${String(lab.links.length).padStart(5)} ${fmt(stats(setup).median).padStart(10)} ${fmt(stats(down).median).padStart(10)} ${`${fmt(t.median)} [${fmt(t.min)}..${fmt(t.max)}]`.padStart(22)}\n`,
+    );
   }
   const all = stats(totals);
   process.stdout.write(`per-lab overhead over the catalogue: median ${fmt(all.median)}, worst lab ${fmt(all.max)} (aim: under 150 ms)\n`);
@@ -66,10 +70,14 @@ function catalogueWallTime(jobs: number, kernel = 'host'): number {
   const dir = mkdtempSync(join(tmpdir(), 'mptcp-lab-bench-'));
   try {
     const t0 = performance.now();
-    const r = spawnSync(process.execPath, [CLI, 'run', '--kernel', kernel, '--jobs', String(jobs), '--seed', '1', '--results', dir], { encoding: 'utf8' });
+    const r = spawnSync(process.execPath, [CLI, 'run', '--kernel', kernel, '--jobs', String(jobs), '--seed', '1', '--results', dir], {
+      encoding: 'utf8',
+    });
     const ms = performance.now() - t0;
     const summary = r.stderr.split('\n').find((l) => l.includes(' passed, ')) ?? `exit ${r.status}`;
-    process.stdout.write(`catalogue --kernel ${kernel} --jobs ${jobs}: ${fmt(ms)} (${summary.replace(/^mptcp-lab: /, '').replace(/; results in .*/, '')})\n`);
+    process.stdout.write(
+      `catalogue --kernel ${kernel} --jobs ${jobs}: ${fmt(ms)} (${summary.replace(/^mptcp-lab: /, '').replace(/; results in .*/, '')})\n`,
+    );
     return ms;
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -96,7 +104,9 @@ async function engineSpeed(): Promise<void> {
   const wall = stats(walls).median;
   process.stdout.write(`\nEngine in the simulator: ${lab!.name} (2 paths, ${lab!.workload.sizeBytes} bytes), ${rounds} runs\n`);
   process.stdout.write(`simulated ${fmt(simMs)} in ${fmt(wall)} wall (median): ${(simMs / wall).toFixed(1)} simulated s per wall s\n`);
-  process.stdout.write(`segments processed: ${segments} per run, ${Math.round((segments / wall) * 1000)} per wall second; peak RSS ${(rss / 2 ** 20).toFixed(0)} MiB\n`);
+  process.stdout.write(
+    `segments processed: ${segments} per run, ${Math.round((segments / wall) * 1000)} per wall second; peak RSS ${(rss / 2 ** 20).toFixed(0)} MiB\n`,
+  );
 }
 
 /** Boot to first result under qemu TCG, per Debian kernel (the guest runs `uname -r`): the decompressed vmlinux mptcp-lab boots, and the bzImage for reference. */
@@ -113,13 +123,23 @@ async function vmBoot(): Promise<void> {
     for (const compressed of [false, true]) {
       const first: number[] = [];
       for (let i = 0; i < boots; i += 1) {
-        const r = await runInVm({ kernel: k.kernel, release: k.release, modules: k.modulesDir, command: ['uname', '-r'], initramfs, compressed, timeoutMs: 120_000 });
+        const r = await runInVm({
+          kernel: k.kernel,
+          release: k.release,
+          modules: k.modulesDir,
+          command: ['uname', '-r'],
+          initramfs,
+          compressed,
+          timeoutMs: 120_000,
+        });
         // bootMs: from starting qemu until the command runs in the guest (its answer follows at once).
         if (r.exitCode === 0 && r.stdout.trim() === k.release && r.bootMs !== undefined) first.push(r.bootMs);
         else process.stdout.write(`${spec}: boot ${i} failed (${r.stderr.trim() || r.console.split('\n').slice(-3).join(' | ')})\n`);
       }
       const how = compressed ? 'bzImage as shipped' : 'vmlinux (PVH)';
-      process.stdout.write(`${spec} (${k.release}) ${how}: ${fmt(stats(first).median)} median [${fmt(stats(first).min)}..${fmt(stats(first).max)}]${compressed ? '' : ' (aim: under 5 s)'}\n`);
+      process.stdout.write(
+        `${spec} (${k.release}) ${how}: ${fmt(stats(first).median)} median [${fmt(stats(first).min)}..${fmt(stats(first).max)}]${compressed ? '' : ' (aim: under 5 s)'}\n`,
+      );
     }
   }
 }

@@ -11,7 +11,16 @@ import { cannotRun, hostSnapshot, labProcesses, namespacesOf, runCli } from './h
 
 interface ResultsJson {
   run: { seed: number; kernels: { spec: string }[] };
-  results: { lab: string; file: string; group: string; status: string; target: { kind: string }; skipReason?: string; checks: { name: string; ok: boolean; expected: string; actual: string; source?: string }[]; error?: string }[];
+  results: {
+    lab: string;
+    file: string;
+    group: string;
+    status: string;
+    target: { kind: string };
+    skipReason?: string;
+    checks: { name: string; ok: boolean; expected: string; actual: string; source?: string }[];
+    error?: string;
+  }[];
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'mptcp-lab-catalogue-'));
@@ -20,10 +29,20 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 test('the whole catalogue passes on this kernel, two labs at a time', { skip: cannotRun() }, async () => {
   const before = hostSnapshot();
   let pid = 0;
-  const r = await runCli(['run', '--jobs', '2', '--retries', '1', '--seed', '2026', '--results', dir, '--junit', join(dir, 'junit.xml')], { onSpawn: (c) => (pid = c.pid!) });
+  const r = await runCli(['run', '--jobs', '2', '--retries', '1', '--seed', '2026', '--results', dir, '--junit', join(dir, 'junit.xml')], {
+    onSpawn: (c) => (pid = c.pid!),
+  });
   const results = JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8')) as ResultsJson;
   const failed = results.results.filter((x) => x.status === 'fail');
-  const why = failed.map((f) => `${f.lab}: ${f.error ?? ''} ${f.checks.filter((c) => !c.ok).map((c) => `${c.name} expected ${c.expected} actual ${c.actual} (${c.source})`).join('; ')}`).join('\n');
+  const why = failed
+    .map(
+      (f) =>
+        `${f.lab}: ${f.error ?? ''} ${f.checks
+          .filter((c) => !c.ok)
+          .map((c) => `${c.name} expected ${c.expected} actual ${c.actual} (${c.source})`)
+          .join('; ')}`,
+    )
+    .join('\n');
   assert.equal(failed.length, 0, why);
   assert.equal(r.code, 0, r.stderr);
 
@@ -44,16 +63,21 @@ test('the whole catalogue passes on this kernel, two labs at a time', { skip: ca
   for (const x of results.results) groups.set(x.group, [...(groups.get(x.group) ?? []), x.status]);
   for (const [group, statuses] of groups) {
     const skipped = results.results.filter((x) => x.group === group && x.status === 'skip').map((x) => `${x.lab}: ${x.skipReason}`);
-    assert.ok(statuses.some((s) => s === 'pass' || s === 'flaky'), `group ${group}: no lab ran (${skipped.join('; ')})`);
+    assert.ok(
+      statuses.some((s) => s === 'pass' || s === 'flaky'),
+      `group ${group}: no lab ran (${skipped.join('; ')})`,
+    );
   }
-  for (const x of results.results.filter((y) => y.status === 'skip')) assert.ok(x.skipReason && x.skipReason.length > 10, `${x.lab} skipped without a reason`);
+  for (const x of results.results.filter((y) => y.status === 'skip'))
+    assert.ok(x.skipReason && x.skipReason.length > 10, `${x.lab} skipped without a reason`);
   // A lab that needs netem runs where the kernel has it and says exactly why it SKIPs where not.
   const delay = results.results.find((x) => x.lab === 'unbalanced-delay');
   assert.ok(delay, 'unbalanced-delay ran');
   if (delay.status === 'skip') assert.match(delay.skipReason ?? '', /sch_netem/);
   for (const x of results.results.filter((y) => y.status !== 'skip')) {
     // Only a lab that cuts its transfer on purpose (abort-after) may turn integrity off.
-    if (!x.checks.some((c) => c.name === 'integrity')) assert.match(readFileSync(x.file, 'utf8'), /integrity: false/, `${x.lab}: no integrity check`);
+    if (!x.checks.some((c) => c.name === 'integrity'))
+      assert.match(readFileSync(x.file, 'utf8'), /integrity: false/, `${x.lab}: no integrity check`);
     assert.ok(x.checks.length >= 3, `${x.lab}: only ${x.checks.length} checks`);
   }
   assert.match(readFileSync(join(dir, 'junit.xml'), 'utf8'), /<testsuites[\s>]/);

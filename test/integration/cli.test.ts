@@ -21,7 +21,9 @@ function netnsList(): string {
 
 function parseTap(text: string): Promise<{ ok: boolean; pass: number; fail: number; skip: number; failures: string[] }> {
   return new Promise((resolve) => {
-    const p = new Parser({ strict: false }, (r) => resolve({ ok: r.ok, pass: r.pass, fail: r.fail, skip: r.skip, failures: r.failures.map((f) => f.name) }));
+    const p = new Parser({ strict: false }, (r) =>
+      resolve({ ok: r.ok, pass: r.pass, fail: r.fail, skip: r.skip, failures: r.failures.map((f) => f.name) }),
+    );
     p.end(text);
   });
 }
@@ -34,7 +36,8 @@ describe('bad input', { skip }, () => {
     'missing-host.lab.yaml': /missing-host\.lab\.yaml:5:\d+: links\[0\]\.between\[1\]: no host "router"/,
     'address-outside-prefix.lab.yaml': /address-outside-prefix\.lab\.yaml:\d+:\d+: links\[0\]\.addresses: .*not in the same prefix/,
     'impossible-rate.lab.yaml': /impossible-rate\.lab\.yaml:6:\d+: links\[0\]\.rate: rate 900gbit is impossible/,
-    'endpoint-missing-interface.lab.yaml': /endpoint-missing-interface\.lab\.yaml:\d+:\d+: hosts\.client\.endpoints\[0\]\.dev: host "client" has no interface "eth5"/,
+    'endpoint-missing-interface.lab.yaml':
+      /endpoint-missing-interface\.lab\.yaml:\d+:\d+: hosts\.client\.endpoints\[0\]\.dev: host "client" has no interface "eth5"/,
     'outside-lab-range.lab.yaml': /outside-lab-range\.lab\.yaml:\d+:\d+: .*10\.0\.1\.1 is outside the lab ranges/,
   };
   test('every bad fixture has an expectation', () => assert.deepEqual(bad.sort(), Object.keys(expectations).sort()));
@@ -65,15 +68,30 @@ describe('bad input', { skip }, () => {
 describe('results', { skip }, () => {
   test('a failing lab: exit 1, TAP not ok with expected vs actual, results folder complete', async () => {
     const dir = join(scratch, 'fails');
-    const r = await runCli(['run', 'test/fixtures/labs/fails.lab.yaml', '--seed', '7', '--results', dir, '--junit', join(dir, 'junit.xml')]);
+    const r = await runCli([
+      'run',
+      'test/fixtures/labs/fails.lab.yaml',
+      '--seed',
+      '7',
+      '--results',
+      dir,
+      '--junit',
+      join(dir, 'junit.xml'),
+    ]);
     assert.equal(r.code, 1, r.stderr);
     const tap = await parseTap(r.stdout);
     // The kernel and the engine (on by default) both fail the lab's check; their comparison agrees.
     assert.equal(tap.fail, 2);
-    assert.match(r.stdout, /^not ok 1 - fails \[kernel host [^\]]+\]\n[^]*^not ok 2 - fails \[engine sim [^\]]+\]\n[^]*^ok 3 - fails \[kernel host vs engine sim\]$/m);
+    assert.match(
+      r.stdout,
+      /^not ok 1 - fails \[kernel host [^\]]+\]\n[^]*^not ok 2 - fails \[engine sim [^\]]+\]\n[^]*^ok 3 - fails \[kernel host vs engine sim\]$/m,
+    );
     assert.match(r.stdout, /not ok 1 - join\.syn\n\s+---\n\s+expected: "1"\n\s+actual: "0"\n\s+source: server MPTcpExtMPJoinSynRx/);
     assert.match(r.stdout, /seed: 7/);
-    const results = JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8')) as { run: { seed: number }; results: { status: string; observations: { counters: Record<string, Record<string, number>> } }[] };
+    const results = JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8')) as {
+      run: { seed: number };
+      results: { status: string; observations: { counters: Record<string, Record<string, number>> } }[];
+    };
     assert.equal(results.run.seed, 7);
     assert.equal(results.results[0]!.status, 'fail');
     assert.equal(results.results[0]!.observations.counters.server!.MPTcpExtMPCapableSYNRX, 1);
@@ -111,12 +129,18 @@ describe('results', { skip }, () => {
     assert.match(ok.stdout, /ok \d+ - timed_events/);
     const bad = await runCli(['run', 'test/fixtures/labs/bad-step.lab.yaml', '--results', join(scratch, 'bad-step')]);
     assert.equal(bad.code, 1);
-    assert.match(bad.stdout, /not ok \d+ - timed_events\n\s+---\n\s+expected: 2?1 applied\n\s+actual: ["']?shell client: ip link set eth9 down: /);
+    assert.match(
+      bad.stdout,
+      /not ok \d+ - timed_events\n\s+---\n\s+expected: 2?1 applied\n\s+actual: ["']?shell client: ip link set eth9 down: /,
+    );
   });
 
   test('a hung lab is killed at its timeout, reported, and the run goes on', async () => {
     let pid = 0;
-    const r = await runCli(['run', 'test/fixtures/labs/slow-hang.lab.yaml', 'test/fixtures/labs/quick.lab.yaml', '--results', join(scratch, 'hang')], { onSpawn: (c) => (pid = c.pid!) });
+    const r = await runCli(
+      ['run', 'test/fixtures/labs/slow-hang.lab.yaml', 'test/fixtures/labs/quick.lab.yaml', '--results', join(scratch, 'hang')],
+      { onSpawn: (c) => (pid = c.pid!) },
+    );
     assert.equal(r.code, 1);
     assert.match(r.stdout, /not ok \d+ - slow-hang/);
     assert.match(r.stdout, /timed out after 2000 ms/);

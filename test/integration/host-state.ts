@@ -60,7 +60,10 @@ function sh(cmd: string, args: string[]): string {
 
 /** Lab namespaces of one run (mptcp-lab names them mptcplab-<pid>-<slot>-<host>), without its capability probe. */
 export function namespacesOf(pid: number, withProbe = false): string[] {
-  return sh('ip', ['netns', 'list']).split('\n').map((l) => l.split(' ')[0] ?? '').filter((n) => n.startsWith(`mptcplab-${pid}-`) && (withProbe || !n.endsWith('-probe')));
+  return sh('ip', ['netns', 'list'])
+    .split('\n')
+    .map((l) => l.split(' ')[0] ?? '')
+    .filter((n) => n.startsWith(`mptcplab-${pid}-`) && (withProbe || !n.endsWith('-probe')));
 }
 
 /** Processes started by the run with this PID: mptcp-lab marks them with MPTCP_LAB_RUN=<pid>. */
@@ -80,9 +83,22 @@ export function labProcesses(runPid: number): string[] {
 
 /** What a run must leave exactly as it was in the initial namespace. */
 export function hostSnapshot(): Record<string, string> {
-  const sysctls = ['net.mptcp.enabled', 'net.mptcp.checksum_enabled', 'net.mptcp.add_addr_timeout', 'net.ipv4.ip_forward', 'net.ipv4.tcp_syncookies', 'net.ipv4.conf.all.rp_filter', 'net.ipv6.conf.all.forwarding'];
+  const sysctls = [
+    'net.mptcp.enabled',
+    'net.mptcp.checksum_enabled',
+    'net.mptcp.add_addr_timeout',
+    'net.ipv4.ip_forward',
+    'net.ipv4.tcp_syncookies',
+    'net.ipv4.conf.all.rp_filter',
+    'net.ipv6.conf.all.forwarding',
+  ];
   return {
-    links: sh('ip', ['-o', 'link', 'show']).replace(/\s+link\/.*$/gm, '').split('\n').map((l) => l.replace(/^\d+: /, '').split(':')[0]).sort().join(' '),
+    links: sh('ip', ['-o', 'link', 'show'])
+      .replace(/\s+link\/.*$/gm, '')
+      .split('\n')
+      .map((l) => l.replace(/^\d+: /, '').split(':')[0])
+      .sort()
+      .join(' '),
     routes: sh('ip', ['route', 'show', 'table', 'all']),
     rules: sh('ip', ['rule', 'show']),
     qdiscs: sh('tc', ['qdisc', 'show']),

@@ -49,7 +49,9 @@ test('tokens, MP_JOIN HMACs and ADD_ADDR HMACs of a kernel lab match the engine'
   const l2 = mptcpOptions(join(labDir, 'l2.pcap'));
 
   // MP_CAPABLE third ACK (client → server): both keys.
-  const third = l1.find((s) => s.o.kind === 'mp_capable' && s.o.senderKey !== undefined && s.o.receiverKey !== undefined && s.p.ip?.src === '198.18.1.1');
+  const third = l1.find(
+    (s) => s.o.kind === 'mp_capable' && s.o.senderKey !== undefined && s.o.receiverKey !== undefined && s.p.ip?.src === '198.18.1.1',
+  );
   assert.ok(third && third.o.kind === 'mp_capable');
   const clientKey = third.o.senderKey!;
   const serverKey = third.o.receiverKey!;
@@ -73,5 +75,8 @@ test('tokens, MP_JOIN HMACs and ADD_ADDR HMACs of a kernel lab match the engine'
   const a = announce.o;
   const expected = addAddrHmac(serverKey, clientKey, a.addressId, a.address.bytes, a.port);
   assert.equal(Buffer.from(a.hmac!).readBigUInt64BE(0), expected);
-  assert.ok(l1.some((s) => s.o.kind === 'add_addr' && s.o.echo && s.p.ip?.src === '198.18.1.1'), 'the client echoed it');
+  assert.ok(
+    l1.some((s) => s.o.kind === 'add_addr' && s.o.echo && s.p.ip?.src === '198.18.1.1'),
+    'the client echoed it',
+  );
 });

@@ -16,7 +16,15 @@ test('npm pack: the tarball runs `mptcp-lab list` and validates its catalogue', 
     const out = execFileSync('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', dir], { cwd: ROOT, encoding: 'utf8' });
     const [info] = JSON.parse(out) as { filename: string; files: { path: string }[] }[];
     const paths = info!.files.map((f) => f.path);
-    for (const must of ['dist/harness/cli.js', 'dist/harness/workload/agent.js', 'dist/lib/exec.js', 'schema/lab.schema.json', 'labs/signal/signal-address.lab.yaml', 'README.md']) assert.ok(paths.includes(must), `${must} in the tarball`);
+    for (const must of [
+      'dist/harness/cli.js',
+      'dist/harness/workload/agent.js',
+      'dist/lib/exec.js',
+      'schema/lab.schema.json',
+      'labs/signal/signal-address.lab.yaml',
+      'README.md',
+    ])
+      assert.ok(paths.includes(must), `${must} in the tarball`);
     assert.ok(!paths.some((p) => p.startsWith('dist/test/')), 'tests stay out of the tarball');
     execFileSync('tar', ['-xzf', join(dir, info!.filename), '-C', dir]);
     const pkg = join(dir, 'package');
@@ -51,11 +59,35 @@ function importsAsAPackage(dir: string, pkg: string): void {
   writeFileSync(join(project, 'use.mjs'), script);
   const run = spawnSync(process.execPath, ['use.mjs'], { cwd: project, encoding: 'utf8' });
   assert.equal(run.status, 0, run.stderr);
-  assert.deepEqual(JSON.parse(run.stdout), { lab: 'p', root: 'function', deep: 'ERR_PACKAGE_PATH_NOT_EXPORTED' }, 'labs import the entries, not paths inside dist/');
+  assert.deepEqual(
+    JSON.parse(run.stdout),
+    { lab: 'p', root: 'function', deep: 'ERR_PACKAGE_PATH_NOT_EXPORTED' },
+    'labs import the entries, not paths inside dist/',
+  );
   // The README's TypeScript lab, type-checked against the installed package.
   const example = /```ts\n([\s\S]*?)```/.exec(readFileSync(join(ROOT, 'README.md'), 'utf8'))?.[1];
   if (!example?.includes("from 'mptcp-lab/lab'")) assert.fail("the README's TypeScript lab imports mptcp-lab/lab");
   writeFileSync(join(project, 'late-subflow.lab.ts'), example);
-  const tsc = spawnSync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '--noEmit', '--strict', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--target', 'es2022', '--skipLibCheck', '--types', 'node', '--typeRoots', join(ROOT, 'node_modules', '@types'), 'late-subflow.lab.ts'], { cwd: project, encoding: 'utf8' });
+  const tsc = spawnSync(
+    process.execPath,
+    [
+      join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'),
+      '--noEmit',
+      '--strict',
+      '--module',
+      'nodenext',
+      '--moduleResolution',
+      'nodenext',
+      '--target',
+      'es2022',
+      '--skipLibCheck',
+      '--types',
+      'node',
+      '--typeRoots',
+      join(ROOT, 'node_modules', '@types'),
+      'late-subflow.lab.ts',
+    ],
+    { cwd: project, encoding: 'utf8' },
+  );
   assert.equal(tsc.status, 0, tsc.stdout + tsc.stderr);
 }

@@ -14,8 +14,10 @@ function whyNot(): string | undefined {
   const base = cannotRun();
   if (base) return base;
   if (spawnSync('setpriv', ['--version']).status !== 0) return 'setpriv (util-linux) is not installed';
-  if (spawnSync('setpriv', [...NOBODY, 'unshare', '--user', '--map-root-user', 'true']).status !== 0) return 'unprivileged user namespaces are not allowed on this machine';
-  if (spawnSync('setpriv', [...NOBODY, 'test', '-r', CLI]).status !== 0) return `the checkout (${ROOT}) is not readable by an unprivileged user`;
+  if (spawnSync('setpriv', [...NOBODY, 'unshare', '--user', '--map-root-user', 'true']).status !== 0)
+    return 'unprivileged user namespaces are not allowed on this machine';
+  if (spawnSync('setpriv', [...NOBODY, 'test', '-r', CLI]).status !== 0)
+    return `the checkout (${ROOT}) is not readable by an unprivileged user`;
   return undefined;
 }
 
@@ -23,7 +25,11 @@ test('an unprivileged user runs a lab through a user namespace', { skip: whyNot(
   const dir = mkdtempSync(join(tmpdir(), 'mptcp-lab-rootless-'));
   chmodSync(dir, 0o777);
   try {
-    const r = spawnSync('setpriv', [...NOBODY, 'env', `HOME=${dir}`, process.execPath, CLI, 'run', 'single-subflow', '--engine', 'off', '--results', join(dir, 'out')], { cwd: dir, encoding: 'utf8', timeout: 120_000 });
+    const r = spawnSync(
+      'setpriv',
+      [...NOBODY, 'env', `HOME=${dir}`, process.execPath, CLI, 'run', 'single-subflow', '--engine', 'off', '--results', join(dir, 'out')],
+      { cwd: dir, encoding: 'utf8', timeout: 120_000 },
+    );
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stdout, /^ok 1 - single-subflow \[kernel host /m);
     assert.match(r.stdout, /ok \d+ - join\.ack/);

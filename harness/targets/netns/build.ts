@@ -68,7 +68,10 @@ const OFFLOADS_OFF = ['tso', 'off', 'gso', 'off', 'gro', 'off'];
  * router's egress drops them whole: with loss anywhere, every interface of the lab sends segments.
  */
 function labHasLoss(lab: Lab): boolean {
-  return lab.hosts.some((h) => h.interfaces.some((i) => Boolean(i.egress.lossPct))) || lab.events.some((e) => e.action === 'impair' && Boolean(e.impairment.lossPct));
+  return (
+    lab.hosts.some((h) => h.interfaces.some((i) => Boolean(i.egress.lossPct))) ||
+    lab.events.some((e) => e.action === 'impair' && Boolean(e.impairment.lossPct))
+  );
 }
 
 /**
@@ -84,12 +87,16 @@ async function impair(built: BuiltLab, host: Host): Promise<void> {
   const incoming = built.lab.hosts.flatMap((h) => h.interfaces.filter((i) => i.peer.host === host.name));
   const losses = incoming.filter((i) => lossByNft(i.egress, built.caps)).map((i) => ({ dev: i.peer.name, lossPct: i.egress.lossPct! }));
   if (losses.length) await run(['nft', '-f', '-'], { netns: ns, input: compileLossRuleset(losses) });
-  for (const i of incoming) if (i.egress.rewrite) await run(['nft', '-f', '-'], { netns: ns, input: compileRewrite(i.peer.name, i.egress.rewrite) });
+  for (const i of incoming)
+    if (i.egress.rewrite) await run(['nft', '-f', '-'], { netns: ns, input: compileRewrite(i.peer.name, i.egress.rewrite) });
 }
 
 export async function buildLab(input: Lab, caps: Capabilities): Promise<BuiltLab> {
   // Events change impairments on the built copy; the lab itself stays as loaded.
-  const lab: Lab = { ...input, hosts: input.hosts.map((h) => ({ ...h, interfaces: h.interfaces.map((i) => ({ ...i, egress: { ...i.egress } })) })) };
+  const lab: Lab = {
+    ...input,
+    hosts: input.hosts.map((h) => ({ ...h, interfaces: h.interfaces.map((i) => ({ ...i, egress: { ...i.egress } })) })),
+  };
   const started = performance.now();
   const ns = namespaceNames(lab);
   const built: BuiltLab = { lab, ns, caps, setupMs: 0 };
@@ -97,15 +104,20 @@ export async function buildLab(input: Lab, caps: Capabilities): Promise<BuiltLab
     for (const name of Object.values(ns)) registerNamespace(name);
     await Promise.all(Object.values(ns).map((n) => run(['ip', 'netns', 'add', n])));
     const first = ns[lab.hosts[0]!.name]!;
-    await batch(first, vethLines(lab, (h) => ns[h]!));
-    await Promise.all(lab.hosts.map(async (h) => {
-      const n = ns[h.name]!;
-      await setSysctls(n, baseSysctls(h));
-      await batch(n, hostLines(h));
-      await batch(n, ipv6RuleLines(h), '-6');
-      await batch(n, pmLines(h));
-      await impair(built, h);
-    }));
+    await batch(
+      first,
+      vethLines(lab, (h) => ns[h]!),
+    );
+    await Promise.all(
+      lab.hosts.map(async (h) => {
+        const n = ns[h.name]!;
+        await setSysctls(n, baseSysctls(h));
+        await batch(n, hostLines(h));
+        await batch(n, ipv6RuleLines(h), '-6');
+        await batch(n, pmLines(h));
+        await impair(built, h);
+      }),
+    );
   } catch (e) {
     await teardownLab(built);
     throw e;
@@ -127,7 +139,9 @@ export function linkEnds(lab: Lab, link: string): { host: string; ifname: string
 
 export async function setLinkState(built: BuiltLab, link: string, up: boolean): Promise<void> {
   // ip -n, not ip netns exec: no mount namespace to set up, so the link changes sooner after the event is due.
-  await Promise.all(linkEnds(built.lab, link).map((end) => run(['ip', '-n', built.ns[end.host]!, 'link', 'set', end.ifname, up ? 'up' : 'down'])));
+  await Promise.all(
+    linkEnds(built.lab, link).map((end) => run(['ip', '-n', built.ns[end.host]!, 'link', 'set', end.ifname, up ? 'up' : 'down'])),
+  );
 }
 
 /** Change the impairment of a link (both senders, or only `from`), as a timed event does. */

@@ -71,7 +71,11 @@ export async function applyEvent(built: BuiltLab, e: EventSpec, ip: IpRunner = i
   switch (e.action) {
     case 'link-down':
     case 'link-up':
-      await Promise.all(linkEnds(built.lab, e.link).map((end) => ip(built.ns[end.host]!, ['link', 'set', 'dev', end.ifname, e.action === 'link-up' ? 'up' : 'down'])));
+      await Promise.all(
+        linkEnds(built.lab, e.link).map((end) =>
+          ip(built.ns[end.host]!, ['link', 'set', 'dev', end.ifname, e.action === 'link-up' ? 'up' : 'down']),
+        ),
+      );
       return;
     case 'endpoint-add':
       return ip(built.ns[e.host]!, ['mptcp', 'endpoint', 'add', ...endpointWords(e.endpoint)]);
@@ -106,7 +110,12 @@ export interface AppliedEvent {
 }
 
 /** Schedules every event relative to now. cancel() reports the events not yet due as not applied. */
-export function scheduleEvents(built: BuiltLab, events: readonly TimedEvent[], log: (line: string) => void, ip?: IpRunner): { done: Promise<AppliedEvent[]>; cancel: () => void } {
+export function scheduleEvents(
+  built: BuiltLab,
+  events: readonly TimedEvent[],
+  log: (line: string) => void,
+  ip?: IpRunner,
+): { done: Promise<AppliedEvent[]>; cancel: () => void } {
   const t0 = performance.now();
   const pending = new Map<number, { timer: NodeJS.Timeout; resolve: (a: AppliedEvent) => void; what: string }>();
   const results = events.map(

@@ -35,11 +35,27 @@ export function hostTarget(caps: Capabilities): TargetInfo {
 function agentSpecs(lab: Lab, seed: number, timeoutMs: number): { server: ServerSpec; client: ClientSpec } {
   const w = lab.workload;
   const port = w.port ?? 10_000 + (deriveSeed(seed, lab.name, 'port') % 50_000);
-  const common = { port, connections: w.connections, direction: w.direction, sizeBytes: w.sizeBytes, seed: deriveSeed(seed, lab.name, 'payload'), write: w.write, timeoutMs };
+  const common = {
+    port,
+    connections: w.connections,
+    direction: w.direction,
+    sizeBytes: w.sizeBytes,
+    seed: deriveSeed(seed, lab.name, 'payload'),
+    write: w.write,
+    timeoutMs,
+  };
   const anyV6 = lab.hosts.find((h) => h.name === w.server)?.interfaces.some((i) => i.addresses.some((a) => a.family === 6)) ?? false;
   return {
     server: { role: 'server', mptcp: w.serverMptcp, family: anyV6 ? 6 : 4, ...common },
-    client: { role: 'client', mptcp: w.clientMptcp, address: w.connect, ...(w.bind ? { bind: w.bind } : {}), ...(w.abortAfterBytes !== undefined ? { abortAfterBytes: w.abortAfterBytes } : {}), ...(lab.events.length ? { holdStart: true } : {}), ...common },
+    client: {
+      role: 'client',
+      mptcp: w.clientMptcp,
+      address: w.connect,
+      ...(w.bind ? { bind: w.bind } : {}),
+      ...(w.abortAfterBytes !== undefined ? { abortAfterBytes: w.abortAfterBytes } : {}),
+      ...(lab.events.length ? { holdStart: true } : {}),
+      ...common,
+    },
   };
 }
 
@@ -89,7 +105,11 @@ async function startObservers(built: BuiltLab, opts: LabRunOptions): Promise<Obs
   return { monitors, counters: Object.fromEntries(counters), links: Object.fromEntries(links), captures };
 }
 
-async function stopObservers(built: BuiltLab, o: Observers, log: (line: string) => void): Promise<Pick<Observations, 'counters' | 'events' | 'links'>> {
+async function stopObservers(
+  built: BuiltLab,
+  o: Observers,
+  log: (line: string) => void,
+): Promise<Pick<Observations, 'counters' | 'events' | 'links'>> {
   const hosts = built.lab.hosts.map((h) => h.name);
   const [counters, linkStats] = await Promise.all([
     Promise.all(hosts.map(async (h) => [h, filterCounters(counterDelta(o.counters[h]!, await readCounters(built.ns[h]!)))] as const)),
@@ -97,12 +117,14 @@ async function stopObservers(built: BuiltLab, o: Observers, log: (line: string) 
   ]);
   // Events after the transfer (SF_CLOSED, CLOSED) arrive a moment later.
   await new Promise((r) => setTimeout(r, 100));
-  const events = await Promise.all(hosts.map(async (h) => {
-    const m = o.monitors[h]!;
-    const evs = await m.stop();
-    forgetPid(m.pid);
-    return [h, evs] as const;
-  }));
+  const events = await Promise.all(
+    hosts.map(async (h) => {
+      const m = o.monitors[h]!;
+      const evs = await m.stop();
+      forgetPid(m.pid);
+      return [h, evs] as const;
+    }),
+  );
   await Promise.all(o.captures.map((c) => (c.pid ? killPid(c.pid, 1000) : undefined)));
   const stats = Object.fromEntries(linkStats);
   // Packets beside bytes: bytes per packet far above the MTU mean GSO super-packets went by (a qdisc drops those whole).
@@ -110,18 +132,31 @@ async function stopObservers(built: BuiltLab, o: Observers, log: (line: string) 
     const ends = [stats[l.a.host]?.[l.a.ifname], stats[l.b.host]?.[l.b.ifname]];
     log(`link ${l.name}: ${ends.map((e, k) => `${k ? 'b->a' : 'a->b'} ${e?.txBytes ?? 0} B in ${e?.txPackets ?? 0} packets`).join(', ')}`);
   }
-  const links = Object.fromEntries(built.lab.links.map((l) => [l.name, { aToB: stats[l.a.host]?.[l.a.ifname]?.txBytes ?? 0, bToA: stats[l.b.host]?.[l.b.ifname]?.txBytes ?? 0 }]));
+  const links = Object.fromEntries(
+    built.lab.links.map((l) => [
+      l.name,
+      { aToB: stats[l.a.host]?.[l.a.ifname]?.txBytes ?? 0, bToA: stats[l.b.host]?.[l.b.ifname]?.txBytes ?? 0 },
+    ]),
+  );
   return { counters: Object.fromEntries(counters), events: Object.fromEntries(events), links };
 }
 
-async function observe(built: BuiltLab, opts: LabRunOptions, log: (line: string) => void): Promise<{ obs: Observations; error?: string; pcaps: string[] }> {
+async function observe(
+  built: BuiltLab,
+  opts: LabRunOptions,
+  log: (line: string) => void,
+): Promise<{ obs: Observations; error?: string; pcaps: string[] }> {
   const timeoutMs = opts.timeoutMs ?? built.lab.timeoutMs;
   const { server, client } = agentSpecs(built.lab, opts.seed, timeoutMs);
   const observers = await startObservers(built, opts);
   try {
     const w = await runWorkload(built, server, client, timeoutMs, log);
     const seen = await stopObservers(built, observers, log);
-    return { obs: { ...seen, transfers: w.transfers, workloadMs: w.workloadMs, applied: w.applied }, error: w.error, pcaps: observers.captures.map((c) => c.file) };
+    return {
+      obs: { ...seen, transfers: w.transfers, workloadMs: w.workloadMs, applied: w.applied },
+      error: w.error,
+      pcaps: observers.captures.map((c) => c.file),
+    };
   } finally {
     // On an exception the observers may still run: end them by PID.
     await Promise.all(Object.values(observers.monitors).map((m) => m.stop().then(() => forgetPid(m.pid))));
@@ -130,7 +165,19 @@ async function observe(built: BuiltLab, opts: LabRunOptions, log: (line: string)
 }
 
 function skipResult(lab: Lab, target: TargetInfo, reason: string): LabResult {
-  return { lab: lab.name, file: lab.file, group: lab.group, tags: lab.tags, target, status: 'skip', skipReason: reason, durationMs: 0, attempts: 1, repeat: 0, checks: [] };
+  return {
+    lab: lab.name,
+    file: lab.file,
+    group: lab.group,
+    tags: lab.tags,
+    target,
+    status: 'skip',
+    skipReason: reason,
+    durationMs: 0,
+    attempts: 1,
+    repeat: 0,
+    checks: [],
+  };
 }
 
 /** Runs one lab once on the host kernel. Never throws for a lab problem: that is a failed result. */
@@ -152,7 +199,15 @@ export async function runLabOnHost(lab: Lab, opts: LabRunOptions): Promise<LabRe
     const checks = evaluate(lab, obs);
     const failed = Boolean(error) && lab.expect.integrity;
     const status = failed || checks.some((c) => !c.ok) ? 'fail' : 'pass';
-    return { ...base, status, ...(error ? { error } : {}), durationMs: performance.now() - started, checks, observations: obs, ...(pcaps.length ? { pcaps } : {}) };
+    return {
+      ...base,
+      status,
+      ...(error ? { error } : {}),
+      durationMs: performance.now() - started,
+      checks,
+      observations: obs,
+      ...(pcaps.length ? { pcaps } : {}),
+    };
   } catch (e) {
     const error = e instanceof Error ? e.message : String(e);
     log(`error: ${error}`);

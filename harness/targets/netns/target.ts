@@ -24,11 +24,23 @@ async function guarded(lab: Lab, o: LabRunOptions): Promise<LabResult> {
   const limit = (o.timeoutMs ?? lab.timeoutMs) + GUARD_MS;
   let timer: NodeJS.Timeout | undefined;
   const hung = new Promise<LabResult>((resolve) => {
-    timer = setTimeout(() => resolve({
-      lab: lab.name, file: lab.file, group: lab.group, tags: lab.tags,
-      target: { kind: 'kernel', spec: 'host', version: '', backend: 'netns' },
-      status: 'fail', error: `lab hung: no result ${limit} ms after it started`, durationMs: limit, attempts: 1, repeat: 0, checks: [],
-    }), limit);
+    timer = setTimeout(
+      () =>
+        resolve({
+          lab: lab.name,
+          file: lab.file,
+          group: lab.group,
+          tags: lab.tags,
+          target: { kind: 'kernel', spec: 'host', version: '', backend: 'netns' },
+          status: 'fail',
+          error: `lab hung: no result ${limit} ms after it started`,
+          durationMs: limit,
+          attempts: 1,
+          repeat: 0,
+          checks: [],
+        }),
+      limit,
+    );
   });
   try {
     return await Promise.race([runLabOnHost(lab, o), hung]);
@@ -42,11 +54,21 @@ async function runWithRetries(lab: Lab, repeat: number, opts: TargetRunOptions, 
   let first: LabResult | undefined;
   for (let attempt = firstAttempt; attempt <= firstAttempt + retries; attempt += 1) {
     const outDir = labDir(opts, lab, repeat, attempt);
-    const r = skipMissingCounters(await guarded(lab, { seed: opts.seed, timeoutMs: opts.timeoutMs, outDir, capture: opts.capture }), lab, (await probeCapabilities()).kernelRelease);
+    const r = skipMissingCounters(
+      await guarded(lab, { seed: opts.seed, timeoutMs: opts.timeoutMs, outDir, capture: opts.capture }),
+      lab,
+      (await probeCapabilities()).kernelRelease,
+    );
     const withMeta: LabResult = { ...r, repeat, attempts: attempt, ...(outDir ? { log: join(outDir, 'log.txt') } : {}) };
     if (r.status !== 'fail') {
       // A pass after a failure is flaky; the first failure's checks stay visible.
-      if (first && r.status === 'pass') return { ...withMeta, status: 'flaky', error: first.error ?? 'failed before passing', checks: [...first.checks.filter((c) => !c.ok), ...withMeta.checks] };
+      if (first && r.status === 'pass')
+        return {
+          ...withMeta,
+          status: 'flaky',
+          error: first.error ?? 'failed before passing',
+          checks: [...first.checks.filter((c) => !c.ok), ...withMeta.checks],
+        };
       return withMeta;
     }
     first ??= withMeta;
@@ -59,7 +81,13 @@ export class NetnsTarget implements Target {
 
   async capabilities() {
     const caps = await probeCapabilities();
-    return { kind: 'kernel' as const, backend: 'netns', kernelVersion: caps.kernelVersion, features: featuresOf(caps.kernelVersion), realTiming: true };
+    return {
+      kind: 'kernel' as const,
+      backend: 'netns',
+      kernelVersion: caps.kernelVersion,
+      features: featuresOf(caps.kernelVersion),
+      realTiming: true,
+    };
   }
 
   async run(labs: readonly Lab[], opts: TargetRunOptions, emit: (r: LabResult) => Promise<void>) {

@@ -58,7 +58,10 @@ function startAgent(ns: string, spec: AgentSpec, log: (line: string) => void): A
     waitFor: (kind, timeoutMs) =>
       new Promise<void>((resolve, reject) => {
         if (seen.has(kind)) return resolve();
-        const timer = setTimeout(() => reject(new Error(`${spec.role} agent: no "${kind}" after ${timeoutMs} ms${stderr ? `: ${stderr.trim()}` : ''}`)), timeoutMs);
+        const timer = setTimeout(
+          () => reject(new Error(`${spec.role} agent: no "${kind}" after ${timeoutMs} ms${stderr ? `: ${stderr.trim()}` : ''}`)),
+          timeoutMs,
+        );
         waiters.set(kind, () => (clearTimeout(timer), resolve()));
         void result.then((r) => {
           clearTimeout(timer);
@@ -83,7 +86,15 @@ function toTransfer(i: number, spec: AgentSpec, client: AgentResult, server: Age
   const down = spec.direction !== 'upload';
   const upOk = !up || (cr.bytesSent === want && sr.bytesReceived === want && cr.sha256Sent === sr.sha256Received);
   const downOk = !down || (sr.bytesSent === want && cr.bytesReceived === want && sr.sha256Sent === cr.sha256Received);
-  return { connection: i, direction: spec.direction, sizeBytes: want, durationMs: c?.durationMs ?? 0, client: cr, server: sr, intact: upOk && downOk && !cr.error && !sr.error };
+  return {
+    connection: i,
+    direction: spec.direction,
+    sizeBytes: want,
+    durationMs: c?.durationMs ?? 0,
+    client: cr,
+    server: sr,
+    intact: upOk && downOk && !cr.error && !sr.error,
+  };
 }
 
 export interface WorkloadOutcome {
@@ -138,7 +149,15 @@ export class EventClock {
     for (const p of this.parts) {
       for (const a of await p.schedule.done) {
         const late = a.ok && a.doneMs !== undefined && p.startedAt + a.doneMs > endedAt;
-        out.push(late ? { ...a, ok: false, error: `took effect at ${a.doneMs} ms, after the workload ended at ${Math.round(endedAt - p.startedAt)} ms` } : a);
+        out.push(
+          late
+            ? {
+                ...a,
+                ok: false,
+                error: `took effect at ${a.doneMs} ms, after the workload ended at ${Math.round(endedAt - p.startedAt)} ms`,
+              }
+            : a,
+        );
       }
     }
     return out;
@@ -150,7 +169,8 @@ function ipEventHosts(built: BuiltLab): Set<string> {
   const hosts = new Set<string>();
   for (const e of built.lab.events) {
     if (e.action === 'link-down' || e.action === 'link-up') for (const end of linkEnds(built.lab, e.link)) hosts.add(end.host);
-    else if (e.action === 'endpoint-add' || e.action === 'endpoint-delete' || e.action === 'endpoint-flush' || e.action === 'backup') hosts.add(e.host);
+    else if (e.action === 'endpoint-add' || e.action === 'endpoint-delete' || e.action === 'endpoint-flush' || e.action === 'backup')
+      hosts.add(e.host);
   }
   return hosts;
 }
@@ -164,7 +184,13 @@ function startIpRunner(built: BuiltLab): { ip: IpRunner | undefined; close: () =
   return { ip, close: async () => void (await Promise.all([...batches.values()].map((b) => b.close()))) };
 }
 
-export async function runWorkload(built: BuiltLab, server: AgentSpec, client: AgentSpec, timeoutMs: number, log: (line: string) => void): Promise<WorkloadOutcome> {
+export async function runWorkload(
+  built: BuiltLab,
+  server: AgentSpec,
+  client: AgentSpec,
+  timeoutMs: number,
+  log: (line: string) => void,
+): Promise<WorkloadOutcome> {
   const w = built.lab.workload;
   const started = performance.now();
   const agents: Agent[] = [];
@@ -178,7 +204,8 @@ export async function runWorkload(built: BuiltLab, server: AgentSpec, client: Ag
     await srv.waitFor('listening', 10_000);
     const cli = startAgent(built.ns[w.client]!, client, log);
     agents.push(cli);
-    const release = client.role === 'client' && client.holdStart ? () => void (cli.pid !== undefined && process.kill(cli.pid, 'SIGUSR2')) : undefined;
+    const release =
+      client.role === 'client' && client.holdStart ? () => void (cli.pid !== undefined && process.kill(cli.pid, 'SIGUSR2')) : undefined;
     void cli.waitFor('connected', timeoutMs).then(
       () => events.start(built.lab.events, release),
       () => undefined,
@@ -194,7 +221,10 @@ export async function runWorkload(built: BuiltLab, server: AgentSpec, client: Ag
     }
     const [cr, sr] = first;
     const transfers = Array.from({ length: w.connections }, (_, i) => toTransfer(i, client, cr, sr));
-    const error = !cr.ok || !sr.ok ? [cr.error && `client: ${cr.error}`, sr.error && `server: ${sr.error}`].filter(Boolean).join('; ') || undefined : undefined;
+    const error =
+      !cr.ok || !sr.ok
+        ? [cr.error && `client: ${cr.error}`, sr.error && `server: ${sr.error}`].filter(Boolean).join('; ') || undefined
+        : undefined;
     return { transfers, applied, workloadMs, error };
   } finally {
     clearTimeout(timer);

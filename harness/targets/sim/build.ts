@@ -16,7 +16,16 @@
 // over (routes deleted, IPv6 addresses gone), and the sim has no way to
 // remove a route: from the first link event on, the two end nodes take their
 // decisions from their HostFib directly (see useFibRouting).
-import { Network, prefixContains, type IpPrefix, type Link, type LinkDirectionName, type LinkParamsInput, type NetworkOptions, type SimNode } from '../../../engine/index.js';
+import {
+  Network,
+  prefixContains,
+  type IpPrefix,
+  type Link,
+  type LinkDirectionName,
+  type LinkParamsInput,
+  type NetworkOptions,
+  type SimNode,
+} from '../../../engine/index.js';
 import type { Impairment, Lab } from '../../lab/model.js';
 import { HostFib, prefixText, RT_TABLE_DEFAULT, RT_TABLE_MAIN } from './fib.js';
 
@@ -73,7 +82,8 @@ function probeDecisionCodes(nodes: readonly SimNode[]): { local: number; noRoute
   const withAddress = nodes.find((n) => n.interfaces.some((i) => i.addresses.length > 0));
   const noRoute = (withAddress ?? nodes[0])?.decide('', '') ?? -1;
   const local = withAddress ? withAddress.decide('', withAddress.interfaces.find((i) => i.addresses.length)!.addresses[0]!.address) : -2;
-  if (!(local < 0 && noRoute < 0 && local !== noRoute)) throw new Error(`engine/sim: unexpected route decision codes (local ${local}, no route ${noRoute})`);
+  if (!(local < 0 && noRoute < 0 && local !== noRoute))
+    throw new Error(`engine/sim: unexpected route decision codes (local ${local}, no route ${noRoute})`);
   return { local, noRoute };
 }
 
@@ -85,7 +95,8 @@ function probeDecisionCodes(nodes: readonly SimNode[]): { local: number; noRoute
 export function compileRoutes(node: SimNode, fib: HostFib): boolean {
   const rules = [...fib.rules(4), ...fib.rules(6)].filter((r) => r.table !== 255);
   const forAll = rules.filter((r) => r.fromPrefix === undefined);
-  if (forAll.some((r) => r.table !== RT_TABLE_MAIN && r.table !== RT_TABLE_DEFAULT) || fib.routes.some((r) => r.table === RT_TABLE_DEFAULT)) return false;
+  if (forAll.some((r) => r.table !== RT_TABLE_MAIN && r.table !== RT_TABLE_DEFAULT) || fib.routes.some((r) => r.table === RT_TABLE_DEFAULT))
+    return false;
   const sources = new Map<string, IpPrefix & { family: 4 | 6 }>();
   for (const r of rules) {
     if (!r.fromPrefix) continue;
@@ -169,9 +180,15 @@ export function buildSimNetwork(lab: Lab, seed: number, opts: BuildOptions = {})
       { node: l.b.host, addresses: cidrs(ib) },
       { name: l.name, aToB: impairmentToLinkParams(ia.egress), bToA: impairmentToLinkParams(ib.egress) },
     );
-    for (const [end, want] of [[link.a, l.a], [link.b, l.b]] as const) {
+    for (const [end, want] of [
+      [link.a, l.a],
+      [link.b, l.b],
+    ] as const) {
       const got = nodes[end.node]!.interfaces[end.iface]!.name;
-      if (got !== want.ifname) throw new Error(`lab ${lab.name}: link ${l.name} is ${want.host} ${want.ifname} in the lab but ${got} in the sim (links must be listed in interface order)`);
+      if (got !== want.ifname)
+        throw new Error(
+          `lab ${lab.name}: link ${l.name} is ${want.host} ${want.ifname} in the lab but ${got} in the sim (links must be listed in interface order)`,
+        );
     }
     applyRewrite(link, 'aToB', ia.egress);
     applyRewrite(link, 'bToA', ib.egress);

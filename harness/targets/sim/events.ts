@@ -42,7 +42,9 @@ export function applySimEvent(sim: SimLab, event: EventSpec | TimedEvent): SimEv
     case 'impair': {
       const { link, spec } = linkOf(sim, event.link);
       if (event.from !== undefined && event.from !== spec.a.host && event.from !== spec.b.host) {
-        throw new Error(`lab ${sim.lab.name}: impair ${event.link} from ${event.from}: ${event.from} is not on that link (${spec.a.host}, ${spec.b.host})`);
+        throw new Error(
+          `lab ${sim.lab.name}: impair ${event.link} from ${event.from}: ${event.from} is not on that link (${spec.a.host}, ${spec.b.host})`,
+        );
       }
       const dir: LinkDirectionName | 'both' = event.from === undefined ? 'both' : event.from === spec.a.host ? 'aToB' : 'bToA';
       link.set(impairmentToLinkParams(event.impairment), dir);

@@ -61,7 +61,14 @@ export interface FibRule {
 
 export type RouteDecision =
   | { readonly kind: 'local' }
-  | { readonly kind: 'out'; readonly dev: string; readonly via?: string; readonly table: number; readonly pref: number; readonly onLink?: boolean }
+  | {
+      readonly kind: 'out';
+      readonly dev: string;
+      readonly via?: string;
+      readonly table: number;
+      readonly pref: number;
+      readonly onLink?: boolean;
+    }
   | { readonly kind: 'unreachable' };
 
 function prefixOrThrow(text: string, where: string): IpPrefix {
@@ -158,7 +165,14 @@ export class HostFib {
   private addConnected(a: FibAddress): void {
     const to = subnetText(a.ip, a.prefixLen);
     if (this.routeList.some((r) => r.origin === 'connected' && r.dev === a.dev && r.to === to && r.table === RT_TABLE_MAIN)) return;
-    this.routeList.push({ family: a.family, to, prefix: prefixOrThrow(to, `host ${this.host} address`), dev: a.dev, table: RT_TABLE_MAIN, origin: 'connected' });
+    this.routeList.push({
+      family: a.family,
+      to,
+      prefix: prefixOrThrow(to, `host ${this.host} address`),
+      dev: a.dev,
+      table: RT_TABLE_MAIN,
+      origin: 'connected',
+    });
   }
 
   /** `ip rule add from X table T [pref P]`, placed where the kernel places it (fib_nl_newrule). */
@@ -196,7 +210,9 @@ export class HostFib {
 
   /** Rules that apply to a source (undefined: no source yet, only "from all"). */
   private rulesFor(family: 4 | 6, src: IpAddress | undefined): FibRule[] {
-    return this.ruleList[family].filter((r) => r.table !== 255 && (r.fromPrefix === undefined || (src !== undefined && prefixContains(r.fromPrefix, src))));
+    return this.ruleList[family].filter(
+      (r) => r.table !== 255 && (r.fromPrefix === undefined || (src !== undefined && prefixContains(r.fromPrefix, src))),
+    );
   }
 
   private lookupTable(table: number, family: 4 | 6, matches: (r: FibRoute) => boolean, oif: string | undefined): FibRoute | undefined {
@@ -257,7 +273,10 @@ export class HostFib {
   }
 
   private keepAddrOnDown(dev: string): boolean {
-    return sysctlPositive(this.sysctls, 'net.ipv6.conf.all.keep_addr_on_down') || sysctlPositive(this.sysctls, `net.ipv6.conf.${dev}.keep_addr_on_down`);
+    return (
+      sysctlPositive(this.sysctls, 'net.ipv6.conf.all.keep_addr_on_down') ||
+      sysctlPositive(this.sysctls, `net.ipv6.conf.${dev}.keep_addr_on_down`)
+    );
   }
 
   /** `ip link set dev up|down` on this host. */

@@ -27,7 +27,13 @@ export interface PredictedPath {
 }
 
 /** The path of a packet from `host` (source address `src`) to `dst`, by the hosts' current routing and link states. */
-export function predictPath(sim: SimLab, host: string, src: string, dst: string, opts: { oif?: string; maxHops?: number } = {}): PredictedPath {
+export function predictPath(
+  sim: SimLab,
+  host: string,
+  src: string,
+  dst: string,
+  opts: { oif?: string; maxHops?: number } = {},
+): PredictedPath {
   const hops: PathHop[] = [];
   const maxHops = opts.maxHops ?? 64;
   let at = host;

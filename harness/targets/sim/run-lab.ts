@@ -2,7 +2,17 @@
 // network built from the same Lab, driven in virtual time, with the same
 // workload (payload, sizes, directions, connections one after another) and
 // the same Observations as a kernel run, so the lab's checks run unchanged.
-import { MptcpEndpoint, Xoshiro256StarStar, KernelPm, type Datagram, type ConnectionId, type EngineEvent, type MptcpConnectionInfo, type Timer, type MptcpCtrl } from '../../../engine/index.js';
+import {
+  MptcpEndpoint,
+  Xoshiro256StarStar,
+  KernelPm,
+  type Datagram,
+  type ConnectionId,
+  type EngineEvent,
+  type MptcpConnectionInfo,
+  type Timer,
+  type MptcpCtrl,
+} from '../../../engine/index.js';
 import { applySimEvent, buildSimNetwork, simLinkBytes, simRoute, type SimLab } from './sim-lab.js';
 import { evaluate } from '../../expect/checks.js';
 import type { Host, Lab, TimedEvent } from '../../lab/model.js';
@@ -22,7 +32,8 @@ function ctrlOf(host: Host): Partial<MptcpCtrl> {
   const out: { -readonly [K in keyof MptcpCtrl]?: MptcpCtrl[K] } = {};
   if (s['net.mptcp.enabled'] !== undefined) out.enabled = s['net.mptcp.enabled'] === '1';
   if (s['net.mptcp.checksum_enabled'] !== undefined) out.checksumEnabled = s['net.mptcp.checksum_enabled'] === '1';
-  if (s['net.mptcp.allow_join_initial_addr_port'] !== undefined) out.allowJoinInitialAddrPort = s['net.mptcp.allow_join_initial_addr_port'] === '1';
+  if (s['net.mptcp.allow_join_initial_addr_port'] !== undefined)
+    out.allowJoinInitialAddrPort = s['net.mptcp.allow_join_initial_addr_port'] === '1';
   const timeout = num('net.mptcp.add_addr_timeout');
   if (timeout !== undefined) out.addAddrTimeoutS = timeout;
   const stale = num('net.mptcp.stale_loss_cnt');
@@ -55,15 +66,41 @@ interface Side {
 
 function infoObservation(i: MptcpConnectionInfo): MptcpInfoObservation {
   return {
-    subflows: i.subflows, addAddrSignal: 0, addAddrAccepted: 0, subflowsMax: 0, addAddrSignalMax: 0, addAddrAcceptedMax: 0,
-    flags: 0, token: i.token, writeSeq: String(i.writeSeq), sndUna: String(i.sndUna), rcvNxt: String(i.rcvNxt), localAddrUsed: 0, localAddrMax: 0,
-    csumEnabled: i.csumEnabled, retransmits: i.retransmits, bytesRetrans: String(i.bytesRetrans), bytesSent: String(i.bytesSent),
-    bytesReceived: String(i.bytesReceived), bytesAcked: String(i.bytesAcked), subflowsTotal: i.subflowsTotal,
+    subflows: i.subflows,
+    addAddrSignal: 0,
+    addAddrAccepted: 0,
+    subflowsMax: 0,
+    addAddrSignalMax: 0,
+    addAddrAcceptedMax: 0,
+    flags: 0,
+    token: i.token,
+    writeSeq: String(i.writeSeq),
+    sndUna: String(i.sndUna),
+    rcvNxt: String(i.rcvNxt),
+    localAddrUsed: 0,
+    localAddrMax: 0,
+    csumEnabled: i.csumEnabled,
+    retransmits: i.retransmits,
+    bytesRetrans: String(i.bytesRetrans),
+    bytesSent: String(i.bytesSent),
+    bytesReceived: String(i.bytesReceived),
+    bytesAcked: String(i.bytesAcked),
+    subflowsTotal: i.subflowsTotal,
   };
 }
 
 function report(side: Side | undefined, mptcpSocket: boolean): EndpointReport {
-  if (!side) return { bytesSent: 0, bytesReceived: 0, sha256Sent: '', sha256Received: '', fallback: false, mptcp: mptcpSocket, subflows: [], error: 'no connection' };
+  if (!side)
+    return {
+      bytesSent: 0,
+      bytesReceived: 0,
+      sha256Sent: '',
+      sha256Received: '',
+      fallback: false,
+      mptcp: mptcpSocket,
+      subflows: [],
+      error: 'no connection',
+    };
   const i = side.info;
   const alive = (i?.subflowList ?? []).filter((s) => s.state !== 'CLOSED' && !s.detached);
   return {
@@ -75,7 +112,17 @@ function report(side: Side | undefined, mptcpSocket: boolean): EndpointReport {
     fallback: mptcpSocket && i !== undefined && !i.mptcp,
     mptcp: mptcpSocket,
     ...(i && i.mptcp ? { info: infoObservation(i) } : {}),
-    subflows: alive.map((s) => ({ saddr: s.saddr, daddr: s.daddr, sport: s.sport, dport: s.dport, bytesAcked: s.bytesAcked, bytesReceived: s.bytesReceived, backup: s.backup, id: s.id, ...(s.srttMs !== undefined ? { rttUs: Math.round(s.srttMs * 1000) } : {}) })),
+    subflows: alive.map((s) => ({
+      saddr: s.saddr,
+      daddr: s.daddr,
+      sport: s.sport,
+      dport: s.dport,
+      bytesAcked: s.bytesAcked,
+      bytesReceived: s.bytesReceived,
+      backup: s.backup,
+      id: s.id,
+      ...(s.srttMs !== undefined ? { rttUs: Math.round(s.srttMs * 1000) } : {}),
+    })),
     ...(side.error ? { error: side.error } : {}),
   };
 }
@@ -104,7 +151,10 @@ class EngineRun {
   private firstConnectedAt?: number;
   done = false;
 
-  constructor(readonly lab: Lab, readonly seed: number) {
+  constructor(
+    readonly lab: Lab,
+    readonly seed: number,
+  ) {
     this.sim = buildSimNetwork(lab, deriveSeed(seed, lab.name, 'sim'));
     this.port = lab.workload.port ?? 10_000 + (deriveSeed(seed, lab.name, 'port') % 50_000);
     for (const h of lab.hosts) {
@@ -166,7 +216,7 @@ class EngineRun {
     const { local, noRoute } = this.sim.decisionCodes;
     const decide = node.decide.bind(node);
     node.decide = (src: string, dst: string): number => {
-      const dev = src === '' ? undefined : pm.endpointList.find((e) => e.address === src && e.dev !== undefined)?.dev ?? devs.get(src);
+      const dev = src === '' ? undefined : (pm.endpointList.find((e) => e.address === src && e.dev !== undefined)?.dev ?? devs.get(src));
       if (dev === undefined) return decide(src, dst);
       const d = fib.lookup(src, dst, dev);
       return d.kind === 'local' ? local : d.kind === 'out' ? node.ifaceIndex(d.dev) : noRoute;
@@ -199,8 +249,18 @@ class EngineRun {
     this.transferDoneAt = undefined;
     const ep = this.eps.get(w.client)!;
     // Without bind() the source is the one the route to the server picks, as the kernel does.
-    const src = w.bind ?? this.routeSource(this.lab.hosts.find((h) => h.name === w.client)!, w.connect);
-    const conn = ep.connect(now, { remoteAddr: w.connect, remotePort: this.port, mptcp: w.clientMptcp, ...(src ? { localAddr: src } : {}) });
+    const src =
+      w.bind ??
+      this.routeSource(
+        this.lab.hosts.find((h) => h.name === w.client)!,
+        w.connect,
+      );
+    const conn = ep.connect(now, {
+      remoteAddr: w.connect,
+      remotePort: this.port,
+      mptcp: w.clientMptcp,
+      ...(src ? { localAddr: src } : {}),
+    });
     this.client = this.newSide(conn, w.direction !== 'download', w.direction !== 'upload', true);
     this.server = undefined;
     this.pump(w.client, now);
@@ -211,7 +271,18 @@ class EngineRun {
     const abortAt = client ? this.lab.workload.abortAfterBytes : undefined;
     // Like the agent: a client that aborts sends no more than abort-after bytes.
     const toSend = sends ? Math.min(size, abortAt ?? size) : 0;
-    return { conn, toSend, stream: new PayloadStream(deriveSeed(this.seed, this.lab.name, 'payload') + this.current), sent: new StreamDigest(), received: new StreamDigest(), expectReceive: receives ? size : 0, shut: false, aborted: false, eof: false, closed: false };
+    return {
+      conn,
+      toSend,
+      stream: new PayloadStream(deriveSeed(this.seed, this.lab.name, 'payload') + this.current),
+      sent: new StreamDigest(),
+      received: new StreamDigest(),
+      expectReceive: receives ? size : 0,
+      shut: false,
+      aborted: false,
+      eof: false,
+      closed: false,
+    };
   }
 
   /** Moves packets out, handles the host's events, and re-arms its timer. */
@@ -231,7 +302,11 @@ class EngineRun {
     if (armed?.at === at) return;
     armed?.timer.cancel();
     if (at === undefined) this.timers.delete(host);
-    else this.timers.set(host, { at, timer: this.net.schedule(at, (t) => (this.timers.delete(host), ep.handleTimeout(t), this.pump(host, t))) });
+    else
+      this.timers.set(host, {
+        at,
+        timer: this.net.schedule(at, (t) => (this.timers.delete(host), ep.handleTimeout(t), this.pump(host, t))),
+      });
   }
 
   /** A packet of the host's left it (TCP Small Queues): its subflow may send more. */
@@ -327,8 +402,11 @@ class EngineRun {
     const want = w.sizeBytes;
     const up = w.direction !== 'download';
     const down = w.direction !== 'upload';
-    const intact = (!up || (cr.bytesSent === want && sr.bytesReceived === want && cr.sha256Sent === sr.sha256Received))
-      && (!down || (sr.bytesSent === want && cr.bytesReceived === want && sr.sha256Sent === cr.sha256Received)) && !cr.error && !sr.error;
+    const intact =
+      (!up || (cr.bytesSent === want && sr.bytesReceived === want && cr.sha256Sent === sr.sha256Received)) &&
+      (!down || (sr.bytesSent === want && cr.bytesReceived === want && sr.sha256Sent === cr.sha256Received)) &&
+      !cr.error &&
+      !sr.error;
     // Like the agent's: from connect until the client has sent everything and read to EOF (not the close).
     const durationMs = (this.transferDoneAt ?? now) - this.connStartedAt;
     this.transfers.push({ connection: this.current, direction: w.direction, sizeBytes: want, durationMs, client: cr, server: sr, intact });
@@ -344,7 +422,8 @@ class EngineRun {
 
   /** An endpoint event on the host's path manager; undefined when `e` is no PM event. */
   private applyPmEvent(e: TimedEvent, now: number): string | true | undefined {
-    if (e.action !== 'endpoint-add' && e.action !== 'endpoint-delete' && e.action !== 'endpoint-flush' && e.action !== 'backup') return undefined;
+    if (e.action !== 'endpoint-add' && e.action !== 'endpoint-delete' && e.action !== 'endpoint-flush' && e.action !== 'backup')
+      return undefined;
     const pm = this.pms.get(e.host);
     if (!pm) return `no host ${e.host}`;
     try {
@@ -353,12 +432,23 @@ class EngineRun {
           pm.addEndpoint(now, e.endpoint);
           return true;
         case 'endpoint-delete':
-          return pm.deleteEndpoint(now, { ...(e.id !== undefined ? { id: e.id } : {}), ...(e.address !== undefined ? { address: e.address } : {}) }) || 'no such endpoint';
+          return (
+            pm.deleteEndpoint(now, {
+              ...(e.id !== undefined ? { id: e.id } : {}),
+              ...(e.address !== undefined ? { address: e.address } : {}),
+            }) || 'no such endpoint'
+          );
         case 'endpoint-flush':
           pm.flush(now);
           return true;
         case 'backup':
-          return pm.setBackup(now, { ...(e.id !== undefined ? { id: e.id } : {}), ...(e.address !== undefined ? { address: e.address } : {}) }, e.backup) || 'no such endpoint';
+          return (
+            pm.setBackup(
+              now,
+              { ...(e.id !== undefined ? { id: e.id } : {}), ...(e.address !== undefined ? { address: e.address } : {}) },
+              e.backup,
+            ) || 'no such endpoint'
+          );
       }
     } catch (err) {
       return err instanceof Error ? err.message : String(err);
@@ -370,7 +460,16 @@ class EngineRun {
     const pmOutcome = this.applyPmEvent(e, now);
     const outcome = pmOutcome === undefined ? applySimEvent(this.sim, e) : pmOutcome === true ? 'applied' : pmOutcome;
     for (const [host, pm] of this.pms) this.bindEndpointDevices(host, pm);
-    this.applied.push(outcome === 'applied' ? { atMs: now, what, ok: true } : { atMs: now, what, ok: false, error: outcome === 'unsupported' ? 'the engine target does not do this event yet' : String(outcome) });
+    this.applied.push(
+      outcome === 'applied'
+        ? { atMs: now, what, ok: true }
+        : {
+            atMs: now,
+            what,
+            ok: false,
+            error: outcome === 'unsupported' ? 'the engine target does not do this event yet' : String(outcome),
+          },
+    );
     for (const h of this.lab.hosts) this.pump(h.name, now);
   }
 
@@ -391,7 +490,14 @@ export function runLabOnEngine(lab: Lab, opts: EngineRunOptions): LabResult {
   const base = { lab: lab.name, file: lab.file, group: lab.group, tags: lab.tags, target: ENGINE_TARGET, attempts: 1, repeat: 0 };
   // A shell step is a command for a kernel host (its effect is whatever the command does): nothing the simulator can run.
   const shell = lab.events.find((e) => e.action === 'shell');
-  if (shell) return { ...base, status: 'skip', skipReason: `shell steps run on kernels only (at ${shell.atMs} ms on ${shell.host})`, checks: [], durationMs: 0 };
+  if (shell)
+    return {
+      ...base,
+      status: 'skip',
+      skipReason: `shell steps run on kernels only (at ${shell.atMs} ms on ${shell.host})`,
+      checks: [],
+      durationMs: 0,
+    };
   try {
     const run = new EngineRun(lab, opts.seed);
     const limitMs = opts.timeoutMs ?? lab.timeoutMs;
@@ -399,12 +505,25 @@ export function runLabOnEngine(lab: Lab, opts: EngineRunOptions): LabResult {
     let events = 0;
     while (!run.done && run.sim.network.now <= limitMs && events < maxEvents && run.sim.network.step()) events += 1;
     const counters = Object.fromEntries([...run.eps].map(([h, ep]) => [h, filterCounters(ep.mib.snapshot())]));
-    const obs: Observations = { counters, events: run.events, transfers: run.transfers, links: simLinkBytes(run.sim), workloadMs: run.workloadMs(), applied: run.applied };
+    const obs: Observations = {
+      counters,
+      events: run.events,
+      transfers: run.transfers,
+      links: simLinkBytes(run.sim),
+      workloadMs: run.workloadMs(),
+      applied: run.applied,
+    };
     const error = run.done ? undefined : `workload did not finish in ${limitMs} ms of simulated time (${events} events)`;
     const checks = evaluate(lab, obs);
     const status = (error && lab.expect.integrity) || checks.some((c) => !c.ok) ? 'fail' : 'pass';
     return { ...base, status, ...(error ? { error } : {}), durationMs: performance.now() - started, checks, observations: obs };
   } catch (e) {
-    return { ...base, status: 'fail', error: e instanceof Error ? e.stack ?? e.message : String(e), durationMs: performance.now() - started, checks: [] };
+    return {
+      ...base,
+      status: 'fail',
+      error: e instanceof Error ? (e.stack ?? e.message) : String(e),
+      durationMs: performance.now() - started,
+      checks: [],
+    };
   }
 }

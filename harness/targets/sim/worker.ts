@@ -31,7 +31,19 @@ export function runLabOnEngineAsync(lab: Lab, opts: EngineRunOptions): Promise<L
 }
 
 function runFailed(lab: Lab, e: Error): LabResult {
-  return { lab: lab.name, file: lab.file, group: lab.group, tags: lab.tags, target: ENGINE_TARGET, status: 'fail', error: e.message, durationMs: 0, attempts: 1, repeat: 0, checks: [] };
+  return {
+    lab: lab.name,
+    file: lab.file,
+    group: lab.group,
+    tags: lab.tags,
+    target: ENGINE_TARGET,
+    status: 'fail',
+    error: e.message,
+    durationMs: 0,
+    attempts: 1,
+    repeat: 0,
+    checks: [],
+  };
 }
 
 if (!isMainThread && parentPort) {

@@ -88,7 +88,8 @@ export function ourQemus(): OurQemu[] {
 export function orphanReason(q: OurQemu, runAlive: boolean, runStartTicks: number | undefined): string | undefined {
   if (!runAlive) return `run ${q.runPid} is gone`;
   // A run always starts before the qemu it spawns; a later start means the PID was reused.
-  if (runStartTicks !== undefined && runStartTicks > q.startTicks) return `PID ${q.runPid} now belongs to another process (started after the qemu)`;
+  if (runStartTicks !== undefined && runStartTicks > q.startTicks)
+    return `PID ${q.runPid} now belongs to another process (started after the qemu)`;
   return undefined;
 }
 

@@ -67,14 +67,28 @@ export function innerCommand(labs: readonly Lab[], opts: VmRunOptions): string[]
 }
 
 function batchFailure(lab: Lab, target: TargetInfo, error: string): LabResult {
-  return { lab: lab.name, file: lab.file, group: lab.group, tags: lab.tags, target, status: 'fail', error, durationMs: 0, attempts: 1, repeat: 0, checks: [] };
+  return {
+    lab: lab.name,
+    file: lab.file,
+    group: lab.group,
+    tags: lab.tags,
+    target,
+    status: 'fail',
+    error,
+    durationMs: 0,
+    attempts: 1,
+    repeat: 0,
+    checks: [],
+  };
 }
 
 function whyBatchFailed(vm: VmResult): string | undefined {
   if (vm.trouble.length) return `kernel trouble (console):\n${vm.trouble.slice(0, 40).join('\n')}`;
-  if (vm.timedOut) return `the guest stopped answering: killed after its timeout; last console lines:\n${vm.console.split('\n').slice(-15).join('\n')}`;
+  if (vm.timedOut)
+    return `the guest stopped answering: killed after its timeout; last console lines:\n${vm.console.split('\n').slice(-15).join('\n')}`;
   if (vm.initErrors.length) return `the guest could not start the run: ${vm.initErrors.join('; ')}`;
-  if (vm.exitCode === undefined) return `qemu ended without a result (exit ${vm.qemuExitCode}): ${vm.qemuStderr.trim().split('\n').slice(-5).join(' | ')}`;
+  if (vm.exitCode === undefined)
+    return `qemu ended without a result (exit ${vm.qemuExitCode}): ${vm.qemuStderr.trim().split('\n').slice(-5).join(' | ')}`;
   return undefined;
 }
 
@@ -101,7 +115,11 @@ function oneFetchAtATime<T>(fetch: () => Promise<T>): Promise<T> {
 }
 
 /** Every lab once on the kernel `specText`, in one boot. One result per lab, always. */
-export async function runLabsOnKernel(specText: string, labs: readonly Lab[], opts: VmRunOptions): Promise<{ target: TargetInfo; results: LabResult[] }> {
+export async function runLabsOnKernel(
+  specText: string,
+  labs: readonly Lab[],
+  opts: VmRunOptions,
+): Promise<{ target: TargetInfo; results: LabResult[] }> {
   // --modules belongs to a bzImage path; the Debian kernels bring their own.
   const spec = parseKernelSpec(specText, opts.modules !== undefined && !specText.startsWith('debian:') ? { modules: opts.modules } : {});
   const label = formatKernelSpec(spec);
@@ -116,8 +134,15 @@ export async function runLabsOnKernel(specText: string, labs: readonly Lab[], op
   }
   const target: TargetInfo = { kind: 'kernel', spec: label, version: k.release, backend: 'vm' };
   const vm = await runInVm({
-    kernel: k.kernel, release: k.release, modules: k.modulesDir, command: innerCommand(labs, opts), cwd: process.cwd(),
-    memoryMb: opts.memoryMb ?? 2048, cpus: opts.cpus ?? 2, accel: opts.accel ?? 'auto', timeoutMs: BOOT_BUDGET_MS + PER_LAB_MS * labs.length * Math.max(1, opts.repeat ?? 1) * (1 + (opts.retries ?? 0)),
+    kernel: k.kernel,
+    release: k.release,
+    modules: k.modulesDir,
+    command: innerCommand(labs, opts),
+    cwd: process.cwd(),
+    memoryMb: opts.memoryMb ?? 2048,
+    cpus: opts.cpus ?? 2,
+    accel: opts.accel ?? 'auto',
+    timeoutMs: BOOT_BUDGET_MS + PER_LAB_MS * labs.length * Math.max(1, opts.repeat ?? 1) * (1 + (opts.retries ?? 0)),
     // Lets a lab step know it runs in a throw-away guest (e.g. to crash it on
     // purpose in a test), and requirement SKIPs name the guest's kernel.
     env: { [GUEST_ENV]: '1' },
@@ -137,11 +162,21 @@ export async function runLabsOnKernel(specText: string, labs: readonly Lab[], op
     inner = undefined;
   }
   const repeats = Array.from({ length: Math.max(1, opts.repeat ?? 1) }, (_, i) => i);
-  const results = labs.flatMap((lab) => repeats.map((repeat) => {
-    const r = inner?.results.find((x) => x.lab === lab.name && x.target.kind === 'kernel' && x.repeat === repeat);
-    if (failed) return { ...batchFailure(lab, target, failed), repeat };
-    if (!r) return { ...batchFailure(lab, target, `no result came back from the guest (exit ${vm.exitCode}): ${vm.stderr.trim().split('\n').slice(-5).join(' | ')}`), repeat };
-    return { ...r, target, ...(r.log ? { log: undefined } : {}) };
-  }));
+  const results = labs.flatMap((lab) =>
+    repeats.map((repeat) => {
+      const r = inner?.results.find((x) => x.lab === lab.name && x.target.kind === 'kernel' && x.repeat === repeat);
+      if (failed) return { ...batchFailure(lab, target, failed), repeat };
+      if (!r)
+        return {
+          ...batchFailure(
+            lab,
+            target,
+            `no result came back from the guest (exit ${vm.exitCode}): ${vm.stderr.trim().split('\n').slice(-5).join(' | ')}`,
+          ),
+          repeat,
+        };
+      return { ...r, target, ...(r.log ? { log: undefined } : {}) };
+    }),
+  );
   return { target, results };
 }

@@ -12,7 +12,10 @@ export class VmTarget implements Target {
   /** What the last run booted; its version is unknown before. */
   private booted: TargetInfo | undefined;
 
-  constructor(readonly spec: string, private readonly settings: NonNullable<TargetSettings['vm']> = {}) {}
+  constructor(
+    readonly spec: string,
+    private readonly settings: NonNullable<TargetSettings['vm']> = {},
+  ) {}
 
   async capabilities(): Promise<TargetCapabilities> {
     const version = this.booted?.version;
@@ -24,7 +27,14 @@ export class VmTarget implements Target {
   async run(labs: readonly Lab[], opts: TargetRunOptions, emit: (r: LabResult) => Promise<void>): Promise<TargetInfo> {
     const vm = await opts.slots.run(() => {
       opts.onBatch?.('start');
-      return runLabsOnKernel(this.spec, labs, { seed: opts.seed, timeoutMs: opts.timeoutMs, retries: opts.retries, repeat: opts.repeat, resultsDir: opts.resultsDir, ...this.settings });
+      return runLabsOnKernel(this.spec, labs, {
+        seed: opts.seed,
+        timeoutMs: opts.timeoutMs,
+        retries: opts.retries,
+        repeat: opts.repeat,
+        resultsDir: opts.resultsDir,
+        ...this.settings,
+      });
     });
     this.booted = vm.target;
     opts.onBatch?.('finish', vm.target);
@@ -38,6 +48,7 @@ export const vmKind: TargetKind = {
   /** Any kernel spec: debian:6.1, debian:6.12, debian:<release>, a build tree, a bzImage. */
   claims: (spec) => spec !== 'host',
   // --modules belongs to a bzImage path; the Debian kernels bring their own.
-  check: (spec, settings) => void parseKernelSpec(spec, settings.vm?.modules !== undefined && !spec.startsWith('debian:') ? { modules: settings.vm.modules } : {}),
+  check: (spec, settings) =>
+    void parseKernelSpec(spec, settings.vm?.modules !== undefined && !spec.startsWith('debian:') ? { modules: settings.vm.modules } : {}),
   create: (spec, settings) => new VmTarget(spec, settings.vm),
 };

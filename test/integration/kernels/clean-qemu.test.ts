@@ -15,7 +15,7 @@ import { QEMU } from '../../../kernels/vm/qemu.js';
 import { runCli } from '../host-state.js';
 
 function cannot(): string | undefined {
-  if (process.getuid?.() !== 0) return 'needs root (clean reads other processes\' environments)';
+  if (process.getuid?.() !== 0) return "needs root (clean reads other processes' environments)";
   if (spawnSync(QEMU, ['--version']).status !== 0) return `${QEMU} missing (apt-get install qemu-system-x86)`;
   return undefined;
 }
@@ -24,10 +24,24 @@ const started: { child: ChildProcess; dir: string }[] = [];
 
 function startQemu(runPid: number): { child: ChildProcess; dir: string } {
   const dir = mkdtempSync(join(tmpdir(), 'mptcp-lab-vm-'));
-  const child = spawn(QEMU, ['-machine', 'none', '-S', '-nodefaults', '-no-user-config', '-display', 'none', '-chardev', `file,id=console,path=${join(dir, 'console.log')}`], {
-    stdio: 'ignore',
-    env: { ...process.env, [RUN_MARK]: String(runPid) },
-  });
+  const child = spawn(
+    QEMU,
+    [
+      '-machine',
+      'none',
+      '-S',
+      '-nodefaults',
+      '-no-user-config',
+      '-display',
+      'none',
+      '-chardev',
+      `file,id=console,path=${join(dir, 'console.log')}`,
+    ],
+    {
+      stdio: 'ignore',
+      env: { ...process.env, [RUN_MARK]: String(runPid) },
+    },
+  );
   started.push({ child, dir });
   return { child, dir };
 }
@@ -64,14 +78,14 @@ describe('mptcp-lab clean and qemu', { skip: cannot() }, () => {
     assert.equal(r.code, 0, r.stderr);
     await until('the orphan to exit', () => orphan.child.exitCode !== null || orphan.child.signalCode !== null);
     assert.equal(alive(orphan.child.pid!), false);
-    assert.equal(existsSync(orphan.dir), false, 'the orphan\'s work dir is removed');
+    assert.equal(existsSync(orphan.dir), false, "the orphan's work dir is removed");
     assert.match(r.stderr, new RegExp(`ended qemu ${orphan.child.pid} \\(run \\d+ is gone; SIG(TERM|KILL); removed ${orphan.dir}\\)`));
     assert.ok(alive(live.child.pid!), 'the qemu of a live run is kept');
     assert.match(r.stderr, new RegExp(`kept \\(their run is alive: [^)]*qemu ${live.child.pid} of run ${process.pid}`));
 
     const all = await runCli(['clean', '--all']);
     assert.equal(all.code, 0, all.stderr);
-    assert.ok(alive(live.child.pid!), '--all still never ends a live run\'s qemu');
+    assert.ok(alive(live.child.pid!), "--all still never ends a live run's qemu");
     assert.doesNotMatch(all.stderr, new RegExp(`ended qemu ${live.child.pid}\\b`));
 
     // Ours to end: by PID.

@@ -17,10 +17,29 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 describe('labs on debian:6.12 through the CLI', { skip: missing() }, () => {
   test('host and guest results, cross-kernel comparison, netem labs run in the guest', async () => {
     const out = join(dir, 'pair');
-    const r = await runCli(['run', '--kernel', 'host,debian:6.12', '--engine', 'off', '--seed', '4', '--results', out, 'signal-address', 'unbalanced-delay']);
+    const r = await runCli([
+      'run',
+      '--kernel',
+      'host,debian:6.12',
+      '--engine',
+      'off',
+      '--seed',
+      '4',
+      '--results',
+      out,
+      'signal-address',
+      'unbalanced-delay',
+    ]);
     const run = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as RunResult;
     // 'compare' is the cross-kernel point (the host's labs also get an engine point and its comparison).
-    const find = (lab: string, spec: string) => run.results.find((x) => x.lab === lab && (spec === 'compare' ? x.target.kind === 'compare' && x.target.spec.includes('debian:6.12') : x.target.kind === 'kernel' && x.target.spec === spec));
+    const find = (lab: string, spec: string) =>
+      run.results.find(
+        (x) =>
+          x.lab === lab &&
+          (spec === 'compare'
+            ? x.target.kind === 'compare' && x.target.spec.includes('debian:6.12')
+            : x.target.kind === 'kernel' && x.target.spec === spec),
+      );
     assert.equal(find('signal-address', 'host')?.status, 'pass');
     const guest = find('signal-address', 'debian:6.12');
     assert.equal(guest?.status, 'pass', JSON.stringify(guest?.checks.filter((c) => !c.ok)));
@@ -45,7 +64,10 @@ describe('labs on debian:6.12 through the CLI', { skip: missing() }, () => {
     assert.equal(r.code, 1);
     const run = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as RunResult;
     assert.equal(run.results[0]?.status, 'fail');
-    assert.match(run.results[0]?.error ?? '', /kernel trouble \(console\):\nKernel panic - not syncing: sysrq triggered crash[\s\S]*Call Trace/);
+    assert.match(
+      run.results[0]?.error ?? '',
+      /kernel trouble \(console\):\nKernel panic - not syncing: sysrq triggered crash[\s\S]*Call Trace/,
+    );
     assert.match(r.stdout, /not ok 1 - crash-guest \[kernel debian:6\.12 /);
     assert.deepEqual(ourQemus(), []);
   });

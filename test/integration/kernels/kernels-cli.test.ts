@@ -22,7 +22,13 @@ async function fake(release: string): Promise<void> {
   const p = entryPaths(tempRoot, release);
   mkdirSync(p.modulesDir, { recursive: true });
   writeFileSync(p.kernel, Buffer.alloc(2048));
-  await writeManifest(tempRoot, { release, package: `linux-image-${release}`, packageVersion: '6.1.0-test', debSha256: '0'.repeat(64), fetchedAt: new Date().toISOString() });
+  await writeManifest(tempRoot, {
+    release,
+    package: `linux-image-${release}`,
+    packageVersion: '6.1.0-test',
+    debSha256: '0'.repeat(64),
+    fetchedAt: new Date().toISOString(),
+  });
 }
 
 describe('mptcp-lab kernels', () => {
@@ -69,10 +75,14 @@ describe('mptcp-lab kernels', () => {
     }
   });
 
-  test('fetch of a cached release is a cache hit and prints it', { skip: realCached.length ? undefined : `no kernel cached in ${realRoot} (mptcp-lab kernels fetch debian:6.12)` }, async () => {
-    const k = realCached[0]!;
-    const r = await runCli(['kernels', 'fetch', `debian:${k.manifest.release}`]);
-    assert.equal(r.code, 0, r.stderr);
-    assert.equal(r.stdout, `debian:${k.manifest.release} ${k.manifest.release} cache ${k.kernel}\n`);
-  });
+  test(
+    'fetch of a cached release is a cache hit and prints it',
+    { skip: realCached.length ? undefined : `no kernel cached in ${realRoot} (mptcp-lab kernels fetch debian:6.12)` },
+    async () => {
+      const k = realCached[0]!;
+      const r = await runCli(['kernels', 'fetch', `debian:${k.manifest.release}`]);
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(r.stdout, `debian:${k.manifest.release} ${k.manifest.release} cache ${k.kernel}\n`);
+    },
+  );
 });

@@ -35,14 +35,32 @@ describe('a kernel build tree and an image with --modules', { skip: missing() },
   test('--kernel TREE boots the tree and runs a lab in it', async (t) => {
     if (!k) return t.skip('cannot fetch debian:6.12');
     const out = join(dir, 'tree-run');
-    const r = await runCli(['run', '--kernel', tree, '--engine', 'off', '--vm-cpus', '1', '--vm-memory', '1024', '--seed', '3', '--results', out, 'single-subflow']);
+    const r = await runCli([
+      'run',
+      '--kernel',
+      tree,
+      '--engine',
+      'off',
+      '--vm-cpus',
+      '1',
+      '--vm-memory',
+      '1024',
+      '--seed',
+      '3',
+      '--results',
+      out,
+      'single-subflow',
+    ]);
     const run = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as RunResult;
     const [res] = run.results;
     assert.equal(run.results.length, 1);
     assert.equal(res?.status, 'pass', JSON.stringify(res?.checks.filter((c) => !c.ok) ?? res?.error));
     assert.deepEqual([res?.target.kind, res?.target.backend, res?.target.version], ['kernel', 'vm', k.release]);
     assert.equal(run.run.kernels[0]?.spec, res?.target.spec);
-    assert.match(readFileSync(join(out, 'kernels', `${res!.target.spec.replace(/[^A-Za-z0-9.+-]+/g, '_')}.console.log`), 'utf8'), /Linux version 6\.12\./);
+    assert.match(
+      readFileSync(join(out, 'kernels', `${res!.target.spec.replace(/[^A-Za-z0-9.+-]+/g, '_')}.console.log`), 'utf8'),
+      /Linux version 6\.12\./,
+    );
     assert.equal(r.code, 0, r.stderr);
     assert.deepEqual(ourQemus(), []);
   });
@@ -50,12 +68,32 @@ describe('a kernel build tree and an image with --modules', { skip: missing() },
   test('--kernel BZIMAGE --modules DIR boots the image with those modules; a bad --modules is exit 2', async (t) => {
     if (!k) return t.skip('cannot fetch debian:6.12');
     const out = join(dir, 'image-run');
-    const r = await runCli(['run', '--kernel', join(tree, 'arch', 'x86', 'boot', 'bzImage'), '--modules', k.modulesDir!, '--engine', 'off', '--seed', '3', '--results', out, 'no-join']);
+    const r = await runCli([
+      'run',
+      '--kernel',
+      join(tree, 'arch', 'x86', 'boot', 'bzImage'),
+      '--modules',
+      k.modulesDir!,
+      '--engine',
+      'off',
+      '--seed',
+      '3',
+      '--results',
+      out,
+      'no-join',
+    ]);
     const run = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as RunResult;
     assert.equal(run.results[0]?.status, 'pass', JSON.stringify(run.results[0]?.checks.filter((c) => !c.ok) ?? run.results[0]?.error));
     assert.equal(run.results[0]?.target.version, k.release);
     assert.equal(r.code, 0, r.stderr);
-    const bad = await runCli(['run', '--kernel', join(tree, 'arch', 'x86', 'boot', 'bzImage'), '--modules', join(dir, 'nowhere'), 'no-join']);
+    const bad = await runCli([
+      'run',
+      '--kernel',
+      join(tree, 'arch', 'x86', 'boot', 'bzImage'),
+      '--modules',
+      join(dir, 'nowhere'),
+      'no-join',
+    ]);
     assert.equal(bad.code, 2, bad.stderr);
     assert.deepEqual(ourQemus(), []);
   });

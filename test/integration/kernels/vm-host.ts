@@ -42,4 +42,3 @@ function descendsFromUs(pid: number): boolean {
   }
   return false;
 }
-

@@ -43,8 +43,25 @@ for (const series of ['6.12', '6.1'] as const) {
       if (!k) return t.skip(`cannot fetch debian:${series}: ${fetchError}`);
       const initramfs = await buildVmInitramfs({ release: k.release, modules: k.modulesDir });
       const names = listInitramfs(initramfs).map((e) => e.name);
-      for (const n of ['init', 'bin/busybox', 'bin/sh', 'lib/modules/9p.ko', 'lib/modules/9pnet_virtio.ko', 'lib/modules/overlay.ko', 'lib/modules/veth.ko', 'etc/modules.load']) assert.ok(names.includes(n), n);
-      const r = await runInVm({ kernel: k.kernel, release: k.release, modules: k.modulesDir, initramfs, command: ['uname', '-r'], timeoutMs: 120_000 });
+      for (const n of [
+        'init',
+        'bin/busybox',
+        'bin/sh',
+        'lib/modules/9p.ko',
+        'lib/modules/9pnet_virtio.ko',
+        'lib/modules/overlay.ko',
+        'lib/modules/veth.ko',
+        'etc/modules.load',
+      ])
+        assert.ok(names.includes(n), n);
+      const r = await runInVm({
+        kernel: k.kernel,
+        release: k.release,
+        modules: k.modulesDir,
+        initramfs,
+        command: ['uname', '-r'],
+        timeoutMs: 120_000,
+      });
       assert.equal(r.exitCode, 0, `${r.initErrors.join('; ')}\n${r.console.slice(-3000)}`);
       assert.equal(r.stdout, `${k.release}\n`);
       assert.ok(!r.console.includes(`${k.release}\n`) || r.console.includes('Linux version'), 'stdout is not taken from the console');
@@ -53,14 +70,25 @@ for (const series of ['6.12', '6.1'] as const) {
       assert.equal(r.bootImage, series === '6.1' ? join(k.kernel, '..', 'vmlinux.pvh') : k.kernel);
       assert.ok(r.bootMs !== undefined && r.bootMs > 0);
       assert.ok(r.guestBootMs !== undefined && r.guestBootMs > 0 && r.guestBootMs <= r.bootMs + 1000);
-      t.diagnostic(`debian:${series} ${k.release}: boot-to-command ${r.bootMs} ms (host wall; guest uptime ${r.guestBootMs} ms); spawn→qemu exit ${r.wallMs} ms`);
+      t.diagnostic(
+        `debian:${series} ${k.release}: boot-to-command ${r.bootMs} ms (host wall; guest uptime ${r.guestBootMs} ms); spawn→qemu exit ${r.wallMs} ms`,
+      );
       assert.deepEqual(ourQemus(), []);
     });
 
     test('exit status, stderr, environment and cwd; the guest has MPTCP and its own modules', async (t) => {
       if (!k) return t.skip(`cannot fetch debian:${series}: ${fetchError}`);
-      const script = 'cat /proc/sys/net/mptcp/enabled; pwd; echo "$GREETING"; modprobe sch_netem && grep -c ^sch_netem /proc/modules; echo oops >&2; exit 7';
-      const r = await runInVm({ kernel: k.kernel, release: k.release, modules: k.modulesDir, command: ['sh', '-c', script], cwd: '/tmp', env: { GREETING: "it's here" }, timeoutMs: 120_000 });
+      const script =
+        'cat /proc/sys/net/mptcp/enabled; pwd; echo "$GREETING"; modprobe sch_netem && grep -c ^sch_netem /proc/modules; echo oops >&2; exit 7';
+      const r = await runInVm({
+        kernel: k.kernel,
+        release: k.release,
+        modules: k.modulesDir,
+        command: ['sh', '-c', script],
+        cwd: '/tmp',
+        env: { GREETING: "it's here" },
+        timeoutMs: 120_000,
+      });
       assert.equal(r.exitCode, 7, r.console.slice(-2000));
       assert.equal(r.stdout, "1\n/tmp\nit's here\n1\n");
       assert.equal(r.stderr, 'oops\n');
@@ -95,18 +123,34 @@ describe('vm failure handling', { skip: why }, () => {
   test('the bzImage itself still boots when asked (compressed: true)', async (t) => {
     const k = await fetchKernel(parseKernelSpec('debian:6.12')).catch(() => undefined);
     if (!k) return t.skip('cannot fetch debian:6.12');
-    const r = await runInVm({ kernel: k.kernel, release: k.release, modules: k.modulesDir, command: ['uname', '-r'], compressed: true, timeoutMs: 120_000 });
+    const r = await runInVm({
+      kernel: k.kernel,
+      release: k.release,
+      modules: k.modulesDir,
+      command: ['uname', '-r'],
+      compressed: true,
+      timeoutMs: 120_000,
+    });
     assert.equal(r.bootImage, k.kernel);
     assert.equal(r.stdout, `${k.release}\n`);
   });
 
   test('a kernel crash is reported as trouble with its console lines', async (t) => {
     if (!k) return t.skip('cannot fetch debian:6.12');
-    const r = await runInVm({ kernel: k.kernel, release: k.release, modules: k.modulesDir, command: ['sh', '-c', 'echo 1 > /proc/sys/kernel/sysrq; echo c > /proc/sysrq-trigger'], timeoutMs: 60_000 });
+    const r = await runInVm({
+      kernel: k.kernel,
+      release: k.release,
+      modules: k.modulesDir,
+      command: ['sh', '-c', 'echo 1 > /proc/sys/kernel/sysrq; echo c > /proc/sysrq-trigger'],
+      timeoutMs: 60_000,
+    });
     assert.equal(r.timedOut, false, 'panic=-1 and -no-reboot end qemu');
     assert.equal(r.exitCode, undefined);
     assert.ok(r.trouble.length > 0, r.console.slice(-2000));
-    assert.ok(r.trouble.some((x) => /Kernel panic - not syncing|sysrq|Call Trace/.test(x)), r.trouble.join('\n---\n'));
+    assert.ok(
+      r.trouble.some((x) => /Kernel panic - not syncing|sysrq|Call Trace/.test(x)),
+      r.trouble.join('\n---\n'),
+    );
     assert.deepEqual(ourQemus(), []);
   });
 });
@@ -118,7 +162,16 @@ describe('a lab inside the guest', { skip: why }, () => {
     const cli = join(process.cwd(), 'dist', 'harness', 'cli.js');
     if (!existsSync(cli)) return t.skip(`${cli} missing (npm run build)`);
     const lab = join(process.cwd(), 'test', 'fixtures', 'labs', 'quick.lab.yaml');
-    const r = await runInVm({ kernel: k.kernel, release: k.release, modules: k.modulesDir, command: ['node', cli, 'run', lab], cwd: process.cwd(), memoryMb: 2048, cpus: 2, timeoutMs: 300_000 });
+    const r = await runInVm({
+      kernel: k.kernel,
+      release: k.release,
+      modules: k.modulesDir,
+      command: ['node', cli, 'run', lab],
+      cwd: process.cwd(),
+      memoryMb: 2048,
+      cpus: 2,
+      timeoutMs: 300_000,
+    });
     assert.equal(r.exitCode, 0, `${r.stdout}\n${r.stderr}\n${r.console.slice(-2000)}`);
     assert.match(r.stdout, /^TAP version 14$/m);
     assert.match(r.stdout, new RegExp(`kernel ${k.release.replace(/[.+]/g, '\\$&')}`));

@@ -27,9 +27,28 @@ function skipIfUnavailable(t: TestContext): boolean {
   return unavailable !== undefined;
 }
 
-const common = { connections: 1, direction: 'both', sizeBytes: 1_000_000, seed: 42, write: { chunkBytes: 16_384, pauseMs: 0 }, timeoutMs: 20_000 } as const;
-const server = (mptcp: boolean, extra: Partial<ServerSpec> = {}): Omit<ServerSpec, 'port'> => ({ role: 'server', family: 4, mptcp, ...common, ...extra });
-const client = (mptcp: boolean, extra: Partial<ClientSpec> = {}): Omit<ClientSpec, 'port'> => ({ role: 'client', address: '127.0.0.1', mptcp, ...common, ...extra });
+const common = {
+  connections: 1,
+  direction: 'both',
+  sizeBytes: 1_000_000,
+  seed: 42,
+  write: { chunkBytes: 16_384, pauseMs: 0 },
+  timeoutMs: 20_000,
+} as const;
+const server = (mptcp: boolean, extra: Partial<ServerSpec> = {}): Omit<ServerSpec, 'port'> => ({
+  role: 'server',
+  family: 4,
+  mptcp,
+  ...common,
+  ...extra,
+});
+const client = (mptcp: boolean, extra: Partial<ClientSpec> = {}): Omit<ClientSpec, 'port'> => ({
+  role: 'client',
+  address: '127.0.0.1',
+  mptcp,
+  ...common,
+  ...extra,
+});
 
 function reports(exit: AgentExit): EndpointReport[] {
   assert.ok(exit.result, `no result line; stderr: ${exit.stderr}`);
@@ -41,7 +60,10 @@ function sha256(b: Buffer): string {
 }
 
 /** Every byte arrived intact both ways, and it is the payload the seed defines. */
-function assertIntact(pair: { server: AgentExit; client: AgentExit }, spec: { connections: number; sizeBytes: number; seed: number; direction: string }): void {
+function assertIntact(
+  pair: { server: AgentExit; client: AgentExit },
+  spec: { connections: number; sizeBytes: number; seed: number; direction: string },
+): void {
   assert.equal(pair.client.exitCode, 0, JSON.stringify(pair.client.result));
   assert.equal(pair.server.exitCode, 0, JSON.stringify(pair.server.result));
   const [c, s] = [reports(pair.client), reports(pair.server)];
@@ -155,7 +177,8 @@ describe('traffic agent over real sockets', { timeout: 120_000 }, () => {
       await run(['ip', '-n', CLIENT_NS, 'link', 'set', ca, 'up']);
       await run(['ip', '-n', SERVER_NS, 'link', 'set', sa, 'up']);
     }
-    for (const ns of [CLIENT_NS, SERVER_NS]) await run(['ip', '-n', ns, 'mptcp', 'limits', 'set', 'subflows', '2', 'add_addr_accepted', '2']);
+    for (const ns of [CLIENT_NS, SERVER_NS])
+      await run(['ip', '-n', ns, 'mptcp', 'limits', 'set', 'subflows', '2', 'add_addr_accepted', '2']);
     await run(['ip', '-n', CLIENT_NS, 'mptcp', 'endpoint', 'add', '198.18.2.1', 'dev', `mlt${tag}c1`, 'subflow']);
     // Paced writes keep the connection open long enough for the join to complete.
     const spec = { ...common, sizeBytes: 2_000_000, write: { chunkBytes: 16_384, pauseMs: 1 } };

@@ -38,46 +38,140 @@ describe('run flags', () => {
   test('defaults: the host and the engine beside it, the whole catalogue, one host lab at a time', async () => {
     const { request, exit } = await parse('run');
     assert.equal(exit, 0);
-    assert.deepEqual({ ...request, tapVersion: String(request?.tapVersion) }, {
-      labs: [], grep: undefined, tags: undefined, kernels: ['host'], engines: ['sim'],
-      slots: availableParallelism(), jobs: 1, seed: undefined, retries: 0, repeat: 1, timeoutMs: undefined,
-      results: undefined, junit: undefined, capture: false, tapVersion: '14',
-      settings: { vm: { memoryMb: 2048, cpus: 2, accel: 'auto' } },
-    });
+    assert.deepEqual(
+      { ...request, tapVersion: String(request?.tapVersion) },
+      {
+        labs: [],
+        grep: undefined,
+        tags: undefined,
+        kernels: ['host'],
+        engines: ['sim'],
+        slots: availableParallelism(),
+        jobs: 1,
+        seed: undefined,
+        retries: 0,
+        repeat: 1,
+        timeoutMs: undefined,
+        results: undefined,
+        junit: undefined,
+        capture: false,
+        tapVersion: '14',
+        settings: { vm: { memoryMb: 2048, cpus: 2, accel: 'auto' } },
+      },
+    );
   });
 
   test('values given are passed on', async () => {
-    const { request } = await parse('run', 'no-join', 'signal', '-j', '3', '--seed', '7', '--retries', '2', '--repeat', '4', '--timeout', '30s', '--grep', 'join$', '--tag', 'a', 'b', '--engine', 'off', '--tap-version', '13', '--capture', '--results', 'out', '--junit', 'j.xml', '--vm-memory', '512', '--vm-cpus', '1', '--accel', 'tcg');
+    const { request } = await parse(
+      'run',
+      'no-join',
+      'signal',
+      '-j',
+      '3',
+      '--seed',
+      '7',
+      '--retries',
+      '2',
+      '--repeat',
+      '4',
+      '--timeout',
+      '30s',
+      '--grep',
+      'join$',
+      '--tag',
+      'a',
+      'b',
+      '--engine',
+      'off',
+      '--tap-version',
+      '13',
+      '--capture',
+      '--results',
+      'out',
+      '--junit',
+      'j.xml',
+      '--vm-memory',
+      '512',
+      '--vm-cpus',
+      '1',
+      '--accel',
+      'tcg',
+    );
     assert.deepEqual(request?.labs, ['no-join', 'signal']);
-    assert.deepEqual([request?.slots, request?.jobs, request?.seed, request?.retries, request?.repeat, request?.timeoutMs], [3, 3, 7, 2, 4, 30_000]);
-    assert.deepEqual([request?.grep, request?.tags, request?.engines, request?.tapVersion, request?.capture, request?.results, request?.junit], ['join$', ['a', 'b'], [], 13, true, 'out', 'j.xml']);
+    assert.deepEqual(
+      [request?.slots, request?.jobs, request?.seed, request?.retries, request?.repeat, request?.timeoutMs],
+      [3, 3, 7, 2, 4, 30_000],
+    );
+    assert.deepEqual(
+      [request?.grep, request?.tags, request?.engines, request?.tapVersion, request?.capture, request?.results, request?.junit],
+      ['join$', ['a', 'b'], [], 13, true, 'out', 'j.xml'],
+    );
     assert.deepEqual(request?.settings, { vm: { memoryMb: 512, cpus: 1, accel: 'tcg' } });
   });
 
   test('--kernel: a comma-separated list in order, each spec once, checked by its target', async () => {
-    assert.deepEqual((await parse('run', '--kernel', 'debian:6.1, host,debian:6.12')).request?.kernels, ['debian:6.1', 'host', 'debian:6.12']);
-    await assert.rejects(parse('run', '--kernel', ' , '), (e) => e instanceof UsageError && /^--kernel: expected host, debian:6\.1/.test(e.message));
-    await assert.rejects(parse('run', '--kernel', 'host,debian:6.12,host'), (e) => e instanceof UsageError && e.message === '--kernel: host is given twice; expected each kernel once');
-    await assert.rejects(parse('run', '--kernel', 'debian:5.10'), (e) => e instanceof UsageError && /^--kernel debian:5\.10: .*unknown Debian kernel/.test(e.message));
-    await assert.rejects(parse('run', '--kernel', 'vmlinuz'), (e) => e instanceof UsageError && /^--kernel vmlinuz: .*not recognised/.test(e.message));
-    await assert.rejects(parse('run', '--kernel', 'debian:6.12', '--modules', '/nonexistent-modules'), (e) => e instanceof UsageError && /^--modules \/nonexistent-modules: no such directory/.test(e.message));
+    assert.deepEqual((await parse('run', '--kernel', 'debian:6.1, host,debian:6.12')).request?.kernels, [
+      'debian:6.1',
+      'host',
+      'debian:6.12',
+    ]);
+    await assert.rejects(
+      parse('run', '--kernel', ' , '),
+      (e) => e instanceof UsageError && /^--kernel: expected host, debian:6\.1/.test(e.message),
+    );
+    await assert.rejects(
+      parse('run', '--kernel', 'host,debian:6.12,host'),
+      (e) => e instanceof UsageError && e.message === '--kernel: host is given twice; expected each kernel once',
+    );
+    await assert.rejects(
+      parse('run', '--kernel', 'debian:5.10'),
+      (e) => e instanceof UsageError && /^--kernel debian:5\.10: .*unknown Debian kernel/.test(e.message),
+    );
+    await assert.rejects(
+      parse('run', '--kernel', 'vmlinuz'),
+      (e) => e instanceof UsageError && /^--kernel vmlinuz: .*not recognised/.test(e.message),
+    );
+    await assert.rejects(
+      parse('run', '--kernel', 'debian:6.12', '--modules', '/nonexistent-modules'),
+      (e) => e instanceof UsageError && /^--modules \/nonexistent-modules: no such directory/.test(e.message),
+    );
     // --modules belongs to a bzImage path; a Debian kernel brings its own and ignores it.
     assert.deepEqual((await parse('run', '--kernel', 'debian:6.12', '--modules', '/')).request?.settings.vm?.modules, '/');
   });
 
   test('bad values are usage errors before anything runs', async () => {
-    for (const args of [['--jobs', 'zero'], ['--jobs', '0'], ['--seed', '-1'], ['--retries', '1.5'], ['--repeat', '0'], ['--timeout', '0'], ['--timeout', 'soon'], ['--vm-memory', '128'], ['--vm-cpus', '0']]) {
+    for (const args of [
+      ['--jobs', 'zero'],
+      ['--jobs', '0'],
+      ['--seed', '-1'],
+      ['--retries', '1.5'],
+      ['--repeat', '0'],
+      ['--timeout', '0'],
+      ['--timeout', 'soon'],
+      ['--vm-memory', '128'],
+      ['--vm-cpus', '0'],
+    ]) {
       await rejectsWith('commander.invalidArgument', 'run', ...args);
     }
-    for (const args of [['--engine', 'qemu'], ['--accel', 'hvf']]) await rejectsWith('commander.invalidArgument', 'run', ...args);
+    for (const args of [
+      ['--engine', 'qemu'],
+      ['--accel', 'hvf'],
+    ])
+      await rejectsWith('commander.invalidArgument', 'run', ...args);
     await rejectsWith('commander.unknownOption', 'run', '--bogus');
     await rejectsWith('commander.unknownCommand', 'frobnicate');
-    await assert.rejects(parse('run', '--grep', '('), (e) => e instanceof UsageError && /^--grep: not a regular expression/.test(e.message));
+    await assert.rejects(
+      parse('run', '--grep', '('),
+      (e) => e instanceof UsageError && /^--grep: not a regular expression/.test(e.message),
+    );
   });
 
   test('an error says what was expected and shows the help', async () => {
     const parsed: Parsed = { out: '', err: '' };
-    const program = buildProgram({ setExit: () => undefined, output: { writeOut: (s) => (parsed.out += s), writeErr: (s) => (parsed.err += s) } });
+    const program = buildProgram({
+      setExit: () => undefined,
+      output: { writeOut: (s) => (parsed.out += s), writeErr: (s) => (parsed.err += s) },
+    });
     await assert.rejects(program.parseAsync(['node', 'mptcp-lab', 'run', '--jobs', 'zero']));
     assert.match(parsed.err, /--jobs must be an integer >= 1/);
     assert.match(parsed.err, /Usage: mptcp-lab run \[options\] \[labs\.\.\.\]/);
@@ -92,7 +186,13 @@ describe('run flags', () => {
 describe('subcommands', () => {
   test('every subcommand of the CLI, each from its own module', () => {
     const program = buildProgram({ setExit: () => undefined });
-    assert.deepEqual(program.commands.map((c) => c.name()), ['run', 'list', 'show', 'validate', 'doctor', 'clean', 'kernels']);
-    assert.deepEqual(program.commands.find((c) => c.name() === 'kernels')?.commands.map((c) => c.name()), ['list', 'fetch', 'prune']);
+    assert.deepEqual(
+      program.commands.map((c) => c.name()),
+      ['run', 'list', 'show', 'validate', 'doctor', 'clean', 'kernels'],
+    );
+    assert.deepEqual(
+      program.commands.find((c) => c.name() === 'kernels')?.commands.map((c) => c.name()),
+      ['list', 'fetch', 'prune'],
+    );
   });
 });

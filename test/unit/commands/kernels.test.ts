@@ -5,7 +5,16 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { currentReleases, defaultKeep, formatKernelList, formatSize, keptReleases, kernelsFetch, KernelsUsageError, listEntry } from '../../../harness/commands/kernels.js';
+import {
+  currentReleases,
+  defaultKeep,
+  formatKernelList,
+  formatSize,
+  keptReleases,
+  kernelsFetch,
+  KernelsUsageError,
+  listEntry,
+} from '../../../harness/commands/kernels.js';
 import { entryPaths, entrySize, list, writeManifest } from '../../../kernels/cache.js';
 
 // Recorded `apt-cache search --names-only '^linux-image-6\.(1|12)\.'` on Debian 12 (2026-11): newest 6.1.0-56, 6.12.117+deb12.
@@ -32,16 +41,28 @@ test('prune keeps by default what the series resolve to, and what is not a Debia
 test('--keep resolves specs to releases; anything not cacheable is a usage error naming it', () => {
   const cur = currentReleases([], APT);
   assert.deepEqual(keptReleases(['debian:6.1', 'debian:6.12.100+deb12-amd64'], cur), ['6.1.0-56-amd64', '6.12.100+deb12-amd64']);
-  assert.throws(() => keptReleases(['host'], cur), (e: unknown) => e instanceof KernelsUsageError && /--keep "host": only Debian kernels are cached; expected debian:6\.1/.test(e.message));
-  assert.throws(() => keptReleases(['debian:5.4'], cur), (e: unknown) => e instanceof KernelsUsageError && /--keep "debian:5\.4": .*unknown Debian kernel/.test(e.message));
+  assert.throws(
+    () => keptReleases(['host'], cur),
+    (e: unknown) => e instanceof KernelsUsageError && /--keep "host": only Debian kernels are cached; expected debian:6\.1/.test(e.message),
+  );
+  assert.throws(
+    () => keptReleases(['debian:5.4'], cur),
+    (e: unknown) => e instanceof KernelsUsageError && /--keep "debian:5\.4": .*unknown Debian kernel/.test(e.message),
+  );
   assert.throws(() => keptReleases(['debian:6.12'], currentReleases([], undefined)), /neither apt nor the cache knows a 6\.12 kernel/);
 });
 
 test('fetch rejects host and paths that are no kernel before downloading anything', async () => {
-  await assert.rejects(kernelsFetch(['debian:6.1', 'host'], { root }), (e: unknown) => e instanceof KernelsUsageError && /argument "host": .*nothing to fetch/.test(e.message));
+  await assert.rejects(
+    kernelsFetch(['debian:6.1', 'host'], { root }),
+    (e: unknown) => e instanceof KernelsUsageError && /argument "host": .*nothing to fetch/.test(e.message),
+  );
   const notKernel = join(root, 'notes.txt');
   writeFileSync(notKernel, 'not a kernel');
-  await assert.rejects(kernelsFetch([notKernel], { root }), (e: unknown) => e instanceof KernelsUsageError && e.message.includes(`argument "${notKernel}"`) && /not a bzImage/.test(e.message));
+  await assert.rejects(
+    kernelsFetch([notKernel], { root }),
+    (e: unknown) => e instanceof KernelsUsageError && e.message.includes(`argument "${notKernel}"`) && /not a bzImage/.test(e.message),
+  );
   await assert.rejects(kernelsFetch(['ubuntu:24.04'], { root }), /argument "ubuntu:24\.04".*not recognised/);
 });
 
@@ -63,12 +84,21 @@ test('list: exact spec, what series it is current for, size, table', async () =>
   mkdirSync(p.modulesDir, { recursive: true });
   writeFileSync(p.kernel, Buffer.alloc(3000));
   writeFileSync(join(p.modulesDir, 'modules.dep'), Buffer.alloc(1000));
-  await writeManifest(root, { release, package: `linux-image-${release}`, packageVersion: '6.1.192-2', debSha256: '0'.repeat(64), fetchedAt: '2026-11-25T15:21:23.123Z' });
+  await writeManifest(root, {
+    release,
+    package: `linux-image-${release}`,
+    packageVersion: '6.1.192-2',
+    debSha256: '0'.repeat(64),
+    fetchedAt: '2026-11-25T15:21:23.123Z',
+  });
   const [k] = await list(root);
   const size = await entrySize(k!.dir);
   assert.ok(size > 4000 && size < 5000, `size ${size}`);
   const e = listEntry(k!, size, currentReleases([release], APT));
-  assert.deepEqual({ spec: e.spec, current: e.current, packageVersion: e.packageVersion }, { spec: 'debian:6.1.0-56-amd64', current: 'debian:6.1', packageVersion: '6.1.192-2' });
+  assert.deepEqual(
+    { spec: e.spec, current: e.current, packageVersion: e.packageVersion },
+    { spec: 'debian:6.1.0-56-amd64', current: 'debian:6.1', packageVersion: '6.1.192-2' },
+  );
   const table = formatKernelList([e], root).split('\n');
   assert.match(table[0]!, /^SPEC +ALSO +RELEASE +PACKAGE VERSION +SIZE +FETCHED +PATH$/);
   assert.match(table[1]!, /^debian:6\.1\.0-56-amd64 +debian:6\.1 +6\.1\.0-56-amd64 +6\.1\.192-2 +4 KiB +2026-11-25T15:21:23Z +\//);

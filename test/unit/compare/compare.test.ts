@@ -4,8 +4,21 @@
 // one thing.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { compareObservations, comparisonToChecks, formatComparison, type Comparison, type ComparisonItem, type Tolerances } from '../../../harness/compare/index.js';
-import { emptyObservations, type EndpointReport, type Observations, type PmEvent, type TransferObservation } from '../../../harness/observations.js';
+import {
+  compareObservations,
+  comparisonToChecks,
+  formatComparison,
+  type Comparison,
+  type ComparisonItem,
+  type Tolerances,
+} from '../../../harness/compare/index.js';
+import {
+  emptyObservations,
+  type EndpointReport,
+  type Observations,
+  type PmEvent,
+  type TransferObservation,
+} from '../../../harness/observations.js';
 import type { Lab } from '../../../harness/lab/model.js';
 import { labFromYaml } from '../../../harness/lab/load.js';
 
@@ -32,7 +45,16 @@ ${extra}`,
 }
 
 function endpoint(over: Partial<EndpointReport> = {}): EndpointReport {
-  return { bytesSent: 1_000_000, bytesReceived: 0, sha256Sent: 'aa', sha256Received: '', fallback: false, mptcp: true, subflows: [], ...over };
+  return {
+    bytesSent: 1_000_000,
+    bytesReceived: 0,
+    sha256Sent: 'aa',
+    sha256Received: '',
+    fallback: false,
+    mptcp: true,
+    subflows: [],
+    ...over,
+  };
 }
 
 function transfer(over: Partial<TransferObservation> = {}): TransferObservation {
@@ -62,22 +84,98 @@ function kernelObs(): Observations {
   return {
     ...emptyObservations(),
     counters: {
-      server: { MPTcpExtMPCapableSYNRX: 1, MPTcpExtMPCapableACKRX: 1, MPTcpExtMPJoinSynRx: 1, MPTcpExtMPJoinAckRx: 1, MPTcpExtAddAddrTx: 1, MPTcpExtEchoAdd: 1, MPTcpExtMPTCPRetrans: 3, TcpRetransSegs: 10, MPTcpExtRcvWndShared: 4 },
-      client: { MPTcpExtMPCapableSYNTX: 1, MPTcpExtMPCapableSYNACKRX: 1, MPTcpExtMPJoinSynTx: 1, MPTcpExtMPJoinSynAckRx: 1, MPTcpExtAddAddr: 1, MPTcpExtEchoAddTx: 1, MPTcpExtOFOQueue: 7 },
+      server: {
+        MPTcpExtMPCapableSYNRX: 1,
+        MPTcpExtMPCapableACKRX: 1,
+        MPTcpExtMPJoinSynRx: 1,
+        MPTcpExtMPJoinAckRx: 1,
+        MPTcpExtAddAddrTx: 1,
+        MPTcpExtEchoAdd: 1,
+        MPTcpExtMPTCPRetrans: 3,
+        TcpRetransSegs: 10,
+        MPTcpExtRcvWndShared: 4,
+      },
+      client: {
+        MPTcpExtMPCapableSYNTX: 1,
+        MPTcpExtMPCapableSYNACKRX: 1,
+        MPTcpExtMPJoinSynTx: 1,
+        MPTcpExtMPJoinSynAckRx: 1,
+        MPTcpExtAddAddr: 1,
+        MPTcpExtEchoAddTx: 1,
+        MPTcpExtOFOQueue: 7,
+      },
     },
     events: {
       client: [
-        ev('CREATED', { token: 0x1234, saddr: '198.18.1.1', daddr: '198.18.1.2', sport: 40001, dport: 5000, locId: 0, remId: 0, atMs: 151 }),
-        ev('ESTABLISHED', { token: 0x1234, saddr: '198.18.1.1', daddr: '198.18.1.2', sport: 40001, dport: 5000, locId: 0, remId: 0, atMs: 152 }),
+        ev('CREATED', {
+          token: 0x1234,
+          saddr: '198.18.1.1',
+          daddr: '198.18.1.2',
+          sport: 40001,
+          dport: 5000,
+          locId: 0,
+          remId: 0,
+          atMs: 151,
+        }),
+        ev('ESTABLISHED', {
+          token: 0x1234,
+          saddr: '198.18.1.1',
+          daddr: '198.18.1.2',
+          sport: 40001,
+          dport: 5000,
+          locId: 0,
+          remId: 0,
+          atMs: 152,
+        }),
         ev('ANNOUNCED', { token: 0x1234, remId: 1, daddr: '198.18.2.2', dport: 0, atMs: 153 }),
-        ev('SF_ESTABLISHED', { token: 0x1234, saddr: '198.18.1.1', daddr: '198.18.2.2', sport: 40002, dport: 5000, locId: 0, remId: 1, backup: false, atMs: 155 }),
+        ev('SF_ESTABLISHED', {
+          token: 0x1234,
+          saddr: '198.18.1.1',
+          daddr: '198.18.2.2',
+          sport: 40002,
+          dport: 5000,
+          locId: 0,
+          remId: 1,
+          backup: false,
+          atMs: 155,
+        }),
         ev('CLOSED', { token: 0x1234, atMs: 340 }),
       ],
       server: [
         ev('UNKNOWN', { rawKind: 15, atMs: 0 }),
-        ev('CREATED', { token: 0xabcd, saddr: '198.18.1.2', daddr: '198.18.1.1', sport: 5000, dport: 40001, locId: 0, remId: 0, serverSide: true, atMs: 151 }),
-        ev('ESTABLISHED', { token: 0xabcd, saddr: '198.18.1.2', daddr: '198.18.1.1', sport: 5000, dport: 40001, locId: 0, remId: 0, serverSide: true, atMs: 152 }),
-        ev('SF_ESTABLISHED', { token: 0xabcd, saddr: '198.18.2.2', daddr: '198.18.1.1', sport: 5000, dport: 40002, locId: 1, remId: 0, backup: false, atMs: 155 }),
+        ev('CREATED', {
+          token: 0xabcd,
+          saddr: '198.18.1.2',
+          daddr: '198.18.1.1',
+          sport: 5000,
+          dport: 40001,
+          locId: 0,
+          remId: 0,
+          serverSide: true,
+          atMs: 151,
+        }),
+        ev('ESTABLISHED', {
+          token: 0xabcd,
+          saddr: '198.18.1.2',
+          daddr: '198.18.1.1',
+          sport: 5000,
+          dport: 40001,
+          locId: 0,
+          remId: 0,
+          serverSide: true,
+          atMs: 152,
+        }),
+        ev('SF_ESTABLISHED', {
+          token: 0xabcd,
+          saddr: '198.18.2.2',
+          daddr: '198.18.1.1',
+          sport: 5000,
+          dport: 40002,
+          locId: 1,
+          remId: 0,
+          backup: false,
+          atMs: 155,
+        }),
         ev('CLOSED', { token: 0xabcd, atMs: 341 }),
       ],
     },
@@ -138,20 +236,38 @@ describe('compareObservations: agreement', () => {
     assert.deepEqual(failed(c), []);
     assert.equal(c.divergent, false);
     const kinds = new Set(c.items.map((i) => i.kind));
-    for (const k of ['counter', 'events', 'subflows', 'integrity', 'fallback', 'duration', 'link_share'] as const) assert.ok(kinds.has(k), `an item of kind ${k}`);
+    for (const k of ['counter', 'events', 'subflows', 'integrity', 'fallback', 'duration', 'link_share'] as const)
+      assert.ok(kinds.has(k), `an item of kind ${k}`);
   });
 
   test('exact counters are compared per host with full names; zero on both sides is left out', () => {
     const c = run(lab(), kernelObs(), engineObs());
-    assert.deepEqual(item(c, 'counters.server.MPTcpExtMPJoinSynRx'), { name: 'counters.server.MPTcpExtMPJoinSynRx', kind: 'counter', a: '1', b: '1', ok: true });
+    assert.deepEqual(item(c, 'counters.server.MPTcpExtMPJoinSynRx'), {
+      name: 'counters.server.MPTcpExtMPJoinSynRx',
+      kind: 'counter',
+      a: '1',
+      b: '1',
+      ok: true,
+    });
     assert.equal(item(c, 'counters.client.MPTcpExtEchoAddTx').ok, true);
-    assert.equal(c.items.some((i) => i.name === 'counters.server.MPTcpExtMPJoinSynAckHMacFailure'), false);
+    assert.equal(
+      c.items.some((i) => i.name === 'counters.server.MPTcpExtMPJoinSynAckHMacFailure'),
+      false,
+    );
   });
 
   test('loss-dependent and other counters are not compared without a tolerance', () => {
     const c = run(lab(), kernelObs(), engineObs());
-    for (const n of ['MPTcpExtMPTCPRetrans', 'TcpRetransSegs', 'MPTcpExtRcvWndShared']) assert.equal(c.items.some((i) => i.name === `counters.server.${n}`), false, n);
-    assert.equal(c.items.some((i) => i.name === 'counters.client.MPTcpExtOFOQueue'), false);
+    for (const n of ['MPTcpExtMPTCPRetrans', 'TcpRetransSegs', 'MPTcpExtRcvWndShared'])
+      assert.equal(
+        c.items.some((i) => i.name === `counters.server.${n}`),
+        false,
+        n,
+      );
+    assert.equal(
+      c.items.some((i) => i.name === 'counters.client.MPTcpExtOFOQueue'),
+      false,
+    );
   });
 });
 
@@ -256,7 +372,11 @@ describe('compareObservations: each kind of divergence', () => {
     const c = run(lab(), kernelObs(), b);
     assert.equal(item(c, 'integrity').b, 'no transfer');
     assert.equal(item(c, 'subflows').b, '(no transfer)');
-    assert.equal(c.items.some((i) => i.kind === 'duration'), false, 'no time on one side: duration not compared');
+    assert.equal(
+      c.items.some((i) => i.kind === 'duration'),
+      false,
+      'no time on one side: duration not compared',
+    );
   });
 
   test('duration: beyond 2x either way diverges; a declared factor; off when unknown or disabled', () => {
@@ -267,14 +387,23 @@ describe('compareObservations: each kind of divergence', () => {
     fast.transfers[0]!.durationMs = 70;
     assert.deepEqual(failed(run(lab(), kernelObs(), fast)), ['duration']);
     assert.deepEqual(failed(run(lab(), kernelObs(), slow, { durationFactor: 3 })), []);
-    assert.equal(run(lab(), kernelObs(), slow, { durationFactor: null }).items.some((i) => i.kind === 'duration'), false);
+    assert.equal(
+      run(lab(), kernelObs(), slow, { durationFactor: null }).items.some((i) => i.kind === 'duration'),
+      false,
+    );
     const unknown = engineObs();
     unknown.transfers[0]!.durationMs = Number.NaN;
-    assert.equal(run(lab(), kernelObs(), unknown).items.some((i) => i.kind === 'duration'), false);
+    assert.equal(
+      run(lab(), kernelObs(), unknown).items.some((i) => i.kind === 'duration'),
+      false,
+    );
     // The simulator takes no time over links without rate or delay: no time to compare with.
     const instant = engineObs();
     instant.transfers[0]!.durationMs = 0;
-    assert.equal(run(lab(), kernelObs(), instant).items.some((i) => i.kind === 'duration'), false);
+    assert.equal(
+      run(lab(), kernelObs(), instant).items.some((i) => i.kind === 'duration'),
+      false,
+    );
     const c = run(lab(), kernelObs(), slow);
     assert.equal(item(c, 'duration').a, '180 ms');
     assert.equal(item(c, 'duration').b, '400 ms');
@@ -288,7 +417,10 @@ describe('compareObservations: each kind of divergence', () => {
     assert.equal(item(c, 'link_share.l1').a, '0.528');
     assert.equal(item(c, 'link_share.l1').b, '0.849');
     assert.deepEqual(failed(run(lab(), kernelObs(), b, { linkShare: 0.4 })), []);
-    assert.equal(run(lab(), kernelObs(), b, { linkShare: null }).items.some((i) => i.kind === 'link_share'), false);
+    assert.equal(
+      run(lab(), kernelObs(), b, { linkShare: null }).items.some((i) => i.kind === 'link_share'),
+      false,
+    );
   });
 
   test('link shares follow the direction: a download reads what the client receives', () => {
@@ -323,7 +455,10 @@ describe('tolerances', () => {
     assert.equal(item(all, 'counters.server.MPTcpExtRcvWndShared').ok, true);
     const client = run(lab(), kernelObs(), engineObs(), { counters: { 'client.OFOQueue': { absolute: 1 } } });
     assert.equal(item(client, 'counters.client.MPTcpExtOFOQueue').ok, false);
-    assert.equal(client.items.some((i) => i.name === 'counters.server.MPTcpExtMPTCPRetrans'), false);
+    assert.equal(
+      client.items.some((i) => i.name === 'counters.server.MPTcpExtMPTCPRetrans'),
+      false,
+    );
   });
 
   test('a tolerance loosens an exact counter (a SYN retransmitted under loss)', () => {
@@ -361,7 +496,10 @@ describe('known divergences', () => {
     assert.equal(item(c, 'events.server').knownDivergence, 'engine PM events not emitted yet');
     assert.equal(item(c, 'link_share.l1').knownDivergence, 'engine scheduler is round robin');
     const text = formatComparison(c);
-    assert.match(text, /^counters\.server\.MPTcpExtMPJoinSynRx: kernel 1 ≠ engine 0 \(known divergence: engine does not count SYN retransmissions yet\)$/m);
+    assert.match(
+      text,
+      /^counters\.server\.MPTcpExtMPJoinSynRx: kernel 1 ≠ engine 0 \(known divergence: engine does not count SYN retransmissions yet\)$/m,
+    );
     assert.match(text, /0 divergent, 5 known divergences$/);
   });
 

@@ -51,10 +51,30 @@ describe('addresses and events', () => {
   test('event keys: no token, ports, time, ifindex; lab addresses only; old [UNKNOWN n] resolved', () => {
     const known = new Set(['198.18.1.1']);
     assert.equal(
-      eventKey({ type: 'SF_CLOSED', atMs: 5, token: 7, saddr: '198.18.1.1', daddr: '10.0.0.1', sport: 1, dport: 2, locId: 1, remId: 3, ifindex: 4, error: 104, backup: true }, known),
+      eventKey(
+        {
+          type: 'SF_CLOSED',
+          atMs: 5,
+          token: 7,
+          saddr: '198.18.1.1',
+          daddr: '10.0.0.1',
+          sport: 1,
+          dport: 2,
+          locId: 1,
+          remId: 3,
+          ifindex: 4,
+          error: 104,
+          backup: true,
+        },
+        known,
+      ),
       'SF_CLOSED locId=1 remId=3 saddr=198.18.1.1 backup=1',
     );
-    assert.equal(eventKey({ type: 'CREATED', atMs: 0, saddr: '198.19.3.1' }, known), 'CREATED saddr=198.19.3.1', 'anything in the lab ranges counts as a lab address');
+    assert.equal(
+      eventKey({ type: 'CREATED', atMs: 0, saddr: '198.19.3.1' }, known),
+      'CREATED saddr=198.19.3.1',
+      'anything in the lab ranges counts as a lab address',
+    );
     assert.equal(eventKey({ type: 'UNKNOWN', atMs: 0, rawKind: 16 }, known), 'LISTENER_CLOSED');
     assert.equal(eventKey({ type: 'UNKNOWN', atMs: 0, rawKind: 99 }, known), 'UNKNOWN 99');
     assert.equal(eventKey({ type: 'LISTENER_CREATED', atMs: 0, saddr: '198.18.1.1', sport: 5000 }, known), 'LISTENER_CREATED');
@@ -66,10 +86,13 @@ describe('addresses and events', () => {
       { op: 'a', text: 'B', index: 1 },
       { op: 'same', text: 'C', index: 2 },
     ]);
-    assert.deepEqual(diffSequences(['A', 'X'], ['A', 'Y']).filter((d) => d.op !== 'same'), [
-      { op: 'a', text: 'X', index: 1 },
-      { op: 'b', text: 'Y', index: 1 },
-    ]);
+    assert.deepEqual(
+      diffSequences(['A', 'X'], ['A', 'Y']).filter((d) => d.op !== 'same'),
+      [
+        { op: 'a', text: 'X', index: 1 },
+        { op: 'b', text: 'Y', index: 1 },
+      ],
+    );
     assert.deepEqual(diffSequences([], ['A']), [{ op: 'b', text: 'A', index: 0 }]);
   });
 });
@@ -121,16 +144,27 @@ known-divergences:
       sizeBytes: 1,
       durationMs: 10,
       intact: true,
-      client: { bytesSent: 1, bytesReceived: 0, sha256Sent: '', sha256Received: '', fallback: false, mptcp: true, subflows: [{ saddr: '198.18.1.1', daddr, sport: 1, dport: 2 }] },
+      client: {
+        bytesSent: 1,
+        bytesReceived: 0,
+        sha256Sent: '',
+        sha256Received: '',
+        fallback: false,
+        mptcp: true,
+        subflows: [{ saddr: '198.18.1.1', daddr, sport: 1, dport: 2 }],
+      },
       server: { bytesSent: 0, bytesReceived: 1, sha256Sent: '', sha256Received: '', fallback: false, mptcp: true, subflows: [] },
     });
     const a = { ...emptyObservations(), transfers: [t(0, '198.18.1.2'), t(1, '198.18.1.2')] };
     const b = { ...emptyObservations(), transfers: [t(1, '198.18.1.2'), t(0, '198.18.1.9')] };
     const c = compareObservations(lab, { label: 'kernel', obs: a }, { label: 'engine', obs: b });
-    assert.deepEqual(c.items.filter((i) => i.kind === 'subflows').map((i) => [i.name, i.ok, i.knownDivergence]), [
-      ['subflows.0', false, 'engine opens subflows in another order'],
-      ['subflows.1', true, undefined],
-    ]);
+    assert.deepEqual(
+      c.items.filter((i) => i.kind === 'subflows').map((i) => [i.name, i.ok, i.knownDivergence]),
+      [
+        ['subflows.0', false, 'engine opens subflows in another order'],
+        ['subflows.1', true, undefined],
+      ],
+    );
     assert.equal(c.divergent, false);
     assert.equal(c.items.find((i) => i.name === 'integrity')?.a, '2/2 intact');
   });

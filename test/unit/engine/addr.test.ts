@@ -36,7 +36,8 @@ function prefix(s: string) {
 describe('addresses', () => {
   test('IPv4', () => {
     assert.deepEqual(parseIpv4('198.18.1.254'), Uint8Array.of(198, 18, 1, 254));
-    for (const bad of ['198.18.1', '198.18.1.256', '198.18.01.1', '1.2.3.4.5', '', 'a.b.c.d', '1..2.3']) assert.equal(parseIpv4(bad), undefined, bad);
+    for (const bad of ['198.18.1', '198.18.1.256', '198.18.01.1', '1.2.3.4.5', '', 'a.b.c.d', '1..2.3'])
+      assert.equal(parseIpv4(bad), undefined, bad);
   });
 
   test('IPv6, compressed or not, with an embedded IPv4', () => {
@@ -67,7 +68,8 @@ describe('addresses', () => {
     assert.ok(!prefixContains(prefix('198.18.1.1'), ip('198.18.1.2')));
     assert.ok(prefixContains(prefix('default'), ip('203.0.113.9')) && prefixContains(prefix('default'), ip('2001:db8::9')));
     assert.ok(!prefixContains(prefix('0.0.0.0/0'), ip('2001:db8::9')), 'a /0 keeps its family');
-    for (const bad of ['198.18.1.0/33', '2001:db8::/129', '198.18.1.0/', '198.18.1.0/x', 'nope/8']) assert.equal(parsePrefix(bad), undefined, bad);
+    for (const bad of ['198.18.1.0/33', '2001:db8::/129', '198.18.1.0/', '198.18.1.0/x', 'nope/8'])
+      assert.equal(parsePrefix(bad), undefined, bad);
   });
 });
 
@@ -87,17 +89,18 @@ describe('ipBytes (what the HMACs and cookies hash)', () => {
   });
 });
 
-
 const v4Bytes = fc.uint8Array({ minLength: 4, maxLength: 4 });
 // Groups drawn so that zero runs (and so "::") are common.
-const v6Bytes = fc.array(fc.oneof(fc.constant(0), fc.constant(0xffff), fc.integer({ min: 0, max: 0xffff })), { minLength: 8, maxLength: 8 }).map((g) => {
-  const b = new Uint8Array(16);
-  g.forEach((x, i) => {
-    b[2 * i] = x >>> 8;
-    b[2 * i + 1] = x & 0xff;
+const v6Bytes = fc
+  .array(fc.oneof(fc.constant(0), fc.constant(0xffff), fc.integer({ min: 0, max: 0xffff })), { minLength: 8, maxLength: 8 })
+  .map((g) => {
+    const b = new Uint8Array(16);
+    g.forEach((x, i) => {
+      b[2 * i] = x >>> 8;
+      b[2 * i + 1] = x & 0xff;
+    });
+    return b;
   });
-  return b;
-});
 const zone = fc.stringMatching(/^[0-9a-zA-Z.-]{1,12}$/);
 
 describe('text ↔ bytes round trips', () => {

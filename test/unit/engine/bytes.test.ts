@@ -62,7 +62,10 @@ describe('concat, equality and hex', () => {
     fc.assert(
       fc.property(fc.array(fc.uint8Array({ maxLength: 20 }), { maxLength: 6 }), (parts) => {
         const joined = concat(parts);
-        assert.deepEqual([...joined], parts.flatMap((p) => [...p]));
+        assert.deepEqual(
+          [...joined],
+          parts.flatMap((p) => [...p]),
+        );
       }),
     );
   });

@@ -24,7 +24,10 @@ function watchResets(h: Host, withPlain = false): { fastcloseKey?: bigint; rst: 
     const parsed = parseSegment(p.bytes);
     if (parsed.ok && parsed.segment.flags.rst && (withPlain || parsed.segment.options.some((o) => o.kind === 'mptcp'))) {
       const rx = receivedOptions(parsed.segment);
-      seen.push({ ...(rx.suboptions & OPTION_MPTCP_FASTCLOSE ? { fastcloseKey: rx.rcvrKey } : {}), rst: (rx.suboptions & OPTION_MPTCP_RST) !== 0 });
+      seen.push({
+        ...(rx.suboptions & OPTION_MPTCP_FASTCLOSE ? { fastcloseKey: rx.rcvrKey } : {}),
+        rst: (rx.suboptions & OPTION_MPTCP_RST) !== 0,
+      });
     }
     return p.bytes;
   };
@@ -107,7 +110,10 @@ describe('MP_FASTCLOSE (RFC 8684 §3.5)', () => {
     assert.equal(t.client.ep.mib.get('MPFastcloseTx'), 2);
     assert.equal(t.client.ep.mib.get('MPRstTx'), 2);
     const key = t.server.ep.info(sconn).localKey;
-    assert.ok(resets.length >= 1 && resets.every((r) => r.fastcloseKey === key && r.rst), JSON.stringify(resets, (_k, v) => (typeof v === 'bigint' ? v.toString() : v)));
+    assert.ok(
+      resets.length >= 1 && resets.every((r) => r.fastcloseKey === key && r.rst),
+      JSON.stringify(resets, (_k, v) => (typeof v === 'bigint' ? v.toString() : v)),
+    );
     // A RST that finds its subflow already reset by the server's own teardown is not counted.
     const rx = t.server.ep.mib.get('MPFastcloseRx');
     assert.ok(rx >= 1 && rx <= resets.length, `MPFastcloseRx ${rx} of ${resets.length}`);
@@ -128,7 +134,7 @@ describe('MP_FASTCLOSE (RFC 8684 §3.5)', () => {
     assert.equal(t.server.closed.get(sconn), 'reset');
   });
 
-  test('MP_FASTCLOSE on an ACK (the RFC\'s first form) also tears the connection down', () => {
+  test("MP_FASTCLOSE on an ACK (the RFC's first form) also tears the connection down", () => {
     const { t, conn } = connectAndSend(1, 2_000_000);
     const clientKey = t.client.ep.info(conn).localKey;
     let added = 0;
@@ -136,7 +142,10 @@ describe('MP_FASTCLOSE (RFC 8684 §3.5)', () => {
       const r = parseSegment(p.bytes);
       if (!r.ok || added > 0 || r.segment.payload.length > 0 || !r.segment.flags.ack || r.segment.flags.syn) return p.bytes;
       added += 1;
-      const options = [...r.segment.options, { kind: 'mptcp' as const, bytes: encodeOption({ kind: 'mp_fastclose', receiverKey: clientKey }) }];
+      const options = [
+        ...r.segment.options,
+        { kind: 'mptcp' as const, bytes: encodeOption({ kind: 'mp_fastclose', receiverKey: clientKey }) },
+      ];
       const bytes = emitSegment({ ...r.segment, options });
       setTcpChecksum(p.src, p.dst, bytes);
       return bytes;

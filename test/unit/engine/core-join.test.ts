@@ -50,7 +50,11 @@ describe('MP_JOIN over a second link', () => {
     const ci = t.client.ep.info(conn);
     const si = t.server.ep.info(sconn);
     assert.equal(ci.subflowList.length, 2);
-    for (const sf of ci.subflowList) assert.ok(sf.bytesSent > 50_000 && sf.bytesReceived > 50_000, `client subflow ${sf.saddr}: ${sf.bytesSent} sent, ${sf.bytesReceived} received`);
+    for (const sf of ci.subflowList)
+      assert.ok(
+        sf.bytesSent > 50_000 && sf.bytesReceived > 50_000,
+        `client subflow ${sf.saddr}: ${sf.bytesSent} sent, ${sf.bytesReceived} received`,
+      );
     for (const sf of si.subflowList) assert.ok(sf.bytesSent > 50_000, `server subflow ${sf.saddr}: ${sf.bytesSent} sent`);
     const join = ci.subflowList[1];
     assert.ok(join);

@@ -31,7 +31,10 @@ describe('MP_CAPABLE on every segment of the first data mapping', () => {
     const first = seen.filter((s) => s.kinds.includes('mp_capable'));
     assert.ok(first.length >= 2, `more than the first data segment carries MP_CAPABLE (${first.length})`);
     assert.ok(first.length <= 10, `no more than the initial window does (${first.length})`);
-    assert.ok(seen.slice(first.length).every((s) => !s.kinds.includes('mp_capable')), 'after them, DSS only');
+    assert.ok(
+      seen.slice(first.length).every((s) => !s.kinds.includes('mp_capable')),
+      'after them, DSS only',
+    );
   });
 
   test('the segment completing the handshake is lost: the next one brings the keys, no fallback', () => {

@@ -13,7 +13,10 @@ const LINK: LinkParamsInput = { rateBps: 20e6, delayMs: 5 };
 
 function setup(links: number, checksums: boolean): Topology {
   const ctrl = { checksumEnabled: checksums };
-  return topology(Array.from({ length: links }, () => LINK), { client: { ctrl }, server: { ctrl } });
+  return topology(
+    Array.from({ length: links }, () => LINK),
+    { client: { ctrl }, server: { ctrl } },
+  );
 }
 
 /** Positions where b differs from a; each must be an inverted byte (what the middlebox does). */
@@ -38,13 +41,47 @@ test('single subflow, checksums on: the server sends MP_FAIL, the client answers
   t.net.link('link0').aToB.setPayloadRewrite({ nth: 40, offset: 100 });
   const r = transfer(t, { size: 300_000 });
   assert.equal(t.net.link('link0').aToB.counters.rewritten, 1);
-  const c = counters(t, ['DataCsumErr', 'MPFailTx', 'MPFailRx', 'InfiniteMapTx', 'InfiniteMapRx', 'DssFallback', 'MPRstTx', 'MPRstRx', 'FallbackFailed']);
+  const c = counters(t, [
+    'DataCsumErr',
+    'MPFailTx',
+    'MPFailRx',
+    'InfiniteMapTx',
+    'InfiniteMapRx',
+    'DssFallback',
+    'MPRstTx',
+    'MPRstRx',
+    'FallbackFailed',
+  ]);
   // chk_join_nr 0 0 0 +1 +0 1 0 1 and chk_fail_nr 1 -1 invert, the kernel's counters on the same sides.
-  assert.deepEqual(c.server, { DataCsumErr: 1, MPFailTx: 1, MPFailRx: 1, InfiniteMapTx: 0, InfiniteMapRx: 1, DssFallback: 1, MPRstTx: 0, MPRstRx: 0, FallbackFailed: 0 });
-  assert.deepEqual(c.client, { DataCsumErr: 0, MPFailTx: 1, MPFailRx: 1, InfiniteMapTx: 1, InfiniteMapRx: 0, DssFallback: 0, MPRstTx: 0, MPRstRx: 0, FallbackFailed: 0 });
+  assert.deepEqual(c.server, {
+    DataCsumErr: 1,
+    MPFailTx: 1,
+    MPFailRx: 1,
+    InfiniteMapTx: 0,
+    InfiniteMapRx: 1,
+    DssFallback: 1,
+    MPRstTx: 0,
+    MPRstRx: 0,
+    FallbackFailed: 0,
+  });
+  assert.deepEqual(c.client, {
+    DataCsumErr: 0,
+    MPFailTx: 1,
+    MPFailRx: 1,
+    InfiniteMapTx: 1,
+    InfiniteMapRx: 0,
+    DssFallback: 0,
+    MPRstTx: 0,
+    MPRstRx: 0,
+    FallbackFailed: 0,
+  });
   assert.equal(t.client.closed.get(r.conn), 'normal');
   assert.equal(t.server.closed.get(r.sconn), 'normal');
-  assert.equal(invertedAt(r.up, concat(t.server.received.get(r.sconn))).length, 1, 'the server got the upload with exactly the inverted byte');
+  assert.equal(
+    invertedAt(r.up, concat(t.server.received.get(r.sconn))).length,
+    1,
+    'the server got the upload with exactly the inverted byte',
+  );
   assert.ok(sameBytes(concat(t.client.received.get(r.conn)), r.down), 'the download is intact');
   assert.equal(t.client.ep.connection(r.conn).mode, 'fallback');
   assert.equal(t.server.ep.connection(r.sconn).mode, 'fallback');
@@ -58,12 +95,22 @@ test('two subflows: the corrupted join is reset with MP_FAIL and MP_TCPRST (EMID
   const c = counters(t, ['DataCsumErr', 'MPFailTx', 'MPFailRx', 'InfiniteMapTx', 'InfiniteMapRx', 'MPRstTx', 'MPRstRx']);
   // chk_join_nr 1 1 1 1 0 1 1 0: fail 1/1, MP_RST at least 1/1, no infinite mapping.
   assert.deepEqual(
-    { csum: c.server.DataCsumErr, csumClient: c.client.DataCsumErr, failTx: c.server.MPFailTx, failRx: c.client.MPFailRx, infTx: c.client.InfiniteMapTx, infRx: c.server.InfiniteMapRx },
+    {
+      csum: c.server.DataCsumErr,
+      csumClient: c.client.DataCsumErr,
+      failTx: c.server.MPFailTx,
+      failRx: c.client.MPFailRx,
+      infTx: c.client.InfiniteMapTx,
+      infRx: c.server.InfiniteMapRx,
+    },
     { csum: 1, csumClient: 0, failTx: 1, failRx: 1, infTx: 0, infRx: 0 },
   );
   assert.ok(c.server.MPRstTx >= 1 && c.client.MPRstRx >= 1, `MP_RST ${c.server.MPRstTx}/${c.client.MPRstRx}`);
   const closed = t.client.events.find((e) => e.kind === 'pm' && e.event.type === 'SF_CLOSED');
-  assert.ok(closed && closed.kind === 'pm' && closed.event.resetReason === MPTCP_RST_EMIDDLEBOX, 'the client saw the join closed by the middlebox reason');
+  assert.ok(
+    closed && closed.kind === 'pm' && closed.event.resetReason === MPTCP_RST_EMIDDLEBOX,
+    'the client saw the join closed by the middlebox reason',
+  );
   assert.equal(t.client.closed.get(r.conn), 'normal');
   assert.equal(t.server.closed.get(r.sconn), 'normal');
   assert.ok(sameBytes(concat(t.server.received.get(r.sconn)), r.up), 'the upload is intact');
@@ -137,7 +184,16 @@ test('the simulator middlebox: the Nth long enough segment only, one byte invert
   const got: Uint8Array[] = [];
   net.node('b').setHandler((_now, p) => void got.push(p.bytes));
   const segment = (payloadLen: number, fill: number): Uint8Array => {
-    const bytes = emitSegment({ srcPort: 1, dstPort: 2, seq: 1, ack: 1, flags: tcpFlags({ ack: true }), window: 100, options: [], payload: new Uint8Array(payloadLen).fill(fill) });
+    const bytes = emitSegment({
+      srcPort: 1,
+      dstPort: 2,
+      seq: 1,
+      ack: 1,
+      flags: tcpFlags({ ack: true }),
+      window: 100,
+      options: [],
+      payload: new Uint8Array(payloadLen).fill(fill),
+    });
     setTcpChecksum('198.18.0.1', '198.18.0.2', bytes);
     return bytes;
   };

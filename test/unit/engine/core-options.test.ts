@@ -76,7 +76,10 @@ describe('the MP_CAPABLE SYN is what gets dropped', () => {
 describe('net.mptcp.enabled', () => {
   test('off: MPTCP sockets cannot be made (ENOPROTOOPT); TCP still works', () => {
     const ep = new MptcpEndpoint({ addresses: ['198.18.0.1'], random: new Xoshiro256StarStar(1), ctrl: { enabled: false } });
-    assert.throws(() => ep.connect(0, { remoteAddr: '198.18.0.2', remotePort: 80, mptcp: true }), (e: unknown) => e instanceof EngineError && e.code === 'ENOPROTOOPT');
+    assert.throws(
+      () => ep.connect(0, { remoteAddr: '198.18.0.2', remotePort: 80, mptcp: true }),
+      (e: unknown) => e instanceof EngineError && e.code === 'ENOPROTOOPT',
+    );
     assert.throws(() => ep.listen(80, { mptcp: true }), EngineError);
     assert.equal(typeof ep.connect(0, { remoteAddr: '198.18.0.2', remotePort: 80, mptcp: false }), 'number');
     const first = ep.pollTransmit(0);

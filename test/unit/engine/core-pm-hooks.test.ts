@@ -42,7 +42,10 @@ describe('path manager hooks', () => {
     assert.ok(sameBytes(concat(t.server.received.get(sconn)), up));
     assert.ok(sameBytes(concat(t.client.received.get(conn)), down));
     assert.deepEqual(log.slice(0, 2).sort(), ['client created', 'server established']);
-    assert.ok(log.includes('client established') && log.includes('client sf 198.18.1.1') && log.includes('server sf 198.18.1.2'), log.join(', '));
+    assert.ok(
+      log.includes('client established') && log.includes('client sf 198.18.1.1') && log.includes('server sf 198.18.1.2'),
+      log.join(', '),
+    );
     assert.equal(sent.length, 1, 'the signal went out once');
     const add = received.find((rx) => rx.suboptions & OPTION_MPTCP_ADD_ADDR);
     assert.ok(add, 'the client PM saw the ADD_ADDR');

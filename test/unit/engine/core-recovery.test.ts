@@ -26,7 +26,13 @@ describe('loss and reordering', () => {
 
 describe('a path going down mid-transfer', () => {
   test('the data in flight on the dead subflow is reinjected on the other one and arrives intact', () => {
-    const t = topology([{ delayMs: 5, rateBps: 20e6 }, { delayMs: 5, rateBps: 20e6 }], { seed: 5 });
+    const t = topology(
+      [
+        { delayMs: 5, rateBps: 20e6 },
+        { delayMs: 5, rateBps: 20e6 },
+      ],
+      { seed: 5 },
+    );
     let cut = -1;
     const { conn, sconn, up, down } = transfer(t, {
       size: 1_000_000,
@@ -52,7 +58,13 @@ describe('a path going down mid-transfer', () => {
 
 describe('a dead path and a backup subflow (mptcp_retransmit_timer, stale_loss_cnt)', () => {
   test('the dead subflow is stale after stale_loss_cnt + 1 periods of at most 200 ms, and the backup carries the rest', () => {
-    const t = topology([{ delayMs: 5, rateBps: 20e6 }, { delayMs: 5, rateBps: 20e6 }], { seed: 2 });
+    const t = topology(
+      [
+        { delayMs: 5, rateBps: 20e6 },
+        { delayMs: 5, rateBps: 20e6 },
+      ],
+      { seed: 2 },
+    );
     let cut = -1;
     let cutAt = -1;
     let staleAt = -1;
@@ -133,7 +145,13 @@ describe('a closed receive window (RFC 8684 §3.3.4)', () => {
 
 describe('determinism', () => {
   const run = (seed: number): string[] => {
-    const t = topology([{ delayMs: 5, jitterMs: 1, lossPct: 1, rateBps: 30e6 }, { delayMs: 8, rateBps: 30e6 }], { seed });
+    const t = topology(
+      [
+        { delayMs: 5, jitterMs: 1, lossPct: 1, rateBps: 30e6 },
+        { delayMs: 8, rateBps: 30e6 },
+      ],
+      { seed },
+    );
     transfer(t, { size: 150_000, join: {} });
     return t.trace;
   };

@@ -30,17 +30,26 @@ class Scripted {
   now = 0;
 
   constructor(bytes: number) {
-    this.sock = new TcpSocket({ addr: '198.18.0.1', port: 40000 }, { addr: '198.18.0.2', port: 80 }, ISS, DEFAULT_TCP_CONFIG, plainHooks({
-      count: (name) => void this.counts.set(name, (this.counts.get(name) ?? 0) + 1),
-    }));
+    this.sock = new TcpSocket(
+      { addr: '198.18.0.1', port: 40000 },
+      { addr: '198.18.0.2', port: 80 },
+      ISS,
+      DEFAULT_TCP_CONFIG,
+      plainHooks({
+        count: (name) => void this.counts.set(name, (this.counts.get(name) ?? 0) + 1),
+      }),
+    );
     this.sock.connect(0);
     const syn = this.sock.transmit(0)[0] as TcpSegment;
     this.now = RTT;
-    this.sock.handle(this.now, this.peer(seqDiff(seqAdd(syn.seq, 1), ISS), [], { syn: true, ack: true }, [
-      { kind: 'mss', mss: MSS },
-      { kind: 'sackPermitted' },
-      { kind: 'wscale', shift: 7 },
-    ]));
+    this.sock.handle(
+      this.now,
+      this.peer(seqDiff(seqAdd(syn.seq, 1), ISS), [], { syn: true, ack: true }, [
+        { kind: 'mss', mss: MSS },
+        { kind: 'sackPermitted' },
+        { kind: 'wscale', shift: 7 },
+      ]),
+    );
     assert.equal(this.sock.state, 'ESTABLISHED');
     this.sock.send(new Uint8Array(bytes).fill(1));
     this.flush();
@@ -51,10 +60,25 @@ class Scripted {
   }
 
   /** A segment from the peer acknowledging relative `ack`, with SACK blocks [from, to) in segment numbers. */
-  private peer(ack: number, sacks: readonly (readonly [number, number])[], flags: { syn?: boolean; ack?: boolean } = { ack: true }, extra: TcpOption[] = []): TcpSegment {
+  private peer(
+    ack: number,
+    sacks: readonly (readonly [number, number])[],
+    flags: { syn?: boolean; ack?: boolean } = { ack: true },
+    extra: TcpOption[] = [],
+  ): TcpSegment {
     const options: TcpOption[] = [...extra];
-    if (sacks.length > 0) options.push({ kind: 'sack', blocks: sacks.map(([l, r]) => ({ left: seqAdd(ISS, segAt(l)), right: seqAdd(ISS, segAt(r)) })) });
-    return { srcPort: 80, dstPort: 40000, seq: flags.syn ? IRS : IRS + 1, ack: seqAdd(ISS, ack), flags: tcpFlags(flags), window: 0xffff, options, payload: new Uint8Array(0) };
+    if (sacks.length > 0)
+      options.push({ kind: 'sack', blocks: sacks.map(([l, r]) => ({ left: seqAdd(ISS, segAt(l)), right: seqAdd(ISS, segAt(r)) })) });
+    return {
+      srcPort: 80,
+      dstPort: 40000,
+      seq: flags.syn ? IRS : IRS + 1,
+      ack: seqAdd(ISS, ack),
+      flags: tcpFlags(flags),
+      window: 0xffff,
+      options,
+      payload: new Uint8Array(0),
+    };
   }
 
   /** Sends what the socket lets out now; returns the starts of data segments sent again. */
@@ -264,7 +288,10 @@ describe('loss counters counted where Linux counts them', () => {
     const s = new Scripted(30 * MSS);
     assert.deepEqual(s.ack(RTT + 20, 0, [[1, 7]]), [segAt(0)], 'six SACKed: the hole is lost at once');
     assert.ok(s.sent.includes(segAt(10)), 'new data after the retransmission (PRR lets out one more)');
-    const again = s.ack(RTT + 41, 0, [[10, 11], [1, 7]]);
+    const again = s.ack(RTT + 41, 0, [
+      [10, 11],
+      [1, 7],
+    ]);
     assert.ok(again.includes(segAt(0)), 'the hole once more');
     assert.equal(s.count('TCPLostRetransmit'), 1);
   });

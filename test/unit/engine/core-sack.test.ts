@@ -42,7 +42,11 @@ function run(o: RunOptions): Run {
   const net = new Network({ seed: 1 });
   net.addNode('a');
   net.addNode('b');
-  net.addLink({ node: 'a', addresses: [`${A}/24`] }, { node: 'b', addresses: [`${B}/24`] }, { name: 'ab', params: { delayMs: ONE_WAY_MS } });
+  net.addLink(
+    { node: 'a', addresses: [`${A}/24`] },
+    { node: 'b', addresses: [`${B}/24`] },
+    { name: 'ab', params: { delayMs: ONE_WAY_MS } },
+  );
   const cfg = { ...DEFAULT_TCP_CONFIG, sack: o.sack };
   let received = 0;
   let doneAt = -1;
@@ -50,13 +54,19 @@ function run(o: RunOptions): Run {
   const sacks: { left: number; right: number }[][] = [];
   const left = new Map(o.drop ?? []);
   const a = new TcpSocket({ addr: A, port: 40000 }, { addr: B, port: 80 }, ISS_A, cfg, plainHooks());
-  const b = new TcpSocket({ addr: B, port: 80 }, { addr: A, port: 40000 }, 5000, cfg, plainHooks({
-    data: (now, _s, bytes) => {
-      received += bytes.length;
-      if (received === o.size) doneAt = now;
-      if (markAt < 0 && received >= (o.markBytes ?? o.size)) markAt = now;
-    },
-  }));
+  const b = new TcpSocket(
+    { addr: B, port: 80 },
+    { addr: A, port: 40000 },
+    5000,
+    cfg,
+    plainHooks({
+      data: (now, _s, bytes) => {
+        received += bytes.length;
+        if (received === o.size) doneAt = now;
+        if (markAt < 0 && received >= (o.markBytes ?? o.size)) markAt = now;
+      },
+    }),
+  );
   const socks = { a, b };
   const timers = new Map<string, { cancel(): boolean }>();
   const lost = (seg: TcpSegment): boolean => {
@@ -72,16 +82,20 @@ function run(o: RunOptions): Run {
     for (const seg of s.transmit(now)) {
       if (name === 'a' && lost(seg)) continue;
       const sack = seg.options.find((x) => x.kind === 'sack');
-      if (name === 'b' && sack && sack.kind === 'sack') sacks.push(sack.blocks.map((x) => ({ left: seqDiff(x.left, ISS_A), right: seqDiff(x.right, ISS_A) })));
+      if (name === 'b' && sack && sack.kind === 'sack')
+        sacks.push(sack.blocks.map((x) => ({ left: seqDiff(x.left, ISS_A), right: seqDiff(x.right, ISS_A) })));
       net.send(now, name, { src: s.local.addr, dst: s.remote.addr, bytes: emitSegment(seg) });
     }
     timers.get(name)?.cancel();
     const t = s.nextTimeout();
     if (t !== undefined) {
-      timers.set(name, net.schedule(t, (at) => {
-        s.handleTimeout(at);
-        flush(name, at);
-      }));
+      timers.set(
+        name,
+        net.schedule(t, (at) => {
+          s.handleTimeout(at);
+          flush(name, at);
+        }),
+      );
     }
   };
   net.node('a').setHandler((now, p) => {
@@ -118,7 +132,11 @@ describe('SACK loss recovery (RFC 2018, RFC 6675, RACK-TLP)', () => {
   const clean = run({ size, sack: true });
 
   test('three losses in one window are repaired in about one RTT, not three, and without an RTO', () => {
-    const drop = new Map([[segAt(40), 1], [segAt(45), 1], [segAt(50), 1]]);
+    const drop = new Map([
+      [segAt(40), 1],
+      [segAt(45), 1],
+      [segAt(50), 1],
+    ]);
     // When the receiver has everything up to the last hole, against the same moment without losses.
     const markBytes = segAt(51) - 1;
     const base = run({ size, sack: true, markBytes });
@@ -141,7 +159,10 @@ describe('SACK loss recovery (RFC 2018, RFC 6675, RACK-TLP)', () => {
 
   test('losses at the tail are repaired by a loss probe after about two RTTs, not by the RTO', () => {
     // The last two segments: nothing after them can be SACKed, and no delayed ACK is pending.
-    const tail = new Map([[segAt(148), 1], [segAt(149), 1]]);
+    const tail = new Map([
+      [segAt(148), 1],
+      [segAt(149), 1],
+    ]);
     const r = run({ size, sack: true, drop: tail });
     const off = run({ size, sack: false, drop: tail });
     assert.equal(r.timeouts, 0, 'no RTO with a loss probe');
@@ -152,7 +173,14 @@ describe('SACK loss recovery (RFC 2018, RFC 6675, RACK-TLP)', () => {
   });
 
   test('the receiver reports the newest out-of-order range first and acknowledges with SACK only while holes exist', () => {
-    const r = run({ size, sack: true, drop: new Map([[segAt(40), 1], [segAt(45), 1]]) });
+    const r = run({
+      size,
+      sack: true,
+      drop: new Map([
+        [segAt(40), 1],
+        [segAt(45), 1],
+      ]),
+    });
     assert.ok(r.sacks.length > 0, 'SACK options were sent');
     // Once both holes exist, the block after the second hole (the newest data) comes first.
     const both = r.sacks.find((blocks) => blocks.length >= 2);

@@ -37,19 +37,29 @@ export interface Topology {
 }
 
 /** Client and server joined by one link per entry; link i uses 198.18.i.1 (client) and 198.18.i.2 (server). */
-export function topology(links: readonly LinkParamsInput[], opts: { seed?: number; client?: Partial<EndpointOptions>; server?: Partial<EndpointOptions> } = {}): Topology {
+export function topology(
+  links: readonly LinkParamsInput[],
+  opts: { seed?: number; client?: Partial<EndpointOptions>; server?: Partial<EndpointOptions> } = {},
+): Topology {
   const seed = opts.seed ?? 1;
   const trace: string[] = [];
   const net = new Network({
     seed,
     trace: (e: TraceEvent) => {
-      if (e.kind === 'send') trace.push(`${e.at.toFixed(6)} ${e.node} ${e.packet.src}>${e.packet.dst} ${createHash('sha1').update(e.packet.bytes).digest('hex')}`);
+      if (e.kind === 'send')
+        trace.push(
+          `${e.at.toFixed(6)} ${e.node} ${e.packet.src}>${e.packet.dst} ${createHash('sha1').update(e.packet.bytes).digest('hex')}`,
+        );
     },
   });
   net.addNode('client');
   net.addNode('server');
   links.forEach((params, i) => {
-    net.addLink({ node: 'client', addresses: [`198.18.${i}.1/24`] }, { node: 'server', addresses: [`198.18.${i}.2/24`] }, { name: `link${i}`, params });
+    net.addLink(
+      { node: 'client', addresses: [`198.18.${i}.1/24`] },
+      { node: 'server', addresses: [`198.18.${i}.2/24`] },
+      { name: `link${i}`, params },
+    );
   });
   const rng = new Xoshiro256StarStar(seed);
   const make = (name: 'client' | 'server', last: number, extra: Partial<EndpointOptions> | undefined): Host => {
@@ -128,7 +138,10 @@ export function firstConn(h: Host): ConnectionId {
 
 /** Byte-compare without printing megabytes on failure. */
 export function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && Buffer.compare(Buffer.from(a.buffer, a.byteOffset, a.length), Buffer.from(b.buffer, b.byteOffset, b.length)) === 0;
+  return (
+    a.length === b.length &&
+    Buffer.compare(Buffer.from(a.buffer, a.byteOffset, a.length), Buffer.from(b.buffer, b.byteOffset, b.length)) === 0
+  );
 }
 
 export interface TransferOptions {
@@ -172,7 +185,11 @@ export function transfer(t: Topology, o: TransferOptions) {
   while (net.now < until && !(client.closed.has(conn) && server.closed.has(sconn))) {
     if (!net.step()) break;
     if (!shut && !joining && client.ep.connection(conn).isFullyEstablished) {
-      joining = client.ep.createSubflow(net.now, conn, { localAddr: '198.18.1.1', remoteAddr: '198.18.1.2', backup: o.join?.backup ?? false });
+      joining = client.ep.createSubflow(net.now, conn, {
+        localAddr: '198.18.1.1',
+        remoteAddr: '198.18.1.2',
+        backup: o.join?.backup ?? false,
+      });
       client.flush(net.now);
       o.join?.onJoined?.(net.now);
     }

@@ -93,7 +93,7 @@ describe('SYN cookies on the listener (tcp_syncookies = 2)', () => {
   test('the third ACK lost: the first data segment (MP_CAPABLE with both keys) is the cookie ACK', () => {
     const t = topology([LINK], COOKIES);
     let dropped = 0;
-    rewrite(t.server, (s) => (isPureAck(s) && dropped === 0 ? (dropped += 1, undefined) : 'keep'));
+    rewrite(t.server, (s) => (isPureAck(s) && dropped === 0 ? ((dropped += 1), undefined) : 'keep'));
     t.server.ep.listen(80, { mptcp: true });
     const conn = t.client.ep.connect(0, { remoteAddr: '198.18.0.2', remotePort: 80, mptcp: true });
     const up = pattern(200_000, 1);
@@ -122,7 +122,7 @@ describe('SYN cookies on the listener (tcp_syncookies = 2)', () => {
   test('a forged cookie ACK is refused: TcpExtSyncookiesFailed, a RST, no connection', () => {
     const t = topology([LINK], COOKIES);
     let forged = 0;
-    rewrite(t.server, (s) => (isPureAck(s) && forged === 0 ? (forged += 1, { ...s, ack: seqAdd(s.ack, 1000) }) : 'keep'));
+    rewrite(t.server, (s) => (isPureAck(s) && forged === 0 ? ((forged += 1), { ...s, ack: seqAdd(s.ack, 1000) }) : 'keep'));
     t.server.ep.listen(80, { mptcp: true });
     t.client.ep.connect(0, { remoteAddr: '198.18.0.2', remotePort: 80, mptcp: true });
     t.client.flush(0);
@@ -138,7 +138,7 @@ describe('SYN cookies on the listener (tcp_syncookies = 2)', () => {
   test('a cookie SYN/ACK lost: the SYN again gets a new cookie, and the connection still comes up', () => {
     const t = topology([LINK], COOKIES);
     let lost = 0;
-    rewrite(t.client, (s) => (s.flags.syn && s.flags.ack && lost === 0 ? (lost += 1, undefined) : 'keep'));
+    rewrite(t.client, (s) => (s.flags.syn && s.flags.ack && lost === 0 ? ((lost += 1), undefined) : 'keep'));
     const { sconn, up } = transfer(t, { size: 100_000, atMs: 3000 });
     assert.equal(lost, 1);
     assert.deepEqual([t.server.ep.mib.get('SyncookiesSent'), t.server.ep.mib.get('SyncookiesRecv')], [2, 1]);

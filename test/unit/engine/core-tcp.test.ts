@@ -63,10 +63,13 @@ function pair(params: LinkParamsInput, seed = 1) {
     timers.get(name)?.cancel();
     const t = side.sock.nextTimeout();
     if (t !== undefined) {
-      timers.set(name, net.schedule(t, (at) => {
-        side.sock.handleTimeout(at);
-        flush(name, at);
-      }));
+      timers.set(
+        name,
+        net.schedule(t, (at) => {
+          side.sock.handleTimeout(at);
+          flush(name, at);
+        }),
+      );
     }
   };
   const a = make('a', A, B, 0xfffff000); // wraps 2^32 during the transfer

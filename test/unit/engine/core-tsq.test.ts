@@ -5,7 +5,15 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { LinkParamsInput } from '../../../engine/sim/link.js';
-import { nextSkbSegments, pacingRate, segmentTruesize, smallQueueLimit, SmallQueues, TCP_LIMIT_OUTPUT_BYTES, type SmallQueueInput } from '../../../engine/tcp/small-queues.js';
+import {
+  nextSkbSegments,
+  pacingRate,
+  segmentTruesize,
+  smallQueueLimit,
+  SmallQueues,
+  TCP_LIMIT_OUTPUT_BYTES,
+  type SmallQueueInput,
+} from '../../../engine/tcp/small-queues.js';
 import type { Subflow } from '../../../engine/subflow.js';
 import { concat, firstConn, pattern, sameBytes, topology, transfer, type Topology } from './core-sim.js';
 import type { ConnectionId } from '../../../engine/events.js';
@@ -42,7 +50,15 @@ function run(link: LinkParamsInput, smallQueues: boolean, size = 2_000_000) {
 }
 
 describe('TCP Small Queues: the budget (tcp_small_queue_check)', () => {
-  const base: SmallQueueInput = { cwnd: 100 * MSS, ssthresh: 50 * MSS, mss: MSS, outBytes: 100 * MSS, cwndRoom: 100 * MSS, srttMs: 10, minRttMs: 0.1 };
+  const base: SmallQueueInput = {
+    cwnd: 100 * MSS,
+    ssthresh: 50 * MSS,
+    mss: MSS,
+    outBytes: 100 * MSS,
+    cwndRoom: 100 * MSS,
+    srttMs: 10,
+    minRttMs: 0.1,
+  };
 
   test('pacing rate: 120 % of cwnd / srtt in congestion avoidance, 200 % in slow start, unlimited before an RTT sample', () => {
     assert.equal(Math.round(pacingRate(base)), Math.round((1.2 * 100 * MSS) / 0.01));
@@ -114,7 +130,9 @@ describe('TCP Small Queues on the simulator', () => {
   test('after the transfer every charged packet has been released', () => {
     const { t } = run({ rateBps: 20e6, queuePackets: 1000 }, true, 300_000);
     for (const h of [t.client, t.server]) {
-      for (const conn of h.ep.connectionIds()) for (const sf of h.ep.connection(conn).subflows) assert.equal(sf.socket.smallQueues.packets, 0, `${h.name}: nothing left in the host`);
+      for (const conn of h.ep.connectionIds())
+        for (const sf of h.ep.connection(conn).subflows)
+          assert.equal(sf.socket.smallQueues.packets, 0, `${h.name}: nothing left in the host`);
     }
   });
 
@@ -138,7 +156,10 @@ describe('TCP Small Queues on the simulator', () => {
       assert.ok(join && joinAt !== undefined, 'a join was made');
       if (smallQueues) {
         assert.equal(busy.counters.dropQueue, 0, 'no tail drops on the busy link');
-        assert.ok(joinedAt !== undefined && joinedAt - joinAt < 200, `the join completes without a SYN retransmission (${joinedAt === undefined ? 'never' : `${(joinedAt - joinAt).toFixed(1)} ms`})`);
+        assert.ok(
+          joinedAt !== undefined && joinedAt - joinAt < 200,
+          `the join completes without a SYN retransmission (${joinedAt === undefined ? 'never' : `${(joinedAt - joinAt).toFixed(1)} ms`})`,
+        );
       } else {
         assert.ok(busy.counters.dropQueue > 0, 'without TSQ the busy queue overflows');
         assert.ok(joinedAt === undefined || joinedAt - joinAt >= 1000, 'without TSQ the SYN is dropped and waits for its retransmission');

@@ -1,14 +1,6 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import {
-  addAddrHmac,
-  dssChecksum,
-  dssChecksumValid,
-  hmacSha256,
-  joinHmac,
-  keyGenSha,
-  keyToTokenAndIdsn,
-} from '../../../engine/crypto.js';
+import { addAddrHmac, dssChecksum, dssChecksumValid, hmacSha256, joinHmac, keyGenSha, keyToTokenAndIdsn } from '../../../engine/crypto.js';
 import type { RandomSource } from '../../../engine/random.js';
 import { toHex } from '../../../engine/bytes.js';
 

@@ -43,8 +43,15 @@ const seqNum: fc.Arbitrary<SeqNum> = fc.oneof(
 );
 
 const mpCapable: fc.Arbitrary<MpCapable> = fc
-  .record({ version: fc.integer({ min: 0, max: 15 }), flags: u8, fields: fc.integer({ min: 0, max: 4 }),
-    senderKey: u64, receiverKey: u64, dataLen: u16, checksum: u16 })
+  .record({
+    version: fc.integer({ min: 0, max: 15 }),
+    flags: u8,
+    fields: fc.integer({ min: 0, max: 4 }),
+    senderKey: u64,
+    receiverKey: u64,
+    dataLen: u16,
+    checksum: u16,
+  })
   .map((r) => ({
     kind: 'mp_capable',
     version: r.version,
@@ -56,10 +63,28 @@ const mpCapable: fc.Arbitrary<MpCapable> = fc
   }));
 
 const mpJoin: fc.Arbitrary<MpJoin> = fc.oneof(
-  fc.record({ kind: fc.constant('mp_join' as const), form: fc.constant('syn' as const), backup: fc.boolean(),
-    addressId: u8, token: u32, nonce: u32 }, PLAIN),
-  fc.record({ kind: fc.constant('mp_join' as const), form: fc.constant('synack' as const), backup: fc.boolean(),
-    addressId: u8, hmac: bytesOf(8), nonce: u32 }, PLAIN),
+  fc.record(
+    {
+      kind: fc.constant('mp_join' as const),
+      form: fc.constant('syn' as const),
+      backup: fc.boolean(),
+      addressId: u8,
+      token: u32,
+      nonce: u32,
+    },
+    PLAIN,
+  ),
+  fc.record(
+    {
+      kind: fc.constant('mp_join' as const),
+      form: fc.constant('synack' as const),
+      backup: fc.boolean(),
+      addressId: u8,
+      hmac: bytesOf(8),
+      nonce: u32,
+    },
+    PLAIN,
+  ),
   fc.record({ kind: fc.constant('mp_join' as const), form: fc.constant('ack' as const), hmac: bytesOf(20) }, PLAIN),
 );
 
@@ -84,8 +109,15 @@ const dss: fc.Arbitrary<Dss> = fc
   }));
 
 const addAddr: fc.Arbitrary<AddAddr> = fc
-  .record({ echo: fc.boolean(), addressId: u8, v6: fc.boolean(), v4bytes: bytesOf(4), v6bytes: bytesOf(16),
-    port: fc.option(u16, { nil: undefined }), hmac: bytesOf(8) })
+  .record({
+    echo: fc.boolean(),
+    addressId: u8,
+    v6: fc.boolean(),
+    v4bytes: bytesOf(4),
+    v6bytes: bytesOf(16),
+    port: fc.option(u16, { nil: undefined }),
+    hmac: bytesOf(8),
+  })
   .map((r) => ({
     kind: 'add_addr',
     echo: r.echo,
@@ -95,9 +127,7 @@ const addAddr: fc.Arbitrary<AddAddr> = fc
     ...(r.echo ? {} : { hmac: r.hmac }),
   }));
 
-const removeAddr: fc.Arbitrary<RemoveAddr> = fc
-  .array(u8, { minLength: 1, maxLength: 40 })
-  .map((ids) => ({ kind: 'remove_addr', ids }));
+const removeAddr: fc.Arbitrary<RemoveAddr> = fc.array(u8, { minLength: 1, maxLength: 40 }).map((ids) => ({ kind: 'remove_addr', ids }));
 
 const mpPrio: fc.Arbitrary<MpPrio> = fc
   .record({ backup: fc.boolean(), addressId: u8 }, { requiredKeys: ['backup'], noNullPrototype: true })
@@ -105,13 +135,10 @@ const mpPrio: fc.Arbitrary<MpPrio> = fc
 
 const mpFail: fc.Arbitrary<MpFail> = u64.map((dsn) => ({ kind: 'mp_fail', dsn }));
 const mpFastclose: fc.Arbitrary<MpFastclose> = u64.map((receiverKey) => ({ kind: 'mp_fastclose', receiverKey }));
-const mpTcpRst: fc.Arbitrary<MpTcpRst> = fc
-  .record({ transient: fc.boolean(), reason: u8 })
-  .map((r) => ({ kind: 'mp_tcprst', ...r }));
+const mpTcpRst: fc.Arbitrary<MpTcpRst> = fc.record({ transient: fc.boolean(), reason: u8 }).map((r) => ({ kind: 'mp_tcprst', ...r }));
 
 const unknown: fc.Arbitrary<UnknownOption> = fc
-  .record({ subtype: fc.integer({ min: 9, max: 15 }), low: fc.integer({ min: 0, max: 15 }),
-    body: fc.uint8Array({ maxLength: 37 }) })
+  .record({ subtype: fc.integer({ min: 9, max: 15 }), low: fc.integer({ min: 0, max: 15 }), body: fc.uint8Array({ maxLength: 37 }) })
   .map(({ subtype, low, body }) => ({
     kind: 'unknown',
     subtype,
@@ -119,7 +146,16 @@ const unknown: fc.Arbitrary<UnknownOption> = fc
   }));
 
 const anyOption: fc.Arbitrary<MptcpOption> = fc.oneof(
-  mpCapable, mpJoin, dss, addAddr, removeAddr, mpPrio, mpFail, mpFastclose, mpTcpRst, unknown,
+  mpCapable,
+  mpJoin,
+  dss,
+  addAddr,
+  removeAddr,
+  mpPrio,
+  mpFail,
+  mpFastclose,
+  mpTcpRst,
+  unknown,
 );
 
 const segment: fc.Arbitrary<SegmentFlags | undefined> = fc.option(
@@ -143,9 +179,16 @@ function checkParse(bytes: Uint8Array): void {
 
 // --- Representation → bytes → representation.
 for (const [name, arb] of [
-  ['MP_CAPABLE', mpCapable], ['MP_JOIN', mpJoin], ['DSS', dss], ['ADD_ADDR', addAddr],
-  ['REMOVE_ADDR', removeAddr], ['MP_PRIO', mpPrio], ['MP_FAIL', mpFail], ['MP_FASTCLOSE', mpFastclose],
-  ['MP_TCPRST', mpTcpRst], ['unknown subtypes', unknown],
+  ['MP_CAPABLE', mpCapable],
+  ['MP_JOIN', mpJoin],
+  ['DSS', dss],
+  ['ADD_ADDR', addAddr],
+  ['REMOVE_ADDR', removeAddr],
+  ['MP_PRIO', mpPrio],
+  ['MP_FAIL', mpFail],
+  ['MP_FASTCLOSE', mpFastclose],
+  ['MP_TCPRST', mpTcpRst],
+  ['unknown subtypes', unknown],
 ] as const) {
   test(`${name}: parse(emit(x)) deep-equals x`, () => {
     fc.assert(
@@ -169,7 +212,10 @@ test('a list of options survives emitTcpOptions → parseMptcpOptions', () => {
     { arbitrary: fc.constant<TcpOption>({ kind: 'nop' }), weight: 1 },
     { arbitrary: other, weight: 1 },
   );
-  const eol = fc.option(fc.nat({ max: 3 }).map((n): TcpOption => ({ kind: 'eol', padding: new Uint8Array(n) })), { nil: undefined });
+  const eol = fc.option(
+    fc.nat({ max: 3 }).map((n): TcpOption => ({ kind: 'eol', padding: new Uint8Array(n) })),
+    { nil: undefined },
+  );
   fc.assert(
     fc.property(fc.array(entry, { maxLength: 6 }), eol, segment, (list, end, seg) => {
       const options = end ? [...list, end] : list;
@@ -181,11 +227,17 @@ test('a list of options survives emitTcpOptions → parseMptcpOptions', () => {
 
 // --- Hostile bytes.
 test('parseOption never throws on arbitrary bytes', () => {
-  fc.assert(fc.property(fc.uint8Array({ maxLength: 48 }), (b) => checkParse(b)), RUNS);
+  fc.assert(
+    fc.property(fc.uint8Array({ maxLength: 48 }), (b) => checkParse(b)),
+    RUNS,
+  );
 });
 
 test('parseOption never throws on plausible-looking MPTCP options', () => {
-  fc.assert(fc.property(plausibleOption, (b) => checkParse(b)), RUNS);
+  fc.assert(
+    fc.property(plausibleOption, (b) => checkParse(b)),
+    RUNS,
+  );
 });
 
 test('truncated and mutated fixtures never make parseOption throw', () => {
@@ -212,7 +264,8 @@ test('parseMptcpOptions never throws, keeps every byte, and is stable', () => {
   const area = fc.oneof(
     fc.uint8Array({ maxLength: 60 }),
     // Areas made of plausible MPTCP options, NOPs and EOLs hit the deeper paths.
-    fc.array(fc.oneof(plausibleOption, fc.constant(Uint8Array.of(1)), fc.constant(Uint8Array.of(0))), { maxLength: 5 })
+    fc
+      .array(fc.oneof(plausibleOption, fc.constant(Uint8Array.of(1)), fc.constant(Uint8Array.of(0))), { maxLength: 5 })
       .map((parts) => Uint8Array.from(parts.flatMap((p) => [...p]))),
     // Mutations of real areas.
     fc.tuple(fc.constantFrom(...AREA_FIXTURES.map((f) => fromHex(f.hex))), fc.nat(), u8).map(([b, at, v]) => {

@@ -50,20 +50,39 @@ function rx(hex: string, segment?: SegmentFlags) {
 test('there are at least 25 option fixtures, with unique names, covering every subtype and form', () => {
   assert.ok(OPTION_FIXTURES.length >= 25, `${OPTION_FIXTURES.length} fixtures`);
   assert.equal(new Set(OPTION_FIXTURES.map((f) => f.name)).size, OPTION_FIXTURES.length);
-  const forms = new Set(OPTION_FIXTURES.map((f) => {
-    const o = f.option;
-    if (o.kind === 'mp_capable') return `mpc/${bufferLen(o)}`;
-    if (o.kind === 'mp_join') return `mpj/${o.form}`;
-    if (o.kind === 'add_addr') return `add/v${o.address.family}/${o.echo}/${o.port !== undefined}`;
-    return o.kind;
-  }));
-  for (const want of ['mpc/4', 'mpc/12', 'mpc/20', 'mpc/22', 'mpc/24', 'mpj/syn', 'mpj/synack', 'mpj/ack', 'dss',
-    'remove_addr', 'mp_prio', 'mp_fail', 'mp_fastclose', 'mp_tcprst', 'unknown']) {
+  const forms = new Set(
+    OPTION_FIXTURES.map((f) => {
+      const o = f.option;
+      if (o.kind === 'mp_capable') return `mpc/${bufferLen(o)}`;
+      if (o.kind === 'mp_join') return `mpj/${o.form}`;
+      if (o.kind === 'add_addr') return `add/v${o.address.family}/${o.echo}/${o.port !== undefined}`;
+      return o.kind;
+    }),
+  );
+  for (const want of [
+    'mpc/4',
+    'mpc/12',
+    'mpc/20',
+    'mpc/22',
+    'mpc/24',
+    'mpj/syn',
+    'mpj/synack',
+    'mpj/ack',
+    'dss',
+    'remove_addr',
+    'mp_prio',
+    'mp_fail',
+    'mp_fastclose',
+    'mp_tcprst',
+    'unknown',
+  ]) {
     assert.ok(forms.has(want), want);
   }
-  for (const family of [4, 6]) for (const echo of [true, false]) for (const port of [true, false]) {
-    assert.ok(forms.has(`add/v${family}/${echo}/${port}`), `ADD_ADDR v${family} echo=${echo} port=${port}`);
-  }
+  for (const family of [4, 6])
+    for (const echo of [true, false])
+      for (const port of [true, false]) {
+        assert.ok(forms.has(`add/v${family}/${echo}/${port}`), `ADD_ADDR v${family} echo=${echo} port=${port}`);
+      }
 });
 
 for (const f of OPTION_FIXTURES) {
@@ -134,9 +153,18 @@ test('emit refuses representations with no wire form, and leaves the buffer alon
     [{ kind: 'mp_join', form: 'ack', hmac: new Uint8Array(8) }, /8 bytes, expected 20/],
     [{ kind: 'mp_join', form: 'syn', backup: false, addressId: 256, token: 0, nonce: 0 }, /addressId/],
     [{ kind: 'dss', dataAck: { value: 1n << 32n, bits: 32 }, dataFin: false }, /dataAck/],
-    [{ kind: 'dss', mapping: { dsn: { value: 0n, bits: 64 }, subflowSeq: 0, dataLen: 0 }, dataFin: false, ignoredTrailer: 0 }, /ignoredTrailer/],
-    [{ kind: 'add_addr', echo: true, addressId: 1, address: { family: 4, bytes: new Uint8Array(4) }, hmac: new Uint8Array(8) }, /echo carries no hmac/],
-    [{ kind: 'add_addr', echo: false, addressId: 1, address: { family: 6, bytes: new Uint8Array(4) }, hmac: new Uint8Array(8) }, /IPv6 address: 4 bytes/],
+    [
+      { kind: 'dss', mapping: { dsn: { value: 0n, bits: 64 }, subflowSeq: 0, dataLen: 0 }, dataFin: false, ignoredTrailer: 0 },
+      /ignoredTrailer/,
+    ],
+    [
+      { kind: 'add_addr', echo: true, addressId: 1, address: { family: 4, bytes: new Uint8Array(4) }, hmac: new Uint8Array(8) },
+      /echo carries no hmac/,
+    ],
+    [
+      { kind: 'add_addr', echo: false, addressId: 1, address: { family: 6, bytes: new Uint8Array(4) }, hmac: new Uint8Array(8) },
+      /IPv6 address: 4 bytes/,
+    ],
     [{ kind: 'remove_addr', ids: [] }, /0 IDs/],
     [{ kind: 'mp_tcprst', transient: false, reason: 300 }, /reason/],
     [{ kind: 'unknown', subtype: 2, bytes: fromHex('1e 03 20') }, /DSS, not an unknown one/],
@@ -144,8 +172,15 @@ test('emit refuses representations with no wire form, and leaves the buffer alon
   ];
   for (const [o, error] of bad) {
     const out = new Uint8Array(40).fill(0xee);
-    assert.throws(() => emitOption(o, out), (e: unknown) => e instanceof RangeError && error.test(e.message), JSON.stringify(o, (_k, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v)));
-    assert.ok(out.every((b) => b === 0xee), 'out untouched');
+    assert.throws(
+      () => emitOption(o, out),
+      (e: unknown) => e instanceof RangeError && error.test(e.message),
+      JSON.stringify(o, (_k, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v)),
+    );
+    assert.ok(
+      out.every((b) => b === 0xee),
+      'out untouched',
+    );
   }
   assert.throws(() => emitOption({ kind: 'mp_prio', backup: true }, new Uint8Array(4), 2), /do not fit at offset 2/);
 });
@@ -162,7 +197,9 @@ for (const f of AREA_FIXTURES) {
 }
 
 test('the received record carries the fields, like struct mptcp_options_received', () => {
-  const [syn, third, firstData, data, addAddr, rmAddr, prio, rst] = AREA_FIXTURES.map((f) => parseMptcpOptions(fromHex(f.hex), f.segment).received);
+  const [syn, third, firstData, data, addAddr, rmAddr, prio, rst] = AREA_FIXTURES.map(
+    (f) => parseMptcpOptions(fromHex(f.hex), f.segment).received,
+  );
   assert.equal(syn.denyJoinId0, false);
   assert.equal(third.sndrKey, 0x8b3e1f0c2d4a5967n);
   assert.equal(third.rcvrKey, 0xf00dcafe12345678n);
@@ -171,7 +208,18 @@ test('the received record carries the fields, like struct mptcp_options_received
     [true, true, false, 1500, 0xabcd],
   );
   assert.deepEqual(
-    [data.useAck, data.ack64, data.dataAck, data.useMap, data.dsn64, data.dataSeq, data.subflowSeq, data.dataLen, data.mpcMap, data.dataFin],
+    [
+      data.useAck,
+      data.ack64,
+      data.dataAck,
+      data.useMap,
+      data.dsn64,
+      data.dataSeq,
+      data.subflowSeq,
+      data.dataLen,
+      data.mpcMap,
+      data.dataFin,
+    ],
     [true, true, 0x100001000n, true, true, 1n << 32n, 1, 1440, false, false],
   );
   assert.ok(!hasSuboptions(data, OPTION_MPTCP_CSUMREQD));
@@ -242,7 +290,7 @@ test('repeated suboptions: later fields win, bits add up, shared fields are shar
 test('a malformed DSS or ADD_ADDR still overwrites the flag fields (kernel parses them before the length check)', () => {
   const r = rx('1e 08 20 01 00 00 00 05 | 1e 05 20 04 00', ACK);
   assert.equal(r.suboptions, OPTION_MPTCP_DSS, 'the second DSS is not seen...');
-  assert.deepEqual([r.useAck, r.useMap, r.dataAck], [false, true, 5n], '...but its flags replaced the first one\'s');
+  assert.deepEqual([r.useAck, r.useMap, r.dataAck], [false, true, 5n], "...but its flags replaced the first one's");
 
   const echo = rx('1e 10 30 01 c6 12 01 02 c1 c2 c3 c4 c5 c6 c7 c8 | 1e 05 31 00 00', ACK);
   assert.deepEqual([echo.suboptions, echo.echo], [OPTION_MPTCP_ADD_ADDR, true]);
@@ -265,15 +313,28 @@ test('the walk: NOPs, other options, EOL, silly and partial lengths', () => {
 
   const invalid = parseMptcpOptions(fromHex('1e 02 | 1e 05 51 00 00'));
   assert.equal(invalid.received.suboptions, 0);
-  assert.deepEqual(invalid.options.map((o) => o.kind), ['mptcp-invalid', 'mptcp-invalid']);
+  assert.deepEqual(
+    invalid.options.map((o) => o.kind),
+    ['mptcp-invalid', 'mptcp-invalid'],
+  );
   for (const area of ['01 00 00 00', '1e 03 51 | 08 01 1e 03 50', '1e 02 | 1e 05 51 00 00', '02 04 05 b4 01 03 03 07']) {
     assert.deepEqual(emitTcpOptions(parseMptcpOptions(fromHex(area)).options), fromHex(area));
   }
 });
 
 test('protocol vocabulary: subtype names and reset reasons', () => {
-  assert.deepEqual([0, 2, 4, 8, 0xf, 9].map(subtypeName), ['MP_CAPABLE', 'DSS', 'REMOVE_ADDR', 'MP_TCPRST', 'MP_EXPERIMENTAL', 'subtype 0x9']);
-  assert.deepEqual(RESET_REASONS.map((r) => r.code), [0, 1, 2, 3, 4, 5, 6]);
+  assert.deepEqual([0, 2, 4, 8, 0xf, 9].map(subtypeName), [
+    'MP_CAPABLE',
+    'DSS',
+    'REMOVE_ADDR',
+    'MP_TCPRST',
+    'MP_EXPERIMENTAL',
+    'subtype 0x9',
+  ]);
+  assert.deepEqual(
+    RESET_REASONS.map((r) => r.code),
+    [0, 1, 2, 3, 4, 5, 6],
+  );
   assert.equal(resetReason(6)?.name, 'MPTCP_RST_EMIDDLEBOX');
   assert.equal(resetReason(4)?.meaning, 'Too much outstanding data');
   assert.equal(resetReason(7), undefined);

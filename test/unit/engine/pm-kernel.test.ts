@@ -36,10 +36,18 @@ interface Ctx {
   readonly server: Host;
 }
 
-function run(links: number, client: KernelPmOptions, server: KernelPmOptions, o: { size?: number; whileRunning?: (now: number, ctx: Ctx) => void; tapServer?: (p: Packet) => Uint8Array | undefined } = {}) {
+function run(
+  links: number,
+  client: KernelPmOptions,
+  server: KernelPmOptions,
+  o: { size?: number; whileRunning?: (now: number, ctx: Ctx) => void; tapServer?: (p: Packet) => Uint8Array | undefined } = {},
+) {
   const cpm = pm(client, 1);
   const spm = pm(server, 2);
-  const t = topology(Array.from({ length: links }, () => LINK), { client: { pm: cpm }, server: { pm: spm } });
+  const t = topology(
+    Array.from({ length: links }, () => LINK),
+    { client: { pm: cpm }, server: { pm: spm } },
+  );
   if (o.tapServer) t.server.tap = o.tapServer;
   const ctx: Ctx = { cpm, spm, client: t.client, server: t.server };
   const r = drive(t, o.size ?? 1_000_000, (now) => o.whileRunning?.(now, ctx));
@@ -94,7 +102,11 @@ function at(ms: number, f: (now: number, ctx: Ctx) => void): (now: number, ctx: 
 
 describe('in-kernel path manager', () => {
   test('signal address: ADD_ADDR with HMAC, echo, ANNOUNCED, and a join to it (add_addr 1 1, join 1 1 1)', () => {
-    const { t, conn } = run(2, { limits: { subflows: 1, addAddrAccepted: 1 } }, { limits: { subflows: 1, addAddrAccepted: 1 }, endpoints: [{ address: '198.18.1.2', flags: ['signal'] }] });
+    const { t, conn } = run(
+      2,
+      { limits: { subflows: 1, addAddrAccepted: 1 } },
+      { limits: { subflows: 1, addAddrAccepted: 1 }, endpoints: [{ address: '198.18.1.2', flags: ['signal'] }] },
+    );
     assert.equal(t.server.ep.mib.get('AddAddrTx'), 1);
     assert.equal(t.client.ep.mib.get('AddAddr'), 1);
     assert.equal(t.client.ep.mib.get('EchoAddTx'), 1);
@@ -107,7 +119,10 @@ describe('in-kernel path manager', () => {
     assert.equal(ann[0]?.remId, 1);
     assert.equal(ann[0]?.daddr, '198.18.1.2');
     const sf = pmEvents(t.client, 'SF_ESTABLISHED');
-    assert.deepEqual(sf.map((e) => [e.saddr, e.daddr, e.remId]), [['198.18.1.1', '198.18.1.2', 1]]);
+    assert.deepEqual(
+      sf.map((e) => [e.saddr, e.daddr, e.remId]),
+      [['198.18.1.1', '198.18.1.2', 1]],
+    );
     assert.equal(t.client.ep.info(conn).subflowList.length, 2);
   });
 
@@ -122,12 +137,17 @@ describe('in-kernel path manager', () => {
     const isEcho = (p: Packet): boolean => {
       const r = parseSegment(p.bytes);
       // ADD_ADDR (subtype 3) with the E flag (the low bit of the subtype byte).
-      return r.ok && r.segment.options.some((o) => o.kind === 'mptcp' && ((o.bytes[2] ?? 0) >> 4) === 3 && ((o.bytes[2] ?? 0) & 1) === 1);
+      return r.ok && r.segment.options.some((o) => o.kind === 'mptcp' && (o.bytes[2] ?? 0) >> 4 === 3 && ((o.bytes[2] ?? 0) & 1) === 1);
     };
-    const { t } = run(2, { limits: { subflows: 1, addAddrAccepted: 1 } }, { addAddrTimeoutMs: 50, endpoints: [{ address: '198.18.1.2', flags: ['signal'] }] }, {
-      size: 4_000_000,
-      tapServer: (p) => (isEcho(p) ? undefined : p.bytes),
-    });
+    const { t } = run(
+      2,
+      { limits: { subflows: 1, addAddrAccepted: 1 } },
+      { addAddrTimeoutMs: 50, endpoints: [{ address: '198.18.1.2', flags: ['signal'] }] },
+      {
+        size: 4_000_000,
+        tapServer: (p) => (isEcho(p) ? undefined : p.bytes),
+      },
+    );
     assert.equal(t.server.ep.mib.get('AddAddrTx'), 4);
     assert.equal(t.client.ep.mib.get('AddAddr'), 4);
     assert.equal(t.client.ep.mib.get('EchoAddTx'), 4);
@@ -136,21 +156,34 @@ describe('in-kernel path manager', () => {
   });
 
   test('one subflow endpoint, limits 1: join 1 1 1', () => {
-    const { t } = run(2, { limits: { subflows: 1 }, endpoints: [{ address: '198.18.1.1', flags: ['subflow'] }] }, { limits: { subflows: 1 } });
+    const { t } = run(
+      2,
+      { limits: { subflows: 1 }, endpoints: [{ address: '198.18.1.1', flags: ['subflow'] }] },
+      { limits: { subflows: 1 } },
+    );
     assert.deepEqual(joins(t), [1, 1, 1]);
     const sf = pmEvents(t.client, 'SF_ESTABLISHED');
-    assert.deepEqual(sf.map((e) => [e.saddr, e.daddr, e.locId, e.remId]), [['198.18.1.1', '198.18.0.2', 1, 0]]);
+    assert.deepEqual(
+      sf.map((e) => [e.saddr, e.daddr, e.locId, e.remId]),
+      [['198.18.1.1', '198.18.0.2', 1, 0]],
+    );
   });
 
   test('two subflow endpoints, limits 2: join 2 2 2', () => {
-    const eps = [{ address: '198.18.1.1', flags: ['subflow' as const] }, { address: '198.18.2.1', flags: ['subflow' as const] }];
+    const eps = [
+      { address: '198.18.1.1', flags: ['subflow' as const] },
+      { address: '198.18.2.1', flags: ['subflow' as const] },
+    ];
     const { t } = run(3, { limits: { subflows: 2 }, endpoints: eps }, { limits: { subflows: 2 } });
     assert.deepEqual(joins(t), [2, 2, 2]);
     assert.equal(t.server.ep.mib.get('MPJoinRejected'), 0);
   });
 
   test('two subflow endpoints, server limit 1: the second join is rejected (join 2 2 1, MPJoinRejected 1)', () => {
-    const eps = [{ address: '198.18.1.1', flags: ['subflow' as const] }, { address: '198.18.2.1', flags: ['subflow' as const] }];
+    const eps = [
+      { address: '198.18.1.1', flags: ['subflow' as const] },
+      { address: '198.18.2.1', flags: ['subflow' as const] },
+    ];
     const { t, conn } = run(3, { limits: { subflows: 2 }, endpoints: eps }, { limits: { subflows: 1 } });
     assert.deepEqual(joins(t), [2, 2, 1]);
     assert.equal(t.server.ep.mib.get('MPJoinRejected'), 1);
@@ -158,32 +191,54 @@ describe('in-kernel path manager', () => {
   });
 
   test('client limit 1 with two subflow endpoints: only one join is tried', () => {
-    const eps = [{ address: '198.18.1.1', flags: ['subflow' as const] }, { address: '198.18.2.1', flags: ['subflow' as const] }];
+    const eps = [
+      { address: '198.18.1.1', flags: ['subflow' as const] },
+      { address: '198.18.2.1', flags: ['subflow' as const] },
+    ];
     const { t } = run(3, { limits: { subflows: 1 }, endpoints: eps }, { limits: { subflows: 2 } });
     assert.equal(t.client.ep.mib.get('MPJoinSynTx'), 1);
     assert.deepEqual(joins(t), [1, 1, 1]);
   });
 
   test('endpoint delete: RM_ADDR (RmAddrTx / RmAddr), the subflow closed (RmSubflow, SF_CLOSED), REMOVED on the peer', () => {
-    const { t } = run(2, { limits: { subflows: 1 }, endpoints: [{ address: '198.18.1.1', id: 2, flags: ['subflow'] }] }, { limits: { subflows: 1 } }, {
-      size: 2_000_000,
-      whileRunning: at(250, (now, { cpm }) => assert.equal(cpm.deleteEndpoint(now, { id: 2 }), true)),
-    });
+    const { t } = run(
+      2,
+      { limits: { subflows: 1 }, endpoints: [{ address: '198.18.1.1', id: 2, flags: ['subflow'] }] },
+      { limits: { subflows: 1 } },
+      {
+        size: 2_000_000,
+        whileRunning: at(250, (now, { cpm }) => assert.equal(cpm.deleteEndpoint(now, { id: 2 }), true)),
+      },
+    );
     assert.equal(t.client.ep.mib.get('RmAddrTx'), 1);
     assert.equal(t.client.ep.mib.get('RmSubflow'), 1);
     assert.equal(t.server.ep.mib.get('RmAddr'), 1);
     const removed = pmEvents(t.server, 'REMOVED');
-    assert.deepEqual(removed.map((e) => e.remId), [2]);
-    assert.deepEqual(pmEvents(t.client, 'SF_CLOSED').map((e) => e.saddr), ['198.18.1.1']);
-    assert.deepEqual(pmEvents(t.server, 'SF_CLOSED').map((e) => e.daddr), ['198.18.1.1']);
+    assert.deepEqual(
+      removed.map((e) => e.remId),
+      [2],
+    );
+    assert.deepEqual(
+      pmEvents(t.client, 'SF_CLOSED').map((e) => e.saddr),
+      ['198.18.1.1'],
+    );
+    assert.deepEqual(
+      pmEvents(t.server, 'SF_CLOSED').map((e) => e.daddr),
+      ['198.18.1.1'],
+    );
     assert.equal(pmEvents(t.client, 'REMOVED').length, 0);
   });
 
   test('backup change: MP_PRIO (MPPrioTx / MPPrioRx) and SF_PRIORITY on the peer', () => {
-    const { t } = run(2, { limits: { subflows: 1 }, endpoints: [{ address: '198.18.1.1', flags: ['subflow'] }] }, { limits: { subflows: 1 } }, {
-      size: 2_000_000,
-      whileRunning: at(250, (now, { cpm }) => assert.equal(cpm.setBackup(now, { address: '198.18.1.1' }, true), true)),
-    });
+    const { t } = run(
+      2,
+      { limits: { subflows: 1 }, endpoints: [{ address: '198.18.1.1', flags: ['subflow'] }] },
+      { limits: { subflows: 1 } },
+      {
+        size: 2_000_000,
+        whileRunning: at(250, (now, { cpm }) => assert.equal(cpm.setBackup(now, { address: '198.18.1.1' }, true), true)),
+      },
+    );
     assert.equal(t.client.ep.mib.get('MPPrioTx'), 1);
     assert.equal(t.server.ep.mib.get('MPPrioRx'), 1);
     const prio = pmEvents(t.server, 'SF_PRIORITY');
@@ -192,12 +247,22 @@ describe('in-kernel path manager', () => {
   });
 
   test('fullmesh 2x1: two fullmesh endpoints, one announced address: 4 subflows (join 4 4 4)', () => {
-    const eps = [{ address: '198.18.1.1', flags: ['subflow' as const, 'fullmesh' as const] }, { address: '198.18.2.1', flags: ['subflow' as const, 'fullmesh' as const] }];
-    const { t, conn } = run(3, { limits: { subflows: 4, addAddrAccepted: 1 }, endpoints: eps }, { limits: { subflows: 4 }, endpoints: [{ address: '198.18.2.2', flags: ['signal'] }] }, { size: 2_000_000 });
+    const eps = [
+      { address: '198.18.1.1', flags: ['subflow' as const, 'fullmesh' as const] },
+      { address: '198.18.2.1', flags: ['subflow' as const, 'fullmesh' as const] },
+    ];
+    const { t, conn } = run(
+      3,
+      { limits: { subflows: 4, addAddrAccepted: 1 }, endpoints: eps },
+      { limits: { subflows: 4 }, endpoints: [{ address: '198.18.2.2', flags: ['signal'] }] },
+      { size: 2_000_000 },
+    );
     assert.deepEqual(joins(t), [4, 4, 4]);
     assert.equal(t.client.ep.mib.get('AddAddr'), 1);
     assert.equal(t.server.ep.mib.get('EchoAdd'), 1);
-    const pairs = pmEvents(t.client, 'SF_ESTABLISHED').map((e) => `${e.saddr}>${e.daddr}`).sort();
+    const pairs = pmEvents(t.client, 'SF_ESTABLISHED')
+      .map((e) => `${e.saddr}>${e.daddr}`)
+      .sort();
     assert.deepEqual(pairs, ['198.18.1.1>198.18.0.2', '198.18.1.1>198.18.2.2', '198.18.2.1>198.18.0.2', '198.18.2.1>198.18.2.2']);
     assert.equal(t.client.ep.info(conn).subflowList.length, 5);
   });

@@ -57,8 +57,18 @@ function must(r: UpmResult): void {
  * Both ends write `size` bytes and shut down once all is acknowledged; `steps` run once each at their
  * time while the connection is up (the daemon's commands).
  */
-function run(links: number, client: Partial<EndpointOptions>, server: Partial<EndpointOptions>, steps: readonly Step[], size = 2_000_000, setup?: (t: Topo) => void) {
-  const t = topology(Array.from({ length: links }, () => LINK), { client, server });
+function run(
+  links: number,
+  client: Partial<EndpointOptions>,
+  server: Partial<EndpointOptions>,
+  steps: readonly Step[],
+  size = 2_000_000,
+  setup?: (t: Topo) => void,
+) {
+  const t = topology(
+    Array.from({ length: links }, () => LINK),
+    { client, server },
+  );
   setup?.(t);
   const { net } = t;
   t.server.ep.listen(80, { mptcp: true });
@@ -106,9 +116,15 @@ describe('userspace path manager: commands', () => {
     assert.equal(t.client.ep.mib.get('EchoAddTx'), 1);
     assert.equal(t.server.ep.mib.get('EchoAdd'), 1);
     const ann = pmEvents(t.client, 'ANNOUNCED');
-    assert.deepEqual(ann.map((e) => [e.remId, e.daddr]), [[5, '198.18.1.2']]);
+    assert.deepEqual(
+      ann.map((e) => [e.remId, e.daddr]),
+      [[5, '198.18.1.2']],
+    );
     assert.deepEqual(joins(t), [1, 1, 1]);
-    assert.deepEqual(pmEvents(t.server, 'SF_ESTABLISHED').map((e) => [e.saddr, e.locId, e.daddr]), [['198.18.1.2', 5, '198.18.1.1']]);
+    assert.deepEqual(
+      pmEvents(t.server, 'SF_ESTABLISHED').map((e) => [e.saddr, e.locId, e.daddr]),
+      [['198.18.1.2', 5, '198.18.1.1']],
+    );
   });
 
   test('without a command the userspace PM does nothing: no ADD_ADDR, no join', () => {
@@ -123,7 +139,10 @@ describe('userspace path manager: commands', () => {
     assert.equal(t.client.ep.mib.get('AddAddr'), 1);
     assert.equal(t.client.ep.mib.get('EchoAddTx'), 1);
     assert.equal(t.server.ep.mib.get('EchoAdd'), 1);
-    assert.deepEqual(pmEvents(t.client, 'ANNOUNCED').map((e) => [e.remId, e.daddr, e.dport]), [[1, '198.18.1.2', 80]]);
+    assert.deepEqual(
+      pmEvents(t.client, 'ANNOUNCED').map((e) => [e.remId, e.daddr, e.dport]),
+      [[1, '198.18.1.2', 80]],
+    );
     assert.equal(t.client.ep.mib.get('MPJoinSynTx'), 0);
   });
 
@@ -139,13 +158,26 @@ describe('userspace path manager: commands', () => {
       {
         atMs: 100,
         run: (now, { client }) =>
-          must(cmd(client, now, { cmd: 'subflow_create', token: token(client), local: { addr: '198.18.1.1', id: 23 }, remote: { addr: '198.18.0.2', port: 80 } })),
+          must(
+            cmd(client, now, {
+              cmd: 'subflow_create',
+              token: token(client),
+              local: { addr: '198.18.1.1', id: 23 },
+              remote: { addr: '198.18.0.2', port: 80 },
+            }),
+          ),
       },
     ]);
     assert.equal(t.client.ep.mib.get('MPJoinSynTx'), 1);
     assert.deepEqual(joins(t), [1, 1, 1]);
-    assert.deepEqual(pmEvents(t.client, 'SF_ESTABLISHED').map((e) => [e.saddr, e.locId, e.daddr, e.remId]), [['198.18.1.1', 23, '198.18.0.2', 0]]);
-    assert.deepEqual(pmEvents(t.server, 'SF_ESTABLISHED').map((e) => [e.daddr, e.remId]), [['198.18.1.1', 23]]);
+    assert.deepEqual(
+      pmEvents(t.client, 'SF_ESTABLISHED').map((e) => [e.saddr, e.locId, e.daddr, e.remId]),
+      [['198.18.1.1', 23, '198.18.0.2', 0]],
+    );
+    assert.deepEqual(
+      pmEvents(t.server, 'SF_ESTABLISHED').map((e) => [e.daddr, e.remId]),
+      [['198.18.1.1', 23]],
+    );
   });
 
   test('SUBFLOW_DESTROY: that subflow closed (RmSubflow, SF_CLOSED on both hosts), no RM_ADDR', () => {
@@ -154,7 +186,14 @@ describe('userspace path manager: commands', () => {
       {
         atMs: 100,
         run: (now, { client }) =>
-          must(cmd(client, now, { cmd: 'subflow_create', token: token(client), local: { addr: '198.18.1.1', id: 23 }, remote: { addr: '198.18.0.2', port: 80 } })),
+          must(
+            cmd(client, now, {
+              cmd: 'subflow_create',
+              token: token(client),
+              local: { addr: '198.18.1.1', id: 23 },
+              remote: { addr: '198.18.0.2', port: 80 },
+            }),
+          ),
       },
       {
         atMs: 250,
@@ -168,8 +207,14 @@ describe('userspace path manager: commands', () => {
     ]);
     assert.equal(t.client.ep.mib.get('RmSubflow'), 1);
     assert.equal(t.client.ep.mib.get('RmAddrTx'), 0);
-    assert.deepEqual(pmEvents(t.client, 'SF_CLOSED').map((e) => [e.saddr, e.sport]), [[sf?.saddr, sf?.sport]]);
-    assert.deepEqual(pmEvents(t.server, 'SF_CLOSED').map((e) => e.daddr), ['198.18.1.1']);
+    assert.deepEqual(
+      pmEvents(t.client, 'SF_CLOSED').map((e) => [e.saddr, e.sport]),
+      [[sf?.saddr, sf?.sport]],
+    );
+    assert.deepEqual(
+      pmEvents(t.server, 'SF_CLOSED').map((e) => e.daddr),
+      ['198.18.1.1'],
+    );
   });
 
   test('SET_FLAGS backup: MP_PRIO (MPPrioTx / MPPrioRx), SF_PRIORITY backup on the peer', () => {
@@ -177,18 +222,36 @@ describe('userspace path manager: commands', () => {
       {
         atMs: 100,
         run: (now, { client }) =>
-          must(cmd(client, now, { cmd: 'subflow_create', token: token(client), local: { addr: '198.18.1.1', id: 23 }, remote: { addr: '198.18.0.2', port: 80 } })),
+          must(
+            cmd(client, now, {
+              cmd: 'subflow_create',
+              token: token(client),
+              local: { addr: '198.18.1.1', id: 23 },
+              remote: { addr: '198.18.0.2', port: 80 },
+            }),
+          ),
       },
       {
         atMs: 250,
         run: (now, { client }) =>
-          must(cmd(client, now, { cmd: 'set_flags', token: token(client), local: { addr: '198.18.1.1' }, remote: { addr: '198.18.0.2', port: 80 }, backup: true })),
+          must(
+            cmd(client, now, {
+              cmd: 'set_flags',
+              token: token(client),
+              local: { addr: '198.18.1.1' },
+              remote: { addr: '198.18.0.2', port: 80 },
+              backup: true,
+            }),
+          ),
       },
     ]);
     assert.equal(t.client.ep.mib.get('MPPrioTx'), 1);
     assert.equal(t.server.ep.mib.get('MPPrioRx'), 1);
     const prio = pmEvents(t.server, 'SF_PRIORITY');
-    assert.deepEqual(prio.map((e) => [e.daddr, e.backup]), [['198.18.1.1', true]]);
+    assert.deepEqual(
+      prio.map((e) => [e.daddr, e.backup]),
+      [['198.18.1.1', true]],
+    );
   });
 
   test('REMOVE of an announced ID: RM_ADDR (RmAddrTx / RmAddr), REMOVED on the peer, its subflow to that ID closed by the peer', () => {
@@ -198,9 +261,18 @@ describe('userspace path manager: commands', () => {
     ]);
     assert.equal(t.server.ep.mib.get('RmAddrTx'), 1);
     assert.equal(t.client.ep.mib.get('RmAddr'), 1);
-    assert.deepEqual(pmEvents(t.client, 'REMOVED').map((e) => e.remId), [5]);
-    assert.deepEqual(pmEvents(t.client, 'SF_CLOSED').map((e) => [e.daddr, e.remId]), [['198.18.1.2', 5]]);
-    assert.deepEqual(pmEvents(t.server, 'SF_CLOSED').map((e) => e.saddr), ['198.18.1.2']);
+    assert.deepEqual(
+      pmEvents(t.client, 'REMOVED').map((e) => e.remId),
+      [5],
+    );
+    assert.deepEqual(
+      pmEvents(t.client, 'SF_CLOSED').map((e) => [e.daddr, e.remId]),
+      [['198.18.1.2', 5]],
+    );
+    assert.deepEqual(
+      pmEvents(t.server, 'SF_CLOSED').map((e) => e.saddr),
+      ['198.18.1.2'],
+    );
   });
 });
 
@@ -209,7 +281,7 @@ describe('userspace path manager: shared machinery', () => {
     const isEcho = (p: Packet): boolean => {
       const r = parseSegment(p.bytes);
       // ADD_ADDR (subtype 3) with the E flag (the low bit of the subtype byte).
-      return r.ok && r.segment.options.some((o) => o.kind === 'mptcp' && ((o.bytes[2] ?? 0) >> 4) === 3 && ((o.bytes[2] ?? 0) & 1) === 1);
+      return r.ok && r.segment.options.some((o) => o.kind === 'mptcp' && (o.bytes[2] ?? 0) >> 4 === 3 && ((o.bytes[2] ?? 0) & 1) === 1);
     };
     const server = { ctrl: { pmType: 1 as const }, pm: new UserspacePm({ addAddrTimeoutMs: 50 }) };
     const { t } = run(
@@ -231,28 +303,57 @@ describe('userspace path manager: shared machinery', () => {
       {
         atMs: 100,
         run: (now, { client }) =>
-          must(cmd(client, now, { cmd: 'subflow_create', token: token(client), local: { addr: '198.18.1.1', id: 23 }, remote: { addr: '198.18.0.2', port: 80 } })),
+          must(
+            cmd(client, now, {
+              cmd: 'subflow_create',
+              token: token(client),
+              local: { addr: '198.18.1.1', id: 23 },
+              remote: { addr: '198.18.0.2', port: 80 },
+            }),
+          ),
       },
       { atMs: 250, run: (now, { client }) => must(cmd(client, now, { cmd: 'remove', token: token(client), id: 0 })) },
     ]);
     assert.equal(t.client.ep.mib.get('RmAddrTx'), 1);
     assert.equal(t.server.ep.mib.get('RmAddr'), 1);
-    assert.deepEqual(pmEvents(t.server, 'REMOVED').map((e) => e.remId), [0]);
-    assert.deepEqual(pmEvents(t.server, 'SF_CLOSED').map((e) => e.daddr), ['198.18.0.1']);
+    assert.deepEqual(
+      pmEvents(t.server, 'REMOVED').map((e) => e.remId),
+      [0],
+    );
+    assert.deepEqual(
+      pmEvents(t.server, 'SF_CLOSED').map((e) => e.daddr),
+      ['198.18.0.1'],
+    );
   });
 });
 
 describe('userspace path manager: determinism', () => {
   test('the same commands at the same times give the same packets', () => {
     const once = (): string[] =>
-      run(2, USERSPACE, kernelPm({ limits: { subflows: 1 } }, 2), [
-        {
-          atMs: 100,
-          run: (now, { client }) =>
-            must(cmd(client, now, { cmd: 'subflow_create', token: token(client), local: { addr: '198.18.1.1', id: 23 }, remote: { addr: '198.18.0.2', port: 80 } })),
-        },
-        { atMs: 200, run: (now, { client }) => must(cmd(client, now, { cmd: 'announce', token: token(client), addr: '198.18.1.1', id: 23 })) },
-      ], 500_000).t.trace;
+      run(
+        2,
+        USERSPACE,
+        kernelPm({ limits: { subflows: 1 } }, 2),
+        [
+          {
+            atMs: 100,
+            run: (now, { client }) =>
+              must(
+                cmd(client, now, {
+                  cmd: 'subflow_create',
+                  token: token(client),
+                  local: { addr: '198.18.1.1', id: 23 },
+                  remote: { addr: '198.18.0.2', port: 80 },
+                }),
+              ),
+          },
+          {
+            atMs: 200,
+            run: (now, { client }) => must(cmd(client, now, { cmd: 'announce', token: token(client), addr: '198.18.1.1', id: 23 })),
+          },
+        ],
+        500_000,
+      ).t.trace;
     const a = once();
     assert.ok(a.length > 100, 'packets were traced');
     assert.deepEqual(once(), a);
@@ -279,7 +380,13 @@ describe('userspace path manager: bad commands', () => {
           results.destroyNoPort = cmd(client, now, { cmd: 'subflow_destroy', token: tok, local: { addr: '198.18.0.1' }, remote });
           results.destroyUnknown = cmd(client, now, { cmd: 'subflow_destroy', token: tok, local: { addr: '198.18.1.1', port: 1 }, remote });
           results.setFlagsNoRemote = cmd(client, now, { cmd: 'set_flags', token: tok, local: { addr: '198.18.0.1' }, backup: true });
-          results.setFlagsNoSubflow = cmd(client, now, { cmd: 'set_flags', token: tok, local: { addr: '198.18.1.1' }, remote, backup: true });
+          results.setFlagsNoSubflow = cmd(client, now, {
+            cmd: 'set_flags',
+            token: tok,
+            local: { addr: '198.18.1.1' },
+            remote,
+            backup: true,
+          });
           results.kernelPmHost = cmd(server, now, { cmd: 'announce', token: token(server), addr: '198.18.1.2', id: 2 });
         },
       },
@@ -320,7 +427,12 @@ describe('userspace path manager: before the connection is fully established', (
     // The SYN/ACK is in (CREATED), but no data came back yet: the client is not fully established.
     t.net.drive(12);
     const tok = token(t.client);
-    const c: UpmCommand = { cmd: 'subflow_create', token: tok, local: { addr: '198.18.1.1', id: 2 }, remote: { addr: '198.18.0.2', port: 80 } };
+    const c: UpmCommand = {
+      cmd: 'subflow_create',
+      token: tok,
+      local: { addr: '198.18.1.1', id: 2 },
+      remote: { addr: '198.18.0.2', port: 80 },
+    };
     const r = cmd(t.client, t.net.now, c);
     assert.equal(r.ok ? 'ok' : r.errno, 'ENOTCONN');
     assert.equal(t.client.ep.mib.get('MPJoinSynTx'), 0);

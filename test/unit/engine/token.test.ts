@@ -50,7 +50,10 @@ describe('random sources', () => {
     const a = new Xoshiro256StarStar(7);
     const b = new Xoshiro256StarStar(7);
     const xs = Array.from({ length: 5 }, () => a.nextU64());
-    assert.deepEqual(Array.from({ length: 5 }, () => b.nextU64()), xs);
+    assert.deepEqual(
+      Array.from({ length: 5 }, () => b.nextU64()),
+      xs,
+    );
     const child = a.split();
     const c2 = b.split();
     assert.equal(child.nextU64(), c2.nextU64());

@@ -5,15 +5,28 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { evaluate } from '../../../harness/expect/checks.js';
-import { emptyObservations, type EndpointReport, type Observations, type PmEvent, type TransferObservation } from '../../../harness/observations.js';
+import {
+  emptyObservations,
+  type EndpointReport,
+  type Observations,
+  type PmEvent,
+  type TransferObservation,
+} from '../../../harness/observations.js';
 import type { CheckResult } from '../../../harness/result.js';
 import type { Lab } from '../../../harness/lab/model.js';
 import { labFromYaml } from '../../../harness/lab/load.js';
 
 function expectLab(expect: string, workloadExtra = '', links?: string): Lab {
   const ls = links ?? '  - between: [ns2, ns1]\n  - between: [ns2, ns1]\n';
-  const body = expect.split('\n').filter(Boolean).map((l) => `  ${l}`).join('\n');
-  return labFromYaml(`hosts:\n  ns1:\n  ns2:\nlinks:\n${ls}workload:\n  client: ns2\n  server: ns1\n  connect: l1\n${workloadExtra}expect:\n${body}\n`, 'labs/test/checks.lab.yaml');
+  const body = expect
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => `  ${l}`)
+    .join('\n');
+  return labFromYaml(
+    `hosts:\n  ns1:\n  ns2:\nlinks:\n${ls}workload:\n  client: ns2\n  server: ns1\n  connect: l1\n${workloadExtra}expect:\n${body}\n`,
+    'labs/test/checks.lab.yaml',
+  );
 }
 
 function obs(counters: Record<string, Record<string, number>> = {}, over: Partial<Observations> = {}): Observations {
@@ -21,11 +34,29 @@ function obs(counters: Record<string, Record<string, number>> = {}, over: Partia
 }
 
 function endpoint(over: Partial<EndpointReport> = {}): EndpointReport {
-  return { bytesSent: 1000, bytesReceived: 1000, sha256Sent: 'ab', sha256Received: 'ab', fallback: false, mptcp: true, subflows: [], ...over };
+  return {
+    bytesSent: 1000,
+    bytesReceived: 1000,
+    sha256Sent: 'ab',
+    sha256Received: 'ab',
+    fallback: false,
+    mptcp: true,
+    subflows: [],
+    ...over,
+  };
 }
 
 function transfer(over: Partial<TransferObservation> = {}): TransferObservation {
-  return { connection: 0, direction: 'upload', sizeBytes: 1000, durationMs: 100, client: endpoint(), server: endpoint(), intact: true, ...over };
+  return {
+    connection: 0,
+    direction: 'upload',
+    sizeBytes: 1000,
+    durationMs: 100,
+    client: endpoint(),
+    server: endpoint(),
+    intact: true,
+    ...over,
+  };
 }
 
 function check(results: CheckResult[], name: string): CheckResult {
@@ -45,12 +76,21 @@ describe('join', () => {
   test('reads MPJoinSynRx and MPJoinAckRx on the server, MPJoinSynAckRx on the client', () => {
     const r = evaluate(l, obs(good));
     assert.deepEqual(check(r, 'join.syn'), { name: 'join.syn', ok: true, source: 'ns1 MPTcpExtMPJoinSynRx', expected: '1', actual: '1' });
-    assert.deepEqual(check(r, 'join.synack'), { name: 'join.synack', ok: true, source: 'ns2 MPTcpExtMPJoinSynAckRx', expected: '1', actual: '1' });
+    assert.deepEqual(check(r, 'join.synack'), {
+      name: 'join.synack',
+      ok: true,
+      source: 'ns2 MPTcpExtMPJoinSynAckRx',
+      expected: '1',
+      actual: '1',
+    });
     assert.deepEqual(check(r, 'join.ack'), { name: 'join.ack', ok: true, source: 'ns1 MPTcpExtMPJoinAckRx', expected: '1', actual: '1' });
     assert.equal(check(r, 'join.synack_hmac_failure').source, 'ns2 MPTcpExtMPJoinSynAckHMacFailure');
     assert.equal(check(r, 'join.ack_hmac_failure').source, 'ns1 MPTcpExtMPJoinAckHMacFailure');
     assert.equal(check(r, 'join.synack_hmac_failure').ok, true);
-    assert.equal(r.some((x) => x.name === 'join.syn_tx' || x.name === 'join.rejected'), false);
+    assert.equal(
+      r.some((x) => x.name === 'join.syn_tx' || x.name === 'join.rejected'),
+      false,
+    );
   });
 
   test('fails when the counter is on the wrong host', () => {
@@ -75,12 +115,30 @@ describe('join', () => {
 
   test('syn_tx on the client, rejected on the server, comparisons', () => {
     const l2 = expectLab('join: { syn: ">=1", synack: "1..2", ack: 1, syn_tx: 2, rejected: 0 }');
-    const r = evaluate(l2, obs({ ns1: { MPTcpExtMPJoinSynRx: 3, MPTcpExtMPJoinAckRx: 1, MPTcpExtMPJoinRejected: 1 }, ns2: { MPTcpExtMPJoinSynAckRx: 2, MPTcpExtMPJoinSynTx: 2 } }));
+    const r = evaluate(
+      l2,
+      obs({
+        ns1: { MPTcpExtMPJoinSynRx: 3, MPTcpExtMPJoinAckRx: 1, MPTcpExtMPJoinRejected: 1 },
+        ns2: { MPTcpExtMPJoinSynAckRx: 2, MPTcpExtMPJoinSynTx: 2 },
+      }),
+    );
     assert.equal(check(r, 'join.syn').ok, true);
     assert.equal(check(r, 'join.syn').expected, '>=1');
     assert.equal(check(r, 'join.synack').ok, true);
-    assert.deepEqual(check(r, 'join.syn_tx'), { name: 'join.syn_tx', ok: true, source: 'ns2 MPTcpExtMPJoinSynTx', expected: '2', actual: '2' });
-    assert.deepEqual(check(r, 'join.rejected'), { name: 'join.rejected', ok: false, source: 'ns1 MPTcpExtMPJoinRejected', expected: '0', actual: '1' });
+    assert.deepEqual(check(r, 'join.syn_tx'), {
+      name: 'join.syn_tx',
+      ok: true,
+      source: 'ns2 MPTcpExtMPJoinSynTx',
+      expected: '2',
+      actual: '2',
+    });
+    assert.deepEqual(check(r, 'join.rejected'), {
+      name: 'join.rejected',
+      ok: false,
+      source: 'ns1 MPTcpExtMPJoinRejected',
+      expected: '0',
+      actual: '1',
+    });
   });
 
   test('join_backup: server MPJoinSynBackupRx, client MPJoinSynAckBackupRx', () => {
@@ -97,10 +155,31 @@ describe('add_addr', () => {
   test('announced by the server (default): rx on the client, at least; echo on the server, exact', () => {
     const l = expectLab('add_addr: { rx: 1, echo: 1, tx: 1 }');
     const r = evaluate(l, obs({ ns1: { MPTcpExtEchoAdd: 1, MPTcpExtAddAddrTx: 3 }, ns2: { MPTcpExtAddAddr: 2 } }));
-    assert.deepEqual(check(r, 'add_addr.rx'), { name: 'add_addr.rx', ok: true, source: 'ns2 MPTcpExtAddAddr', expected: '>=1', actual: '2' });
-    assert.deepEqual(check(r, 'add_addr.echo'), { name: 'add_addr.echo', ok: true, source: 'ns1 MPTcpExtEchoAdd', expected: '1', actual: '1' });
-    assert.deepEqual(check(r, 'add_addr.tx'), { name: 'add_addr.tx', ok: true, source: 'ns1 MPTcpExtAddAddrTx', expected: '>=1', actual: '3' });
-    assert.equal(r.some((x) => x.name.startsWith('add_addr.port')), false);
+    assert.deepEqual(check(r, 'add_addr.rx'), {
+      name: 'add_addr.rx',
+      ok: true,
+      source: 'ns2 MPTcpExtAddAddr',
+      expected: '>=1',
+      actual: '2',
+    });
+    assert.deepEqual(check(r, 'add_addr.echo'), {
+      name: 'add_addr.echo',
+      ok: true,
+      source: 'ns1 MPTcpExtEchoAdd',
+      expected: '1',
+      actual: '1',
+    });
+    assert.deepEqual(check(r, 'add_addr.tx'), {
+      name: 'add_addr.tx',
+      ok: true,
+      source: 'ns1 MPTcpExtAddAddrTx',
+      expected: '>=1',
+      actual: '3',
+    });
+    assert.equal(
+      r.some((x) => x.name.startsWith('add_addr.port')),
+      false,
+    );
   });
 
   test('fails when fewer were received, or the echo count differs', () => {
@@ -128,10 +207,13 @@ describe('add_addr', () => {
 
   test('port: PortAdd and MPJoinPortSynAckRx on the receiver, MPJoinPortSynRx/AckRx on the announcer, mismatches 0', () => {
     const l = expectLab('add_addr: { rx: 1, port: 1 }');
-    const r = evaluate(l, obs({
-      ns1: { MPTcpExtMPJoinPortSynRx: 1, MPTcpExtMPJoinPortAckRx: 1, MPTcpExtMismatchPortAckRx: 1 },
-      ns2: { MPTcpExtAddAddr: 1, MPTcpExtPortAdd: 1, MPTcpExtMPJoinPortSynAckRx: 1 },
-    }));
+    const r = evaluate(
+      l,
+      obs({
+        ns1: { MPTcpExtMPJoinPortSynRx: 1, MPTcpExtMPJoinPortAckRx: 1, MPTcpExtMismatchPortAckRx: 1 },
+        ns2: { MPTcpExtAddAddr: 1, MPTcpExtPortAdd: 1, MPTcpExtMPJoinPortSynAckRx: 1 },
+      }),
+    );
     assert.deepEqual(
       r.filter((x) => x.name.startsWith('add_addr.')).map((x) => [x.name, x.source, x.ok]),
       [
@@ -151,11 +233,14 @@ describe('rm', () => {
   test('removed by the client (default): RmAddr on the server, RmSubflow and RmAddrTx on the client', () => {
     const l = expectLab('rm: { addr: 1, subflow: 1, tx: 1 }');
     const r = evaluate(l, obs({ ns1: { MPTcpExtRmAddr: 1 }, ns2: { MPTcpExtRmSubflow: 1, MPTcpExtRmAddrTx: 1 } }));
-    assert.deepEqual(r.filter((x) => x.name.startsWith('rm.')).map((x) => [x.name, x.source, x.ok]), [
-      ['rm.addr', 'ns1 MPTcpExtRmAddr', true],
-      ['rm.tx', 'ns2 MPTcpExtRmAddrTx', true],
-      ['rm.subflow', 'ns2 MPTcpExtRmSubflow', true],
-    ]);
+    assert.deepEqual(
+      r.filter((x) => x.name.startsWith('rm.')).map((x) => [x.name, x.source, x.ok]),
+      [
+        ['rm.addr', 'ns1 MPTcpExtRmAddr', true],
+        ['rm.tx', 'ns2 MPTcpExtRmAddrTx', true],
+        ['rm.subflow', 'ns2 MPTcpExtRmSubflow', true],
+      ],
+    );
   });
 
   test('removed by the server swaps the sides', () => {
@@ -173,7 +258,8 @@ describe('rm', () => {
 
   test('simult: RmSubflow summed over both sides, between n and 2n', () => {
     const l = expectLab('rm: { subflow: 2, simult: true }');
-    const at = (c: number, s: number) => check(evaluate(l, obs({ ns1: { MPTcpExtRmSubflow: s }, ns2: { MPTcpExtRmSubflow: c } })), 'rm.subflow');
+    const at = (c: number, s: number) =>
+      check(evaluate(l, obs({ ns1: { MPTcpExtRmSubflow: s }, ns2: { MPTcpExtRmSubflow: c } })), 'rm.subflow');
     assert.equal(at(1, 0).ok, false);
     assert.equal(at(1, 1).ok, true);
     assert.equal(at(2, 2).ok, true);
@@ -209,18 +295,27 @@ describe('rst, fastclose, fail, infinite_map, mp_prio, checksum', () => {
     const r = evaluate(l, obs({ ns1: { MPTcpExtMPFastcloseTx: 1 } }));
     assert.equal(check(r, 'fastclose.tx').source, 'ns1 MPTcpExtMPFastcloseTx');
     assert.equal(check(r, 'fastclose.tx').ok, true);
-    assert.equal(r.some((x) => x.name === 'fastclose.rx'), false);
+    assert.equal(
+      r.some((x) => x.name === 'fastclose.rx'),
+      false,
+    );
   });
 
   test('fail defaults to the server, infinite_map to the client', () => {
     const l = expectLab('fail: { tx: 1, rx: 1 }\ninfinite_map: { tx: 1, rx: 1 }');
-    const r = evaluate(l, obs({ ns1: { MPTcpExtMPFailTx: 1, MPTcpExtInfiniteMapRx: 1 }, ns2: { MPTcpExtMPFailRx: 1, MPTcpExtInfiniteMapTx: 1 } }));
-    assert.deepEqual(r.filter((x) => /^(fail|infinite_map)\./.test(x.name)).map((x) => [x.name, x.source, x.ok]), [
-      ['fail.tx', 'ns1 MPTcpExtMPFailTx', true],
-      ['fail.rx', 'ns2 MPTcpExtMPFailRx', true],
-      ['infinite_map.tx', 'ns2 MPTcpExtInfiniteMapTx', true],
-      ['infinite_map.rx', 'ns1 MPTcpExtInfiniteMapRx', true],
-    ]);
+    const r = evaluate(
+      l,
+      obs({ ns1: { MPTcpExtMPFailTx: 1, MPTcpExtInfiniteMapRx: 1 }, ns2: { MPTcpExtMPFailRx: 1, MPTcpExtInfiniteMapTx: 1 } }),
+    );
+    assert.deepEqual(
+      r.filter((x) => /^(fail|infinite_map)\./.test(x.name)).map((x) => [x.name, x.source, x.ok]),
+      [
+        ['fail.tx', 'ns1 MPTcpExtMPFailTx', true],
+        ['fail.rx', 'ns2 MPTcpExtMPFailRx', true],
+        ['infinite_map.tx', 'ns2 MPTcpExtInfiniteMapTx', true],
+        ['infinite_map.rx', 'ns1 MPTcpExtInfiniteMapRx', true],
+      ],
+    );
   });
 
   test('mp_prio reads both counters on one host (server by default)', () => {
@@ -246,8 +341,20 @@ describe('rst, fastclose, fail, infinite_map, mp_prio, checksum', () => {
   test('counters: any MIB by host name; short MPTcpExt names are completed, Tcp* kept', () => {
     const l = expectLab('counters:\n  ns1: { MPCapableSYNRX: 1, TcpRetransSegs: "<=2" }\n  ns2: { MPTcpExtMPCapableSYNTX: 1 }');
     const r = evaluate(l, obs({ ns1: { MPTcpExtMPCapableSYNRX: 1, TcpRetransSegs: 5 }, ns2: { MPTcpExtMPCapableSYNTX: 1 } }));
-    assert.deepEqual(check(r, 'counters.ns1.MPCapableSYNRX'), { name: 'counters.ns1.MPCapableSYNRX', ok: true, source: 'ns1 MPTcpExtMPCapableSYNRX', expected: '1', actual: '1' });
-    assert.deepEqual(check(r, 'counters.ns1.TcpRetransSegs'), { name: 'counters.ns1.TcpRetransSegs', ok: false, source: 'ns1 TcpRetransSegs', expected: '<=2', actual: '5' });
+    assert.deepEqual(check(r, 'counters.ns1.MPCapableSYNRX'), {
+      name: 'counters.ns1.MPCapableSYNRX',
+      ok: true,
+      source: 'ns1 MPTcpExtMPCapableSYNRX',
+      expected: '1',
+      actual: '1',
+    });
+    assert.deepEqual(check(r, 'counters.ns1.TcpRetransSegs'), {
+      name: 'counters.ns1.TcpRetransSegs',
+      ok: false,
+      source: 'ns1 TcpRetransSegs',
+      expected: '<=2',
+      actual: '5',
+    });
     assert.equal(check(r, 'counters.ns2.MPTcpExtMPCapableSYNTX').ok, true);
   });
 });
@@ -272,9 +379,15 @@ describe('transfers: integrity, fallback, subflows, duration', () => {
   });
 
   test('integrity: a damaged connection fails with its error', () => {
-    const r = evaluate(expectLab('integrity: true', '  connections: 2\n'), obs({}, {
-      transfers: [transfer(), transfer({ connection: 1, intact: false, server: endpoint({ error: 'ECONNRESET' }) })],
-    }));
+    const r = evaluate(
+      expectLab('integrity: true', '  connections: 2\n'),
+      obs(
+        {},
+        {
+          transfers: [transfer(), transfer({ connection: 1, intact: false, server: endpoint({ error: 'ECONNRESET' }) })],
+        },
+      ),
+    );
     assert.equal(check(r, 'integrity').ok, false);
     assert.equal(check(r, 'integrity').actual, 'connection 1: ECONNRESET');
     const r2 = evaluate(expectLab('integrity: true'), obs({}, { transfers: [transfer({ intact: false })] }));
@@ -282,7 +395,30 @@ describe('transfers: integrity, fallback, subflows, duration', () => {
   });
 
   test('checksum: csum_enabled from MPTCP_INFO must agree on both sides', () => {
-    const info = (csumEnabled: boolean) => ({ info: { subflows: 0, addAddrSignal: 0, addAddrAccepted: 0, subflowsMax: 0, addAddrSignalMax: 0, addAddrAcceptedMax: 0, flags: 0, token: 1, writeSeq: '0', sndUna: '0', rcvNxt: '0', localAddrUsed: 0, localAddrMax: 0, csumEnabled, retransmits: 0, bytesRetrans: '0', bytesSent: '0', bytesReceived: '0', bytesAcked: '0', subflowsTotal: 1 } });
+    const info = (csumEnabled: boolean) => ({
+      info: {
+        subflows: 0,
+        addAddrSignal: 0,
+        addAddrAccepted: 0,
+        subflowsMax: 0,
+        addAddrSignalMax: 0,
+        addAddrAcceptedMax: 0,
+        flags: 0,
+        token: 1,
+        writeSeq: '0',
+        sndUna: '0',
+        rcvNxt: '0',
+        localAddrUsed: 0,
+        localAddrMax: 0,
+        csumEnabled,
+        retransmits: 0,
+        bytesRetrans: '0',
+        bytesSent: '0',
+        bytesReceived: '0',
+        bytesAcked: '0',
+        subflowsTotal: 1,
+      },
+    });
     const both = obs({}, { transfers: [transfer({ client: endpoint(info(true)), server: endpoint(info(true)) })] });
     assert.equal(check(evaluate(expectLab('checksum: true'), both), 'checksum').ok, true);
     assert.equal(check(evaluate(expectLab('checksum: false'), both), 'checksum').ok, false);
@@ -326,7 +462,10 @@ describe('transfers: integrity, fallback, subflows, duration', () => {
   test('subflows: the client subflow list, else MPTCP_INFO subflows + 1, else 0', () => {
     const l = expectLab('subflows: 2');
     const sf = { saddr: '198.18.1.1', daddr: '198.18.1.2', sport: 1, dport: 2 };
-    const listed = check(evaluate(l, obs({}, { transfers: [transfer({ client: endpoint({ subflows: [sf, { ...sf, saddr: '198.18.2.1' }] }) })] })), 'subflows');
+    const listed = check(
+      evaluate(l, obs({}, { transfers: [transfer({ client: endpoint({ subflows: [sf, { ...sf, saddr: '198.18.2.1' }] }) })] })),
+      'subflows',
+    );
     assert.deepEqual(listed, { name: 'subflows', ok: true, source: 'client MPTCP_FULL_INFO before close', expected: '2', actual: '2' });
     const info = { subflows: 1 } as EndpointReport['info'];
     assert.equal(check(evaluate(l, obs({}, { transfers: [transfer({ client: endpoint({ info }) })] })), 'subflows').actual, '2');
@@ -341,15 +480,25 @@ describe('transfers: integrity, fallback, subflows, duration', () => {
   test('duration bound: the slowest connection, rounded, must be <= max', () => {
     const l = expectLab('duration: { max: 2s }');
     assert.equal(l.expect.durationMaxMs, 2000);
-    const ok = check(evaluate(l, obs({}, { transfers: [transfer({ durationMs: 1500 }), transfer({ connection: 1, durationMs: 1999.6 })] })), 'duration_ms');
+    const ok = check(
+      evaluate(l, obs({}, { transfers: [transfer({ durationMs: 1500 }), transfer({ connection: 1, durationMs: 1999.6 })] })),
+      'duration_ms',
+    );
     assert.deepEqual(ok, { name: 'duration_ms', ok: true, source: 'transfer time', expected: '<=2000', actual: '2000' });
-    const slow = check(evaluate(l, obs({}, { transfers: [transfer({ durationMs: 100 }), transfer({ connection: 1, durationMs: 2500 })] })), 'duration_ms');
+    const slow = check(
+      evaluate(l, obs({}, { transfers: [transfer({ durationMs: 100 }), transfer({ connection: 1, durationMs: 2500 })] })),
+      'duration_ms',
+    );
     assert.equal(slow.ok, false);
     assert.equal(slow.actual, '2500');
   });
 
   test('duration bound from auto', () => {
-    const l = expectLab('duration: { max: auto, margin: 1 }', '  size: 2250000\n', '  - between: [ns2, ns1]\n    rate: 10mbit\n  - between: [ns2, ns1]\n    rate: 10mbit\n');
+    const l = expectLab(
+      'duration: { max: auto, margin: 1 }',
+      '  size: 2250000\n',
+      '  - between: [ns2, ns1]\n    rate: 10mbit\n  - between: [ns2, ns1]\n    rate: 10mbit\n',
+    );
     assert.equal(l.expect.durationMaxMs, 1400);
     assert.equal(check(evaluate(l, obs({}, { transfers: [transfer({ durationMs: 1401 })] })), 'duration_ms').ok, false);
     assert.equal(check(evaluate(l, obs({}, { transfers: [transfer({ durationMs: 1400 })] })), 'duration_ms').ok, true);
@@ -363,8 +512,20 @@ describe('link_share', () => {
     const l = expectLab('link_share: { l1: "0.7..0.8", l2: "<=0.3" }', '', links);
     // l1: client is side a; l2: client is side b.
     const r = evaluate(l, obs({}, { links: { l1: { aToB: 7500, bToA: 100 }, l2: { aToB: 9000, bToA: 2500 } } }));
-    assert.deepEqual(check(r, 'link_share.l1'), { name: 'link_share.l1', ok: true, source: 'bytes on l1 / bytes on all client links', expected: '0.7..0.8', actual: '0.75' });
-    assert.deepEqual(check(r, 'link_share.l2'), { name: 'link_share.l2', ok: true, source: 'bytes on l2 / bytes on all client links', expected: '<=0.3', actual: '0.25' });
+    assert.deepEqual(check(r, 'link_share.l1'), {
+      name: 'link_share.l1',
+      ok: true,
+      source: 'bytes on l1 / bytes on all client links',
+      expected: '0.7..0.8',
+      actual: '0.75',
+    });
+    assert.deepEqual(check(r, 'link_share.l2'), {
+      name: 'link_share.l2',
+      ok: true,
+      source: 'bytes on l2 / bytes on all client links',
+      expected: '<=0.3',
+      actual: '0.25',
+    });
   });
 
   test('download reads what the client receives', () => {
@@ -385,7 +546,8 @@ describe('link_share', () => {
   });
 
   test('rounded to three decimals; links not on the client are ignored; no bytes → 0', () => {
-    const l = labFromYaml(`hosts: { c: , r: { forward: true }, s: }
+    const l = labFromYaml(
+      `hosts: { c: , r: { forward: true }, s: }
 links:
   - between: [c, r]
   - between: [c, r]
@@ -393,7 +555,9 @@ links:
 workload: { client: c, server: s, connect: l3 }
 expect:
   link_share: { l1: "0.3..0.34", l2: ">0.6", l3: 0 }
-`, 'labs/test/share.lab.yaml');
+`,
+      'labs/test/share.lab.yaml',
+    );
     const r = evaluate(l, obs({}, { links: { l1: { aToB: 1000, bToA: 0 }, l2: { aToB: 2000, bToA: 0 }, l3: { aToB: 3000, bToA: 0 } } }));
     assert.equal(check(r, 'link_share.l1').actual, '0.333');
     assert.equal(check(r, 'link_share.l1').ok, true);
@@ -417,12 +581,26 @@ describe('events', () => {
   - { host: ns1, type: SF_PRIORITY, backup: true, count: 0 }`);
     const events = {
       ns1: [ev('CREATED'), ev('SF_ESTABLISHED'), ev('SF_ESTABLISHED', { locId: 2 }), ev('SF_PRIORITY', { backup: false })],
-      ns2: [ev('ANNOUNCED', { saddr: '198.18.2.2', remId: 1 }), ev('ANNOUNCED', { saddr: '198.18.2.2', remId: 2 }), ev('ANNOUNCED', { saddr: '198.18.1.2', remId: 1 })],
+      ns2: [
+        ev('ANNOUNCED', { saddr: '198.18.2.2', remId: 1 }),
+        ev('ANNOUNCED', { saddr: '198.18.2.2', remId: 2 }),
+        ev('ANNOUNCED', { saddr: '198.18.1.2', remId: 1 }),
+      ],
     };
     const r = evaluate(l, obs({}, { events }));
-    assert.deepEqual(check(r, 'events.ns1.SF_ESTABLISHED'), { name: 'events.ns1.SF_ESTABLISHED', ok: true, source: 'ip mptcp monitor on ns1', expected: '2', actual: '2' });
+    assert.deepEqual(check(r, 'events.ns1.SF_ESTABLISHED'), {
+      name: 'events.ns1.SF_ESTABLISHED',
+      ok: true,
+      source: 'ip mptcp monitor on ns1',
+      expected: '2',
+      actual: '2',
+    });
     assert.deepEqual(check(r, 'events.ns2.ANNOUNCED {"saddr":"198.18.2.2","remId":1}'), {
-      name: 'events.ns2.ANNOUNCED {"saddr":"198.18.2.2","remId":1}', ok: true, source: 'ip mptcp monitor on ns2', expected: '1', actual: '1',
+      name: 'events.ns2.ANNOUNCED {"saddr":"198.18.2.2","remId":1}',
+      ok: true,
+      source: 'ip mptcp monitor on ns2',
+      expected: '1',
+      actual: '1',
     });
     const removed = check(r, 'events.ns2.REMOVED');
     assert.equal(removed.ok, false);
@@ -446,14 +624,31 @@ describe('evaluate as a whole', () => {
   test('the checks come in a stable order and all pass on matching observations', () => {
     const l = expectLab('join: { syn: 1, synack: 1, ack: 1 }\nadd_addr: { rx: 1, echo: 1 }\nsubflows: 2');
     const sf = { saddr: '198.18.1.1', daddr: '198.18.1.2', sport: 1, dport: 2 };
-    const r = evaluate(l, obs(
-      { ns1: { MPTcpExtMPJoinSynRx: 1, MPTcpExtMPJoinAckRx: 1, MPTcpExtEchoAdd: 1 }, ns2: { MPTcpExtMPJoinSynAckRx: 1, MPTcpExtAddAddr: 1 } },
-      { transfers: [transfer({ client: endpoint({ subflows: [sf, sf] }) })] },
-    ));
+    const r = evaluate(
+      l,
+      obs(
+        {
+          ns1: { MPTcpExtMPJoinSynRx: 1, MPTcpExtMPJoinAckRx: 1, MPTcpExtEchoAdd: 1 },
+          ns2: { MPTcpExtMPJoinSynAckRx: 1, MPTcpExtAddAddr: 1 },
+        },
+        { transfers: [transfer({ client: endpoint({ subflows: [sf, sf] }) })] },
+      ),
+    );
     assert.deepEqual(names(r), [
-      'join.syn', 'join.synack', 'join.ack', 'join.synack_hmac_failure', 'join.ack_hmac_failure',
-      'add_addr.rx', 'add_addr.echo', 'integrity', 'fallback', 'subflows',
+      'join.syn',
+      'join.synack',
+      'join.ack',
+      'join.synack_hmac_failure',
+      'join.ack_hmac_failure',
+      'add_addr.rx',
+      'add_addr.echo',
+      'integrity',
+      'fallback',
+      'subflows',
     ]);
-    assert.deepEqual(r.filter((x) => !x.ok).map((x) => x.name), []);
+    assert.deepEqual(
+      r.filter((x) => !x.ok).map((x) => x.name),
+      [],
+    );
   });
 });

@@ -5,7 +5,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { gzipSync } from 'node:zlib';
-import { listInitramfs, readCpio, S_IFCHR, S_IFDIR, S_IFLNK, S_IFREG, writeCpio, writeInitramfs, type CpioEntry } from '../../../kernels/cpio.js';
+import {
+  listInitramfs,
+  readCpio,
+  S_IFCHR,
+  S_IFDIR,
+  S_IFLNK,
+  S_IFREG,
+  writeCpio,
+  writeInitramfs,
+  type CpioEntry,
+} from '../../../kernels/cpio.js';
 
 const ENTRIES: CpioEntry[] = [
   { type: 'dir', name: 'bin' },
@@ -32,7 +42,10 @@ test('round trip through listInitramfs, gzipped and concatenated', () => {
   const base = writeInitramfs(ENTRIES);
   const more = gzipSync(writeCpio([{ type: 'file', name: 'cmd.sh', data: 'uname -r\n' }]));
   const l = listInitramfs(Buffer.concat([base, more]));
-  assert.deepEqual(l.map((e) => e.name), ['bin', 'bin/busybox', 'bin/sh', 'init', 'empty', 'dev/console', 'cmd.sh']);
+  assert.deepEqual(
+    l.map((e) => e.name),
+    ['bin', 'bin/busybox', 'bin/sh', 'init', 'empty', 'dev/console', 'cmd.sh'],
+  );
   const by = new Map(l.map((e) => [e.name, e]));
   assert.equal(by.get('bin')!.mode, S_IFDIR | 0o755);
   assert.equal(by.get('bin/busybox')!.mode, S_IFREG | 0o755);

@@ -10,8 +10,30 @@ describe('feature table', () => {
   test('matches the MPTCP ChangeLog', () => {
     const since = Object.fromEntries(FEATURES.map((f) => [f.name, f.since]));
     assert.deepEqual(
-      { 'multiple-subflows': since['multiple-subflows'], 'mp-prio': since['mp-prio'], 'fastclose-rx': since['fastclose-rx'], fastclose: since.fastclose, checksum: since.checksum, fullmesh: since.fullmesh, 'mptcp-info': since['mptcp-info'], 'userspace-pm': since['userspace-pm'], 'mixed-v4v6': since['mixed-v4v6'], 'full-info': since['full-info'] },
-      { 'multiple-subflows': '5.10', 'mp-prio': '5.12', 'fastclose-rx': '5.13', fastclose: '5.17', checksum: '5.14', fullmesh: '5.15', 'mptcp-info': '5.16', 'userspace-pm': '5.19', 'mixed-v4v6': '6.3', 'full-info': '6.5' },
+      {
+        'multiple-subflows': since['multiple-subflows'],
+        'mp-prio': since['mp-prio'],
+        'fastclose-rx': since['fastclose-rx'],
+        fastclose: since.fastclose,
+        checksum: since.checksum,
+        fullmesh: since.fullmesh,
+        'mptcp-info': since['mptcp-info'],
+        'userspace-pm': since['userspace-pm'],
+        'mixed-v4v6': since['mixed-v4v6'],
+        'full-info': since['full-info'],
+      },
+      {
+        'multiple-subflows': '5.10',
+        'mp-prio': '5.12',
+        'fastclose-rx': '5.13',
+        fastclose: '5.17',
+        checksum: '5.14',
+        fullmesh: '5.15',
+        'mptcp-info': '5.16',
+        'userspace-pm': '5.19',
+        'mixed-v4v6': '6.3',
+        'full-info': '6.5',
+      },
     );
     assert.equal(new Set(FEATURES.map((f) => f.name)).size, FEATURES.length, 'names are unique');
   });
@@ -25,11 +47,17 @@ describe('feature table', () => {
   test('a guest too old for a feature: the reason names the feature, the version it arrived in and the guest release', () => {
     const guest61 = { kernelRelease: '6.1.0-56-amd64', kernelVersion: '6.1.0', guest: true };
     const mixed = featureTooNew('mixed-v4v6', guest61);
-    assert.equal(mixed?.reason, "needs mixed-v4v6 (IPv4 subflows on IPv6 connections and vice versa), which arrived in Linux 6.3; the guest's kernel 6.1.0-56-amd64 is 6.1.0");
+    assert.equal(
+      mixed?.reason,
+      "needs mixed-v4v6 (IPv4 subflows on IPv6 connections and vice versa), which arrived in Linux 6.3; the guest's kernel 6.1.0-56-amd64 is 6.1.0",
+    );
     assert.match(featureTooNew('full-info', guest61)?.reason ?? '', /needs full-info .*Linux 6\.5; the guest's kernel 6\.1\.0-56-amd64/);
     assert.equal(featureTooNew('fullmesh', guest61), undefined);
     assert.equal(featureTooNew('mixed-v4v6', { kernelRelease: '6.12.117+deb12-amd64', kernelVersion: '6.12.117', guest: true }), undefined);
-    assert.match(featureTooNew('laminar', { kernelRelease: '6.12.117+deb12-amd64', kernelVersion: '6.12.117', guest: false })?.reason ?? '', /Linux 6\.18; kernel 6\.12\.117\+deb12-amd64 is/);
+    assert.match(
+      featureTooNew('laminar', { kernelRelease: '6.12.117+deb12-amd64', kernelVersion: '6.12.117', guest: false })?.reason ?? '',
+      /Linux 6\.18; kernel 6\.12\.117\+deb12-amd64 is/,
+    );
   });
 
   test('every feature a catalogue lab requires is in the table or a known probe', async () => {

@@ -29,7 +29,12 @@ test('a build tree: bzImage, kernel.release, modules from _modinstall', async ()
   writeFileSync(join(tree, 'arch/x86/boot/bzImage'), fakeBzImage('6.19.0-rc2'));
   writeFileSync(join(tree, 'include/config/kernel.release'), '6.19.0-rc2-mine\n');
   const noMods = await fetchKernel(parseKernelSpec(tree));
-  assert.deepEqual(noMods, { release: '6.19.0-rc2-mine', kernel: join(tree, 'arch/x86/boot/bzImage'), modulesDir: undefined, source: 'local' });
+  assert.deepEqual(noMods, {
+    release: '6.19.0-rc2-mine',
+    kernel: join(tree, 'arch/x86/boot/bzImage'),
+    modulesDir: undefined,
+    source: 'local',
+  });
   mkdirSync(join(tree, '_modinstall/lib/modules/6.19.0-rc2-mine'), { recursive: true });
   assert.equal((await fetchKernel(parseKernelSpec(tree))).modulesDir, join(tree, '_modinstall/lib/modules/6.19.0-rc2-mine'));
   const empty = tempDir('linux-');

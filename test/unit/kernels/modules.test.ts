@@ -30,13 +30,19 @@ test('module names: basename, no .ko(.xz|.zst), dashes as underscores', () => {
 test('dependencies first, each once, built-ins skipped', () => {
   const idx = parseModulesDep(DEP, { builtin: BUILTIN });
   const r = resolveModules(idx, ['virtio_pci', 'virtio_console', '9pnet_virtio', '9p', 'overlay', 'veth']);
-  assert.deepEqual(r.map((m) => m.name), ['netfs', '9pnet', '9pnet_virtio', '9p', 'overlay', 'veth']);
+  assert.deepEqual(
+    r.map((m) => m.name),
+    ['netfs', '9pnet', '9pnet_virtio', '9p', 'overlay', 'veth'],
+  );
   assert.equal(r[3]!.path, 'kernel/fs/9p/9p.ko.xz');
 });
 
 test('soft dependencies (pre:) through exact aliases, generic first', () => {
   const idx = parseModulesDep(DEP, { softdep: SOFTDEP, alias: ALIAS });
-  assert.deepEqual(resolveModules(idx, ['nft_numgen']).map((m) => m.name), ['nfnetlink', 'crc32c_generic', 'crc32c_intel', 'libcrc32c', 'nf_tables', 'nft_numgen']);
+  assert.deepEqual(
+    resolveModules(idx, ['nft_numgen']).map((m) => m.name),
+    ['nfnetlink', 'crc32c_generic', 'crc32c_intel', 'libcrc32c', 'nf_tables', 'nft_numgen'],
+  );
 });
 
 test('unknown modules are named in the error', () => {
@@ -58,6 +64,21 @@ kernel/net/sched/sch_foo.ko.xz: kernel/drivers/misc/helper.ko.xz
 kernel/drivers/misc/helper.ko.xz:
 `;
   const keep = selectKeptModules(parseModulesDep(dep, { softdep: SOFTDEP, alias: ALIAS }));
-  for (const p of ['kernel/fs/9p/9p.ko.xz', 'kernel/fs/netfs/netfs.ko.xz', 'kernel/drivers/net/veth.ko.xz', 'kernel/net/netfilter/nft_numgen.ko.xz', 'kernel/crypto/crc32c_generic.ko.zst', 'kernel/net/sched/sch_foo.ko.xz', 'kernel/drivers/misc/helper.ko.xz']) assert.ok(keep.has(p), p);
-  for (const p of ['kernel/drivers/gpu/drm/foo.ko.xz', 'kernel/net/9p/9pnet_rdma.ko.xz', 'kernel/drivers/infiniband/core/ib_core.ko.xz', 'kernel/drivers/net/ethernet/intel/e1000.ko.xz']) assert.ok(!keep.has(p), p);
+  for (const p of [
+    'kernel/fs/9p/9p.ko.xz',
+    'kernel/fs/netfs/netfs.ko.xz',
+    'kernel/drivers/net/veth.ko.xz',
+    'kernel/net/netfilter/nft_numgen.ko.xz',
+    'kernel/crypto/crc32c_generic.ko.zst',
+    'kernel/net/sched/sch_foo.ko.xz',
+    'kernel/drivers/misc/helper.ko.xz',
+  ])
+    assert.ok(keep.has(p), p);
+  for (const p of [
+    'kernel/drivers/gpu/drm/foo.ko.xz',
+    'kernel/net/9p/9pnet_rdma.ko.xz',
+    'kernel/drivers/infiniband/core/ib_core.ko.xz',
+    'kernel/drivers/net/ethernet/intel/e1000.ko.xz',
+  ])
+    assert.ok(!keep.has(p), p);
 });

@@ -8,7 +8,7 @@ import { findTrouble } from '../../../kernels/vm/trouble.js';
 
 test('the command script quotes every argument and environment value', () => {
   assert.equal(shQuote("it's"), `'it'\\''s'`);
-  const s = commandScript({ argv: ['printf', '%s|', "a b", "c'd", '$HOME'], cwd: '/tmp', env: { X: 'y z' } });
+  const s = commandScript({ argv: ['printf', '%s|', 'a b', "c'd", '$HOME'], cwd: '/tmp', env: { X: 'y z' } });
   const r = spawnSync('sh', ['-c', s.replace(/^exec /m, '')]);
   assert.equal(String(r.stdout), "a b|c'd|$HOME|");
   assert.match(s, /export X='y z'/);
@@ -19,12 +19,26 @@ test('the command script quotes every argument and environment value', () => {
 test('the init script is valid sh and links the guest modules', () => {
   const s = initScript({ release: '6.12.1+deb12-amd64', modulesDir: '/c/6.12.1+deb12-amd64/lib/modules/6.12.1+deb12-amd64' });
   assert.equal(spawnSync('sh', ['-n', '-c', s]).status, 0);
-  assert.match(s, /ln -s '\/c\/6\.12\.1\+deb12-amd64\/lib\/modules\/6\.12\.1\+deb12-amd64' \/newroot\/lib\/modules\/'6\.12\.1\+deb12-amd64'/);
+  assert.match(
+    s,
+    /ln -s '\/c\/6\.12\.1\+deb12-amd64\/lib\/modules\/6\.12\.1\+deb12-amd64' \/newroot\/lib\/modules\/'6\.12\.1\+deb12-amd64'/,
+  );
   assert.match(s, /mount -t 9p -o trans=virtio,[^ ]*ro[^ ]* hostroot/);
 });
 
 test('qemu argv: TCG, read-only 9p root, three virtio-serial ports, console to a file', () => {
-  const a = qemuArgv({ kernel: '/k', initrd: '/i', consoleLog: '/c', results: '/r', stderr: '/e', status: '/s', memoryMb: 512, cpus: 1, accel: 'tcg', append: ['x=1'] });
+  const a = qemuArgv({
+    kernel: '/k',
+    initrd: '/i',
+    consoleLog: '/c',
+    results: '/r',
+    stderr: '/e',
+    status: '/s',
+    memoryMb: 512,
+    cpus: 1,
+    accel: 'tcg',
+    append: ['x=1'],
+  });
   assert.equal(a[0], 'qemu-system-x86_64');
   const j = a.join(' ');
   assert.match(j, /-machine pc,accel=tcg/);

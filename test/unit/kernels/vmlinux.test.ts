@@ -15,15 +15,17 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 
 /** An ELF64 header, one PT_NOTE program header, and a note section with the given (name, type) notes. */
 function elf(notes: [string, number][]): Buffer {
-  const body = Buffer.concat(notes.map(([name, type]) => {
-    const n = Buffer.alloc((name.length + 1 + 3) & ~3);
-    n.write(name, 'latin1');
-    const h = Buffer.alloc(12);
-    h.writeUInt32LE(name.length + 1, 0);
-    h.writeUInt32LE(4, 4);
-    h.writeUInt32LE(type, 8);
-    return Buffer.concat([h, n, Buffer.from([0, 0, 0x10, 0])]);
-  }));
+  const body = Buffer.concat(
+    notes.map(([name, type]) => {
+      const n = Buffer.alloc((name.length + 1 + 3) & ~3);
+      n.write(name, 'latin1');
+      const h = Buffer.alloc(12);
+      h.writeUInt32LE(name.length + 1, 0);
+      h.writeUInt32LE(4, 4);
+      h.writeUInt32LE(type, 8);
+      return Buffer.concat([h, n, Buffer.from([0, 0, 0x10, 0])]);
+    }),
+  );
   const head = Buffer.alloc(64 + 56);
   head.writeUInt32BE(0x7f454c46, 0);
   head[4] = 2; // ELFCLASS64
@@ -51,8 +53,15 @@ function bzImage(payload: Buffer, setupSects = 3): Buffer {
   return Buffer.concat([setup, lead, payload, size, Buffer.alloc(64)]);
 }
 
-const pvh = elf([['Xen', 6], ['Xen', 18], ['GNU', 3]]);
-const plain = elf([['Xen', 6], ['GNU', 3]]);
+const pvh = elf([
+  ['Xen', 6],
+  ['Xen', 18],
+  ['GNU', 3],
+]);
+const plain = elf([
+  ['Xen', 6],
+  ['GNU', 3],
+]);
 
 test('hasPvhNote finds the Xen PHYS32_ENTRY note, and only that', () => {
   assert.equal(hasPvhNote(pvh), true);
@@ -79,44 +88,56 @@ test('bzImagePayload follows the setup header to the payload and names its forma
 
 const xz = (b: Buffer): Buffer => execFileSync('xz', ['--stdout', '--check=crc32'], { input: b });
 
-test('bootableKernel decompresses an xz payload once, keeps the vmlinux beside a cached kernel, and reuses it', { skip: hasXz() ? false : 'no xz command' }, async () => {
-  const root = join(dir, 'cache', 'mptcp-lab', 'kernels');
-  const entry = join(root, '9.9.9-test');
-  mkdirSync(entry, { recursive: true });
-  const kernel = join(entry, 'vmlinuz');
-  writeFileSync(kernel, bzImage(xz(pvh)));
-  const path = await bootableKernel(kernel, root);
-  assert.equal(path, join(entry, 'vmlinux.pvh'));
-  assert.ok(readFileSync(path).equals(pvh));
-  writeFileSync(path, pvh.subarray(0, 200)); // a marker: a second call must not rewrite it
-  assert.equal(await bootableKernel(kernel, root), path);
-  assert.equal(readFileSync(path).length, 200);
-});
+test(
+  'bootableKernel decompresses an xz payload once, keeps the vmlinux beside a cached kernel, and reuses it',
+  { skip: hasXz() ? false : 'no xz command' },
+  async () => {
+    const root = join(dir, 'cache', 'mptcp-lab', 'kernels');
+    const entry = join(root, '9.9.9-test');
+    mkdirSync(entry, { recursive: true });
+    const kernel = join(entry, 'vmlinuz');
+    writeFileSync(kernel, bzImage(xz(pvh)));
+    const path = await bootableKernel(kernel, root);
+    assert.equal(path, join(entry, 'vmlinux.pvh'));
+    assert.ok(readFileSync(path).equals(pvh));
+    writeFileSync(path, pvh.subarray(0, 200)); // a marker: a second call must not rewrite it
+    assert.equal(await bootableKernel(kernel, root), path);
+    assert.equal(readFileSync(path).length, 200);
+  },
+);
 
-test('an image elsewhere is kept under the cache by content hash; xz payloads too', { skip: hasXz() ? false : 'no xz command' }, async () => {
-  const root = join(dir, 'cache2', 'mptcp-lab', 'kernels');
-  const kernel = join(dir, 'bzImage');
-  const image = bzImage(xz(pvh));
-  writeFileSync(kernel, image);
-  const path = await bootableKernel(kernel, root);
-  assert.equal(path, vmlinuxPathFor(kernel, image, root));
-  assert.match(path, /\/mptcp-lab\/boot\/[0-9a-f]{24}\.vmlinux$/);
-  assert.ok(readFileSync(path).equals(pvh));
-});
+test(
+  'an image elsewhere is kept under the cache by content hash; xz payloads too',
+  { skip: hasXz() ? false : 'no xz command' },
+  async () => {
+    const root = join(dir, 'cache2', 'mptcp-lab', 'kernels');
+    const kernel = join(dir, 'bzImage');
+    const image = bzImage(xz(pvh));
+    writeFileSync(kernel, image);
+    const path = await bootableKernel(kernel, root);
+    assert.equal(path, vmlinuxPathFor(kernel, image, root));
+    assert.match(path, /\/mptcp-lab\/boot\/[0-9a-f]{24}\.vmlinux$/);
+    assert.ok(readFileSync(path).equals(pvh));
+  },
+);
 
-test('without a PVH note, with a gzip/zstd payload, or an unknown one, the bzImage itself boots', { skip: hasXz() ? false : 'no xz command' }, async () => {
-  const root = join(dir, 'cache3', 'mptcp-lab', 'kernels');
-  const noNote = join(dir, 'no-note.bzImage');
-  writeFileSync(noNote, bzImage(xz(plain)));
-  assert.equal(await bootableKernel(noNote, root), noNote);
-  const gz = join(dir, 'gzip.bzImage');
-  writeFileSync(gz, bzImage(gzipSync(pvh)));
-  assert.equal(await bootableKernel(gz, root), gz, 'only xz payloads are worth decompressing');
-  const other = join(dir, 'other.bzImage');
-  writeFileSync(other, bzImage(Buffer.from('LZ4 or something else entirely')));
-  assert.equal(await bootableKernel(other, root), other);
-  assert.equal(existsSync(join(dir, 'cache3', 'mptcp-lab', 'boot')), false, 'nothing written');
-});
+test(
+  'without a PVH note, with a gzip/zstd payload, or an unknown one, the bzImage itself boots',
+  { skip: hasXz() ? false : 'no xz command' },
+  async () => {
+    const root = join(dir, 'cache3', 'mptcp-lab', 'kernels');
+    const noNote = join(dir, 'no-note.bzImage');
+    writeFileSync(noNote, bzImage(xz(plain)));
+    assert.equal(await bootableKernel(noNote, root), noNote);
+    const gz = join(dir, 'gzip.bzImage');
+    writeFileSync(gz, bzImage(gzipSync(pvh)));
+    assert.equal(await bootableKernel(gz, root), gz, 'only xz payloads are worth decompressing');
+    const other = join(dir, 'other.bzImage');
+    writeFileSync(other, bzImage(Buffer.from('LZ4 or something else entirely')));
+    assert.equal(await bootableKernel(other, root), other);
+    assert.equal(existsSync(join(dir, 'cache3', 'mptcp-lab', 'boot')), false, 'nothing written');
+  },
+);
 
 function hasXz(): boolean {
   try {

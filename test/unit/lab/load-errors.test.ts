@@ -57,7 +57,10 @@ describe('LabError messages for bad lab files', () => {
     const e = reject(text);
     assert.equal(e.problems.length, 1);
     const { line } = problem(e, []);
-    assert.equal(line, `${FILE}:1:1: (top level): unknown key "colour": expected one of name, description, group, tags, requires, timeout, hosts, links, workload, events, expect, compare, known-divergences`);
+    assert.equal(
+      line,
+      `${FILE}:1:1: (top level): unknown key "colour": expected one of name, description, group, tags, requires, timeout, hosts, links, workload, events, expect, compare, known-divergences`,
+    );
   });
 
   test('a comparison tolerance out of range', () => {
@@ -71,14 +74,22 @@ describe('LabError messages for bad lab files', () => {
     const text = minimal('', '  - between: [client, server]\n    bandwidth: 10mbit\n');
     const e = reject(text);
     const { line } = problem(e, ['links', 0]);
-    assert.equal(line, `${FILE}:${where(text, 'bandwidth')}: links[0]: unknown key "bandwidth": expected one of name, between, ipv4, ipv6, addresses, from, rate, delay, jitter, loss, reorder, duplicate, corrupt, queue, rewrite`);
+    assert.equal(
+      line,
+      `${FILE}:${where(text, 'bandwidth')}: links[0]: unknown key "bandwidth": expected one of name, between, ipv4, ipv6, addresses, from, rate, delay, jitter, loss, reorder, duplicate, corrupt, queue, rewrite`,
+    );
   });
 
   test('unknown key nested in a host endpoint', () => {
     const text = minimal().replace('  client:\n', '  client:\n    endpoints:\n      - { link: l2, flags: [subflow], iface: eth1 }\n');
     const e = reject(text);
     const { line } = problem(e, ['hosts', 'client', 'endpoints', 0]);
-    assert.match(line, new RegExp(`^${FILE.replace(/\./g, '\\.')}:${where(text, 'iface')}: hosts\\.client\\.endpoints\\[0\\]: unknown key "iface": expected one of link, address, family, id, flags, port, dev$`));
+    assert.match(
+      line,
+      new RegExp(
+        `^${FILE.replace(/\./g, '\\.')}:${where(text, 'iface')}: hosts\\.client\\.endpoints\\[0\\]: unknown key "iface": expected one of link, address, family, id, flags, port, dev$`,
+      ),
+    );
   });
 
   test('unknown key: the message says which keys are allowed', () => {
@@ -95,29 +106,44 @@ describe('LabError messages for bad lab files', () => {
 
   test('a link to a missing host reports only that problem', () => {
     const e = reject(minimal('', '  - between: [client, ghost]\n  - between: [server, client]\n'));
-    assert.deepEqual(e.problems.map((p) => p.path), [['links', 0, 'between', 1]]);
+    assert.deepEqual(
+      e.problems.map((p) => p.path),
+      [['links', 0, 'between', 1]],
+    );
   });
 
   test('explicit addresses of the two sides in different /24s', () => {
-    const text = minimal('', '  - between: [client, server]\n    addresses:\n      client: [198.18.7.1/24]\n      server: [198.18.8.2/24]\n');
+    const text = minimal(
+      '',
+      '  - between: [client, server]\n    addresses:\n      client: [198.18.7.1/24]\n      server: [198.18.8.2/24]\n',
+    );
     const e = reject(text);
     assert.equal(e.problems.length, 1);
     const { line } = problem(e, ['links', 0, 'addresses']);
-    assert.equal(line, `${FILE}:${where(text, 'client: [198')}: links[0].addresses: 198.18.7.1/24 and 198.18.8.2/24 are not in the same prefix`);
+    assert.equal(
+      line,
+      `${FILE}:${where(text, 'client: [198')}: links[0].addresses: 198.18.7.1/24 and 198.18.8.2/24 are not in the same prefix`,
+    );
   });
 
   test('an explicit address outside the lab ranges', () => {
     const text = minimal('', '  - between: [client, server]\n    addresses:\n      client: [10.0.0.1/24]\n      server: [198.18.1.2/24]\n');
     const e = reject(text);
     const { line } = problem(e, ['links', 0, 'addresses', 'client', 0]);
-    assert.equal(line, `${FILE}:${where(text, '10.0.0.1')}: links[0].addresses.client[0]: 10.0.0.1 is outside the lab ranges 198.18.0.0/15 and 2001:db8::/32`);
+    assert.equal(
+      line,
+      `${FILE}:${where(text, '10.0.0.1')}: links[0].addresses.client[0]: 10.0.0.1 is outside the lab ranges 198.18.0.0/15 and 2001:db8::/32`,
+    );
   });
 
   test('an explicit address without a prefix length', () => {
     const text = minimal('', '  - between: [client, server]\n    addresses:\n      client: [198.18.9.1]\n');
     const e = reject(text);
     const { line } = problem(e, ['links', 0, 'addresses', 'client', 0]);
-    assert.match(line, /:\d+:\d+: links\[0\]\.addresses\.client\[0\]: "198\.18\.9\.1" is not an address with a prefix length, e\.g\. 198\.18\.7\.1\/24$/);
+    assert.match(
+      line,
+      /:\d+:\d+: links\[0\]\.addresses\.client\[0\]: "198\.18\.9\.1" is not an address with a prefix length, e\.g\. 198\.18\.7\.1\/24$/,
+    );
   });
 
   test('the same explicit address on both sides of a link', () => {
@@ -125,7 +151,12 @@ describe('LabError messages for bad lab files', () => {
   });
 
   test('an explicit subnet that another link already uses', () => {
-    reject(minimal('', '  - between: [client, server]\n  - between: [client, server]\n    addresses: { client: [198.18.1.1/24], server: [198.18.1.2/24] }\n'));
+    reject(
+      minimal(
+        '',
+        '  - between: [client, server]\n  - between: [client, server]\n    addresses: { client: [198.18.1.1/24], server: [198.18.1.2/24] }\n',
+      ),
+    );
   });
 
   test('a zero rate is refused by the schema', () => {
@@ -139,7 +170,10 @@ describe('LabError messages for bad lab files', () => {
     const text = minimal('', '  - between: [client, server]\n    rate: 500gbit\n');
     const e = reject(text);
     const { line } = problem(e, ['links', 0, 'rate']);
-    assert.equal(line, `${FILE}:${where(text, '500gbit')}: links[0].rate: rate 500gbit is impossible here: expected between 8kbit and 100gbit`);
+    assert.equal(
+      line,
+      `${FILE}:${where(text, '500gbit')}: links[0].rate: rate 500gbit is impossible here: expected between 8kbit and 100gbit`,
+    );
   });
 
   test('a rate below 8kbit is impossible, also in from:', () => {
@@ -155,7 +189,10 @@ describe('LabError messages for bad lab files', () => {
     const e = reject(text);
     assert.equal(e.problems.length, 1);
     const { line } = problem(e, ['hosts', 'client', 'endpoints', 0, 'dev']);
-    assert.equal(line, `${FILE}:${where(text, 'eth7')}: hosts.client.endpoints[0].dev: host "client" has no interface "eth7": expected one of eth0, eth1`);
+    assert.equal(
+      line,
+      `${FILE}:${where(text, 'eth7')}: hosts.client.endpoints[0].dev: host "client" has no interface "eth7": expected one of eth0, eth1`,
+    );
   });
 
   test('an endpoint on a link the host is not on', () => {
@@ -177,14 +214,23 @@ workload: { client: client, server: server, connect: l1 }
   });
 
   test('an endpoint on a link that does not exist, and dev: true without a link', () => {
-    const text = minimal().replace('  client:\n', '  client:\n    endpoints:\n      - { link: l9, flags: [subflow] }\n      - { address: 198.18.1.1, dev: true, flags: [subflow] }\n');
+    const text = minimal().replace(
+      '  client:\n',
+      '  client:\n    endpoints:\n      - { link: l9, flags: [subflow] }\n      - { address: 198.18.1.1, dev: true, flags: [subflow] }\n',
+    );
     const e = reject(text);
     assert.match(problem(e, ['hosts', 'client', 'endpoints', 0, 'link']).line, /: hosts\.client\.endpoints\[0\]\.link: no link "l9"$/);
-    assert.match(problem(e, ['hosts', 'client', 'endpoints', 1, 'dev']).line, /: hosts\.client\.endpoints\[1\]\.dev: dev: true needs the endpoint to name a link of this host$/);
+    assert.match(
+      problem(e, ['hosts', 'client', 'endpoints', 1, 'dev']).line,
+      /: hosts\.client\.endpoints\[1\]\.dev: dev: true needs the endpoint to name a link of this host$/,
+    );
   });
 
   test('endpoint flags the kernel refuses: fullmesh with signal, port without signal', () => {
-    const text = minimal().replace('  client:\n', '  client:\n    endpoints:\n      - { link: l1, flags: [signal, fullmesh] }\n      - { link: l2, flags: [subflow], port: 10000 }\n');
+    const text = minimal().replace(
+      '  client:\n',
+      '  client:\n    endpoints:\n      - { link: l1, flags: [signal, fullmesh] }\n      - { link: l2, flags: [subflow], port: 10000 }\n',
+    );
     const e = reject(text);
     assert.match(problem(e, ['hosts', 'client', 'endpoints', 0, 'flags']).line, /fullmesh cannot be combined with signal/);
     assert.match(problem(e, ['hosts', 'client', 'endpoints', 1, 'port']).line, /a port is only valid on a signal endpoint/);
@@ -194,7 +240,10 @@ workload: { client: client, server: server, connect: l1 }
     const text = minimal('events:\n  - at: 1s\n    link-down: l1\n    link-up: l2\n');
     const e = reject(text);
     const { line } = problem(e, ['events', 0]);
-    assert.equal(line, `${FILE}:${where(text, 'at: 1s')}: events[0]: expected exactly one action of link-down, link-up, endpoint-add, endpoint-delete, endpoint-flush, backup, impair, shell; found link-down, link-up`);
+    assert.equal(
+      line,
+      `${FILE}:${where(text, 'at: 1s')}: events[0]: expected exactly one action of link-down, link-up, endpoint-add, endpoint-delete, endpoint-flush, backup, impair, shell; found link-down, link-up`,
+    );
   });
 
   test('an event with no action', () => {
@@ -213,7 +262,10 @@ workload: { client: client, server: server, connect: l1 }
     const text = minimal('events:\n  - at: 1s\n    impair: { link: l9, from: nobody, loss: 1% }\n');
     const e = reject(text);
     assert.match(problem(e, ['events', 0, 'impair', 'link']).line, /: events\[0\]\.impair\.link: no link "l9"$/);
-    assert.match(problem(e, ['events', 0, 'impair', 'from']).line, /: events\[0\]\.impair\.from: no host "nobody": expected one of client, server$/);
+    assert.match(
+      problem(e, ['events', 0, 'impair', 'from']).line,
+      /: events\[0\]\.impair\.from: no host "nobody": expected one of client, server$/,
+    );
   });
 
   test('expect.duration.max: auto with no rates', () => {
@@ -221,11 +273,16 @@ workload: { client: client, server: server, connect: l1 }
     const e = reject(text);
     assert.equal(e.problems.length, 1);
     const { line } = problem(e, ['expect', 'duration', 'max']);
-    assert.equal(line, `${FILE}:${where(text, 'auto')}: expect.duration.max: auto needs a rate on every link of the client, in the direction of the transfer`);
+    assert.equal(
+      line,
+      `${FILE}:${where(text, 'auto')}: expect.duration.max: auto needs a rate on every link of the client, in the direction of the transfer`,
+    );
   });
 
   test('expect.duration.max: auto with a rate on only one of the client links', () => {
-    const e = reject(minimal('expect:\n  duration: { max: auto }\n', '  - between: [client, server]\n    rate: 10mbit\n  - between: [client, server]\n'));
+    const e = reject(
+      minimal('expect:\n  duration: { max: auto }\n', '  - between: [client, server]\n    rate: 10mbit\n  - between: [client, server]\n'),
+    );
     problem(e, ['expect', 'duration', 'max']);
   });
 
@@ -239,7 +296,10 @@ workload: { client: client, server: server, connect: l1 }
   test('the workload connecting to a missing host reports only that problem', () => {
     const e = reject(minimal().replace('  server: server\n  connect', '  server: ghost\n  connect'));
     assert.doesNotMatch(e.message, /undefined/);
-    assert.deepEqual(e.problems.map((p) => p.path), [['workload', 'server']]);
+    assert.deepEqual(
+      e.problems.map((p) => p.path),
+      [['workload', 'server']],
+    );
   });
 
   test('the workload connecting to a literal address that is not the server', () => {
@@ -261,17 +321,32 @@ workload: { client: client, server: server, connect: l1 }
   test('schema type errors say what was expected', () => {
     const text = minimal().replace('connect: l1', 'connect: l1\n  connections: 0\n  direction: sideways');
     const e = reject(text);
-    assert.match(problem(e, ['workload', 'connections']).line, new RegExp(`^${FILE.replace(/\./g, '\\.')}:${where(text, 'connections: 0').split(':')[0]}:\\d+: workload\\.connections: .*>=1`));
+    assert.match(
+      problem(e, ['workload', 'connections']).line,
+      new RegExp(`^${FILE.replace(/\./g, '\\.')}:${where(text, 'connections: 0').split(':')[0]}:\\d+: workload\\.connections: .*>=1`),
+    );
     assert.match(problem(e, ['workload', 'direction']).line, /workload\.direction: expected one of "upload", "download", "both"$/);
   });
 
   test('all problems of a normalize pass are reported together', () => {
-    const text = minimal('events:\n  - at: 1s\n    link-down: l9\n', '  - between: [client, server]\n    rate: 500gbit\n  - between: [client, server]\n');
+    const text = minimal(
+      'events:\n  - at: 1s\n    link-down: l9\n',
+      '  - between: [client, server]\n    rate: 500gbit\n  - between: [client, server]\n',
+    );
     const e = reject(text);
-    assert.deepEqual(e.problems.map((p) => p.path), [['links', 0, 'rate'], ['events', 0, 'link-down']]);
+    assert.deepEqual(
+      e.problems.map((p) => p.path),
+      [
+        ['links', 0, 'rate'],
+        ['events', 0, 'link-down'],
+      ],
+    );
     const lines = e.message.split('\n');
     assert.equal(lines.length, 2);
-    assert.equal(lines[0], `${FILE}:${where(text, '500gbit')}: links[0].rate: rate 500gbit is impossible here: expected between 8kbit and 100gbit`);
+    assert.equal(
+      lines[0],
+      `${FILE}:${where(text, '500gbit')}: links[0].rate: rate 500gbit is impossible here: expected between 8kbit and 100gbit`,
+    );
     assert.equal(lines[1], `${FILE}:${where(text, 'l9')}: events[0].link-down: no link "l9"`);
   });
 

@@ -20,11 +20,17 @@ describe('labFromYaml: a valid two-host lab', () => {
     assert.equal(l.timeoutMs, 60_000);
     assert.deepEqual(l.expect, { integrity: true });
     assert.deepEqual(l.knownDivergences, []);
-    assert.deepEqual(l.hosts.map((h) => h.name), ['client', 'server']);
+    assert.deepEqual(
+      l.hosts.map((h) => h.name),
+      ['client', 'server'],
+    );
   });
 
   test('links are named l1, l2 and remember their subnets and interface names', () => {
-    assert.deepEqual(l.links.map((x) => x.name), ['l1', 'l2']);
+    assert.deepEqual(
+      l.links.map((x) => x.name),
+      ['l1', 'l2'],
+    );
     assert.deepEqual(l.links[0]!.a, { host: 'client', ifname: 'eth0' });
     assert.deepEqual(l.links[0]!.b, { host: 'server', ifname: 'eth0' });
     assert.deepEqual(l.links[1]!.a, { host: 'client', ifname: 'eth1' });
@@ -37,7 +43,13 @@ describe('labFromYaml: a valid two-host lab', () => {
 
   test('interfaces eth0, eth1 in link order, with their link and peer', () => {
     for (const h of [client, server]) {
-      assert.deepEqual(h.interfaces.map((i) => [i.host, i.name, i.link]), [[h.name, 'eth0', 'l1'], [h.name, 'eth1', 'l2']]);
+      assert.deepEqual(
+        h.interfaces.map((i) => [i.host, i.name, i.link]),
+        [
+          [h.name, 'eth0', 'l1'],
+          [h.name, 'eth1', 'l2'],
+        ],
+      );
     }
     assert.equal(client.interfaces[0]!.peer.host, 'server');
     assert.equal(client.interfaces[0]!.peer.name, 'eth0');
@@ -112,10 +124,18 @@ describe('labFromYaml: a valid two-host lab', () => {
   });
 
   test('events: one action each, in file order, with atMs', () => {
-    assert.deepEqual(l.events.map((e) => [e.action, e.atMs]), [
-      ['link-down', 1500], ['link-up', 2000], ['endpoint-add', 500], ['endpoint-delete', 3000],
-      ['backup', 3000], ['impair', 4000], ['shell', 5],
-    ]);
+    assert.deepEqual(
+      l.events.map((e) => [e.action, e.atMs]),
+      [
+        ['link-down', 1500],
+        ['link-up', 2000],
+        ['endpoint-add', 500],
+        ['endpoint-delete', 3000],
+        ['backup', 3000],
+        ['impair', 4000],
+        ['shell', 5],
+      ],
+    );
     const [down, up, add, del, backup, impair, shell] = l.events;
     assert.deepEqual(down, { action: 'link-down', link: 'l1', atMs: 1500 });
     assert.deepEqual(up, { action: 'link-up', link: 'l1', atMs: 2000 });
@@ -197,15 +217,21 @@ links:
     between: [client, server]
 workload: { client: client, server: server, connect: wifi }
 `);
-    assert.deepEqual(l.links.map((x) => x.name), ['wifi', 'lte']);
+    assert.deepEqual(
+      l.links.map((x) => x.name),
+      ['wifi', 'lte'],
+    );
     assert.deepEqual(l.links[0]!.a, { host: 'server', ifname: 'eth0' });
     assert.equal(l.links[0]!.v4, '198.18.7.0/24');
     assert.equal(l.links[0]!.v6, '2001:db8:77:0:0:0:0:0/64');
     const client = host(l, 'client');
-    assert.deepEqual(client.interfaces.map((i) => [i.name, i.link, i.addresses.map((a) => a.address)]), [
-      ['eth0', 'wifi', ['198.18.7.20', '2001:db8:77::20']],
-      ['eth1', 'lte', ['198.18.2.1']],
-    ]);
+    assert.deepEqual(
+      client.interfaces.map((i) => [i.name, i.link, i.addresses.map((a) => a.address)]),
+      [
+        ['eth0', 'wifi', ['198.18.7.20', '2001:db8:77::20']],
+        ['eth1', 'lte', ['198.18.2.1']],
+      ],
+    );
     assert.equal(l.workload.connect, '198.18.7.1');
   });
 
@@ -266,8 +292,17 @@ workload:
 
   test('compare: tolerances for differential runs, durations in ms, null turns one off', () => {
     assert.deepEqual(lab(minimal()).compare, {});
-    const l = lab(minimal('compare:\n  link_share: 0.3\n  duration_factor: null\n  duration_slack: 50ms\n  counters: { server.MPTCPRetrans: { relative: 0.5 } }\n'));
-    assert.deepEqual(l.compare, { linkShare: 0.3, durationFactor: null, durationSlackMs: 50, counters: { 'server.MPTCPRetrans': { relative: 0.5 } } });
+    const l = lab(
+      minimal(
+        'compare:\n  link_share: 0.3\n  duration_factor: null\n  duration_slack: 50ms\n  counters: { server.MPTCPRetrans: { relative: 0.5 } }\n',
+      ),
+    );
+    assert.deepEqual(l.compare, {
+      linkShare: 0.3,
+      durationFactor: null,
+      durationSlackMs: 50,
+      counters: { 'server.MPTCPRetrans': { relative: 0.5 } },
+    });
   });
 
   test('labFromObject and defineLab take the same model', () => {

@@ -28,18 +28,26 @@ function walk(l: Lab, from: Host, address: string): string[] {
   for (let hops = 0; hops < 8; hops += 1) {
     if (cur.interfaces.some((i) => i.addresses.some((a) => a.address === address))) return path;
     if (cur !== from) assert.ok(cur.forward, `${path.join(' → ')}: ${cur.name} does not forward`);
-    const connected = cur.interfaces.find((i) => i.addresses.some((a) => a.family === family && networkOf(a) === networkOf({ ...a, address })));
+    const connected = cur.interfaces.find((i) =>
+      i.addresses.some((a) => a.family === family && networkOf(a) === networkOf({ ...a, address })),
+    );
     let next: Host | undefined;
     if (connected) {
       next = ownerOf(l, address);
       assert.equal(next?.name, connected.peer.host, `${address} is on ${cur.name}'s ${connected.name} but owned by ${next?.name}`);
     } else {
-      const route = cur.routes.find((r) => r.table === undefined && r.family === family && r.to === networkOf({ family, address, prefixLen: Number(r.to.split('/')[1]) }));
+      const route = cur.routes.find(
+        (r) =>
+          r.table === undefined && r.family === family && r.to === networkOf({ family, address, prefixLen: Number(r.to.split('/')[1]) }),
+      );
       assert.ok(route, `${path.join(' → ')}: ${cur.name} has no route to ${address}`);
       assert.ok(route.via, `${key(route)} has no gateway`);
       const dev = cur.interfaces.find((i) => i.name === route.dev);
       assert.ok(dev, `${cur.name} has no ${route.dev}`);
-      assert.ok(dev.peer.addresses.some((a) => a.address === route.via), `${route.via} is not the peer of ${cur.name} ${route.dev}`);
+      assert.ok(
+        dev.peer.addresses.some((a) => a.address === route.via),
+        `${route.via} is not the peer of ${cur.name} ${route.dev}`,
+      );
       next = ownerOf(l, route.via);
     }
     assert.ok(next, `nobody owns the next hop towards ${address}`);
@@ -72,7 +80,10 @@ function assertNoWayOut(l: Lab): void {
 describe('two hosts, two links: policy routing', () => {
   const l = lab(minimal());
   test('one rule and one table per local address, tables from 101, and a fallback after main', () => {
-    for (const [name, side, peer] of [['client', 1, 2], ['server', 2, 1]] as const) {
+    for (const [name, side, peer] of [
+      ['client', 1, 2],
+      ['server', 2, 1],
+    ] as const) {
       const h = host(l, name);
       assert.deepEqual(h.rules, [
         { family: 4, from: `198.18.1.${side}`, table: 101 },
@@ -93,25 +104,37 @@ describe('two hosts, two links: policy routing', () => {
   test('IPv6 on both links adds IPv6 rules and tables after the IPv4 ones', () => {
     const v6 = lab(minimal('', '  - between: [client, server]\n    ipv6: true\n  - between: [client, server]\n    ipv6: true\n'));
     const c = host(v6, 'client');
-    assert.deepEqual(c.rules.filter((r) => r.priority === undefined), [
-      { family: 4, from: '198.18.1.1', table: 101 },
-      { family: 4, from: '198.18.2.1', table: 102 },
-      { family: 6, from: '2001:db8:1::1', table: 103 },
-      { family: 6, from: '2001:db8:2::1', table: 104 },
-    ]);
-    assert.deepEqual(sorted(c.routes).filter((r) => Number(r.split(' ')[0]) < 200), [
-      '101 198.18.1.0/24 dev eth0',
-      '102 198.18.2.0/24 dev eth1',
-      '103 2001:db8:1:0:0:0:0:0/64 dev eth0',
-      '104 2001:db8:2:0:0:0:0:0/64 dev eth1',
-    ]);
+    assert.deepEqual(
+      c.rules.filter((r) => r.priority === undefined),
+      [
+        { family: 4, from: '198.18.1.1', table: 101 },
+        { family: 4, from: '198.18.2.1', table: 102 },
+        { family: 6, from: '2001:db8:1::1', table: 103 },
+        { family: 6, from: '2001:db8:2::1', table: 104 },
+      ],
+    );
+    assert.deepEqual(
+      sorted(c.routes).filter((r) => Number(r.split(' ')[0]) < 200),
+      [
+        '101 198.18.1.0/24 dev eth0',
+        '102 198.18.2.0/24 dev eth1',
+        '103 2001:db8:1:0:0:0:0:0/64 dev eth0',
+        '104 2001:db8:2:0:0:0:0:0/64 dev eth1',
+      ],
+    );
     assert.ok(sorted(c.routes).includes('204 2001:db8:1:0:0:0:0:0/64 via 2001:db8:2::2 dev eth1'));
   });
 
   test('IPv6 on one link only: no IPv6 table (one interface of that family)', () => {
     const one = lab(minimal('', '  - between: [client, server]\n  - between: [client, server]\n    ipv6: true\n'));
-    assert.equal(host(one, 'client').rules.some((r) => r.family === 6), false);
-    assert.equal(host(one, 'client').routes.some((r) => r.family === 6), false);
+    assert.equal(
+      host(one, 'client').rules.some((r) => r.family === 6),
+      false,
+    );
+    assert.equal(
+      host(one, 'client').routes.some((r) => r.family === 6),
+      false,
+    );
   });
 
   test('a single link: no rules, no routes', () => {
@@ -127,12 +150,15 @@ describe('chain client – r1 – r2 – server', () => {
   const l = lab(chainYaml());
 
   test('interfaces and addresses along the chain', () => {
-    assert.deepEqual(l.hosts.map((h) => [h.name, h.interfaces.map((i) => `${i.name}=${i.addresses[0]!.address}`)]), [
-      ['client', ['eth0=198.18.1.1']],
-      ['r1', ['eth0=198.18.1.2', 'eth1=198.18.2.1']],
-      ['r2', ['eth0=198.18.2.2', 'eth1=198.18.3.1']],
-      ['server', ['eth0=198.18.3.2']],
-    ]);
+    assert.deepEqual(
+      l.hosts.map((h) => [h.name, h.interfaces.map((i) => `${i.name}=${i.addresses[0]!.address}`)]),
+      [
+        ['client', ['eth0=198.18.1.1']],
+        ['r1', ['eth0=198.18.1.2', 'eth1=198.18.2.1']],
+        ['r2', ['eth0=198.18.2.2', 'eth1=198.18.3.1']],
+        ['server', ['eth0=198.18.3.2']],
+      ],
+    );
   });
 
   test('end hosts route the remote subnets through their router', () => {
@@ -206,8 +232,16 @@ workload: { client: client, server: server, connect: l3 }
     const t101 = c.routes.filter((r) => r.table === 101);
     const t102 = c.routes.filter((r) => r.table === 102);
     for (const net of ['198.18.3.0/24', '198.18.4.0/24']) {
-      assert.deepEqual(t101.filter((r) => r.to === net).map((r) => [r.via, r.dev]), [['198.18.1.2', 'eth0']], `101 → ${net}`);
-      assert.deepEqual(t102.filter((r) => r.to === net).map((r) => [r.via, r.dev]), [['198.18.2.2', 'eth1']], `102 → ${net}`);
+      assert.deepEqual(
+        t101.filter((r) => r.to === net).map((r) => [r.via, r.dev]),
+        [['198.18.1.2', 'eth0']],
+        `101 → ${net}`,
+      );
+      assert.deepEqual(
+        t102.filter((r) => r.to === net).map((r) => [r.via, r.dev]),
+        [['198.18.2.2', 'eth1']],
+        `102 → ${net}`,
+      );
     }
   });
 
@@ -222,7 +256,10 @@ links:
 workload: { client: client, server: server, connect: l1 }
 `);
     const client = host(tri, 'client');
-    assert.deepEqual(client.routes.filter((r) => r.table === undefined), [{ family: 4, to: '198.18.3.0/24', via: '198.18.2.2', dev: 'eth1' }]);
+    assert.deepEqual(
+      client.routes.filter((r) => r.table === undefined),
+      [{ family: 4, to: '198.18.3.0/24', via: '198.18.2.2', dev: 'eth1' }],
+    );
     assertNoWayOut(tri);
     assertFullReach(tri, ['client']);
     assert.deepEqual(walk(tri, client, '198.18.3.2'), ['client', 'r1', 'server']);

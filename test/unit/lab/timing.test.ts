@@ -34,13 +34,15 @@ describe('completionBoundMs', () => {
   });
 
   test('the largest one-way delay adds four times itself', () => {
-    const links = '  - between: [client, server]\n    rate: 10mbit\n    delay: 25ms\n  - between: [client, server]\n    rate: 10mbit\n    delay: 5ms\n';
+    const links =
+      '  - between: [client, server]\n    rate: 10mbit\n    delay: 25ms\n  - between: [client, server]\n    rate: 10mbit\n    delay: 5ms\n';
     const l = withWorkload('  size: 2250000\n', links);
     assert.equal(completionBoundMs(l, 1), 1500);
   });
 
   test('download uses the rate of what the server sends (from: override)', () => {
-    const links = '  - between: [client, server]\n    rate: 10mbit\n    from:\n      server: { rate: 5mbit }\n  - between: [client, server]\n    rate: 10mbit\n    from:\n      server: { rate: 5mbit }\n';
+    const links =
+      '  - between: [client, server]\n    rate: 10mbit\n    from:\n      server: { rate: 5mbit }\n  - between: [client, server]\n    rate: 10mbit\n    from:\n      server: { rate: 5mbit }\n';
     const up = withWorkload('  size: 2250000\n', links);
     const down = withWorkload('  size: 2250000\n  direction: download\n', links);
     const both = withWorkload('  size: 2250000\n  direction: both\n', links);
@@ -71,6 +73,9 @@ workload: { client: client, server: server, connect: l2, size: 2250000 }
 
   test('duration max: auto stores the bound with the lab margin (default 1.5)', () => {
     assert.equal(withWorkload('  size: 2250000\n', TWO_10MBIT, 'expect:\n  duration: { max: auto }\n').expect.durationMaxMs, 2100);
-    assert.equal(withWorkload('  size: 2250000\n', TWO_10MBIT, 'expect:\n  duration: { max: auto, margin: 1 }\n').expect.durationMaxMs, 1400);
+    assert.equal(
+      withWorkload('  size: 2250000\n', TWO_10MBIT, 'expect:\n  duration: { max: auto, margin: 1 }\n').expect.durationMaxMs,
+      1400,
+    );
   });
 });

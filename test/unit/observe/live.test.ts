@@ -23,7 +23,11 @@ t.join(); srv.close()
 
 async function canRun(): Promise<string | undefined> {
   if (process.getuid?.() !== 0) return 'needs root';
-  const probes = [['ip', 'mptcp', 'limits', 'show'], ['python3', '-c', 'pass'], ['nstat', '-V']];
+  const probes = [
+    ['ip', 'mptcp', 'limits', 'show'],
+    ['python3', '-c', 'pass'],
+    ['nstat', '-V'],
+  ];
   for (const argv of probes) {
     const r = await run(argv, { reject: false });
     if (r.exitCode !== 0) return `${argv.join(' ')} failed`;

@@ -36,20 +36,54 @@ const REAL = `[UNKNOWN 15]
 
 test('real capture: kinds in order', () => {
   const events = parseMonitorOutput(REAL);
-  assert.deepEqual(events.map((e) => e.type), [
-    'LISTENER_CREATED', 'CREATED', 'CREATED', 'ESTABLISHED', 'ESTABLISHED', 'ANNOUNCED',
-    'SF_ESTABLISHED', 'SF_ESTABLISHED', 'ANNOUNCED', 'SF_PRIORITY', 'SF_PRIORITY', 'REMOVED',
-    'SF_CLOSED', 'REMOVED', 'SF_CLOSED', 'CLOSED', 'CLOSED', 'LISTENER_CLOSED',
-    'LISTENER_CREATED', 'CREATED', 'CREATED', 'ESTABLISHED', 'ESTABLISHED', 'CLOSED', 'CLOSED', 'LISTENER_CLOSED',
-  ]);
+  assert.deepEqual(
+    events.map((e) => e.type),
+    [
+      'LISTENER_CREATED',
+      'CREATED',
+      'CREATED',
+      'ESTABLISHED',
+      'ESTABLISHED',
+      'ANNOUNCED',
+      'SF_ESTABLISHED',
+      'SF_ESTABLISHED',
+      'ANNOUNCED',
+      'SF_PRIORITY',
+      'SF_PRIORITY',
+      'REMOVED',
+      'SF_CLOSED',
+      'REMOVED',
+      'SF_CLOSED',
+      'CLOSED',
+      'CLOSED',
+      'LISTENER_CLOSED',
+      'LISTENER_CREATED',
+      'CREATED',
+      'CREATED',
+      'ESTABLISHED',
+      'ESTABLISHED',
+      'CLOSED',
+      'CLOSED',
+      'LISTENER_CLOSED',
+    ],
+  );
 });
 
 test('real capture: attributes', () => {
   const events = parseMonitorOutput(REAL);
   assert.deepEqual(events[0], { type: 'LISTENER_CREATED', atMs: 0, rawKind: 15 });
   assert.deepEqual(events[2], {
-    type: 'CREATED', atMs: 0, token: 0x89158242, remId: 0, locId: 0, family: 4,
-    saddr: '198.18.0.1', daddr: '198.18.0.1', sport: 5000, dport: 39100, serverSide: true,
+    type: 'CREATED',
+    atMs: 0,
+    token: 0x89158242,
+    remId: 0,
+    locId: 0,
+    family: 4,
+    saddr: '198.18.0.1',
+    daddr: '198.18.0.1',
+    sport: 5000,
+    dport: 39100,
+    serverSide: true,
   });
   assert.equal(events[1]?.serverSide, undefined);
   assert.deepEqual(events[5], { type: 'ANNOUNCED', atMs: 0, token: 0x9bd1dbe9, remId: 5, family: 4, daddr: '198.18.0.2', dport: 5000 });
@@ -63,9 +97,15 @@ test('real capture: attributes', () => {
 
 test('newer iproute2 format (width 16, bare words, 0x flags)', () => {
   assert.deepEqual(parseMonitorLine('[LISTENER_CREATED] saddr4=0.0.0.0 sport=5000', 12.5), {
-    type: 'LISTENER_CREATED', atMs: 12.5, family: 4, saddr: '0.0.0.0', sport: 5000,
+    type: 'LISTENER_CREATED',
+    atMs: 12.5,
+    family: 4,
+    saddr: '0.0.0.0',
+    sport: 5000,
   });
-  const created = parseMonitorLine('[         CREATED] token=0000002a remid=0 locid=0 saddr4=198.18.0.1 daddr4=198.18.0.2 sport=5000 dport=40000 server_side deny_join_id0');
+  const created = parseMonitorLine(
+    '[         CREATED] token=0000002a remid=0 locid=0 saddr4=198.18.0.1 daddr4=198.18.0.2 sport=5000 dport=40000 server_side deny_join_id0',
+  );
   assert.equal(created?.token, 42);
   assert.equal(created?.serverSide, true);
   assert.equal(parseMonitorLine('[     ESTABLISHED] token=1a2b3c4d flags=0x2')?.serverSide, true);
@@ -73,10 +113,25 @@ test('newer iproute2 format (width 16, bare words, 0x flags)', () => {
 });
 
 test('reset, error and ifindex attributes', () => {
-  const ev = parseMonitorLine('[       SF_CLOSED] token=1a2b3c4d remid=1 locid=2 saddr6=2001:db8::1 daddr6=2001:db8::2 sport=1 dport=2 backup=0 error=111 ifindex=3 reset_reason=1 reset_flags=0x4');
+  const ev = parseMonitorLine(
+    '[       SF_CLOSED] token=1a2b3c4d remid=1 locid=2 saddr6=2001:db8::1 daddr6=2001:db8::2 sport=1 dport=2 backup=0 error=111 ifindex=3 reset_reason=1 reset_flags=0x4',
+  );
   assert.deepEqual(ev, {
-    type: 'SF_CLOSED', atMs: 0, token: 0x1a2b3c4d, remId: 1, locId: 2, family: 6, saddr: '2001:db8::1',
-    daddr: '2001:db8::2', sport: 1, dport: 2, backup: false, error: 111, ifindex: 3, resetReason: 1, resetFlags: 4,
+    type: 'SF_CLOSED',
+    atMs: 0,
+    token: 0x1a2b3c4d,
+    remId: 1,
+    locId: 2,
+    family: 6,
+    saddr: '2001:db8::1',
+    daddr: '2001:db8::2',
+    sport: 1,
+    dport: 2,
+    backup: false,
+    error: 111,
+    ifindex: 3,
+    resetReason: 1,
+    resetFlags: 4,
   });
 });
 

@@ -33,8 +33,12 @@ test('delta: after - before, missing counts as 0', () => {
 test('filter keeps MPTcpExt* and the named TCP counters only', () => {
   const f = filterCounters(parseNstatJson(REAL));
   assert.deepEqual(Object.keys(f).sort(), [
-    'MPTcpExtAddAddr', 'MPTcpExtMPCapableSYNRX', 'MPTcpExtMPJoinSynRx',
-    'TcpActiveOpens', 'TcpExtSyncookiesSent', 'TcpRetransSegs',
+    'MPTcpExtAddAddr',
+    'MPTcpExtMPCapableSYNRX',
+    'MPTcpExtMPJoinSynRx',
+    'TcpActiveOpens',
+    'TcpExtSyncookiesSent',
+    'TcpRetransSegs',
   ]);
   assert.equal(isRelevantCounter('TcpExtTCPDelivered'), false);
   assert.equal(isRelevantCounter('TcpExtTCPTimeouts'), true);

@@ -53,10 +53,7 @@ test('MP_JOIN: token, SYN/ACK truncated HMAC, third-ACK HMAC', () => {
   assert.ok(synack && ack);
   const serverNonce = synack.o.readUInt32BE(12);
   assert.equal(synack.o.readBigUInt64BE(4), joinHmac(serverKey, clientKey, serverNonce, clientNonce).truncated64);
-  assert.deepEqual(
-    ack.o.subarray(4, 24),
-    Buffer.from(joinHmac(clientKey, serverKey, clientNonce, serverNonce).truncated160),
-  );
+  assert.deepEqual(ack.o.subarray(4, 24), Buffer.from(joinHmac(clientKey, serverKey, clientNonce, serverNonce).truncated160));
 });
 
 test('ADD_ADDR HMACs in both directions', () => {

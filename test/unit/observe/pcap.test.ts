@@ -3,14 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
-import {
-  LINKTYPE,
-  decodeFrame,
-  parsePcapHeader,
-  readPcap,
-  splitTcpOptions,
-  type PcapReadResult,
-} from '../../../harness/observe/pcap.js';
+import { LINKTYPE, decodeFrame, parsePcapHeader, readPcap, splitTcpOptions, type PcapReadResult } from '../../../harness/observe/pcap.js';
 import { toHex } from '../../../engine/index.js';
 
 // Fixtures (test/fixtures/pcap/), captured once with tcpdump 4.99.3 /
@@ -20,8 +13,7 @@ import { toHex } from '../../../engine/index.js';
 //                         connection over ::1 plus an MP_JOIN subflow over IPv4
 //   any-sll2-snap64.pcap  `tcpdump -i any -s 64 -c 4`: Linux cooked v2, cut at 64 bytes
 //   any-sll-nano.pcap     `tcpdump -i any -y LINUX_SLL --time-stamp-precision=nano -c 4`
-const fixture = (name: string): Buffer =>
-  readFileSync(fileURLToPath(new URL(`../../../../test/fixtures/pcap/${name}`, import.meta.url)));
+const fixture = (name: string): Buffer => readFileSync(fileURLToPath(new URL(`../../../../test/fixtures/pcap/${name}`, import.meta.url)));
 
 const LO = fixture('mptcp-lo.pcap');
 const SLL2 = fixture('any-sll2-snap64.pcap');
@@ -141,7 +133,12 @@ describe('any-sll2-snap64.pcap (tcpdump -i any -s 64)', () => {
     assert.equal(r.header?.snaplen, 64);
     assert.deepEqual(
       r.packets.map((p) => [p.capturedLength, p.originalLength]),
-      [[64, 84], [64, 92], [64, 92], [64, 88]],
+      [
+        [64, 84],
+        [64, 92],
+        [64, 92],
+        [64, 88],
+      ],
     );
     const p = r.packets[0];
     assert.ok(p?.ip && p.tcp);

@@ -7,7 +7,14 @@ export const VM: TargetInfo = { kind: 'kernel', spec: 'debian:6.12', version: '6
 
 function lab(over: Partial<LabResult> & Pick<LabResult, 'lab' | 'status'>): LabResult {
   return {
-    file: `labs/${over.lab}.yaml`, group: 'join', tags: [], target: HOST, durationMs: 1234, attempts: 1, repeat: 0, checks: [],
+    file: `labs/${over.lab}.yaml`,
+    group: 'join',
+    tags: [],
+    target: HOST,
+    durationMs: 1234,
+    attempts: 1,
+    repeat: 0,
+    checks: [],
     ...over,
   };
 }
@@ -20,14 +27,18 @@ observations.counters = {
 
 export const RESULTS: LabResult[] = [
   lab({
-    lab: 'mpc-basic', status: 'pass', group: 'mpc',
+    lab: 'mpc-basic',
+    status: 'pass',
+    group: 'mpc',
     checks: [
       { name: 'mpc.syn', ok: true, source: 'server MPTcpExtMPCapableSYNRX', expected: '1', actual: '1' },
       { name: 'info', ok: true, expected: 'x', actual: 'x', skip: 'MPTCP_INFO: socket fell back' },
     ],
   }),
   lab({
-    lab: 'join #2 \\ odd', status: 'fail', observations,
+    lab: 'join #2 \\ odd',
+    status: 'fail',
+    observations,
     checks: [
       { name: 'join.syn', ok: false, source: 'server MPTcpExtMPJoinSynRx', expected: '1', actual: '0' },
       { name: 'join # synack', ok: false, source: 'client MPTcpExtMPJoinSynAckRx', expected: '>= 1', actual: '...' },
@@ -37,13 +48,23 @@ export const RESULTS: LabResult[] = [
   }),
   lab({ lab: 'delay', status: 'skip', skipReason: 'no sch_netem # module missing: modprobe sch_netem', target: VM }),
   lab({ lab: 'add-addr', status: 'flaky', attempts: 3, checks: [{ name: 'add', ok: true, expected: '1', actual: '1' }] }),
-  lab({ lab: 'setup-broken', status: 'fail', error: 'ip link add: exit 2: RTNETLINK answers: File exists\n<second line> & "quote"', target: VM }),
+  lab({
+    lab: 'setup-broken',
+    status: 'fail',
+    error: 'ip link add: exit 2: RTNETLINK answers: File exists\n<second line> & "quote"',
+    target: VM,
+  }),
 ];
 
 export const RUN: RunResult = {
   run: {
-    tool: 'mptcp-lab', version: '0.1.0', seed: 42, started: '2025-01-01T00:00:00.000Z', finished: '2025-01-01T00:01:05.000Z',
-    argv: ['run'], kernels: [HOST, VM],
+    tool: 'mptcp-lab',
+    version: '0.1.0',
+    seed: 42,
+    started: '2025-01-01T00:00:00.000Z',
+    finished: '2025-01-01T00:01:05.000Z',
+    argv: ['run'],
+    kernels: [HOST, VM],
     machine: { hostname: 'ci-1', arch: 'x64', cpus: 4, memoryBytes: 8e9, node: 'v20.20.0', root: true },
   },
   results: RESULTS,

@@ -11,15 +11,24 @@ test('one testsuite per target, one testcase per lab', () => {
   assert.equal(root.name, 'testsuites');
   assert.deepEqual(root.attrs, { name: 'mptcp-lab', tests: '5', failures: '2', errors: '0', skipped: '1', time: '6.170' });
   const suites = all(root, 'testsuite');
-  assert.deepEqual(suites.map((s) => s.attrs.name), ['kernel host 6.18.44 netns', 'kernel debian:6.12 6.12.41 vm']);
+  assert.deepEqual(
+    suites.map((s) => s.attrs.name),
+    ['kernel host 6.18.44 netns', 'kernel debian:6.12 6.12.41 vm'],
+  );
   assert.deepEqual([suites[0]?.attrs.tests, suites[0]?.attrs.failures, suites[0]?.attrs.skipped], ['3', '1', '0']);
   assert.deepEqual([suites[1]?.attrs.tests, suites[1]?.attrs.failures, suites[1]?.attrs.skipped], ['2', '1', '1']);
   const props = all(all(suites[0]!, 'properties')[0]!, 'property');
   assert.ok(props.some((p) => p.attrs.name === 'seed' && p.attrs.value === '42'));
 
   const cases = all(suites[0]!, 'testcase');
-  assert.deepEqual(cases.map((c) => c.attrs.name), ['mpc-basic', 'join #2 \\ odd', 'add-addr']);
-  assert.deepEqual(cases.map((c) => c.attrs.classname), ['mpc', 'join', 'join']);
+  assert.deepEqual(
+    cases.map((c) => c.attrs.name),
+    ['mpc-basic', 'join #2 \\ odd', 'add-addr'],
+  );
+  assert.deepEqual(
+    cases.map((c) => c.attrs.classname),
+    ['mpc', 'join', 'join'],
+  );
   assert.equal(cases[0]?.attrs.time, '1.234');
   assert.equal(cases[0]?.children.length, 0);
 

@@ -14,7 +14,11 @@ test('summary: totals, seed, replay, one row per result, failures first', () => 
   assert.equal(rows.length, 5);
   // every row has exactly 6 cells once escaped pipes are ignored
   for (const row of rows) assert.equal(row.replaceAll('\\|', '').split('|').length, 8, row);
-  assert.ok(rows[0]?.startsWith('| join #2 \\\\ odd | kernel host 6.18.44 netns | **FAIL** | 1.2 s | join.syn: expected 1, actual 0 (server MPTcpExtMPJoinSynRx)<br>'));
+  assert.ok(
+    rows[0]?.startsWith(
+      '| join #2 \\\\ odd | kernel host 6.18.44 netns | **FAIL** | 1.2 s | join.syn: expected 1, actual 0 (server MPTcpExtMPJoinSynRx)<br>',
+    ),
+  );
   assert.ok(rows[1]?.includes('| **FAIL** |') && rows[1].includes('RTNETLINK answers: File exists<br>&lt;second line&gt; &amp; "quote"'));
   assert.ok(rows[2]?.includes('| flaky (failed 2 times then passed) |'));
   assert.ok(rows[3]?.startsWith('| delay |') && rows[3].endsWith('| no sch_netem # module missing: modprobe sch_netem |'));

@@ -20,7 +20,9 @@ function parse(tap: string): Promise<Parsed> {
       const entry = { name: c.name, final: undefined as unknown as FinalResults, points: [] as Result[] };
       children.push(entry);
       c.on('assert', (r: Result) => entry.points.push(r));
-      c.on('complete', (f: FinalResults) => { entry.final = f; });
+      c.on('complete', (f: FinalResults) => {
+        entry.final = f;
+      });
     });
     p.end(tap);
   });
@@ -39,7 +41,11 @@ for (const version of [14, 13] as TapVersion[]) {
     assert.equal(final.skip, 1);
     assert.equal(final.todo, 1);
     assert.equal(final.plan.end, 5);
-    assert.deepEqual(final.failures.filter((f) => !('id' in f)), [], 'no TAP errors');
+    assert.deepEqual(
+      final.failures.filter((f) => !('id' in f)),
+      [],
+      'no TAP errors',
+    );
 
     // names survive escaping, including `#` and `\`
     assert.equal(points[1]?.name, 'join #2 \\ odd [kernel host 6.18.44 netns]');
@@ -47,11 +53,10 @@ for (const version of [14, 13] as TapVersion[]) {
     assert.equal(points[3]?.todo, 'flaky: failed 2 times then passed');
 
     // subtests: one per lab with checks
-    assert.deepEqual(children.map((c) => c.name), [
-      'mpc-basic [kernel host 6.18.44 netns]',
-      'join #2 \\ odd [kernel host 6.18.44 netns]',
-      'add-addr [kernel host 6.18.44 netns]',
-    ]);
+    assert.deepEqual(
+      children.map((c) => c.name),
+      ['mpc-basic [kernel host 6.18.44 netns]', 'join #2 \\ odd [kernel host 6.18.44 netns]', 'add-addr [kernel host 6.18.44 netns]'],
+    );
     const join = children[1];
     assert.equal(join?.final.count, 3);
     assert.equal(join?.final.fail, 2);
@@ -65,7 +70,12 @@ for (const version of [14, 13] as TapVersion[]) {
     assert.equal(diag.seed, 42);
     assert.equal(diag.replay, "mptcp-lab run 'join #2 \\ odd' --seed 42");
     assert.deepEqual(diag.counters, { server: { MPTcpExtMPJoinSynRx: 0 }, client: { MPTcpExtMPJoinSynAckRx: 0 } });
-    assert.deepEqual((diag.failed as unknown[])[0], { check: 'join.syn', expected: '1', actual: '0', source: 'server MPTcpExtMPJoinSynRx' });
+    assert.deepEqual((diag.failed as unknown[])[0], {
+      check: 'join.syn',
+      expected: '1',
+      actual: '0',
+      source: 'server MPTcpExtMPJoinSynRx',
+    });
     const broken = points[4]?.diag as Record<string, unknown>;
     assert.equal(broken.message, 'ip link add: exit 2: RTNETLINK answers: File exists\n<second line> & "quote"');
     assert.equal(broken.replay, 'mptcp-lab run setup-broken --seed 42');
@@ -101,7 +111,16 @@ test('empty run', async () => {
 });
 
 test('a flaky lab keeps its earlier failed checks as TODO: the whole stream still parses as ok', async () => {
-  const flaky = { ...RESULTS[0]!, status: 'flaky' as const, attempts: 2, error: 'failed before passing', checks: [{ name: 'join.syn', ok: false, expected: '1', actual: '0' }, { name: 'join.syn', ok: true, expected: '1', actual: '1' }] };
+  const flaky = {
+    ...RESULTS[0]!,
+    status: 'flaky' as const,
+    attempts: 2,
+    error: 'failed before passing',
+    checks: [
+      { name: 'join.syn', ok: false, expected: '1', actual: '0' },
+      { name: 'join.syn', ok: true, expected: '1', actual: '1' },
+    ],
+  };
   const parsed = await parse(formatTap({ ...RUN, results: [flaky] }));
   assert.equal(parsed.final.ok, true);
   assert.equal(parsed.children[0]?.final.ok, true);

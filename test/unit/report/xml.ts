@@ -13,7 +13,10 @@ function decode(s: string): string {
   for (let i = 0; i < s.length; i++) {
     const ch = s[i]!;
     if (ch === '<') throw new Error(`raw < in text at ${i}`);
-    if (ch !== '&') { out += ch; continue; }
+    if (ch !== '&') {
+      out += ch;
+      continue;
+    }
     const end = s.indexOf(';', i);
     if (end < 0) throw new Error(`unterminated entity at ${i}`);
     const ent = s.slice(i + 1, end);
@@ -26,7 +29,9 @@ function decode(s: string): string {
 }
 
 function isNameChar(ch: string): boolean {
-  return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch === '-' || ch === '_' || ch === '.' || ch === ':';
+  return (
+    (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch === '-' || ch === '_' || ch === '.' || ch === ':'
+  );
 }
 
 export function parseXml(xml: string): XmlElement {
@@ -34,7 +39,9 @@ export function parseXml(xml: string): XmlElement {
   const root: XmlElement = { name: '#document', attrs: {}, children: [], text: '' };
   const stack: XmlElement[] = [root];
   const top = (): XmlElement => stack[stack.length - 1]!;
-  const skipSpace = (): void => { while (i < xml.length && ' \t\r\n'.includes(xml[i]!)) i++; };
+  const skipSpace = (): void => {
+    while (i < xml.length && ' \t\r\n'.includes(xml[i]!)) i++;
+  };
   const readName = (): string => {
     const start = i;
     while (i < xml.length && isNameChar(xml[i]!)) i++;
@@ -42,7 +49,10 @@ export function parseXml(xml: string): XmlElement {
     return xml.slice(start, i);
   };
   while (i < xml.length) {
-    if (xml.startsWith('<?', i)) { i = xml.indexOf('?>', i) + 2; continue; }
+    if (xml.startsWith('<?', i)) {
+      i = xml.indexOf('?>', i) + 2;
+      continue;
+    }
     if (xml.startsWith('</', i)) {
       i += 2;
       const name = readName();
@@ -58,8 +68,17 @@ export function parseXml(xml: string): XmlElement {
       const el: XmlElement = { name: readName(), attrs: {}, children: [], text: '' };
       for (;;) {
         skipSpace();
-        if (xml.startsWith('/>', i)) { i += 2; top().children.push(el); break; }
-        if (xml[i] === '>') { i++; top().children.push(el); stack.push(el); break; }
+        if (xml.startsWith('/>', i)) {
+          i += 2;
+          top().children.push(el);
+          break;
+        }
+        if (xml[i] === '>') {
+          i++;
+          top().children.push(el);
+          stack.push(el);
+          break;
+        }
         const key = readName();
         if (xml[i] !== '=' || xml[i + 1] !== '"') throw new Error(`bad attribute ${key} at ${i}`);
         const end = xml.indexOf('"', i + 2);

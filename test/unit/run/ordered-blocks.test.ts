@@ -6,7 +6,11 @@ import { OrderedBlocks } from '../../../harness/run/ordered-blocks.js';
 describe('OrderedBlocks', () => {
   test('streams the first block, holds later ones until the blocks before them close', () => {
     const out: string[] = [];
-    const b = new OrderedBlocks<string>(3, (x) => out.push(x), (i) => [`end ${i}`]);
+    const b = new OrderedBlocks<string>(
+      3,
+      (x) => out.push(x),
+      (i) => [`end ${i}`],
+    );
     b.add(2, 'c1');
     b.add(0, 'a1');
     b.add(1, 'b1');
@@ -25,7 +29,11 @@ describe('OrderedBlocks', () => {
   test('a tail that cannot be made yet holds its block until it can', () => {
     const out: string[] = [];
     let refDone = false;
-    const b = new OrderedBlocks<string>(2, (x) => out.push(x), (i) => (i === 0 && !refDone ? undefined : [`tail ${i}`]));
+    const b = new OrderedBlocks<string>(
+      2,
+      (x) => out.push(x),
+      (i) => (i === 0 && !refDone ? undefined : [`tail ${i}`]),
+    );
     b.add(0, 'vm');
     b.finish(0);
     b.add(1, 'host');

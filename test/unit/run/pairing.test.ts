@@ -20,16 +20,28 @@ describe('cross-kernel comparison', () => {
     const t61: TargetInfo = { kind: 'kernel', spec: 'debian:6.1', version: '6.1.0-56-amd64', backend: 'vm' };
     const t612: TargetInfo = { kind: 'kernel', spec: 'debian:6.12', version: '6.12.117+deb12-amd64', backend: 'vm' };
     const result = (lab: string, target: TargetInfo, status: LabResult['status']): LabResult => ({
-      lab, file: `labs/${lab}.lab.yaml`, group: 'basic', tags: [], target, status, durationMs: 1, attempts: 1, repeat: 0, checks: [],
+      lab,
+      file: `labs/${lab}.lab.yaml`,
+      group: 'basic',
+      tags: [],
+      target,
+      status,
+      durationMs: 1,
+      attempts: 1,
+      repeat: 0,
+      checks: [],
       ...(status === 'skip' ? { skipReason: 'needs mixed-v4v6' } : {}),
     });
     const ref = [result('mixed-v4-v6', t61, 'skip'), result('no-join', t61, 'fail')];
     const other = [result('mixed-v4-v6', t612, 'pass'), result('no-join', t612, 'pass')];
     const cmp = crossKernelResults(labs, ref, other);
-    assert.deepEqual(cmp.map((c) => [c.lab, c.target.spec, c.status]), [
-      ['mixed-v4-v6', 'kernel debian:6.1 vs kernel debian:6.12', 'skip'],
-      ['no-join', 'kernel debian:6.1 vs kernel debian:6.12', 'fail'],
-    ]);
+    assert.deepEqual(
+      cmp.map((c) => [c.lab, c.target.spec, c.status]),
+      [
+        ['mixed-v4-v6', 'kernel debian:6.1 vs kernel debian:6.12', 'skip'],
+        ['no-join', 'kernel debian:6.1 vs kernel debian:6.12', 'fail'],
+      ],
+    );
     assert.match(cmp[0]!.skipReason ?? '', /debian:6\.1 .*skipped/);
     assert.match(cmp[1]!.error ?? '', /no observations from kernel debian:6\.1/);
     assert.deepEqual(crossKernelResults(labs, [], other), [], 'nothing to compare against');
@@ -41,7 +53,19 @@ describe('cross-kernel comparison', () => {
     const withEvents = (target: TargetInfo, types: PmEvent['type'][]): LabResult => {
       const observations = emptyObservations();
       observations.events = { server: types.map((t, i) => event(t, i)) };
-      return { lab: 'no-join', file: lab!.file, group: 'basic', tags: [], target, status: 'pass', durationMs: 1, attempts: 1, repeat: 0, checks: [], observations };
+      return {
+        lab: 'no-join',
+        file: lab!.file,
+        group: 'basic',
+        tags: [],
+        target,
+        status: 'pass',
+        durationMs: 1,
+        attempts: 1,
+        repeat: 0,
+        checks: [],
+        observations,
+      };
     };
     const t61: TargetInfo = { kind: 'kernel', spec: 'debian:6.1', version: '6.1.0-56-amd64', backend: 'vm' };
     const t612: TargetInfo = { kind: 'kernel', spec: 'debian:6.12', version: '6.12.117+deb12-amd64', backend: 'vm' };

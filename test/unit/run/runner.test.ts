@@ -18,7 +18,19 @@ const labs = (await loadCatalogue()).filter((l) => l.name === 'no-join' || l.nam
 function result(lab: Lab, info: TargetInfo, repeat: number, attempt: number, value: number): LabResult {
   const observations = emptyObservations();
   observations.counters = { server: { MPTcpExtMPCapableSYNRX: value } };
-  return { lab: lab.name, file: lab.file, group: lab.group, tags: lab.tags, target: info, status: 'pass', durationMs: 1, attempts: attempt, repeat, checks: [], observations };
+  return {
+    lab: lab.name,
+    file: lab.file,
+    group: lab.group,
+    tags: lab.tags,
+    target: info,
+    status: 'pass',
+    durationMs: 1,
+    attempts: attempt,
+    repeat,
+    checks: [],
+    observations,
+  };
 }
 
 const tick = (): Promise<void> => new Promise((r) => setImmediate(r));
@@ -26,7 +38,13 @@ const tick = (): Promise<void> => new Promise((r) => setImmediate(r));
 /** A target whose labs run one by one; `value(lab, attempt)` is what it observes. Records its runs and how many jobs ran at once. */
 class OneByOne implements Target {
   readonly runs: string[] = [];
-  constructor(readonly spec: string, private readonly info: TargetInfo, private readonly caps: TargetCapabilities, private readonly value: (lab: string, attempt: number) => number, private readonly busy: { now: number; max: number }) {}
+  constructor(
+    readonly spec: string,
+    private readonly info: TargetInfo,
+    private readonly caps: TargetCapabilities,
+    private readonly value: (lab: string, attempt: number) => number,
+    private readonly busy: { now: number; max: number },
+  ) {}
   async capabilities() {
     return this.caps;
   }
@@ -46,7 +64,11 @@ class OneByOne implements Target {
 
 /** A target that runs its labs as one job (like a booted kernel), done before the others. */
 class Batch implements Target {
-  constructor(readonly spec: string, private readonly info: TargetInfo, private readonly busy: { now: number; max: number }) {}
+  constructor(
+    readonly spec: string,
+    private readonly info: TargetInfo,
+    private readonly busy: { now: number; max: number },
+  ) {}
   async capabilities(): Promise<TargetCapabilities> {
     return { kind: 'kernel', backend: 'vm', realTiming: true };
   }
@@ -83,24 +105,43 @@ describe('runTargets', () => {
     const out: LabResult[] = [];
     const batches: string[] = [];
     const plan: RunPlan = { targets: [new Batch('debian:6.12', GUEST, busy), host], reference: 1, followers: [engine] };
-    const infos = await runTargets(labs, plan, options({ slots: 2, jobs: 1, onResult: (r) => out.push(r), onBatch: (spec, event, info) => batches.push(`${spec} ${event} ${info?.version ?? ''}`) }));
+    const infos = await runTargets(
+      labs,
+      plan,
+      options({
+        slots: 2,
+        jobs: 1,
+        onResult: (r) => out.push(r),
+        onBatch: (spec, event, info) => batches.push(`${spec} ${event} ${info?.version ?? ''}`),
+      }),
+    );
     assert.deepEqual(out.map(point), [
-      'no-join [debian:6.12] pass', 'single-subflow [debian:6.12] pass',
-      'no-join [kernel host vs kernel debian:6.12] pass', 'single-subflow [kernel host vs kernel debian:6.12] pass',
-      'no-join [host] pass', 'no-join [sim] pass', 'no-join [kernel host vs engine sim] pass',
-      'single-subflow [host] pass', 'single-subflow [sim] pass', 'single-subflow [kernel host vs engine sim] pass',
+      'no-join [debian:6.12] pass',
+      'single-subflow [debian:6.12] pass',
+      'no-join [kernel host vs kernel debian:6.12] pass',
+      'single-subflow [kernel host vs kernel debian:6.12] pass',
+      'no-join [host] pass',
+      'no-join [sim] pass',
+      'no-join [kernel host vs engine sim] pass',
+      'single-subflow [host] pass',
+      'single-subflow [sim] pass',
+      'single-subflow [kernel host vs engine sim] pass',
     ]);
     assert.deepEqual(infos, [GUEST, HOST]);
     assert.deepEqual(batches, ['debian:6.12 start ', `debian:6.12 finish ${GUEST.version}`]);
     assert.ok(busy.max <= 2, 'never more jobs than slots');
   });
 
-  test('one slot: a batch and the labs one by one never run at once; the engine runs in its lab\'s slot', async () => {
+  test("one slot: a batch and the labs one by one never run at once; the engine runs in its lab's slot", async () => {
     const busy = { now: 0, max: 0 };
     const host = new OneByOne('host', HOST, { kind: 'kernel', backend: 'netns', realTiming: true }, () => 1, busy);
     const engine = new OneByOne('sim', ENGINE, { kind: 'engine', backend: 'sim', realTiming: false }, () => 1, busy);
     const out: LabResult[] = [];
-    await runTargets(labs, { targets: [host, new Batch('debian:6.12', GUEST, busy)], reference: 0, followers: [engine] }, options({ slots: 1, jobs: 2, onResult: (r) => out.push(r) }));
+    await runTargets(
+      labs,
+      { targets: [host, new Batch('debian:6.12', GUEST, busy)], reference: 0, followers: [engine] },
+      options({ slots: 1, jobs: 2, onResult: (r) => out.push(r) }),
+    );
     assert.equal(busy.max, 1);
     assert.equal(out.length, 2 * 3 + 2 + 2);
   });
@@ -108,13 +149,25 @@ describe('runTargets', () => {
   test('a divergence from the engine runs the reference lab again: agreeing then is flaky, its first divergence kept', async () => {
     const busy = { now: 0, max: 0 };
     // no-join diverges on attempt 1 only; single-subflow on every attempt.
-    const host = new OneByOne('host', HOST, { kind: 'kernel', backend: 'netns', realTiming: true }, (lab, attempt) => (lab === 'no-join' && attempt > 1) ? 1 : 2, busy);
+    const host = new OneByOne(
+      'host',
+      HOST,
+      { kind: 'kernel', backend: 'netns', realTiming: true },
+      (lab, attempt) => (lab === 'no-join' && attempt > 1 ? 1 : 2),
+      busy,
+    );
     const engine = new OneByOne('sim', ENGINE, { kind: 'engine', backend: 'sim', realTiming: false }, () => 1, busy);
     const out: LabResult[] = [];
     await runTargets(labs, { targets: [host], reference: 0, followers: [engine] }, options({ retries: 2, onResult: (r) => out.push(r) }));
     const cmp = (lab: string) => out.find((r) => r.lab === lab && r.target.kind === 'compare')!;
-    assert.deepEqual([cmp('no-join').status, cmp('no-join').attempts, cmp('no-join').error], ['flaky', 2, 'diverged on attempt 1, agreed on attempt 2 (kernel run again)']);
-    assert.ok(cmp('no-join').checks.some((c) => !c.ok), 'the first divergence stays visible');
+    assert.deepEqual(
+      [cmp('no-join').status, cmp('no-join').attempts, cmp('no-join').error],
+      ['flaky', 2, 'diverged on attempt 1, agreed on attempt 2 (kernel run again)'],
+    );
+    assert.ok(
+      cmp('no-join').checks.some((c) => !c.ok),
+      'the first divergence stays visible',
+    );
     assert.deepEqual([cmp('single-subflow').status, cmp('single-subflow').attempts], ['fail', 1]);
     assert.deepEqual(host.runs, ['no-join a1', 'no-join a2', 'single-subflow a1', 'single-subflow a2', 'single-subflow a3']);
     assert.deepEqual(engine.runs, ['no-join a1', 'single-subflow a1'], 'the engine, the same every time, runs once');
@@ -129,10 +182,18 @@ describe('runTargets', () => {
     assert.deepEqual(host.runs, ['no-join a1', 'single-subflow a1']);
     const engine = new OneByOne('sim', ENGINE, { kind: 'engine', backend: 'sim', realTiming: false }, () => 2, busy);
     const guestOut: LabResult[] = [];
-    await runTargets(labs, { targets: [new Batch('debian:6.12', GUEST, busy)], reference: 0, followers: [engine] }, options({ retries: 2, onResult: (r) => guestOut.push(r) }));
+    await runTargets(
+      labs,
+      { targets: [new Batch('debian:6.12', GUEST, busy)], reference: 0, followers: [engine] },
+      options({ retries: 2, onResult: (r) => guestOut.push(r) }),
+    );
     assert.deepEqual(guestOut.map(point), [
-      'no-join [debian:6.12] pass', 'no-join [sim] pass', 'no-join [kernel debian:6.12 vs engine sim] fail',
-      'single-subflow [debian:6.12] pass', 'single-subflow [sim] pass', 'single-subflow [kernel debian:6.12 vs engine sim] fail',
+      'no-join [debian:6.12] pass',
+      'no-join [sim] pass',
+      'no-join [kernel debian:6.12 vs engine sim] fail',
+      'single-subflow [debian:6.12] pass',
+      'single-subflow [sim] pass',
+      'single-subflow [kernel debian:6.12 vs engine sim] fail',
     ]);
   });
 });

@@ -13,7 +13,12 @@ test('host is the namespaces target, any other --kernel spec a booted kernel, si
   assert.equal(guest.runLab, undefined, 'a booted kernel runs whole batches only');
   assert.deepEqual(await guest.capabilities(), { kind: 'kernel', backend: 'vm', realTiming: true }, 'its version is known once it booted');
   const engine = createTarget('--engine', 'sim', {});
-  assert.deepEqual(await engine.capabilities(), { kind: 'engine', backend: 'sim', realTiming: false, features: (await engine.capabilities()).features });
+  assert.deepEqual(await engine.capabilities(), {
+    kind: 'engine',
+    backend: 'sim',
+    realTiming: false,
+    features: (await engine.capabilities()).features,
+  });
   assert.ok((await engine.capabilities()).features?.includes('laminar'), 'the engine models the newest kernel');
   assert.throws(() => checkTargetSpec('--kernel', 'sim', {}), /not recognised/, 'sim is not a kernel');
   assert.doesNotThrow(() => checkTargetSpec('--kernel', 'host', {}));

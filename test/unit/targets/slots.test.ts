@@ -10,13 +10,17 @@ describe('Slots', () => {
     const slots = new Slots(2);
     const order: string[] = [];
     const gates = new Map<string, () => void>();
-    const job = (name: string) => slots.run(() => new Promise<void>((resolve) => {
-      order.push(`start ${name}`);
-      gates.set(name, () => {
-        order.push(`end ${name}`);
-        resolve();
-      });
-    }));
+    const job = (name: string) =>
+      slots.run(
+        () =>
+          new Promise<void>((resolve) => {
+            order.push(`start ${name}`);
+            gates.set(name, () => {
+              order.push(`end ${name}`);
+              resolve();
+            });
+          }),
+      );
     const all = ['a', 'b', 'c', 'd'].map(job);
     await tick();
     assert.deepEqual(order, ['start a', 'start b']);
@@ -37,7 +41,10 @@ describe('Slots', () => {
 
   test('a failing job gives its slot back; a release is counted once', async () => {
     const slots = new Slots(1);
-    await assert.rejects(slots.run(() => Promise.reject(new Error('boom'))), /boom/);
+    await assert.rejects(
+      slots.run(() => Promise.reject(new Error('boom'))),
+      /boom/,
+    );
     const release = await slots.acquire();
     release();
     release();

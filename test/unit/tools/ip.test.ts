@@ -15,11 +15,14 @@ describe('vethLines', () => {
   });
 
   test('chain: interface numbers per host, side a first', () => {
-    assert.deepEqual(vethLines(lab(chainYaml()), (h) => `ns-${h}`), [
-      'link add eth0 netns ns-client type veth peer name eth0 netns ns-r1',
-      'link add eth1 netns ns-r1 type veth peer name eth0 netns ns-r2',
-      'link add eth1 netns ns-r2 type veth peer name eth0 netns ns-server',
-    ]);
+    assert.deepEqual(
+      vethLines(lab(chainYaml()), (h) => `ns-${h}`),
+      [
+        'link add eth0 netns ns-client type veth peer name eth0 netns ns-r1',
+        'link add eth1 netns ns-r1 type veth peer name eth0 netns ns-r2',
+        'link add eth1 netns ns-r2 type veth peer name eth0 netns ns-server',
+      ],
+    );
   });
 });
 
@@ -104,10 +107,17 @@ describe('pmLines', () => {
 
 describe('endpointWords', () => {
   test('address, port, id, dev, then flags', () => {
-    assert.deepEqual(
-      endpointWords({ address: '198.18.1.1', port: 10000, id: 3, dev: 'eth0', flags: ['signal', 'backup'] }),
-      ['198.18.1.1', 'port', '10000', 'id', '3', 'dev', 'eth0', 'signal', 'backup'],
-    );
+    assert.deepEqual(endpointWords({ address: '198.18.1.1', port: 10000, id: 3, dev: 'eth0', flags: ['signal', 'backup'] }), [
+      '198.18.1.1',
+      'port',
+      '10000',
+      'id',
+      '3',
+      'dev',
+      'eth0',
+      'signal',
+      'backup',
+    ]);
   });
 
   test('only the address when nothing else is set', () => {

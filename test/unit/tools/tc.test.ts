@@ -36,7 +36,23 @@ describe('compileQdiscs without netem', () => {
 
   test('a queue in packets sets the limit to packets × MTU', () => {
     assert.deepEqual(compileQdiscs('eth0', { rateBps: 10e6, queuePackets: 50 }, NO_NETEM), [
-      ['tc', 'qdisc', 'add', 'dev', 'eth0', 'root', 'handle', '1:', 'tbf', 'rate', '10000000bit', 'burst', '5000', 'limit', String(50 * MTU)],
+      [
+        'tc',
+        'qdisc',
+        'add',
+        'dev',
+        'eth0',
+        'root',
+        'handle',
+        '1:',
+        'tbf',
+        'rate',
+        '10000000bit',
+        'burst',
+        '5000',
+        'limit',
+        String(50 * MTU),
+      ],
     ]);
   });
 
@@ -77,15 +93,67 @@ describe('compileQdiscs with netem', () => {
     const i: Impairment = { rateBps: 10e6, delayMs: 20, jitterMs: 5, lossPct: 1 };
     assert.deepEqual(compileQdiscs('eth0', i, NETEM), [
       ['tc', 'qdisc', 'add', 'dev', 'eth0', 'root', 'handle', '1:', 'netem', 'delay', '20ms', '5ms', 'loss', 'random', '1%'],
-      ['tc', 'qdisc', 'add', 'dev', 'eth0', 'parent', '1:1', 'handle', '10:', 'tbf', 'rate', '10000000bit', 'burst', '5000', 'limit', '125000'],
+      [
+        'tc',
+        'qdisc',
+        'add',
+        'dev',
+        'eth0',
+        'parent',
+        '1:1',
+        'handle',
+        '10:',
+        'tbf',
+        'rate',
+        '10000000bit',
+        'burst',
+        '5000',
+        'limit',
+        '125000',
+      ],
     ]);
   });
 
   test('the same with replace and a queue', () => {
     const i: Impairment = { rateBps: 10e6, delayMs: 20, jitterMs: 5, lossPct: 1, queuePackets: 50 };
     assert.deepEqual(compileQdiscs('eth0', i, NETEM, 'replace'), [
-      ['tc', 'qdisc', 'replace', 'dev', 'eth0', 'root', 'handle', '1:', 'netem', 'limit', '50', 'delay', '20ms', '5ms', 'loss', 'random', '1%'],
-      ['tc', 'qdisc', 'replace', 'dev', 'eth0', 'parent', '1:1', 'handle', '10:', 'tbf', 'rate', '10000000bit', 'burst', '5000', 'limit', String(50 * MTU)],
+      [
+        'tc',
+        'qdisc',
+        'replace',
+        'dev',
+        'eth0',
+        'root',
+        'handle',
+        '1:',
+        'netem',
+        'limit',
+        '50',
+        'delay',
+        '20ms',
+        '5ms',
+        'loss',
+        'random',
+        '1%',
+      ],
+      [
+        'tc',
+        'qdisc',
+        'replace',
+        'dev',
+        'eth0',
+        'parent',
+        '1:1',
+        'handle',
+        '10:',
+        'tbf',
+        'rate',
+        '10000000bit',
+        'burst',
+        '5000',
+        'limit',
+        String(50 * MTU),
+      ],
     ]);
   });
 
@@ -112,7 +180,21 @@ describe('netemArgs', () => {
   test('argument order: limit, delay [jitter], loss random, reorder, duplicate, corrupt', () => {
     const all: Impairment = { queuePackets: 100, delayMs: 50, jitterMs: 10, lossPct: 1, reorderPct: 25, duplicatePct: 2, corruptPct: 0.1 };
     assert.deepEqual(netemArgs(all, true), [
-      'netem', 'limit', '100', 'delay', '50ms', '10ms', 'loss', 'random', '1%', 'reorder', '25%', 'duplicate', '2%', 'corrupt', '0.1%',
+      'netem',
+      'limit',
+      '100',
+      'delay',
+      '50ms',
+      '10ms',
+      'loss',
+      'random',
+      '1%',
+      'reorder',
+      '25%',
+      'duplicate',
+      '2%',
+      'corrupt',
+      '0.1%',
     ]);
   });
 
@@ -133,13 +215,15 @@ describe('netemArgs', () => {
 
 describe('tbf burst and limit are sane', () => {
   test('default queue: burst >= 2 MTU, limit > burst, for any rate from 8kbit to 100gbit', () => {
-    fc.assert(fc.property(fc.double({ min: 8000, max: 100e9, noNaN: true }), (rate) => {
-      const [argv] = compileQdiscs('eth0', { rateBps: rate }, NO_NETEM);
-      const t = tbfNumbers(argv!);
-      assert.ok(t.burst >= 2 * MTU, `${rate}: burst ${t.burst}`);
-      assert.ok(t.limit > t.burst, `${rate}: limit ${t.limit} <= burst ${t.burst}`);
-      assert.ok(Number.isInteger(t.burst) && Number.isInteger(t.limit));
-    }));
+    fc.assert(
+      fc.property(fc.double({ min: 8000, max: 100e9, noNaN: true }), (rate) => {
+        const [argv] = compileQdiscs('eth0', { rateBps: rate }, NO_NETEM);
+        const t = tbfNumbers(argv!);
+        assert.ok(t.burst >= 2 * MTU, `${rate}: burst ${t.burst}`);
+        assert.ok(t.limit > t.burst, `${rate}: limit ${t.limit} <= burst ${t.burst}`);
+        assert.ok(Number.isInteger(t.burst) && Number.isInteger(t.limit));
+      }),
+    );
   });
 
   test('burst grows with the rate: 4 ms worth at high rates', () => {
@@ -149,10 +233,12 @@ describe('tbf burst and limit are sane', () => {
   });
 
   test('with a queue in packets, limit > burst still holds', () => {
-    fc.assert(fc.property(fc.double({ min: 8000, max: 100e9, noNaN: true }), fc.integer({ min: 1, max: 1000 }), (rate, queue) => {
-      const t = tbfNumbers(compileQdiscs('eth0', { rateBps: rate, queuePackets: queue }, NO_NETEM)[0]!);
-      assert.ok(t.limit > t.burst, `${rate} bit/s, queue ${queue}: limit ${t.limit} <= burst ${t.burst}`);
-    }));
+    fc.assert(
+      fc.property(fc.double({ min: 8000, max: 100e9, noNaN: true }), fc.integer({ min: 1, max: 1000 }), (rate, queue) => {
+        const t = tbfNumbers(compileQdiscs('eth0', { rateBps: rate, queuePackets: queue }, NO_NETEM)[0]!);
+        assert.ok(t.limit > t.burst, `${rate} bit/s, queue ${queue}: limit ${t.limit} <= burst ${t.burst}`);
+      }),
+    );
   });
 });
 

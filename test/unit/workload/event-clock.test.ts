@@ -30,7 +30,10 @@ test('events due at 0 ms are in place before the release; later ones are timed f
   await sleep(80);
   assert.deepEqual(seen, ['now', 'release', 'later']);
   const applied = await clock.applied(performance.now());
-  assert.deepEqual(applied.map((a) => a.ok), [true, true]);
+  assert.deepEqual(
+    applied.map((a) => a.ok),
+    [true, true],
+  );
   assert.ok(applied[1]!.atMs >= 29, `the 30 ms event ran ${applied[1]!.atMs} ms after the release`);
 });
 

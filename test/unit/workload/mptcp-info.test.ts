@@ -43,7 +43,9 @@ function tcpInfo(size: number, rtt: number, acked: bigint, received: bigint): Bu
 function fabricatedMptcpInfo(): Buffer {
   const b = Buffer.alloc(MPTCP_INFO_SIZE);
   const o = MPTCP_INFO_OFF;
-  [o.subflows, o.addAddrSignal, o.addAddrAccepted, o.subflowsMax, o.addAddrSignalMax, o.addAddrAcceptedMax].forEach((off, i) => b.writeUInt8(i + 1, off));
+  [o.subflows, o.addAddrSignal, o.addAddrAccepted, o.subflowsMax, o.addAddrSignalMax, o.addAddrAcceptedMax].forEach((off, i) =>
+    b.writeUInt8(i + 1, off),
+  );
   b.writeUInt32LE(0b10, o.flags);
   b.writeUInt32LE(0xdeadbeef, o.token);
   b.writeBigUInt64LE(0xffff_ffff_ffff_fff0n, o.writeSeq);
@@ -62,13 +64,34 @@ function fabricatedMptcpInfo(): Buffer {
 }
 
 test('offsets match the C layout of the uapi structs', () => {
-  const u8 = 'uint8_t', u32 = 'uint32_t', u64 = 'uint64_t';
+  const u8 = 'uint8_t',
+    u32 = 'uint32_t',
+    u64 = 'uint64_t';
   const mptcpInfo = koffi.struct('test_mptcp_info', {
-    subflows: u8, addAddrSignal: u8, addAddrAccepted: u8, subflowsMax: u8, addAddrSignalMax: u8, addAddrAcceptedMax: u8,
-    flags: u32, token: u32, writeSeq: u64, sndUna: u64, rcvNxt: u64,
-    localAddrUsed: u8, localAddrMax: u8, csumEnabled: u8, retransmits: u32,
-    bytesRetrans: u64, bytesSent: u64, bytesReceived: u64, bytesAcked: u64,
-    subflowsTotal: u8, reserved: koffi.array(u8, 3), lastDataSent: u32, lastDataRecv: u32, lastAckRecv: u32,
+    subflows: u8,
+    addAddrSignal: u8,
+    addAddrAccepted: u8,
+    subflowsMax: u8,
+    addAddrSignalMax: u8,
+    addAddrAcceptedMax: u8,
+    flags: u32,
+    token: u32,
+    writeSeq: u64,
+    sndUna: u64,
+    rcvNxt: u64,
+    localAddrUsed: u8,
+    localAddrMax: u8,
+    csumEnabled: u8,
+    retransmits: u32,
+    bytesRetrans: u64,
+    bytesSent: u64,
+    bytesReceived: u64,
+    bytesAcked: u64,
+    subflowsTotal: u8,
+    reserved: koffi.array(u8, 3),
+    lastDataSent: u32,
+    lastDataRecv: u32,
+    lastAckRecv: u32,
   });
   assert.equal(koffi.sizeof(mptcpInfo), MPTCP_INFO_SIZE);
   for (const [name, off] of Object.entries(MPTCP_INFO_OFF)) assert.equal(koffi.offsetof(mptcpInfo, name), off, name);
@@ -81,7 +104,15 @@ test('offsets match the C layout of the uapi structs', () => {
   assert.equal(koffi.sizeof(sfInfo), SUBFLOW_INFO_SIZE);
   assert.equal(koffi.offsetof(sfInfo, 'addrs'), 8);
   const full = koffi.struct('test_full_info', {
-    a: u32, b: u32, c: u32, d: u32, e: u32, f: u32, subflowInfo: u64, tcpInfo: u64, info: mptcpInfo,
+    a: u32,
+    b: u32,
+    c: u32,
+    d: u32,
+    e: u32,
+    f: u32,
+    subflowInfo: u64,
+    tcpInfo: u64,
+    info: mptcpInfo,
   });
   assert.equal(koffi.offsetof(full, 'info'), FULL_INFO_HEADER_SIZE);
   assert.equal(koffi.sizeof(full), FULL_INFO_SIZE);
@@ -90,11 +121,26 @@ test('offsets match the C layout of the uapi structs', () => {
 test('decodeMptcpInfo reads every field; u64 as exact decimal strings', () => {
   const info = decodeMptcpInfo(fabricatedMptcpInfo());
   assert.deepEqual(info, {
-    subflows: 1, addAddrSignal: 2, addAddrAccepted: 3, subflowsMax: 4, addAddrSignalMax: 5, addAddrAcceptedMax: 6,
-    flags: 2, token: 0xdeadbeef,
-    writeSeq: '18446744073709551600', sndUna: (0x1234_5678_9abc_def0n).toString(), rcvNxt: '42',
-    localAddrUsed: 7, localAddrMax: 8, csumEnabled: true, retransmits: 9,
-    bytesRetrans: '10', bytesSent: '11', bytesReceived: '12', bytesAcked: '13', subflowsTotal: 14,
+    subflows: 1,
+    addAddrSignal: 2,
+    addAddrAccepted: 3,
+    subflowsMax: 4,
+    addAddrSignalMax: 5,
+    addAddrAcceptedMax: 6,
+    flags: 2,
+    token: 0xdeadbeef,
+    writeSeq: '18446744073709551600',
+    sndUna: 0x1234_5678_9abc_def0n.toString(),
+    rcvNxt: '42',
+    localAddrUsed: 7,
+    localAddrMax: 8,
+    csumEnabled: true,
+    retransmits: 9,
+    bytesRetrans: '10',
+    bytesSent: '11',
+    bytesReceived: '12',
+    bytesAcked: '13',
+    subflowsTotal: 14,
   });
 });
 
@@ -141,7 +187,10 @@ test('formatIpv6 follows RFC 5952', () => {
 test('subflow data request and answer (MPTCP_SUBFLOW_ADDRS)', () => {
   const req = buildSubflowDataRequest(SUBFLOW_ADDRS_SIZE, 4);
   assert.equal(req.length, SUBFLOW_DATA_SIZE + 4 * SUBFLOW_ADDRS_SIZE);
-  assert.deepEqual([0, 4, 8, 12].map((o) => req.readUInt32LE(o)), [16, 0, 0, SUBFLOW_ADDRS_SIZE]);
+  assert.deepEqual(
+    [0, 4, 8, 12].map((o) => req.readUInt32LE(o)),
+    [16, 0, 0, SUBFLOW_ADDRS_SIZE],
+  );
   // The kernel: 3 subflows, but the buffer (optlen) only had room for 2.
   req.writeUInt32LE(3, 4);
   req.writeUInt32LE(SUBFLOW_ADDRS_SIZE, 8);
@@ -170,16 +219,22 @@ test('MPTCP_TCPINFO answer uses the stride the kernel returns in size_user', () 
   tcpInfo(stride, 10, 100n, 200n).copy(b, 16);
   tcpInfo(stride, 20, 300n, 400n).copy(b, 16 + stride);
   const d = decodeSubflowData(b, b.length);
-  assert.deepEqual(d.elements.map((e) => decodeTcpInfo(e)), [
-    { rttUs: 10, bytesAcked: 100, bytesReceived: 200 },
-    { rttUs: 20, bytesAcked: 300, bytesReceived: 400 },
-  ]);
+  assert.deepEqual(
+    d.elements.map((e) => decodeTcpInfo(e)),
+    [
+      { rttUs: 10, bytesAcked: 100, bytesReceived: 200 },
+      { rttUs: 20, bytesAcked: 300, bytesReceived: 400 },
+    ],
+  );
 });
 
 test('MPTCP_FULL_INFO: request layout, header, info and two subflows', () => {
   const req = buildFullInfoRequest({ max: 8, subflowInfoAddr: 0x7f00_1234_5000n, tcpInfoAddr: 0x7f00_1234_6000n, tcpInfoSize: 512 });
   assert.equal(req.length, FULL_INFO_SIZE);
-  assert.deepEqual([0, 4, 8, 12, 16, 20].map((o) => req.readUInt32LE(o)), [0, 512, 0, SUBFLOW_INFO_SIZE, 0, 8]);
+  assert.deepEqual(
+    [0, 4, 8, 12, 16, 20].map((o) => req.readUInt32LE(o)),
+    [0, 512, 0, SUBFLOW_INFO_SIZE, 0, 8],
+  );
   assert.equal(req.readBigUInt64LE(24), 0x7f00_1234_5000n);
   assert.equal(req.readBigUInt64LE(32), 0x7f00_1234_6000n);
 
@@ -198,7 +253,10 @@ test('MPTCP_FULL_INFO: request layout, header, info and two subflows', () => {
 
   const sf = Buffer.alloc(8 * SUBFLOW_INFO_SIZE);
   const ti = Buffer.alloc(8 * 512);
-  for (const [i, local] of [[198, 18, 1, 1], [198, 18, 2, 1]].entries()) {
+  for (const [i, local] of [
+    [198, 18, 1, 1],
+    [198, 18, 2, 1],
+  ].entries()) {
     sf.writeUInt32LE(i + 1, i * SUBFLOW_INFO_SIZE);
     sockaddrIn(sf, i * SUBFLOW_INFO_SIZE + 8, local as [number, number, number, number], 40000 + i);
     sockaddrIn(sf, i * SUBFLOW_INFO_SIZE + 8 + 128, [198, 18, 1, 2], 5201);

@@ -18,7 +18,10 @@ test('different seeds differ, including neighbours and 0', () => {
   const seen = new Set<string>();
   for (const seed of [0, 1, 2, 0xffffffff]) seen.add(payloadBytes(seed, 64).toString('hex'));
   assert.equal(seen.size, 4);
-  assert.ok(payloadBytes(0, 4096).some((b) => b !== 0), 'seed 0 is not stuck at zero');
+  assert.ok(
+    payloadBytes(0, 4096).some((b) => b !== 0),
+    'seed 0 is not stuck at zero',
+  );
 });
 
 test('bytes look uniform enough to defeat compression on the wire', () => {

@@ -13,7 +13,8 @@ describe('simBench', () => {
     // 5000 × 1434 wire bytes at 95 % of 70 Mbit/s: about 0.86 s, plus path delay.
     assert.ok(r.simSeconds > 0.8 && r.simSeconds < 1.0, `${r.simSeconds} s simulated`);
     assert.ok(r.events >= 5000 * 3);
-    for (const v of [r.wallSeconds, r.simSecondsPerWallSecond, r.packetsPerWallSecond, r.eventsPerWallSecond]) assert.ok(Number.isFinite(v) && v > 0);
+    for (const v of [r.wallSeconds, r.simSecondsPerWallSecond, r.packetsPerWallSecond, r.eventsPerWallSecond])
+      assert.ok(Number.isFinite(v) && v > 0);
   });
 
   test('what it simulates is reproducible', () => {

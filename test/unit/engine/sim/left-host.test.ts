@@ -18,7 +18,8 @@ function leftTimes(params: LinkParamsInput, count: number, opts: { down?: boolea
   const link = net.addLink({ node: 'a', addresses: ['198.18.0.1/24'] }, { node: 'b', addresses: ['198.18.0.2/24'] }, { params });
   if (opts.down) link.setUp(false);
   const left: number[] = [];
-  for (let i = 0; i < count; i += 1) net.send(0, 'a', { src: '198.18.0.1', dst: '198.18.0.2', bytes: new Uint8Array(SIZE) }, (now) => left.push(now));
+  for (let i = 0; i < count; i += 1)
+    net.send(0, 'a', { src: '198.18.0.1', dst: '198.18.0.2', bytes: new Uint8Array(SIZE) }, (now) => left.push(now));
   net.drive(10_000);
   return left;
 }
@@ -40,7 +41,10 @@ describe('simulator: when a packet leaves its host', () => {
 
   test('dropped by the queue, by loss or by a link that is down: at once', () => {
     // One packet being serialized, one waiting; the third is tail-dropped and reported at 0.
-    assert.deepEqual(leftTimes({ rateBps: 12e6, queuePackets: 1 }, 3).sort((x, y) => x - y), [0, 1, 2]);
+    assert.deepEqual(
+      leftTimes({ rateBps: 12e6, queuePackets: 1 }, 3).sort((x, y) => x - y),
+      [0, 1, 2],
+    );
     assert.deepEqual(leftTimes({ lossPct: 100 }, 2), [0, 0]);
     assert.deepEqual(leftTimes({ rateBps: 12e6 }, 2, { down: true }), [0, 0]);
   });
@@ -49,9 +53,14 @@ describe('simulator: when a packet leaves its host', () => {
     const net = new Network({ seed: 1 });
     net.addNode('a', { handler: () => {} });
     net.addNode('b', { handler: () => {} });
-    net.addLink({ node: 'a', addresses: ['198.18.0.1/24'] }, { node: 'b', addresses: ['198.18.0.2/24'] }, { params: { rateBps: 12e6, duplicatePct: 100 } });
+    net.addLink(
+      { node: 'a', addresses: ['198.18.0.1/24'] },
+      { node: 'b', addresses: ['198.18.0.2/24'] },
+      { params: { rateBps: 12e6, duplicatePct: 100 } },
+    );
     const left: string[] = [];
-    const send = (dst: string, name: string): void => net.send(0, 'a', { src: '198.18.0.1', dst, bytes: new Uint8Array(SIZE) }, (now) => left.push(`${name}@${now}`));
+    const send = (dst: string, name: string): void =>
+      net.send(0, 'a', { src: '198.18.0.1', dst, bytes: new Uint8Array(SIZE) }, (now) => left.push(`${name}@${now}`));
     send('198.18.0.1', 'self');
     send('203.0.113.1', 'no-route');
     send('198.18.0.2', 'dup');

@@ -48,7 +48,11 @@ describe('rate and queue (tbf-like)', () => {
     assert.equal(got.length, 1000);
     close(got[0]?.at ?? -1, 1); // 1000 bytes × 8 / 8 Mbit/s
     close(got[999]?.at ?? -1, 1000);
-    assert.deepEqual(got.map((g) => g.id), [...Array(1000).keys()], 'a FIFO keeps order');
+    assert.deepEqual(
+      got.map((g) => g.id),
+      [...Array(1000).keys()],
+      'a FIFO keeps order',
+    );
     assert.equal(link.aToB.counters.txBytes, 1_000_000);
     assert.equal(link.aToB.counters.rxBytes, 1_000_000);
   });
@@ -68,7 +72,10 @@ describe('rate and queue (tbf-like)', () => {
     assert.equal(link.aToB.queued, 10);
     net.drive(50);
     assert.equal(got.length, 11, 'one being serialized + 10 waiting');
-    assert.deepEqual(got.map((g) => g.id), [...Array(11).keys()]);
+    assert.deepEqual(
+      got.map((g) => g.id),
+      [...Array(11).keys()],
+    );
     assert.equal(link.aToB.counters.dropQueue, 89);
     net.send(net.now, 'a', packet(500));
     net.drive(100);
@@ -115,10 +122,16 @@ describe('delay and jitter (netem-like)', () => {
     for (let i = 0; i < 2000; i += 1) net.send(i * 0.1, 'a', packet(i));
     net.driveBounded(1e6);
     const lat = got.map((g) => g.at - g.id * 0.1);
-    assert.ok(lat.every((l) => l >= 15 - 1e-9 && l <= 35 + 1e-9), 'within [15, 35]');
+    assert.ok(
+      lat.every((l) => l >= 15 - 1e-9 && l <= 35 + 1e-9),
+      'within [15, 35]',
+    );
     assert.ok(Math.min(...lat) < 16 && Math.max(...lat) > 34, 'spread over the range');
     close(lat.reduce((s, l) => s + l, 0) / lat.length, 25, 0.5);
-    assert.ok(got.some((g, i) => i > 0 && g.id < (got[i - 1]?.id ?? 0)), 'jitter reorders, as netem does');
+    assert.ok(
+      got.some((g, i) => i > 0 && g.id < (got[i - 1]?.id ?? 0)),
+      'jitter reorders, as netem does',
+    );
   });
 
   test('normal jitter: σ = jitter, never below zero', () => {
@@ -181,7 +194,10 @@ describe('loss, reordering, duplication, corruption', () => {
     const { net, got, link } = pair({ reorderPct: 50 });
     for (let i = 0; i < 100; i += 1) net.send(i, 'a', packet(i));
     net.driveBounded(1e6);
-    assert.deepEqual(got.map((g) => g.id), [...Array(100).keys()]);
+    assert.deepEqual(
+      got.map((g) => g.id),
+      [...Array(100).keys()],
+    );
     assert.equal(link.aToB.counters.reordered, 0);
   });
 
@@ -198,7 +214,7 @@ describe('loss, reordering, duplication, corruption', () => {
     assert.equal([...seen.values()].filter((c) => c === 2).length, dups);
   });
 
-  test('corruption flips one bit of a copy; the sender\'s bytes are untouched', () => {
+  test("corruption flips one bit of a copy; the sender's bytes are untouched", () => {
     const { net, got, link } = pair({ corruptPct: 100 });
     const sent = Array.from({ length: 200 }, (_, i) => packet(i, 200));
     const copies = sent.map((p) => p.bytes.slice());
@@ -231,13 +247,19 @@ describe('link up and down', () => {
     net.schedule(20, () => link.setUp(true));
     net.schedule(30, (now) => net.send(now, 'a', packet(3)));
     net.driveBounded(100);
-    assert.deepEqual(got.map((g) => [g.id, g.at]), [[3, 80]]);
+    assert.deepEqual(
+      got.map((g) => [g.id, g.at]),
+      [[3, 80]],
+    );
     assert.equal(link.aToB.counters.dropDown, 2);
     const drops = trace.filter((e) => e.kind === 'drop');
-    assert.deepEqual(drops.map((e) => [e.at, e.reason, idOf(e.packet.bytes)]), [
-      [15, 'link-down', 2],
-      [50, 'link-down', 1],
-    ]);
+    assert.deepEqual(
+      drops.map((e) => [e.at, e.reason, idOf(e.packet.bytes)]),
+      [
+        [15, 'link-down', 2],
+        [50, 'link-down', 1],
+      ],
+    );
   });
 
   test('the queue is flushed when the link goes down', () => {
@@ -247,7 +269,10 @@ describe('link up and down', () => {
     net.schedule(11, () => link.setUp(true));
     net.schedule(12, (now) => net.send(now, 'a', packet(99)));
     net.driveBounded(1e6);
-    assert.deepEqual(got.map((g) => g.id), [...Array(10).keys(), 99]);
+    assert.deepEqual(
+      got.map((g) => g.id),
+      [...Array(10).keys(), 99],
+    );
     close(got.at(-1)?.at ?? -1, 13, 1e-9);
   });
 });
@@ -261,8 +286,16 @@ describe('nodes, routes and forwarding', () => {
     const a = net.addNode('a');
     const r = net.addNode('r', { forward, handler: (_now, p) => atRouter.push(p) });
     const b = net.addNode('b', { handler: (now, p, iface) => got.push({ at: now, id: idOf(p.bytes), bytes: p.bytes, iface }) });
-    net.addLink({ node: a, addresses: ['198.18.1.1/24'] }, { node: r, addresses: ['198.18.1.254/24'] }, { name: 'ar', params: { delayMs: 10 } });
-    net.addLink({ node: r, addresses: ['198.18.2.254/24'] }, { node: b, addresses: ['198.18.2.1/24', '2001:db8:2::1/64'] }, { name: 'rb', params: { delayMs: 20 } });
+    net.addLink(
+      { node: a, addresses: ['198.18.1.1/24'] },
+      { node: r, addresses: ['198.18.1.254/24'] },
+      { name: 'ar', params: { delayMs: 10 } },
+    );
+    net.addLink(
+      { node: r, addresses: ['198.18.2.254/24'] },
+      { node: b, addresses: ['198.18.2.1/24', '2001:db8:2::1/64'] },
+      { name: 'rb', params: { delayMs: 20 } },
+    );
     a.addRoute('default', 'eth0');
     b.addRoute('default', 0);
     return { net, a, r, b, got, atRouter };
@@ -272,8 +305,11 @@ describe('nodes, routes and forwarding', () => {
     const { net, got, atRouter } = line(true);
     net.send(0, 'a', packet(7, 100, '198.18.1.1', '198.18.2.1'));
     net.driveBounded(100);
-    assert.deepEqual(got.map((g) => [g.id, g.at, g.iface]), [[7, 30, 0]]);
-    assert.equal(atRouter.length, 0, 'forwarded packets do not reach the router\'s handler');
+    assert.deepEqual(
+      got.map((g) => [g.id, g.at, g.iface]),
+      [[7, 30, 0]],
+    );
+    assert.equal(atRouter.length, 0, "forwarded packets do not reach the router's handler");
     assert.deepEqual(net.linkBytes(), { ar: { aToB: 100, bToA: 0 }, rb: { aToB: 100, bToA: 0 } });
   });
 
@@ -313,7 +349,9 @@ describe('nodes, routes and forwarding', () => {
     const net = new Network({ seed: 1, overheadBytes: () => 0 });
     const h = net.addNode('h');
     const peers = ['p0', 'p1', 'p2'].map((n) => net.addNode(n, { forward: true }));
-    peers.forEach((p, i) => net.addLink({ node: h, addresses: [`198.18.${i + 1}.1/24`] }, { node: p, addresses: [`198.18.${i + 1}.2/24`] }, { name: `l${i}` }));
+    peers.forEach((p, i) =>
+      net.addLink({ node: h, addresses: [`198.18.${i + 1}.1/24`] }, { node: p, addresses: [`198.18.${i + 1}.2/24`] }, { name: `l${i}` }),
+    );
     h.addRoute('default', 0);
     h.addRoute('203.0.113.0/24', 1);
     h.addRoute('203.0.113.128/25', 2);
@@ -344,7 +382,7 @@ describe('nodes, routes and forwarding', () => {
     assert.equal(net.counters.hopLimit, 1);
   });
 
-  test('sending to one\'s own address comes back through the handler', () => {
+  test("sending to one's own address comes back through the handler", () => {
     const { net, a, got } = pair({});
     const self: number[] = [];
     a.setHandler((_now, _p, iface) => self.push(iface));
@@ -361,7 +399,10 @@ describe('nodes, routes and forwarding', () => {
     assert.throws(() => net.addLink({ node: a }, { node: a }), /connects node a to itself/);
     assert.throws(() => net.addLink({ node: a }, { node: 'zz' }), /no node "zz"/);
     net.addNode('b');
-    assert.throws(() => net.addLink({ node: 'a', addresses: ['198.18.1'] }, { node: 'b' }), /link link0, node a: address "198.18.1" is not an IPv4 or IPv6 address/);
+    assert.throws(
+      () => net.addLink({ node: 'a', addresses: ['198.18.1'] }, { node: 'b' }),
+      /link link0, node a: address "198.18.1" is not an IPv4 or IPv6 address/,
+    );
     assert.throws(() => net.addLink({ node: 'a' }, { node: 'b' }, { params: { lossPct: 120 } }), /lossPct \(0-100\) out of range: 120/);
     assert.throws(() => a.addRoute('default', 'eth3'), /node a: no interface eth3/);
     assert.throws(() => a.addRoute('10.0.0.0/33', 0), /not a prefix/);
@@ -420,7 +461,10 @@ describe('virtual time', () => {
     net.send(7, 'a', packet(1));
     assert.equal(got.length, 0);
     net.driveBounded(10);
-    assert.deepEqual(got.map((g) => g.at), [8]);
+    assert.deepEqual(
+      got.map((g) => g.at),
+      [8],
+    );
   });
 });
 
@@ -442,8 +486,16 @@ describe('determinism', () => {
     const r = net.addNode('r', { forward: true });
     const imp = { rateBps: 10e6, delayMs: 5, jitterMs: 2, lossPct: 3, reorderPct: 5, duplicatePct: 2, corruptPct: 1, queuePackets: 20 };
     net.addLink({ node: c, addresses: ['198.18.1.1/24'] }, { node: s, addresses: ['198.18.1.2/24'] }, { name: 'direct', params: imp });
-    net.addLink({ node: c, addresses: ['198.18.2.1/24'] }, { node: r, addresses: ['198.18.2.254/24'] }, { name: 'via1', params: { ...imp, jitterDistribution: 'normal' } });
-    net.addLink({ node: r, addresses: ['198.18.3.254/24'] }, { node: s, addresses: ['198.18.3.2/24'] }, { name: 'via2', params: { delayMs: 3 } });
+    net.addLink(
+      { node: c, addresses: ['198.18.2.1/24'] },
+      { node: r, addresses: ['198.18.2.254/24'] },
+      { name: 'via1', params: { ...imp, jitterDistribution: 'normal' } },
+    );
+    net.addLink(
+      { node: r, addresses: ['198.18.3.254/24'] },
+      { node: s, addresses: ['198.18.3.2/24'] },
+      { name: 'via2', params: { delayMs: 3 } },
+    );
     if (extraLink) net.addLink({ node: r }, { node: s }, { name: 'spare', params: { lossPct: 50 } });
     c.addRoute('198.18.3.0/24', 1);
     s.addRoute('198.18.2.0/24', 1);

@@ -9,7 +9,10 @@ describe('tcpChecksum', () => {
       assert.equal(tcpChecksum(c.src, c.dst, c.bytes), c.checksum, c.what);
       assert.ok(verifyTcpChecksum(c.src, c.dst, c.bytes), c.what);
     }
-    assert.ok(CAPTURED.some((c) => c.bytes.length % 2 === 1), 'an odd-length segment is among the fixtures');
+    assert.ok(
+      CAPTURED.some((c) => c.bytes.length % 2 === 1),
+      'an odd-length segment is among the fixtures',
+    );
   });
 
   test('ignores the current checksum field; setTcpChecksum fills it', () => {

@@ -148,7 +148,12 @@ describe('parseSegment: malformed bytes are errors, not exceptions', () => {
     { name: 'data offset past the end', bytes: header(0x60, []), code: 'bad-data-offset', message: /runs past the 20 bytes/ },
     { name: 'option length 1', bytes: header(0x60, [2, 1, 0, 0]), code: 'bad-option-length', message: /length 1 \(at least 2\)/ },
     { name: 'option length 0', bytes: header(0x60, [1, 8, 0, 0]), code: 'bad-option-length', message: /kind 8 at byte 21 has length 0/ },
-    { name: 'option past the header', bytes: header(0x60, [1, 1, 8, 10], 40), code: 'option-past-header', message: /length 10, past the end of the header at byte 24/ },
+    {
+      name: 'option past the header',
+      bytes: header(0x60, [1, 1, 8, 10], 40),
+      code: 'option-past-header',
+      message: /length 10, past the end of the header at byte 24/,
+    },
     { name: 'kind without a length byte', bytes: header(0x60, [1, 1, 1, 2]), code: 'option-past-header', message: /no length byte/ },
   ];
   for (const c of cases) {
@@ -254,13 +259,28 @@ const option: fc.Arbitrary<TcpOption> = fc.oneof(
   fc.record({ kind: fc.constant('mss' as const), mss: u16 }, plain),
   fc.record({ kind: fc.constant('wscale' as const), shift: fc.integer({ min: 0, max: 255 }) }, plain),
   fc.constant({ kind: 'sackPermitted' as const }),
-  fc.record({ kind: fc.constant('sack' as const), blocks: fc.array(fc.record({ left: u32, right: u32 }, plain), { minLength: 1, maxLength: 4 }) }, plain),
+  fc.record(
+    { kind: fc.constant('sack' as const), blocks: fc.array(fc.record({ left: u32, right: u32 }, plain), { minLength: 1, maxLength: 4 }) },
+    plain,
+  ),
   fc.record({ kind: fc.constant('timestamps' as const), tsVal: u32, tsEcr: u32 }, plain),
   fc.uint8Array({ maxLength: 30 }).map((data) => ({ kind: 'mptcp' as const, bytes: rawOption(30, data) })),
   unknownOption,
 );
 
-const flags = fc.record({ syn: fc.boolean(), ack: fc.boolean(), fin: fc.boolean(), rst: fc.boolean(), psh: fc.boolean(), urg: fc.boolean(), ece: fc.boolean(), cwr: fc.boolean() }, plain);
+const flags = fc.record(
+  {
+    syn: fc.boolean(),
+    ack: fc.boolean(),
+    fin: fc.boolean(),
+    rst: fc.boolean(),
+    psh: fc.boolean(),
+    urg: fc.boolean(),
+    ece: fc.boolean(),
+    cwr: fc.boolean(),
+  },
+  plain,
+);
 
 function fits(options: readonly TcpOption[]): boolean {
   try {
@@ -271,21 +291,20 @@ function fits(options: readonly TcpOption[]): boolean {
   }
 }
 
-const segment: fc.Arbitrary<TcpSegment> = fc
-  .record(
-    {
-      srcPort: u16,
-      dstPort: u16,
-      seq: u32,
-      ack: u32,
-      flags,
-      window: u16,
-      urgentPointer: fc.integer({ min: 1, max: 0xffff }),
-      options: fc.array(option, { maxLength: 6 }).filter(fits),
-      payload: fc.uint8Array({ maxLength: 64 }),
-    },
-    { requiredKeys: ['srcPort', 'dstPort', 'seq', 'ack', 'flags', 'window', 'options', 'payload'], noNullPrototype: true },
-  );
+const segment: fc.Arbitrary<TcpSegment> = fc.record(
+  {
+    srcPort: u16,
+    dstPort: u16,
+    seq: u32,
+    ack: u32,
+    flags,
+    window: u16,
+    urgentPointer: fc.integer({ min: 1, max: 0xffff }),
+    options: fc.array(option, { maxLength: 6 }).filter(fits),
+    payload: fc.uint8Array({ maxLength: 64 }),
+  },
+  { requiredKeys: ['srcPort', 'dstPort', 'seq', 'ack', 'flags', 'window', 'options', 'payload'], noNullPrototype: true },
+);
 
 describe('properties', () => {
   test('parse(emit(x)) = x, and segmentLen is the emitted length', () => {
@@ -319,13 +338,15 @@ describe('properties', () => {
   });
 
   test('hostile headers (any data offset, random option bytes) never throw; what parses re-emits to the same meaning', () => {
-    const hostile = fc.tuple(fc.uint8Array({ minLength: 20, maxLength: 20 }), fc.integer({ min: 0, max: 15 }), fc.uint8Array({ maxLength: 60 })).map(([h, doff, rest]) => {
-      const b = new Uint8Array(20 + rest.length);
-      b.set(h);
-      b[12] = (doff << 4) | (h[12] & 0x0f);
-      b.set(rest, 20);
-      return b;
-    });
+    const hostile = fc
+      .tuple(fc.uint8Array({ minLength: 20, maxLength: 20 }), fc.integer({ min: 0, max: 15 }), fc.uint8Array({ maxLength: 60 }))
+      .map(([h, doff, rest]) => {
+        const b = new Uint8Array(20 + rest.length);
+        b.set(h);
+        b[12] = (doff << 4) | (h[12] & 0x0f);
+        b.set(rest, 20);
+        return b;
+      });
     let ok = 0;
     fc.assert(
       fc.property(hostile, (bytes) => {

@@ -1,7 +1,19 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { isSeqNum, seqAdd, seqDiff, seqGeq, seqGt, seqInWindow, seqLeq, seqLt, seqMax, seqMin, seqSub } from '../../../../engine/tcp/seq.js';
+import {
+  isSeqNum,
+  seqAdd,
+  seqDiff,
+  seqGeq,
+  seqGt,
+  seqInWindow,
+  seqLeq,
+  seqLt,
+  seqMax,
+  seqMin,
+  seqSub,
+} from '../../../../engine/tcp/seq.js';
 
 const MAX = 0xffff_ffff;
 const u32 = fc.integer({ min: 0, max: MAX });

@@ -7,13 +7,22 @@ import type { LabResult, TargetInfo } from '../../../../harness/result.js';
 import { skipMissingCounters } from '../../../../harness/targets/netns/missing-counters.js';
 
 describe('counters an older kernel does not have', () => {
-  test('a check on a counter missing from the kernel\'s nstat list is a SKIP naming it; the lab passes if nothing else failed', async () => {
+  test("a check on a counter missing from the kernel's nstat list is a SKIP naming it; the lab passes if nothing else failed", async () => {
     const [lab] = (await loadCatalogue()).filter((l) => l.name === 'single-subflow');
     const observations = emptyObservations();
     observations.counters = { client: { MPTcpExtMPJoinSynAckRx: 1 }, server: { MPTcpExtMPJoinSynRx: 1 } };
     const t61: TargetInfo = { kind: 'kernel', spec: 'debian:6.1', version: '6.1.0-56-amd64', backend: 'vm' };
     const base: LabResult = {
-      lab: 'single-subflow', file: lab!.file, group: 'subflow', tags: [], target: t61, status: 'fail', durationMs: 1, attempts: 1, repeat: 0, observations,
+      lab: 'single-subflow',
+      file: lab!.file,
+      group: 'subflow',
+      tags: [],
+      target: t61,
+      status: 'fail',
+      durationMs: 1,
+      attempts: 1,
+      repeat: 0,
+      observations,
       checks: [
         { name: 'join.synack', ok: true, source: 'client MPTcpExtMPJoinSynAckRx', expected: '1', actual: '1' },
         { name: 'join.syn_tx', ok: false, source: 'client MPTcpExtMPJoinSynTx', expected: '1', actual: '0' },
@@ -21,7 +30,11 @@ describe('counters an older kernel does not have', () => {
     };
     const r = skipMissingCounters(base, lab!, '6.1.0-56-amd64');
     assert.equal(r.status, 'pass');
-    assert.deepEqual(r.checks[1], { ...base.checks[1], ok: true, skip: 'counter MPTcpExtMPJoinSynTx does not exist on kernel 6.1.0-56-amd64' });
+    assert.deepEqual(r.checks[1], {
+      ...base.checks[1],
+      ok: true,
+      skip: 'counter MPTcpExtMPJoinSynTx does not exist on kernel 6.1.0-56-amd64',
+    });
     // A counter the kernel has, at the wrong value, still fails.
     const wrong = { ...base, checks: [{ ...base.checks[0]!, ok: false, actual: '0' }, base.checks[1]!] };
     assert.equal(skipMissingCounters(wrong, lab!).status, 'fail');

@@ -43,9 +43,15 @@ describe('buildSimNetwork: structure', () => {
     assert.equal(network.allLinks().length, 3);
     for (const h of lab.hosts) {
       const node = nodes[h.name]!;
-      assert.deepEqual(node.interfaces.map((i) => i.name), h.interfaces.map((i) => i.name));
+      assert.deepEqual(
+        node.interfaces.map((i) => i.name),
+        h.interfaces.map((i) => i.name),
+      );
       for (const [k, i] of h.interfaces.entries()) {
-        assert.deepEqual(node.interfaces[k]!.addresses.map((a) => `${a.address}/${a.prefixLen}`), i.addresses.map((a) => `${a.address}/${a.prefixLen}`));
+        assert.deepEqual(
+          node.interfaces[k]!.addresses.map((a) => `${a.address}/${a.prefixLen}`),
+          i.addresses.map((a) => `${a.address}/${a.prefixLen}`),
+        );
         assert.equal(node.interfaces[k]!.link.name, i.link);
       }
     }
@@ -138,7 +144,10 @@ workload: { client: client, server: server, connect: l3 }
     // 198.18.1.1 reaches r2's 198.18.4.1 through r1, which can only hand it to the server, which
     // does not forward; the kernel drops it there too, and the sim does what the kernel does.)
     const ends = (h: string) => h === 'client' || h === 'server';
-    assert.equal(assertAllPairsAsKernel(lab, (a, b) => ends(a) && ends(b)), 8 * 8);
+    assert.equal(
+      assertAllPairsAsKernel(lab, (a, b) => ends(a) && ends(b)),
+      8 * 8,
+    );
   });
 
   test('IPv6 and mixed labs: every pair of the same family', () => {
@@ -158,7 +167,9 @@ workload: { client: client, server: server, connect: l2 }
   });
 
   test('the whole catalogue builds and routes as the kernel model predicts', () => {
-    const files = readdirSync(CATALOGUE_DIR, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.lab.yaml')).sort();
+    const files = readdirSync(CATALOGUE_DIR, { recursive: true, encoding: 'utf8' })
+      .filter((f) => f.endsWith('.lab.yaml'))
+      .sort();
     assert.ok(files.length >= 3);
     let labs = 0;
     for (const f of files) {
@@ -181,7 +192,8 @@ describe('buildSimNetwork: rate, loss and seeds', () => {
     const times: number[] = [];
     t.sim.nodes[host]!.setHandler((now) => times.push(now));
     const start = t.sim.network.now;
-    for (let k = 0; k < count; k += 1) t.sim.network.send(start, t.sim.network.node(t.sim.lab.workload.client), { src, dst, bytes: new Uint8Array(segment) });
+    for (let k = 0; k < count; k += 1)
+      t.sim.network.send(start, t.sim.network.node(t.sim.lab.workload.client), { src, dst, bytes: new Uint8Array(segment) });
     t.sim.network.driveBounded(100_000);
     return times.map((x) => x - start);
   }
@@ -215,7 +227,8 @@ describe('buildSimNetwork: rate, loss and seeds', () => {
       const t = traced(catalogueLab('basic/routed-chain.lab.yaml'), seed);
       let got = 0;
       t.sim.nodes.server!.setHandler(() => (got += 1));
-      for (let k = 0; k < 2000; k += 1) t.sim.network.send(k * 0.01, 'client', { src: '198.18.1.1', dst: '198.18.3.2', bytes: new Uint8Array(100) });
+      for (let k = 0; k < 2000; k += 1)
+        t.sim.network.send(k * 0.01, 'client', { src: '198.18.1.1', dst: '198.18.3.2', bytes: new Uint8Array(100) });
       t.sim.network.driveBounded(1_000_000);
       return { got, lost: t.sim.links.mid!.aToB.counters.dropLoss };
     };

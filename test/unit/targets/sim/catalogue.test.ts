@@ -29,11 +29,23 @@ describe('engine to engine: every catalogue lab', () => {
           if (lab.expect.integrity) assert.equal(t.intact, true, `${lab.name} seed ${seed} connection ${t.connection}: data intact`);
           const up = t.direction === 'download' ? 0 : t.sizeBytes;
           const down = t.direction === 'upload' ? 0 : t.sizeBytes;
-          assert.deepEqual([t.server.bytesReceived, t.client.bytesReceived], [up, down], `${lab.name} seed ${seed} connection ${t.connection}: bytes received (server, client)`);
+          assert.deepEqual(
+            [t.server.bytesReceived, t.client.bytesReceived],
+            [up, down],
+            `${lab.name} seed ${seed} connection ${t.connection}: bytes received (server, client)`,
+          );
         }
-        const failed = r.checks.filter((c) => !c.ok).map((c) => c.name).sort();
+        const failed = r.checks
+          .filter((c) => !c.ok)
+          .map((c) => c.name)
+          .sort();
         const known = KNOWN_CHECK_FAILURES[lab.name];
-        if (seed === 1) assert.deepEqual(failed, known?.checks ?? [], `${lab.name}: checks failing on the engine${known ? ` (listed: ${known.reason})` : ''}`);
+        if (seed === 1)
+          assert.deepEqual(
+            failed,
+            known?.checks ?? [],
+            `${lab.name}: checks failing on the engine${known ? ` (listed: ${known.reason})` : ''}`,
+          );
       }
     });
   }

@@ -62,7 +62,11 @@ workload: { client: client, server: server, connect: l1 }
   });
 
   test('after link events every pair of addresses still goes where the kernel model says', () => {
-    for (const [file, link] of [['link/link-failure.lab.yaml', 'l2'], ['basic/routed-chain.lab.yaml', 'mid'], ['mixed/mixed-v4-v6.lab.yaml', 'l1']] as const) {
+    for (const [file, link] of [
+      ['link/link-failure.lab.yaml', 'l2'],
+      ['basic/routed-chain.lab.yaml', 'mid'],
+      ['mixed/mixed-v4-v6.lab.yaml', 'l1'],
+    ] as const) {
       const lab = unimpaired(catalogueLab(file));
       const t = traced(lab);
       for (const step of ['link-down', 'link-up'] as const) {
@@ -79,7 +83,10 @@ workload: { client: client, server: server, connect: l1 }
           }
         }
       }
-      assert.deepEqual([...t.sim.fibRouted].sort(), [lab.links.find((l) => l.name === link)!.a.host, lab.links.find((l) => l.name === link)!.b.host].sort());
+      assert.deepEqual(
+        [...t.sim.fibRouted].sort(),
+        [lab.links.find((l) => l.name === link)!.a.host, lab.links.find((l) => l.name === link)!.b.host].sort(),
+      );
     }
   });
 });
@@ -87,7 +94,10 @@ workload: { client: client, server: server, connect: l1 }
 describe('impair', () => {
   test('from one side: only what that side sends; laid over the link as it was', () => {
     const t = traced(catalogueLab('link/bandwidth-aggregation.lab.yaml'));
-    assert.equal(applySimEvent(t.sim, { action: 'impair', link: 'l1', from: 'client', impairment: { lossPct: 100, delayMs: 5 } }), 'applied');
+    assert.equal(
+      applySimEvent(t.sim, { action: 'impair', link: 'l1', from: 'client', impairment: { lossPct: 100, delayMs: 5 } }),
+      'applied',
+    );
     const l1 = t.sim.links.l1!;
     assert.equal(l1.aToB.params.lossPct, 100);
     assert.equal(l1.aToB.params.delayMs, 5);
@@ -106,12 +116,18 @@ describe('impair', () => {
     sim.nodes.server!.setHandler((now) => times.push(now));
     for (let k = 0; k < 3; k += 1) sim.network.send(0, 'client', { src: '198.18.2.1', dst: '198.18.2.2', bytes: new Uint8Array(1000) });
     sim.network.driveBounded(1000);
-    assert.deepEqual(times.map((x) => Number(x.toFixed(6))), [8.272, 16.544, 24.816]);
+    assert.deepEqual(
+      times.map((x) => Number(x.toFixed(6))),
+      [8.272, 16.544, 24.816],
+    );
   });
 
   test('a side that is not on the link, or a link that does not exist, is an error', () => {
     const sim = buildSimNetwork(catalogueLab('basic/routed-chain.lab.yaml'), 1);
-    assert.throws(() => applySimEvent(sim, { action: 'impair', link: 'c1', from: 'server', impairment: { lossPct: 1 } }), /server is not on that link/);
+    assert.throws(
+      () => applySimEvent(sim, { action: 'impair', link: 'c1', from: 'server', impairment: { lossPct: 1 } }),
+      /server is not on that link/,
+    );
     assert.throws(() => applySimEvent(sim, { action: 'link-down', link: 'nope' }), /no link nope/);
   });
 });
@@ -119,7 +135,10 @@ describe('impair', () => {
 describe('events for the engine', () => {
   test('endpoint, backup and shell events are unsupported here', () => {
     const sim = buildSimNetwork(catalogueLab('signal/signal-address.lab.yaml'), 1);
-    assert.equal(applySimEvent(sim, { action: 'endpoint-add', host: 'client', endpoint: { address: '198.18.2.1', flags: ['subflow'] } }), 'unsupported');
+    assert.equal(
+      applySimEvent(sim, { action: 'endpoint-add', host: 'client', endpoint: { address: '198.18.2.1', flags: ['subflow'] } }),
+      'unsupported',
+    );
     assert.equal(applySimEvent(sim, { action: 'endpoint-delete', host: 'client', id: 2 }), 'unsupported');
     assert.equal(applySimEvent(sim, { action: 'endpoint-flush', host: 'client' }), 'unsupported');
     assert.equal(applySimEvent(sim, { action: 'backup', host: 'client', id: 2, backup: true }), 'unsupported');
@@ -160,7 +179,8 @@ workload: { client: client, server: server, connect: l1 }
       const sim = buildSimNetwork(lab, seed);
       const arrivals: string[] = [];
       sim.nodes.server!.setHandler((now, p) => arrivals.push(`${now.toFixed(9)}:${p.bytes[0]}`));
-      for (let k = 0; k < 300; k += 1) sim.network.send(k * 0.2, 'client', { src: '198.18.1.1', dst: '198.18.1.2', bytes: Uint8Array.of(k & 0xff, 0, 0, 0) });
+      for (let k = 0; k < 300; k += 1)
+        sim.network.send(k * 0.2, 'client', { src: '198.18.1.1', dst: '198.18.1.2', bytes: Uint8Array.of(k & 0xff, 0, 0, 0) });
       sim.network.driveBounded(100_000);
       return { arrivals, bytes: simLinkBytes(sim) };
     };

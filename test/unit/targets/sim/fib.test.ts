@@ -65,7 +65,11 @@ describe('HostFib: as built', () => {
     assert.deepEqual(fib.lookup('198.18.2.1', '198.18.1.2', 'eth1'), out('eth1', 202, 40000, '198.18.2.2'));
     assert.deepEqual(fib.lookup('198.18.1.1', '198.18.2.2', 'eth0'), out('eth0', 201, 40000, '198.18.1.2'));
     const v6 = fibOf(catalogueLab('basic/ipv6-only.lab.yaml'), 'client');
-    assert.deepEqual(v6.lookup('2001:db8:2::1', '2001:db8:1::2', 'eth1'), out('eth1', 202, 40000, '2001:db8:2::2'), 'IPv6 joins over its own link the same way');
+    assert.deepEqual(
+      v6.lookup('2001:db8:2::1', '2001:db8:1::2', 'eth1'),
+      out('eth1', 202, 40000, '2001:db8:2::2'),
+      'IPv6 joins over its own link the same way',
+    );
   });
 
   test('bound and no route at all: IPv4 assumes on-link, IPv6 does not', () => {
@@ -91,15 +95,29 @@ describe('HostFib: ip link set down / up', () => {
     const gen = fib.generation;
     fib.setLinkState('eth0', false);
     assert.ok(fib.generation > gen);
-    assert.deepEqual(fib.routes.filter((r) => r.dev === 'eth0'), []);
+    assert.deepEqual(
+      fib.routes.filter((r) => r.dev === 'eth0'),
+      [],
+    );
     assert.equal(fib.isLocal('198.18.1.1'), true);
     assert.deepEqual(fib.lookup('198.18.1.1', '198.18.1.2'), { kind: 'unreachable' });
-    assert.deepEqual(fib.lookup('198.18.2.1', '198.18.1.2'), out('eth1', 202, 40000, '198.18.2.2'), "main lost it: the fallback table takes the peer's other address over the other link");
+    assert.deepEqual(
+      fib.lookup('198.18.2.1', '198.18.1.2'),
+      out('eth1', 202, 40000, '198.18.2.2'),
+      "main lost it: the fallback table takes the peer's other address over the other link",
+    );
     assert.deepEqual(fib.lookup('198.18.1.1', '198.18.2.2'), out('eth1', 254, 32766));
     fib.setLinkState('eth0', true);
-    assert.deepEqual(fib.routes.filter((r) => r.dev === 'eth0').map((r) => `${r.to} table ${r.table} ${r.origin}`), ['198.18.1.0/24 table 254 connected']);
+    assert.deepEqual(
+      fib.routes.filter((r) => r.dev === 'eth0').map((r) => `${r.to} table ${r.table} ${r.origin}`),
+      ['198.18.1.0/24 table 254 connected'],
+    );
     assert.deepEqual(fib.lookup('198.18.1.1', '198.18.1.2'), out('eth0', 254, 32766), 'table 101 is empty now: main');
-    assert.deepEqual(fib.lookup('198.18.1.1', '198.18.2.2', 'eth0'), { kind: 'out', dev: 'eth0', table: 254, pref: 32766, onLink: true }, 'the fallback route is gone for good: on-link');
+    assert.deepEqual(
+      fib.lookup('198.18.1.1', '198.18.2.2', 'eth0'),
+      { kind: 'out', dev: 'eth0', table: 254, pref: 32766, onLink: true },
+      'the fallback route is gone for good: on-link',
+    );
   });
 
   test('IPv4 through a router: the static routes do not come back', () => {
@@ -117,7 +135,10 @@ describe('HostFib: ip link set down / up', () => {
     assert.equal(fib.isLocal('2001:db8:1::1'), false);
     fib.setLinkState('eth0', true);
     assert.equal(fib.isLocal('2001:db8:1::1'), false);
-    assert.deepEqual(fib.routes.filter((r) => r.dev === 'eth0'), []);
+    assert.deepEqual(
+      fib.routes.filter((r) => r.dev === 'eth0'),
+      [],
+    );
     assert.equal(fib.isLocal('2001:db8:2::1'), true);
   });
 

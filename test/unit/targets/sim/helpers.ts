@@ -81,5 +81,7 @@ export function send(t: TracedSim, host: string, src: string, dst: string): Outc
 
 /** Every address of the lab with its host. */
 export function addressesOf(lab: Lab): { host: string; address: string; family: 4 | 6 }[] {
-  return lab.hosts.flatMap((h) => h.interfaces.flatMap((i) => i.addresses.map((a) => ({ host: h.name, address: a.address, family: a.family }))));
+  return lab.hosts.flatMap((h) =>
+    h.interfaces.flatMap((i) => i.addresses.map((a) => ({ host: h.name, address: a.address, family: a.family }))),
+  );
 }

@@ -20,13 +20,24 @@ workload:
 `;
 
 function segment(): Uint8Array {
-  return emitSegment({ srcPort: 1, dstPort: 2, seq: 1, ack: 1, flags: tcpFlags({ ack: true }), window: 100, options: [], payload: new Uint8Array(100) });
+  return emitSegment({
+    srcPort: 1,
+    dstPort: 2,
+    seq: 1,
+    ack: 1,
+    flags: tcpFlags({ ack: true }),
+    window: 100,
+    options: [],
+    payload: new Uint8Array(100),
+  });
 }
 
 /** Send `n` long segments each way; how many each direction rewrote. */
 function sendBoth(sim: ReturnType<typeof buildSimNetwork>, n: number): { aToB: number; bToA: number } {
   const link = sim.links['l1']!;
-  const [ca, sa] = [sim.lab.hosts.find((h) => h.name === 'client')!, sim.lab.hosts.find((h) => h.name === 'server')!].map((h) => h.interfaces[0]!.addresses[0]!.address);
+  const [ca, sa] = [sim.lab.hosts.find((h) => h.name === 'client')!, sim.lab.hosts.find((h) => h.name === 'server')!].map(
+    (h) => h.interfaces[0]!.addresses[0]!.address,
+  );
   for (let i = 0; i < n; i += 1) {
     sim.network.send(sim.network.now, 'client', { src: ca!, dst: sa!, bytes: segment() });
     sim.network.send(sim.network.now, 'server', { src: sa!, dst: ca!, bytes: segment() });
@@ -41,8 +52,17 @@ test("the client's rewrite: its 2nd long segment only, none of the server's", ()
 });
 
 test('an impair event from the server sets a rewrite on its direction from then on', () => {
-  const sim = buildSimNetwork(labFromYaml(LAB.replace('      client: { rewrite: { packet: 2, offset: 0 } }\n', '      client: { rate: 10mbit }\n'), 'labs/test/rewrite.lab.yaml'), 1);
+  const sim = buildSimNetwork(
+    labFromYaml(
+      LAB.replace('      client: { rewrite: { packet: 2, offset: 0 } }\n', '      client: { rate: 10mbit }\n'),
+      'labs/test/rewrite.lab.yaml',
+    ),
+    1,
+  );
   assert.deepEqual(sendBoth(sim, 3), { aToB: 0, bToA: 0 });
-  assert.equal(applySimEvent(sim, { action: 'impair', link: 'l1', from: 'server', impairment: { rewrite: { packet: 1, offset: 10 } } }), 'applied');
+  assert.equal(
+    applySimEvent(sim, { action: 'impair', link: 'l1', from: 'server', impairment: { rewrite: { packet: 1, offset: 10 } } }),
+    'applied',
+  );
   assert.deepEqual(sendBoth(sim, 3), { aToB: 0, bToA: 1 });
 });

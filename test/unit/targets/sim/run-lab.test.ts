@@ -36,7 +36,7 @@ test('rate limits hold in virtual time: 4 MB over two 10 Mbit/s paths takes at l
   const r = runLabOnEngine(lab!, { seed: 1 });
   const t = r.observations!.transfers[0]!;
   assert.equal(t.intact, true);
-  const aggregateMs = (4_000_000 * 8) / 20e6 * 1000;
+  const aggregateMs = ((4_000_000 * 8) / 20e6) * 1000;
   assert.ok(t.durationMs >= aggregateMs && t.durationMs < 2 * aggregateMs, `${t.durationMs} ms`);
 });
 
@@ -64,7 +64,10 @@ test('tolerances a lab declares under compare: reach the differential point', as
   const loose = { ...lab, compare: { durationFactor: null, counters: { 'server.MPCapableSYNRX': { absolute: 1 } } } };
   const r = differentialResult(loose, a, b);
   assert.equal(r.status, 'pass', JSON.stringify(r.checks.filter((c) => !c.ok)));
-  assert.equal(r.checks.some((c) => c.name === 'duration'), false);
+  assert.equal(
+    r.checks.some((c) => c.name === 'duration'),
+    false,
+  );
 });
 
 test('the in-kernel PM on the engine: signal-address announces, echoes and joins like the kernel', async () => {
@@ -76,14 +79,20 @@ test('the in-kernel PM on the engine: signal-address announces, echoes and joins
   assert.equal(o.counters.client!.MPTcpExtAddAddr, 1);
   assert.equal(o.counters.server!.MPTcpExtEchoAdd, 1);
   assert.ok(o.events.client!.some((e) => e.type === 'ANNOUNCED'));
-  assert.deepEqual(o.events.server!.filter((e) => e.type.startsWith('LISTENER_')).map((e) => e.type), ['LISTENER_CREATED', 'LISTENER_CLOSED']);
+  assert.deepEqual(
+    o.events.server!.filter((e) => e.type.startsWith('LISTENER_')).map((e) => e.type),
+    ['LISTENER_CREATED', 'LISTENER_CLOSED'],
+  );
 });
 
 test('endpoint events apply to the engine PM: delete-and-readd closes the subflow and joins again', async () => {
   const [lab] = await selectLabs(['delete-and-readd'], {});
   const r = runLabOnEngine(lab!, { seed: 1 });
   assert.equal(r.status, 'pass', JSON.stringify(r.checks.filter((c) => !c.ok)));
-  assert.deepEqual(r.observations!.applied.map((a) => a.ok), [true, true]);
+  assert.deepEqual(
+    r.observations!.applied.map((a) => a.ok),
+    [true, true],
+  );
 });
 
 test('a client MPTCP socket whose server is plain TCP reports fallback on the engine', async () => {
@@ -109,7 +118,10 @@ test('workload abort-after on the engine: the client aborts after 1 MB with MP_F
   assert.match(t.client.error ?? '', /aborted after 1000000 bytes sent/);
   assert.match(t.server.error ?? '', /reset/);
   assert.equal(t.client.subflows.length, 1, 'the client read its subflows before it aborted');
-  assert.deepEqual(o.events.server!.map((e) => e.type), ['LISTENER_CREATED', 'CREATED', 'ESTABLISHED', 'LISTENER_CLOSED']);
+  assert.deepEqual(
+    o.events.server!.map((e) => e.type),
+    ['LISTENER_CREATED', 'CREATED', 'ESTABLISHED', 'LISTENER_CLOSED'],
+  );
 });
 
 test('a lab with shell steps SKIPs on the engine, naming the first step', async () => {
