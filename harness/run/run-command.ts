@@ -21,7 +21,7 @@ import { VERSION } from '../version.js';
 import { referenceKernel } from './pairing.js';
 import { Progress } from './progress.js';
 import { runTargets, type RunPlan } from './runner.js';
-import { newSeed } from './seed.js';
+import { newSeed } from '../seed.js';
 
 /** A run as the command line asked for it, checked. */
 export interface RunRequest {

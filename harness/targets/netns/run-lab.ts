@@ -16,7 +16,7 @@ import { counterDelta, filterCounters, readCounters, type Counters } from '../..
 import { unmetRequirements } from '../../requirements.js';
 import type { LabResult, TargetInfo } from '../../result.js';
 import type { ClientSpec, ServerSpec } from '../../workload/spec.js';
-import { deriveSeed } from '../../run/seed.js';
+import { deriveSeed } from '../../seed.js';
 import { runWorkload } from './workload.js';
 
 export interface LabRunOptions {

@@ -21,7 +21,7 @@ import { filterCounters } from '../../observe/nstat.js';
 import type { LabResult, TargetInfo } from '../../result.js';
 import { PayloadStream, StreamDigest } from '../../workload/payload.js';
 import { describeEvent } from '../netns/events.js';
-import { deriveSeed } from '../../run/seed.js';
+import { deriveSeed } from '../../seed.js';
 
 export const ENGINE_TARGET: TargetInfo = { kind: 'engine', spec: 'sim', version: '0.1', backend: 'sim' };
 

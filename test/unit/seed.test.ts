@@ -1,6 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { deriveSeed, newSeed } from '../../../harness/run/seed.js';
+import { deriveSeed, newSeed } from '../../harness/seed.js';
 
 describe('deriveSeed', () => {
   test('pinned values: first 4 bytes (big-endian) of sha256("seed\\0part\\0...")', () => {
