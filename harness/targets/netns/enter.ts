@@ -1,0 +1,53 @@
+// Doing something inside a lab namespace without starting a process: the
+// calling thread enters the namespace (setns), runs a synchronous function,
+// and returns to its own namespace before any other JavaScript can run.
+// setns(CLONE_NEWNET) changes only the calling thread, so libuv's other
+// threads are never moved; sockets made inside stay in that namespace, and
+// /proc/thread-self/net and /proc/sys/net read and write that namespace's
+// files. Nothing of the initial namespace changes.
+import koffi from 'koffi';
+import { closeSync, openSync } from 'node:fs';
+
+const CLONE_NEWNET = 0x40000000;
+const libc = koffi.load('libc.so.6');
+const cSetns = libc.func('int setns(int fd, int nstype)');
+
+/** The thread's own namespace, opened once: where every entry returns to. */
+let home: number | undefined;
+const opened = new Map<string, number>();
+
+function enter(fd: number, what: string): void {
+  if ((cSetns(fd, CLONE_NEWNET) as number) !== 0) throw new Error(`setns(${what}): errno ${koffi.errno()}`);
+}
+
+/** The path of a named namespace (`ip netns add NAME`). */
+export function namespacePath(ns: string): string {
+  return `/run/netns/${ns}`;
+}
+
+/**
+ * Runs fn inside namespace ns and returns its result. fn must be synchronous:
+ * an await inside would let other code run in the lab's namespace.
+ */
+export function inNamespace<T>(ns: string, fn: () => T): T {
+  home ??= openSync('/proc/thread-self/ns/net', 'r');
+  let fd = opened.get(ns);
+  if (fd === undefined) {
+    fd = openSync(namespacePath(ns), 'r');
+    opened.set(ns, fd);
+  }
+  enter(fd, ns);
+  try {
+    return fn();
+  } finally {
+    enter(home, 'back to the initial namespace');
+  }
+}
+
+/** Closes the handle kept for ns (the namespace can then go away with its last user). */
+export function forgetNamespaceHandle(ns: string): void {
+  const fd = opened.get(ns);
+  if (fd === undefined) return;
+  opened.delete(ns);
+  closeSync(fd);
+}
