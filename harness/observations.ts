@@ -1,20 +1,10 @@
 // The one shape that crosses every boundary: what a target saw while running a
 // lab. Expectations, the differential comparison and the reporters read only
 // this. Kernel backends and the engine simulator both produce it.
+import type { PmEventKind } from '../engine/index.js';
 
-/** Kinds printed by `ip mptcp monitor` (include/uapi/linux/mptcp_pm.h). */
-export type PmEventType =
-  | 'CREATED'
-  | 'ESTABLISHED'
-  | 'CLOSED'
-  | 'ANNOUNCED'
-  | 'REMOVED'
-  | 'SF_ESTABLISHED'
-  | 'SF_CLOSED'
-  | 'SF_PRIORITY'
-  | 'LISTENER_CREATED'
-  | 'LISTENER_CLOSED'
-  | 'UNKNOWN';
+/** Kinds printed by `ip mptcp monitor` (include/uapi/linux/mptcp_pm.h; the engine reports the same), and what an older iproute2 cannot name. */
+export type PmEventType = PmEventKind | 'UNKNOWN';
 
 export interface PmEvent {
   type: PmEventType;

@@ -2,6 +2,7 @@
 // reporters (TAP, JSON, JUnit, summary) read only this.
 import type { Observations } from './observations.js';
 import type { Comparison } from './compare/types.js';
+import type { Lab } from './lab/model.js';
 
 export type Status = 'pass' | 'fail' | 'skip' | 'flaky';
 
@@ -77,4 +78,19 @@ export function summarize(results: readonly LabResult[]): Record<Status, number>
   const counts: Record<Status, number> = { pass: 0, fail: 0, skip: 0, flaky: 0 };
   for (const r of results) counts[r.status] += 1;
   return counts;
+}
+
+/** The start of every result a target makes: the lab's identity, the target, a first attempt. */
+export function resultBase(lab: Pick<Lab, 'name' | 'file' | 'group' | 'tags'>, target: TargetInfo) {
+  return { lab: lab.name, file: lab.file, group: lab.group, tags: lab.tags, target, attempts: 1, repeat: 0 };
+}
+
+/** A lab that did not run on a target, and why (a missing capability, a too old kernel). */
+export function skippedResult(lab: Lab, target: TargetInfo, reason: string): LabResult {
+  return { ...resultBase(lab, target), status: 'skip', skipReason: reason, durationMs: 0, checks: [] };
+}
+
+/** A lab that failed before it had checks to report (set-up error, hang, crash). */
+export function failedResult(lab: Lab, target: TargetInfo, error: string, durationMs = 0): LabResult {
+  return { ...resultBase(lab, target), status: 'fail', error, durationMs, checks: [] };
 }

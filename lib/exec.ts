@@ -127,17 +127,7 @@ function settle<Stdout extends string | Buffer>(result: CommandResult<Stdout>, r
 }
 
 export async function run(argv: readonly string[], options: RunOptions = {}): Promise<CommandResult> {
-  const full = inNetns(options.netns, argv);
-  const [file, args] = fileAndArgs(full, 'run');
-  const started = performance.now();
-  const r = await execa(file, args, {
-    reject: false,
-    input: options.input,
-    timeout: options.timeoutMs ?? 30_000,
-    env: options.env,
-    stripFinalNewline: false,
-  });
-  return settle(resultOf(options.label ?? full, started, r, String(r.stdout ?? '')), options.reject);
+  return execute(argv, options, 'run', { input: options.input }, (out) => String(out ?? ''));
 }
 
 export interface BinaryRunOptions extends Omit<RunOptions, 'input'> {
@@ -148,19 +138,33 @@ export interface BinaryRunOptions extends Omit<RunOptions, 'input'> {
 
 /** Like run(), for bytes in and out (a decompressor's stdin and stdout). */
 export async function runBinary(argv: readonly string[], options: BinaryRunOptions = {}): Promise<CommandResult<Buffer>> {
+  const extra = {
+    input: options.input,
+    encoding: 'buffer' as const,
+    ...(options.maxBytes !== undefined ? { maxBuffer: options.maxBytes } : {}),
+  };
+  return execute(argv, options, 'runBinary', extra, (out) => Buffer.from((out as Uint8Array | undefined) ?? new Uint8Array()));
+}
+
+/** The one place run() and runBinary() start a process: same limits, same result and error. */
+async function execute<Stdout extends string | Buffer>(
+  argv: readonly string[],
+  options: Omit<RunOptions, 'input'>,
+  what: string,
+  extra: { input?: string | Buffer; encoding?: 'buffer'; maxBuffer?: number },
+  stdoutOf: (out: unknown) => Stdout,
+): Promise<CommandResult<Stdout>> {
   const full = inNetns(options.netns, argv);
-  const [file, args] = fileAndArgs(full, 'runBinary');
+  const [file, args] = fileAndArgs(full, what);
   const started = performance.now();
   const r = await execa(file, args, {
     reject: false,
-    input: options.input,
     timeout: options.timeoutMs ?? 30_000,
     env: options.env,
-    encoding: 'buffer',
     stripFinalNewline: false,
-    ...(options.maxBytes !== undefined ? { maxBuffer: options.maxBytes } : {}),
+    ...extra,
   });
-  return settle(resultOf(options.label ?? full, started, r, Buffer.from(r.stdout ?? new Uint8Array())), options.reject);
+  return settle(resultOf(options.label ?? full, started, r, stdoutOf(r.stdout)), options.reject);
 }
 
 /** Like run(), but returns stdout parsed as JSON. */

@@ -2,6 +2,7 @@
 // Addresses are assigned, names resolved, quantities in plain numbers.
 // These types are the model's own: the file format's zod schema
 // (schema.ts) is checked against them, and this file does not import it.
+import type { PmEventType as ObservedPmEventType } from '../observations.js';
 import type { Direction } from '../workload/spec.js';
 
 export type { Direction };
@@ -150,17 +151,8 @@ export interface TxRxExpectation {
   by: Role;
 }
 
-export type PmEventType =
-  | 'CREATED'
-  | 'ESTABLISHED'
-  | 'CLOSED'
-  | 'ANNOUNCED'
-  | 'REMOVED'
-  | 'SF_ESTABLISHED'
-  | 'SF_CLOSED'
-  | 'SF_PRIORITY'
-  | 'LISTENER_CREATED'
-  | 'LISTENER_CLOSED';
+/** The event kinds an expectation can name: every kind the monitor names. */
+export type PmEventType = Exclude<ObservedPmEventType, 'UNKNOWN'>;
 
 /** Path-manager events a host must have seen (`ip mptcp monitor`); unset fields match anything. */
 export interface PmEventPattern {

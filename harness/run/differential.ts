@@ -3,24 +3,16 @@
 // items. A divergence the lab lists as known is reported, not failed.
 import { compareObservations, comparisonToChecks } from '../compare/index.js';
 import type { Lab } from '../lab/model.js';
-import { targetLabel, type LabResult } from '../result.js';
+import { resultBase, targetLabel, type LabResult, type TargetInfo } from '../result.js';
 
 export function differentialResult(lab: Lab, a: LabResult, b: LabResult): LabResult {
-  const base = {
-    lab: lab.name,
-    file: lab.file,
-    group: lab.group,
-    tags: lab.tags,
-    target: {
-      kind: 'compare' as const,
-      spec: `${a.target.kind} ${a.target.spec} vs ${b.target.kind} ${b.target.spec}`,
-      version: `${a.target.version} vs ${b.target.version}`,
-      backend: `${a.target.backend}+${b.target.backend}`,
-    },
-    attempts: 1,
-    repeat: a.repeat,
-    durationMs: 0,
+  const target: TargetInfo = {
+    kind: 'compare' as const,
+    spec: `${a.target.kind} ${a.target.spec} vs ${b.target.kind} ${b.target.spec}`,
+    version: `${a.target.version} vs ${b.target.version}`,
+    backend: `${a.target.backend}+${b.target.backend}`,
   };
+  const base = { ...resultBase(lab, target), repeat: a.repeat, durationMs: 0 };
   if (a.status === 'skip' || b.status === 'skip') {
     return {
       ...base,

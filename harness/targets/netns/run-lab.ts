@@ -14,7 +14,7 @@ import { linkStatsDelta, readLinkStats, type LinkStatsByName } from '../../obser
 import { startMonitor, type Monitor } from '../../observe/monitor.js';
 import { counterDelta, filterCounters, readCounters, type Counters } from '../../observe/nstat.js';
 import { unmetRequirements } from '../../requirements.js';
-import type { LabResult, TargetInfo } from '../../result.js';
+import { resultBase, skippedResult, type LabResult, type TargetInfo } from '../../result.js';
 import type { ClientSpec, ServerSpec } from '../../workload/spec.js';
 import { deriveSeed } from '../../seed.js';
 import { runWorkload } from './workload.js';
@@ -164,34 +164,18 @@ async function observe(
   }
 }
 
-function skipResult(lab: Lab, target: TargetInfo, reason: string): LabResult {
-  return {
-    lab: lab.name,
-    file: lab.file,
-    group: lab.group,
-    tags: lab.tags,
-    target,
-    status: 'skip',
-    skipReason: reason,
-    durationMs: 0,
-    attempts: 1,
-    repeat: 0,
-    checks: [],
-  };
-}
-
 /** Runs one lab once on the host kernel. Never throws for a lab problem: that is a failed result. */
 export async function runLabOnHost(lab: Lab, opts: LabRunOptions): Promise<LabResult> {
   const caps = await probeCapabilities();
   const target = hostTarget(caps);
   const unmet = await unmetRequirements(lab, caps);
-  if (unmet.length) return skipResult(lab, target, unmet.map((u) => u.reason).join('; '));
+  if (unmet.length) return skippedResult(lab, target, unmet.map((u) => u.reason).join('; '));
   const started = performance.now();
   const logLines: string[] = [];
   const log = (line: string) => logLines.push(`${Math.round(performance.now() - started)} ms ${line}`);
   if (opts.outDir) await mkdir(opts.outDir, { recursive: true });
   let built: BuiltLab | undefined;
-  const base = { lab: lab.name, file: lab.file, group: lab.group, tags: lab.tags, target, attempts: 1, repeat: 0 };
+  const base = resultBase(lab, target);
   try {
     built = await buildLab(lab, caps);
     log(`built in ${built.setupMs.toFixed(1)} ms: ${Object.values(built.ns).join(' ')}`);

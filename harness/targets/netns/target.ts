@@ -4,7 +4,7 @@
 import { join } from 'node:path';
 import { probeCapabilities } from '../../capabilities.js';
 import type { Lab } from '../../lab/model.js';
-import type { LabResult } from '../../result.js';
+import { failedResult, type LabResult } from '../../result.js';
 import { runEachLab } from '../each-lab.js';
 import { featuresOf } from '../features-of.js';
 import type { Target, TargetKind, TargetRunOptions } from '../target.js';
@@ -26,19 +26,14 @@ async function guarded(lab: Lab, o: LabRunOptions): Promise<LabResult> {
   const hung = new Promise<LabResult>((resolve) => {
     timer = setTimeout(
       () =>
-        resolve({
-          lab: lab.name,
-          file: lab.file,
-          group: lab.group,
-          tags: lab.tags,
-          target: { kind: 'kernel', spec: 'host', version: '', backend: 'netns' },
-          status: 'fail',
-          error: `lab hung: no result ${limit} ms after it started`,
-          durationMs: limit,
-          attempts: 1,
-          repeat: 0,
-          checks: [],
-        }),
+        resolve(
+          failedResult(
+            lab,
+            { kind: 'kernel', spec: 'host', version: '', backend: 'netns' },
+            `lab hung: no result ${limit} ms after it started`,
+            limit,
+          ),
+        ),
       limit,
     );
   });

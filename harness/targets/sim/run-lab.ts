@@ -18,7 +18,7 @@ import { evaluate } from '../../expect/checks.js';
 import type { Host, Lab, TimedEvent } from '../../lab/model.js';
 import type { EndpointReport, MptcpInfoObservation, Observations, PmEvent, TransferObservation } from '../../observations.js';
 import { filterCounters } from '../../observe/nstat.js';
-import type { LabResult, TargetInfo } from '../../result.js';
+import { resultBase, type LabResult, type TargetInfo } from '../../result.js';
 import { PayloadStream, StreamDigest } from '../../workload/payload.js';
 import { describeEvent } from '../netns/events.js';
 import { deriveSeed } from '../../seed.js';
@@ -487,7 +487,7 @@ export interface EngineRunOptions {
 
 export function runLabOnEngine(lab: Lab, opts: EngineRunOptions): LabResult {
   const started = performance.now();
-  const base = { lab: lab.name, file: lab.file, group: lab.group, tags: lab.tags, target: ENGINE_TARGET, attempts: 1, repeat: 0 };
+  const base = resultBase(lab, ENGINE_TARGET);
   // A shell step is a command for a kernel host (its effect is whatever the command does): nothing the simulator can run.
   const shell = lab.events.find((e) => e.action === 'shell');
   if (shell)

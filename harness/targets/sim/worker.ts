@@ -3,7 +3,7 @@
 // labs running at the same time (--jobs), their agents and timed events.
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import type { Lab } from '../../lab/model.js';
-import type { LabResult } from '../../result.js';
+import { failedResult, type LabResult } from '../../result.js';
 import { ENGINE_TARGET, runLabOnEngine, type EngineRunOptions } from './run-lab.js';
 
 interface Job {
@@ -31,19 +31,7 @@ export function runLabOnEngineAsync(lab: Lab, opts: EngineRunOptions): Promise<L
 }
 
 function runFailed(lab: Lab, e: Error): LabResult {
-  return {
-    lab: lab.name,
-    file: lab.file,
-    group: lab.group,
-    tags: lab.tags,
-    target: ENGINE_TARGET,
-    status: 'fail',
-    error: e.message,
-    durationMs: 0,
-    attempts: 1,
-    repeat: 0,
-    checks: [],
-  };
+  return failedResult(lab, ENGINE_TARGET, e.message);
 }
 
 if (!isMainThread && parentPort) {

@@ -11,7 +11,7 @@ import { fetchKernel, type ResolvedKernel } from '../../../kernels/fetch.js';
 import { formatKernelSpec, parseKernelSpec } from '../../../kernels/spec.js';
 import { runInVm, type Accel, type VmResult } from '../../../kernels/vm/qemu.js';
 import type { Lab } from '../../lab/model.js';
-import type { LabResult, RunResult, TargetInfo } from '../../result.js';
+import { failedResult, type LabResult, type RunResult, type TargetInfo } from '../../result.js';
 import { GUEST_ENV } from '../../capabilities.js';
 
 const CLI = fileURLToPath(new URL('../../cli.js', import.meta.url));
@@ -66,22 +66,6 @@ export function innerCommand(labs: readonly Lab[], opts: VmRunOptions): string[]
   return ['sh', '-c', script];
 }
 
-function batchFailure(lab: Lab, target: TargetInfo, error: string): LabResult {
-  return {
-    lab: lab.name,
-    file: lab.file,
-    group: lab.group,
-    tags: lab.tags,
-    target,
-    status: 'fail',
-    error,
-    durationMs: 0,
-    attempts: 1,
-    repeat: 0,
-    checks: [],
-  };
-}
-
 function whyBatchFailed(vm: VmResult): string | undefined {
   if (vm.trouble.length) return `kernel trouble (console):\n${vm.trouble.slice(0, 40).join('\n')}`;
   if (vm.timedOut)
@@ -130,7 +114,7 @@ export async function runLabsOnKernel(
     // One kernel that cannot be fetched fails its own labs; the other kernels of the run go on.
     const target: TargetInfo = { kind: 'kernel', spec: label, version: 'unknown', backend: 'vm' };
     const why = `kernel ${label} could not be fetched: ${e instanceof Error ? e.message : String(e)}`;
-    return { target, results: labs.map((lab) => batchFailure(lab, target, why)) };
+    return { target, results: labs.map((lab) => failedResult(lab, target, why)) };
   }
   const target: TargetInfo = { kind: 'kernel', spec: label, version: k.release, backend: 'vm' };
   const vm = await runInVm({
@@ -165,10 +149,10 @@ export async function runLabsOnKernel(
   const results = labs.flatMap((lab) =>
     repeats.map((repeat) => {
       const r = inner?.results.find((x) => x.lab === lab.name && x.target.kind === 'kernel' && x.repeat === repeat);
-      if (failed) return { ...batchFailure(lab, target, failed), repeat };
+      if (failed) return { ...failedResult(lab, target, failed), repeat };
       if (!r)
         return {
-          ...batchFailure(
+          ...failedResult(
             lab,
             target,
             `no result came back from the guest (exit ${vm.exitCode}): ${vm.stderr.trim().split('\n').slice(-5).join(' | ')}`,
