@@ -1,13 +1,14 @@
 // Runs labs on the targets of a run at once: every target takes its jobs
 // from one set of --jobs slots (a host lab is one job, a booted kernel
-// another), and results are reported target by target in --kernel order
-// whatever order they finish in. Followers (the engine) run each lab right
+// another), and results are reported target by target in --kernel order,
+// and within a target in selection order, whatever order they finish in. Followers (the engine) run each lab right
 // after the reference target's, in its slot, and are compared with it at
 // once; every other target is compared with the reference once both are
 // done. The runner knows targets only through harness/targets/target.ts.
 import type { Lab } from '../lab/model.js';
 import type { LabResult, TargetInfo } from '../result.js';
 import type { Target, TargetRunOptions } from '../targets/target.js';
+import { InSelectionOrder, labKey } from './lab-order.js';
 import { OrderedBlocks } from './ordered-blocks.js';
 import { compareLab, crossKernelResults, type CompareRetry } from './pairing.js';
 import { Slots } from '../targets/slots.js';
@@ -64,6 +65,8 @@ export async function runTargets(labs: readonly Lab[], plan: RunPlan, opts: Runn
   const slots = new Slots(opts.slots);
   const { onResult, onBatch, ...common } = opts;
   const ref = plan.reference;
+  // Each target's results in selection order (labs × repeats), whatever order they finish in.
+  const selection = labs.flatMap((lab) => Array.from({ length: opts.repeat }, (_, repeat) => labKey(lab.name, repeat)));
   const byTarget: LabResult[][] = plan.targets.map(() => []);
   const blocks: OrderedBlocks<LabResult> = new OrderedBlocks(plan.targets.length, onResult, (i) => {
     if (i === ref) return [];
@@ -73,15 +76,18 @@ export async function runTargets(labs: readonly Lab[], plan: RunPlan, opts: Runn
   return Promise.all(
     plan.targets.map(async (target, i) => {
       const targetOpts: TargetRunOptions = { ...common, slots, onBatch: (event, info) => onBatch?.(target.spec, event, info) };
+      const inOrder = new InSelectionOrder<LabResult>(selection, (group) => {
+        for (const x of group) {
+          byTarget[i]!.push(x);
+          blocks.add(i, x);
+        }
+      });
       try {
         return await target.run(labs, targetOpts, async (r) => {
-          const all = i === ref ? await withFollowers(labs, plan, r, targetOpts) : [r];
-          for (const x of all) {
-            byTarget[i]!.push(x);
-            blocks.add(i, x);
-          }
+          inOrder.add(labKey(r.lab, r.repeat), i === ref ? await withFollowers(labs, plan, r, targetOpts) : [r]);
         });
       } finally {
+        inOrder.flush();
         blocks.finish(i);
       }
     }),

@@ -196,4 +196,20 @@ describe('runTargets', () => {
       'single-subflow [kernel debian:6.12 vs engine sim] fail',
     ]);
   });
+
+  test('with several jobs, a lab that finishes first is still reported in selection order', async () => {
+    // no-join takes longer than single-subflow here, so single-subflow finishes first.
+    class SlowFirst extends OneByOne {
+      override async runLab(lab: Lab, repeat: number, attempt: number) {
+        if (lab.name === 'no-join') for (let i = 0; i < 5; i += 1) await tick();
+        return super.runLab(lab, repeat, attempt);
+      }
+    }
+    const busy = { now: 0, max: 0 };
+    const host = new SlowFirst('host', HOST, { kind: 'kernel', backend: 'netns', realTiming: true }, () => 1, busy);
+    const out: LabResult[] = [];
+    await runTargets(labs, { targets: [host], reference: 0, followers: [] }, options({ slots: 2, jobs: 2, onResult: (r) => out.push(r) }));
+    assert.deepEqual(host.runs, ['single-subflow a1', 'no-join a1'], 'single-subflow finished first');
+    assert.deepEqual(out.map(point), ['no-join [host] pass', 'single-subflow [host] pass']);
+  });
 });
