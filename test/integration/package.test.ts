@@ -42,7 +42,7 @@ test('npm pack: the tarball runs `mptcp-lab list` and validates its catalogue', 
   }
 });
 
-/** A project that installed the tarball: its labs import the package's entries, type-checked as the README's TypeScript lab. */
+/** A project that installed the tarball: its labs import the package's entries, type-checked as docs/labs.md's TypeScript lab. */
 function importsAsAPackage(dir: string, pkg: string): void {
   const project = join(dir, 'project');
   mkdirSync(join(project, 'node_modules'), { recursive: true });
@@ -64,9 +64,9 @@ function importsAsAPackage(dir: string, pkg: string): void {
     { lab: 'p', root: 'function', deep: 'ERR_PACKAGE_PATH_NOT_EXPORTED' },
     'labs import the entries, not paths inside dist/',
   );
-  // The README's TypeScript lab, type-checked against the installed package.
-  const example = /```ts\n([\s\S]*?)```/.exec(readFileSync(join(ROOT, 'README.md'), 'utf8'))?.[1];
-  if (!example?.includes("from 'mptcp-lab/lab'")) assert.fail("the README's TypeScript lab imports mptcp-lab/lab");
+  // The lab reference's TypeScript lab, type-checked against the installed package.
+  const example = /```ts\n([\s\S]*?)```/.exec(readFileSync(join(ROOT, 'docs', 'labs.md'), 'utf8'))?.[1];
+  if (!example?.includes("from 'mptcp-lab/lab'")) assert.fail("docs/labs.md's TypeScript lab imports mptcp-lab/lab");
   writeFileSync(join(project, 'late-subflow.lab.ts'), example);
   const tsc = spawnSync(
     process.execPath,
