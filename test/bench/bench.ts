@@ -9,6 +9,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, release } from 'node:os';
 import { parseBenchArgs, USAGE, type BenchArgs, type Part } from './args.js';
+import { startedByTestRunner } from './probe-import.js';
 import { baseBuild, thisBuild, type Build } from './builds.js';
 import { catalogue, guestCatalogue } from './catalogue.js';
 import { engine } from './engine.js';
@@ -135,7 +136,8 @@ async function main(): Promise<number> {
 }
 
 try {
-  process.exitCode = await main();
+  if (startedByTestRunner()) process.stderr.write('bench: not a test (run it with npm run bench)\n');
+  else process.exitCode = await main();
 } catch (e) {
   process.stderr.write(`bench: ${e instanceof Error ? e.message : String(e)}\n`);
   process.exitCode = 2;

@@ -18,7 +18,7 @@ export const REAL_TIME_AIM = 100;
 export const RSS_AIM_MIB = 100;
 export const COLD_WARM_AIM = 2;
 /** Warm runs per probe process; the probe's figure is their median. */
-const WARM_RUNS = 5;
+const WARM_RUNS = 7;
 
 interface EngineSample {
   readonly warmMs: number;

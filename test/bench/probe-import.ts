@@ -20,3 +20,12 @@ export async function importExport<T>(dist: string, paths: readonly string[], na
 export function answer(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value)}\n`);
 }
+
+/**
+ * Whether node's test runner started this file (it sets NODE_TEST_CONTEXT in
+ * the files it runs): `node --test dist/test/` would otherwise start the
+ * whole bench, or a probe without its arguments, as if they were tests.
+ */
+export function startedByTestRunner(): boolean {
+  return process.env.NODE_TEST_CONTEXT !== undefined;
+}

@@ -40,7 +40,7 @@ export function findSelftests(env = process.env): { script: string } | { reason:
   return {
     reason: given
       ? `MPTCP_SELFTESTS=${given}: no mptcp_join.sh there`
-      : `the kernel selftests are not built here (no mptcp_join.sh in ${dirs.join(', ')}; set MPTCP_SELFTESTS=<dir>)`,
+      : `the kernel selftests are not built here (no mptcp_join.sh under /usr/lib*/kselftest*, /usr/src/*; set MPTCP_SELFTESTS=<dir>)`,
   };
 }
 

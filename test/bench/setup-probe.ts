@@ -3,7 +3,7 @@
 // DIST, ROUNDS times each, and answers with one JSON line (SetupProbe). Needs
 // root. Nothing of a lab is left behind: the build's own cleanup runs at the
 // end and on SIGINT.
-import { importExport, answer } from './probe-import.js';
+import { answer, importExport, startedByTestRunner } from './probe-import.js';
 
 export interface SetupProbe {
   readonly labs: { lab: string; hosts: number; links: number; setupMs: number[]; teardownMs: number[] }[];
@@ -58,4 +58,4 @@ async function main(): Promise<void> {
   }
 }
 
-await main();
+if (!startedByTestRunner()) await main();

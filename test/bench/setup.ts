@@ -44,18 +44,19 @@ export async function setupTeardown(builds: readonly Build[], opts: SectionOptio
       n: probes.length,
     });
     if (build === 'this')
-      section.details.push(...table(perLab), ...(probes[0]?.skipped ?? []).map((s) => `${s.lab.padEnd(34)} skipped: ${s.reason}`));
+      section.details.push(...table(perLab), ...(probes[0]?.skipped ?? []).map((s) => `${s.lab.padEnd(36)} skipped: ${s.reason}`));
   }
   return section;
 }
 
 function table(perLab: Map<string, { hosts: number; links: number; setup: number[]; down: number[] }>): string[] {
   const lines = [
-    `${'Set-up + teardown per lab (this build, median)'.padEnd(34)} ${'hosts'.padStart(5)} ${'links'.padStart(5)} ${'set-up'.padStart(10)} ${'teardown'.padStart(10)}`,
+    'Set-up + teardown per lab on the host kernel (this build, median of the rounds)',
+    `${'lab'.padEnd(36)} ${'hosts'.padStart(5)} ${'links'.padStart(5)} ${'set-up'.padStart(10)} ${'teardown'.padStart(10)}`,
   ];
   for (const [lab, r] of perLab)
     lines.push(
-      `${lab.padEnd(34)} ${String(r.hosts).padStart(5)} ${String(r.links).padStart(5)} ${fmtMs(median(r.setup)).padStart(10)} ${fmtMs(median(r.down)).padStart(10)}`,
+      `${lab.padEnd(36)} ${String(r.hosts).padStart(5)} ${String(r.links).padStart(5)} ${fmtMs(median(r.setup)).padStart(10)} ${fmtMs(median(r.down)).padStart(10)}`,
     );
   return lines;
 }

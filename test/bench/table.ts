@@ -26,7 +26,8 @@ function aimText(f: Figure): string {
 function baseText(f: Figure, base: BaseFigure | undefined): string {
   if (!base) return '';
   const w = worseBy(f.value, base.figure.value, f.better);
-  const delta = w === undefined ? '' : w > 0 ? ` ${Math.round(w * 100)} % worse` : ` ${Math.round(-w * 100)} % better`;
+  const pct = w === undefined ? 0 : Math.round(Math.abs(w) * 100);
+  const delta = w === undefined ? '' : pct === 0 ? ' same' : ` ${pct} % ${w > 0 ? 'worse' : 'better'}`;
   return `${fmtValue(base.figure.value, f.unit)}${base.source === 'file' ? ' (file)' : ''}${delta}`;
 }
 
