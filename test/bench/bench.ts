@@ -80,6 +80,13 @@ async function measure(
   return { figures, skipped, details };
 }
 
+/** A line when the machine had more runnable work than CPUs: absolute figures are then inflated (same-run ratios less so). */
+function busyWarning(before: number[], after: number[]): string[] {
+  const load = Math.max(before[0] ?? 0, after[0] ?? 0);
+  const cpus = availableParallelism();
+  return load > cpus ? [`note: load average ${load.toFixed(1)} on ${cpus} CPUs during the bench: absolute figures are noisy`] : [];
+}
+
 async function main(): Promise<number> {
   const args = parseBenchArgs(process.argv.slice(2));
   if (args.help) {
@@ -104,6 +111,7 @@ async function main(): Promise<number> {
     ...details,
     ...(details.length ? [''] : []),
     `mptcp-lab bench: ${self.commit}, ${availableParallelism()} CPUs, kernel ${release()}, node ${process.version}; median of ${args.rounds} round(s)${base ? `; base ${base.commit}` : ''}`,
+    ...busyWarning(loadBefore, loadavg()),
     ...renderTable(mine, skipped, bases),
     ...(bases.size ? ['', ...renderRegressions(regs, REGRESSION_THRESHOLD)] : []),
   ];

@@ -6,12 +6,11 @@
 // bench's.
 //
 // Segments: packets the simulated links transmitted (each direction's
-// txPackets, the interfaces' tx counters), read from the simulator itself:
-// the probe wraps Network.prototype.addLink to see the links each run makes.
-// Simulated time: the network's clock when the run ends.
+// txPackets, the interfaces' tx counters); simulated time: the network's
+// clock when the run ends. A build with harness/targets/sim/speed.ts gives
+// them itself (engineSpeed); for an older build the probe reads them from
+// the simulator, wrapping Network.prototype.addLink to see each run's links.
 // Only types may be imported from this file: importing it runs the probe.
-// TODO(issue 8): once harness/targets/sim/speed.ts (the engine-perf helper's)
-// is merged, take these figures from it instead of wrapping addLink.
 import { answer, importExport, startedByTestRunner } from './probe-import.js';
 
 export interface EngineProbe {
@@ -22,6 +21,8 @@ export interface EngineProbe {
   readonly segments: number;
   readonly simMs: number;
   readonly status: string;
+  /** Who timed the runs: the build's own engineSpeed (speed.ts), or this probe. */
+  readonly source: 'speed.ts' | 'probe';
   /** Peak resident set of this process after the whole catalogue on the engine, in bytes. */
   readonly maxRssBytes: number;
   readonly catalogueLabs: number;
@@ -44,9 +45,11 @@ interface LabLike {
 type RunLab = (lab: LabLike, opts: { seed: number }) => { status: string };
 
 const SPEED_LAB = 'bandwidth-aggregation';
+/** Every run alike, so cold and warm runs do the same work. */
+const SEED = 1;
 
-/** Links made since the last take(), and the network that made them. */
-function watchLinks(Network: NetworkClass): () => { links: LinkLike[]; network?: NetworkLike } {
+/** Links made since the last take(), and the network that made them; stop() puts addLink back. */
+function watchLinks(Network: NetworkClass): { take: () => { links: LinkLike[]; network?: NetworkLike }; stop: () => void } {
   let links: LinkLike[] = [];
   let network: NetworkLike | undefined;
   const addLink = Network.prototype.addLink;
@@ -56,16 +59,75 @@ function watchLinks(Network: NetworkClass): () => { links: LinkLike[]; network?:
     links.push(link);
     return link;
   };
-  return () => {
+  const take = () => {
     const taken = { links, ...(network ? { network } : {}) };
     links = [];
     network = undefined;
     return taken;
   };
+  return { take, stop: () => void (Network.prototype.addLink = addLink) };
 }
 
 function txPackets(links: readonly LinkLike[]): number {
   return links.reduce((n, l) => n + l.aToB.counters.txPackets + l.bToA.counters.txPackets, 0);
+}
+
+/** engineSpeed of harness/targets/sim/speed.ts, in the builds that have it. */
+type EngineSpeedFn = (
+  lab: LabLike,
+  warmRuns: number,
+  seed: number,
+) => { coldMs: number; warmRuns: readonly number[]; segments: number; simSeconds: number };
+
+type Speed = Pick<EngineProbe, 'coldMs' | 'warmMs' | 'segments' | 'simMs' | 'status' | 'source'>;
+
+/** The build's own figures; undefined when it has no speed.ts. */
+async function speedOfBuild(dist: string, lab: LabLike, warm: number): Promise<Speed | undefined> {
+  let engineSpeed: EngineSpeedFn;
+  try {
+    engineSpeed = await importExport<EngineSpeedFn>(dist, ['harness/targets/sim/speed.js'], 'engineSpeed');
+  } catch {
+    return undefined;
+  }
+  try {
+    const s = engineSpeed(lab, warm, SEED);
+    return {
+      coldMs: s.coldMs,
+      warmMs: [...s.warmRuns],
+      segments: s.segments,
+      simMs: s.simSeconds * 1000,
+      status: 'pass',
+      source: 'speed.ts',
+    };
+  } catch (e) {
+    // engineSpeed throws when the lab does not pass: still a speed, but a failing one.
+    process.stderr.write(`engine-probe: ${e instanceof Error ? e.message : String(e)}\n`);
+    return { coldMs: NaN, warmMs: [], segments: NaN, simMs: NaN, status: 'fail', source: 'speed.ts' };
+  }
+}
+
+/** The same figures for a build without speed.ts: runs timed here, links read from the simulator. */
+function speedByProbe(Network: NetworkClass, runLab: RunLab, lab: LabLike, warm: number): Speed {
+  const { take, stop } = watchLinks(Network);
+  const timed = () => {
+    const t0 = performance.now();
+    const r = runLab(lab, { seed: SEED });
+    const ms = performance.now() - t0;
+    const { links, network } = take();
+    return { ms, status: r.status, segments: txPackets(links), simMs: network?.now ?? NaN };
+  };
+  const cold = timed();
+  const warmRuns = Array.from({ length: warm }, timed);
+  const last = warmRuns[warmRuns.length - 1] ?? cold;
+  stop();
+  return {
+    coldMs: cold.ms,
+    warmMs: warmRuns.map((r) => r.ms),
+    segments: last.segments,
+    simMs: last.simMs,
+    status: [cold, ...warmRuns].every((r) => r.status === 'pass') ? 'pass' : 'fail',
+    source: 'probe',
+  };
 }
 
 async function main(): Promise<void> {
@@ -78,31 +140,13 @@ async function main(): Promise<void> {
   const labs = await loadCatalogue();
   const lab = labs.find((l) => l.name === SPEED_LAB);
   if (!lab) throw new Error(`no ${SPEED_LAB} in the catalogue`);
-  const take = watchLinks(Network);
+  const speed = (await speedOfBuild(dist, lab, warm)) ?? speedByProbe(Network, runLab, lab, warm);
 
-  const timed = () => {
-    const t0 = performance.now();
-    const r = runLab(lab, { seed: 1 });
-    const ms = performance.now() - t0;
-    const { links, network } = take();
-    return { ms, status: r.status, segments: txPackets(links), simMs: network?.now ?? NaN };
-  };
-  const cold = timed();
-  const warmRuns = Array.from({ length: warm }, timed);
-  const last = warmRuns[warmRuns.length - 1] ?? cold;
-
-  const failed: string[] = [];
-  for (const l of labs) {
-    if (runLab(l, { seed: 1 }).status === 'fail') failed.push(l.name);
-    take();
-  }
+  // Then the whole catalogue in this process, for its peak RSS (the speed runs are of one of its labs).
+  const failed = labs.filter((l) => runLab(l, { seed: SEED }).status === 'fail').map((l) => l.name);
   const probe: EngineProbe = {
     lab: SPEED_LAB,
-    coldMs: cold.ms,
-    warmMs: warmRuns.map((r) => r.ms),
-    segments: last.segments,
-    simMs: last.simMs,
-    status: [cold, ...warmRuns].every((r) => r.status === 'pass') ? 'pass' : 'fail',
+    ...speed,
     maxRssBytes: process.resourceUsage().maxRSS * 1024,
     catalogueLabs: labs.length,
     catalogueFailed: failed,

@@ -7,7 +7,8 @@
 // - RSS: peak resident set of that fresh process after running the whole
 //   catalogue on the engine in its main thread (aim ≤ 100 MiB);
 // - cold / warm: the first run of the process over the median warm one (aim ≤ 2).
-// TODO(issue 8): take the figures from harness/targets/sim/speed.ts once merged.
+// A build with harness/targets/sim/speed.ts times the runs with its own
+// engineSpeed (same definitions); an older one is timed by the probe.
 import { interleaved, type Build } from './builds.js';
 import type { EngineProbe } from './engine-probe.js';
 import { median } from './figures.js';
@@ -54,7 +55,7 @@ export async function engine(builds: readonly Build[], opts: SectionOptions): Pr
     const p = ss[ss.length - 1]!.probe;
     const of = (k: keyof Omit<EngineSample, 'probe'>) => median(ss.map((s) => s[k]));
     const n = ss.length;
-    const what = `${p.lab}: ${p.segments} segments, ${fmtMs(p.simMs)} simulated`;
+    const what = `${p.lab}: ${p.segments} segments, ${fmtMs(p.simMs)} simulated; timed by ${p.source}`;
     addFigure(section, build, {
       id: 'engine.warm-ms',
       label: `engine: ${p.lab} warm run`,
