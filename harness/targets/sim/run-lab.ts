@@ -485,18 +485,35 @@ export interface EngineRunOptions {
   maxEvents?: number;
 }
 
+/** What the simulator did in one run, for measuring its speed (speed.ts). */
+export interface EngineRunStats {
+  /** Simulated time at the end of the run, in milliseconds. */
+  readonly simMs: number;
+  /** Simulator events processed. */
+  readonly events: number;
+  /** Packets put on links (every link, both directions, each hop and each duplicate counted: the links' txPackets). */
+  readonly segments: number;
+}
+
 export function runLabOnEngine(lab: Lab, opts: EngineRunOptions): LabResult {
+  return simulateLab(lab, opts).result;
+}
+
+/** runLabOnEngine, with what the simulator did (undefined when the lab did not run: skipped, or it threw). */
+export function simulateLab(lab: Lab, opts: EngineRunOptions): { result: LabResult; stats?: EngineRunStats } {
   const started = performance.now();
   const base = { lab: lab.name, file: lab.file, group: lab.group, tags: lab.tags, target: ENGINE_TARGET, attempts: 1, repeat: 0 };
   // A shell step is a command for a kernel host (its effect is whatever the command does): nothing the simulator can run.
   const shell = lab.events.find((e) => e.action === 'shell');
   if (shell)
     return {
-      ...base,
-      status: 'skip',
-      skipReason: `shell steps run on kernels only (at ${shell.atMs} ms on ${shell.host})`,
-      checks: [],
-      durationMs: 0,
+      result: {
+        ...base,
+        status: 'skip',
+        skipReason: `shell steps run on kernels only (at ${shell.atMs} ms on ${shell.host})`,
+        checks: [],
+        durationMs: 0,
+      },
     };
   try {
     const run = new EngineRun(lab, opts.seed);
@@ -516,14 +533,30 @@ export function runLabOnEngine(lab: Lab, opts: EngineRunOptions): LabResult {
     const error = run.done ? undefined : `workload did not finish in ${limitMs} ms of simulated time (${events} events)`;
     const checks = evaluate(lab, obs);
     const status = (error && lab.expect.integrity) || checks.some((c) => !c.ok) ? 'fail' : 'pass';
-    return { ...base, status, ...(error ? { error } : {}), durationMs: performance.now() - started, checks, observations: obs };
+    const result: LabResult = {
+      ...base,
+      status,
+      ...(error ? { error } : {}),
+      durationMs: performance.now() - started,
+      checks,
+      observations: obs,
+    };
+    return { result, stats: { simMs: run.sim.network.now, events, segments: linkSegments(run.sim) } };
   } catch (e) {
     return {
-      ...base,
-      status: 'fail',
-      error: e instanceof Error ? (e.stack ?? e.message) : String(e),
-      durationMs: performance.now() - started,
-      checks: [],
+      result: {
+        ...base,
+        status: 'fail',
+        error: e instanceof Error ? (e.stack ?? e.message) : String(e),
+        durationMs: performance.now() - started,
+        checks: [],
+      },
     };
   }
+}
+
+function linkSegments(sim: SimLab): number {
+  let n = 0;
+  for (const link of Object.values(sim.links)) n += link.aToB.counters.txPackets + link.bToA.counters.txPackets;
+  return n;
 }
