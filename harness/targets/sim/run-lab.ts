@@ -136,6 +136,8 @@ class EngineRun {
   private readonly boundDecide = new Map<string, (src: string, dst: string) => number>();
   /** Per host, the device each endpoint address was last bound to: it outlives the endpoint. */
   private readonly boundDevs = new Map<string, Map<string, string>>();
+  /** Per host, the bound decisions made since the last event ("src dst" → decision). */
+  private readonly decisions = new Map<string, Map<string, number>>();
   private readonly timers = new Map<string, { at: number; timer: Timer }>();
   readonly events: Record<string, PmEvent[]> = {};
   readonly applied: Observations['applied'] = [];
@@ -211,15 +213,28 @@ class EngineRun {
     const devs = this.boundDevs.get(host) ?? new Map<string, string>();
     this.boundDevs.set(host, devs);
     for (const e of pm.endpointList) if (e.dev !== undefined) devs.set(e.address, e.dev);
+    // Endpoints, routes and links change only in events, each followed by this call: decisions hold until the next.
+    const cache = this.decisions.get(host) ?? new Map<string, number>();
+    this.decisions.set(host, cache);
+    cache.clear();
     if (this.boundDecide.get(host) === node.decide) return;
     const fib = this.sim.fibs[host]!;
     const { local, noRoute } = this.sim.decisionCodes;
     const decide = node.decide.bind(node);
-    node.decide = (src: string, dst: string): number => {
+    const uncached = (src: string, dst: string): number => {
       const dev = src === '' ? undefined : (pm.endpointList.find((e) => e.address === src && e.dev !== undefined)?.dev ?? devs.get(src));
       if (dev === undefined) return decide(src, dst);
       const d = fib.lookup(src, dst, dev);
       return d.kind === 'local' ? local : d.kind === 'out' ? node.ifaceIndex(d.dev) : noRoute;
+    };
+    node.decide = (src: string, dst: string): number => {
+      const k = `${src} ${dst}`;
+      let d = cache.get(k);
+      if (d === undefined) {
+        d = uncached(src, dst);
+        cache.set(k, d);
+      }
+      return d;
     };
     this.boundDecide.set(host, node.decide);
   }
@@ -337,7 +352,7 @@ class EngineRun {
     if (!side) return;
     if (ev.kind === 'readable') {
       const data = ep.read(ev.conn);
-      if (data.length) side.received.update(Buffer.from(data));
+      if (data.length) side.received.update(Buffer.from(data.buffer, data.byteOffset, data.length));
       if (ep.eof(ev.conn)) side.eof = true;
       if (side === this.client && side.eof && side.shut) this.transferDoneAt ??= now;
     }
