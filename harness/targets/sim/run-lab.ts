@@ -15,7 +15,7 @@ import {
 } from '../../../engine/index.js';
 import { applySimEvent, buildSimNetwork, simLinkBytes, simRoute, type SimLab } from './sim-lab.js';
 import { evaluate } from '../../expect/checks.js';
-import type { Host, Lab, TimedEvent } from '../../lab/model.js';
+import type { Host, Impairment, Lab, TimedEvent } from '../../lab/model.js';
 import type { EndpointReport, MptcpInfoObservation, Observations, PmEvent, TransferObservation } from '../../observations.js';
 import { filterCounters } from '../../observe/nstat.js';
 import type { LabResult, TargetInfo } from '../../result.js';
@@ -127,6 +127,19 @@ function report(side: Side | undefined, mptcpSocket: boolean): EndpointReport {
   };
 }
 
+/**
+ * Whether a link of the lab may flip bits (netem corrupt, from the start or from an event): only then
+ * can a TCP checksum tell anything, so only then do the endpoints fill and check it. A payload rewrite
+ * fixes the checksum itself, as the kernel target's nft rule does, and needs none.
+ */
+function labCorrupts(lab: Lab): boolean {
+  const corrupts = (i: Impairment): boolean => (i.corruptPct ?? 0) > 0;
+  return (
+    lab.hosts.some((h) => h.interfaces.some((i) => corrupts(i.egress))) ||
+    lab.events.some((e) => e.action === 'impair' && corrupts(e.impairment))
+  );
+}
+
 /** Everything of one engine run; step() drives it, the app logic mirrors the traffic agent. */
 class EngineRun {
   readonly sim: SimLab;
@@ -159,6 +172,7 @@ class EngineRun {
   ) {
     this.sim = buildSimNetwork(lab, deriveSeed(seed, lab.name, 'sim'));
     this.port = lab.workload.port ?? 10_000 + (deriveSeed(seed, lab.name, 'port') % 50_000);
+    const corrupts = labCorrupts(lab);
     for (const h of lab.hosts) {
       const ctrl = ctrlOf(h);
       const pm = new KernelPm({
@@ -175,6 +189,7 @@ class EngineRun {
         ctrl,
         pm,
         ...syncookiesOf(h),
+        checksum: corrupts,
         // TCP Small Queues as the kernel: pump() reports each charged packet leaving the host.
         smallQueues: true,
       });
