@@ -17,10 +17,10 @@ import { applySimEvent, buildSimNetwork, simLinkBytes, simRoute, type SimLab } f
 import { evaluate } from '../../expect/checks.js';
 import type { Host, Impairment, Lab, TimedEvent } from '../../lab/model.js';
 import type { EndpointReport, MptcpInfoObservation, Observations, PmEvent, TransferObservation } from '../../observations.js';
-import { filterCounters } from '../../observe/nstat.js';
+import { filterCounters } from '../../observe/counters.js';
 import type { LabResult, TargetInfo } from '../../result.js';
 import { PayloadStream, StreamDigest } from '../../workload/payload.js';
-import { describeEvent } from '../netns/events.js';
+import { describeEvent } from '../../lab/describe-event.js';
 import { deriveSeed } from '../../seed.js';
 
 export const ENGINE_TARGET: TargetInfo = { kind: 'engine', spec: 'sim', version: '0.1', backend: 'sim' };
