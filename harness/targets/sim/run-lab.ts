@@ -132,7 +132,7 @@ function report(side: Side | undefined, mptcpSocket: boolean): EndpointReport {
  * can a TCP checksum tell anything, so only then do the endpoints fill and check it. A payload rewrite
  * fixes the checksum itself, as the kernel target's nft rule does, and needs none.
  */
-function labCorrupts(lab: Lab): boolean {
+export function labCorrupts(lab: Lab): boolean {
   const corrupts = (i: Impairment): boolean => (i.corruptPct ?? 0) > 0;
   return (
     lab.hosts.some((h) => h.interfaces.some((i) => corrupts(i.egress))) ||
