@@ -119,7 +119,8 @@ export class DataReceiver {
 
   read(): Uint8Array {
     if (this.queued === 0) return new Uint8Array(0);
-    const out = concat(this.queue);
+    // One chunk (the common case when the reader keeps up) goes as it is: nothing writes into received data.
+    const out = this.queue.length === 1 ? (this.queue[0] as Uint8Array) : concat(this.queue);
     this.queue = [];
     this.queued = 0;
     return out;

@@ -34,4 +34,4 @@ export type {
 export { bufferLen, emitOption, encodeOption, parseOption } from './options/codec.js';
 export { dssExpectedLen } from './options/dss.js';
 export { emptyReceivedOptions, type MutableReceivedOptions, type SegmentFlags } from './options/received.js';
-export { emitTcpOptions, parseMptcpOptions, type ParsedOptions, type TcpOption } from './options/tcp-area.js';
+export { emitTcpOptions, parseMptcpOptions, receiveMptcpOptions, type ParsedOptions, type TcpOption } from './options/tcp-area.js';

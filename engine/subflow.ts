@@ -7,7 +7,7 @@
 // The subflow talks to its connection (the msk, engine/msk.ts) through the
 // SubflowOwner interface.
 
-import { encodeOption, parseMptcpOptions, type MptcpOption } from './options.js';
+import { encodeOption, receiveMptcpOptions, type MptcpOption } from './options.js';
 import {
   MPTCP_CAP_CHECKSUM_REQD,
   MPTCP_CAP_DENY_JOIN_ID0,
@@ -36,7 +36,7 @@ import type { MibName } from './mib.js';
 import type { MptcpCtrl } from './ctrl.js';
 import { TcpSocket, type TcpSocketInfo } from './tcp/socket.js';
 import type { CloseReason, SegmentInfo, TcpAddr, TcpConfig, TcpHooks, Verdict } from './tcp/config.js';
-import type { TcpSegment } from './tcp/segment.js';
+import type { TcpOption, TcpSegment } from './tcp/segment.js';
 import type { TcpState } from './tcp/state.js';
 import { concat } from './bytes.js';
 
@@ -686,17 +686,34 @@ export class Subflow {
 
 /** The MPTCP options of a segment as the kernel's mptcp_get_options fills them. */
 export function receivedOptions(seg: TcpSegment): ReceivedOptions {
+  return receiveMptcpOptions(mptcpArea(seg.options), {
+    syn: seg.flags.syn,
+    ack: seg.flags.ack,
+    rst: seg.flags.rst,
+    hasPayload: seg.payload.length > 0,
+  });
+}
+
+/** The segment's MPTCP options one after the other (most segments carry one: its bytes as they are). */
+function mptcpArea(options: readonly TcpOption[]): Uint8Array {
   let n = 0;
-  for (const opt of seg.options) if (opt.kind === 'mptcp') n += opt.bytes.length;
+  let only: Uint8Array | undefined;
+  let count = 0;
+  for (const opt of options) {
+    if (opt.kind !== 'mptcp') continue;
+    n += opt.bytes.length;
+    only = opt.bytes;
+    count += 1;
+  }
+  if (count === 1) return only as Uint8Array;
   const area = new Uint8Array(n);
   let at = 0;
-  for (const opt of seg.options) {
+  for (const opt of options) {
     if (opt.kind !== 'mptcp') continue;
     area.set(opt.bytes, at);
     at += opt.bytes.length;
   }
-  return parseMptcpOptions(area, { syn: seg.flags.syn, ack: seg.flags.ack, rst: seg.flags.rst, hasPayload: seg.payload.length > 0 })
-    .received;
+  return area;
 }
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {

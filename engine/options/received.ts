@@ -72,6 +72,15 @@ export type MutableReceivedOptions = { -readonly [K in keyof ReceivedOptions]: R
  * A record with no suboption seen. The kernel only clears `suboptions` and
  * leaves the rest as stack garbage; zeros make runs reproducible.
  */
+const NO_THMAC = new Uint8Array(MPTCPOPT_THMAC_LEN);
+const NO_HMAC = new Uint8Array(MPTCPOPT_HMAC_LEN);
+const NO_AHMAC = new Uint8Array(TCPOLEN_MPTCP_ADD_ADDR_HMAC);
+const NO_ADDR_BYTES = new Uint8Array(0);
+
+/**
+ * The zero arrays are shared by every record (one is made per received segment): readers only
+ * compare them, and accepting an option replaces a field, never writes into it.
+ */
 export function emptyReceivedOptions(): MutableReceivedOptions {
   return {
     suboptions: 0,
@@ -96,11 +105,11 @@ export function emptyReceivedOptions(): MutableReceivedOptions {
     joinId: 0,
     token: 0,
     nonce: 0,
-    thmac: new Uint8Array(MPTCPOPT_THMAC_LEN),
-    hmac: new Uint8Array(MPTCPOPT_HMAC_LEN),
-    addr: { id: 0, family: 0, bytes: new Uint8Array(0), port: 0 },
+    thmac: NO_THMAC,
+    hmac: NO_HMAC,
+    addr: { id: 0, family: 0, bytes: NO_ADDR_BYTES, port: 0 },
     rmList: [],
-    ahmac: new Uint8Array(TCPOLEN_MPTCP_ADD_ADDR_HMAC),
+    ahmac: NO_AHMAC,
     failSeq: 0n,
   };
 }

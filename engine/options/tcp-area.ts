@@ -70,6 +70,29 @@ export function parseMptcpOptions(area: Uint8Array, segment?: SegmentFlags): Par
   return { received, options };
 }
 
+/**
+ * parseMptcpOptions(area, segment).received without the list of options: what a receiver
+ * needs for every segment. Each MPTCP option is parsed from a view of `area` (the parsers
+ * copy what they keep), and nothing else is built.
+ */
+export function receiveMptcpOptions(area: Uint8Array, segment?: SegmentFlags): ReceivedOptions {
+  const received = emptyReceivedOptions();
+  let at = 0;
+  while (at < area.length) {
+    const kind = area[at];
+    if (kind === TCPOPT_EOL) break;
+    if (kind === TCPOPT_NOP) {
+      at += 1;
+      continue;
+    }
+    const size = at + 1 < area.length ? area[at + 1] : 0;
+    if (size < 2 || at + size > area.length) break;
+    if (kind === TCPOPT_MPTCP) receiveOption(received, area, at, parseOption(area.subarray(at, at + size)), segment);
+    at += size;
+  }
+  return received;
+}
+
 /** The options area for a list of options, in order, with nothing added. */
 export function emitTcpOptions(options: readonly TcpOption[]): Uint8Array {
   const parts = options.map((o): Uint8Array => {

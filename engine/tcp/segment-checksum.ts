@@ -12,11 +12,10 @@ function sumWords(bytes: Uint8Array, skipChecksum: boolean): number {
   let sum = 0;
   const n = bytes.length;
   const even = n & ~1;
-  for (let i = 0; i < even; i += 2) {
-    if (skipChecksum && i === CHECKSUM_OFFSET) continue;
-    sum += (bytes[i] << 8) | bytes[i + 1];
-  }
+  for (let i = 0; i < even; i += 2) sum += (bytes[i] << 8) | bytes[i + 1];
   if (n & 1) sum += bytes[n - 1] << 8;
+  // The sum is not folded yet, so taking the checksum word out again is exact.
+  if (skipChecksum && even > CHECKSUM_OFFSET) sum -= (bytes[CHECKSUM_OFFSET] << 8) | bytes[CHECKSUM_OFFSET + 1];
   return sum;
 }
 
@@ -26,12 +25,27 @@ function fold(sum: number): number {
   return s;
 }
 
-function pseudoHeaderSum(srcIp: string, dstIp: string, length: number): number {
+/** The addresses' part of the pseudo-header sum and their family, by "src dst": a host sums the same few pairs again and again. */
+const addressSums = new Map<string, { readonly sum: number; readonly family: 4 | 6 }>();
+const ADDRESS_SUMS_MAX = 4096;
+
+function addressSum(srcIp: string, dstIp: string): { readonly sum: number; readonly family: 4 | 6 } {
+  const key = `${srcIp} ${dstIp}`;
+  const known = addressSums.get(key);
+  if (known) return known;
   const src = ipOrThrow(srcIp, 'tcpChecksum: source');
   const dst = ipOrThrow(dstIp, 'tcpChecksum: destination');
   if (src.family !== dst.family) throw new Error(`tcpChecksum: ${srcIp} and ${dstIp} are not the same address family`);
-  let sum = sumWords(src.bytes, false) + sumWords(dst.bytes, false);
-  if (src.family === 4) {
+  const entry = { sum: sumWords(src.bytes, false) + sumWords(dst.bytes, false), family: src.family };
+  if (addressSums.size >= ADDRESS_SUMS_MAX) addressSums.clear();
+  addressSums.set(key, entry);
+  return entry;
+}
+
+function pseudoHeaderSum(srcIp: string, dstIp: string, length: number): number {
+  const a = addressSum(srcIp, dstIp);
+  let sum = a.sum;
+  if (a.family === 4) {
     if (length > 0xffff) throw new RangeError(`tcpChecksum: ${length} bytes do not fit an IPv4 packet`);
     sum += IPPROTO_TCP + length; // zero, protocol, TCP length
   } else {

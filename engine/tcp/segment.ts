@@ -143,14 +143,22 @@ export const NO_FLAGS: TcpFlags = Object.freeze({
   cwr: false,
 });
 
-/** A full TcpFlags from the ones that are set: tcpFlags({ syn: true, ack: true }). */
+/**
+ * A full TcpFlags from the ones that are set: tcpFlags({ syn: true, ack: true }). The result
+ * is one of 256 shared frozen records (one per header byte 13), so building a segment's flags
+ * allocates nothing.
+ */
 export function tcpFlags(set: Partial<TcpFlags>): TcpFlags {
-  return { ...NO_FLAGS, ...set };
+  return flagsFromByte(flagsToByte(set));
 }
 
-/** Flags from header byte 13. */
+/** Flags from header byte 13 (a shared frozen record). */
 export function flagsFromByte(b: number): TcpFlags {
-  return {
+  return FLAG_RECORDS[b & 0xff] as TcpFlags;
+}
+
+function flagsRecord(b: number): TcpFlags {
+  return Object.freeze({
     syn: (b & TCP_FLAG.SYN) !== 0,
     ack: (b & TCP_FLAG.ACK) !== 0,
     fin: (b & TCP_FLAG.FIN) !== 0,
@@ -159,11 +167,13 @@ export function flagsFromByte(b: number): TcpFlags {
     urg: (b & TCP_FLAG.URG) !== 0,
     ece: (b & TCP_FLAG.ECE) !== 0,
     cwr: (b & TCP_FLAG.CWR) !== 0,
-  };
+  });
 }
 
-/** Header byte 13 from flags. */
-export function flagsToByte(f: TcpFlags): number {
+const FLAG_RECORDS: readonly TcpFlags[] = Array.from({ length: 256 }, (_, b) => flagsRecord(b));
+
+/** Header byte 13 from flags (a flag not given is clear). */
+export function flagsToByte(f: Partial<TcpFlags>): number {
   return (
     (f.fin ? TCP_FLAG.FIN : 0) |
     (f.syn ? TCP_FLAG.SYN : 0) |
@@ -393,7 +403,7 @@ function layoutOptions(options: readonly TcpOption[]): Layout {
   if (off <= TCP_MAX_OPTIONS_LEN) return { before, after, len: off };
   // Does not fit aligned: back to back, EOL padding at the end.
   const zeros = options.map(() => 0);
-  return { before: zeros, after: [...zeros], len: raw + pad4(raw) };
+  return { before: zeros, after: zeros, len: raw + pad4(raw) };
 }
 
 function checkUint(what: string, v: number, max: number): void {
@@ -535,11 +545,12 @@ export function emitSegment(seg: TcpSegment, out?: Uint8Array): Uint8Array {
   // bytes 16-17: checksum, left zero
   putBe16(buf, 18, seg.urgentPointer ?? 0);
   let p = TCP_HEADER_LEN;
-  seg.options.forEach((o, i) => {
+  const options = seg.options;
+  for (let i = 0; i < options.length; i += 1) {
     for (let k = layout.before[i]; k > 0; k -= 1) buf[p++] = TCPOPT.NOP;
-    p += writeOption(buf, p, o);
+    p += writeOption(buf, p, options[i]);
     for (let k = layout.after[i]; k > 0; k -= 1) buf[p++] = TCPOPT.NOP;
-  });
+  }
   // Whatever is left up to hlen is EOL (zero), already filled.
   buf.set(seg.payload, hlen);
   return buf;

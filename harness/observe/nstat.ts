@@ -3,46 +3,9 @@
 // history file, -z: include zero counters, so a baseline has every name.
 import { run } from '../../lib/exec.js';
 
-export type Counters = Record<string, number>;
+import type { Counters } from './counters.js';
 
-/** TCP counters outside MPTcpExt* that explain what MPTCP did. */
-export const TCP_COUNTERS: readonly string[] = [
-  'TcpActiveOpens',
-  'TcpPassiveOpens',
-  'TcpAttemptFails',
-  'TcpEstabResets',
-  'TcpInSegs',
-  'TcpOutSegs',
-  'TcpRetransSegs',
-  'TcpOutRsts',
-  'TcpExtSyncookiesSent',
-  'TcpExtSyncookiesRecv',
-  'TcpExtSyncookiesFailed',
-  'TcpExtListenOverflows',
-  'TcpExtListenDrops',
-  'TcpExtTCPSynRetrans',
-  'TcpExtTCPTimeouts',
-  'TcpExtTCPLossProbes',
-  'TcpExtTCPLossProbeRecovery',
-  'TcpExtTCPFastRetrans',
-  'TcpExtTCPSlowStartRetrans',
-  'TcpExtTCPLostRetransmit',
-  'TcpExtTCPAbortOnData',
-  'TcpExtTCPAbortOnClose',
-  'TcpExtTCPAbortOnTimeout',
-  'TcpExtTCPBacklogDrop',
-  'TcpExtTCPOFOQueue',
-  'TcpExtTCPOFODrop',
-  'TcpExtTCPZeroWindowDrop',
-  'TcpExtTCPRcvQDrop',
-  'TcpExtTCPOrigDataSent',
-  'TcpExtTCPSACKReorder',
-  'TcpExtTCPDSACKRecv',
-  'TcpExtTCPDSACKOldSent',
-  'TcpExtTCPDSACKUndo',
-];
-
-const TCP_SET = new Set(TCP_COUNTERS);
+export { TCP_COUNTERS, filterCounters, isRelevantCounter, type Counters } from './counters.js';
 
 function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -70,18 +33,6 @@ export function counterDelta(before: Counters, after: Counters): Counters {
   for (const name of new Set([...Object.keys(before), ...Object.keys(after)])) {
     out[name] = (after[name] ?? 0) - (before[name] ?? 0);
   }
-  return out;
-}
-
-/** Whether a counter is one a lab may read: every MPTcpExt*, plus TCP_COUNTERS. */
-export function isRelevantCounter(name: string): boolean {
-  return name.startsWith('MPTcpExt') || TCP_SET.has(name);
-}
-
-/** Keep only the counters that matter to MPTCP labs. */
-export function filterCounters(counters: Counters): Counters {
-  const out: Counters = {};
-  for (const [name, value] of Object.entries(counters)) if (isRelevantCounter(name)) out[name] = value;
   return out;
 }
 

@@ -7,26 +7,9 @@ import type { BuiltLab } from './build.js';
 import { changeImpairment, linkEnds } from './build.js';
 import type { EventSpec, HostShell, TimedEvent } from '../../lab/model.js';
 import { endpointWords } from '../../tools/ip.js';
+import { describeEvent } from '../../lab/describe-event.js';
 
-export function describeEvent(e: EventSpec): string {
-  switch (e.action) {
-    case 'link-down':
-    case 'link-up':
-      return `${e.action} ${e.link}`;
-    case 'endpoint-add':
-      return `endpoint-add ${e.host} ${endpointWords(e.endpoint).join(' ')}`;
-    case 'endpoint-delete':
-      return `endpoint-delete ${e.host} ${e.id !== undefined ? `id ${e.id}` : e.address}`;
-    case 'endpoint-flush':
-      return `endpoint-flush ${e.host}`;
-    case 'backup':
-      return `${e.backup ? 'backup' : 'nobackup'} ${e.host} ${e.id !== undefined ? `id ${e.id}` : e.address}`;
-    case 'impair':
-      return `impair ${e.link}${e.from ? ` from ${e.from}` : ''} ${JSON.stringify(e.impairment)}`;
-    case 'shell':
-      return `shell ${e.host}: ${typeof e.command === 'string' ? e.command : 'step'}`;
-  }
-}
+export { describeEvent };
 
 /** `ip mptcp endpoint` identifies an endpoint by id; find it from the address when the lab gave one. */
 async function endpointId(ns: string, id: number | undefined, address: string | undefined): Promise<number> {

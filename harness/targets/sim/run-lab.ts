@@ -15,12 +15,12 @@ import {
 } from '../../../engine/index.js';
 import { applySimEvent, buildSimNetwork, simLinkBytes, simRoute, type SimLab } from './sim-lab.js';
 import { evaluate } from '../../expect/checks.js';
-import type { Host, Lab, TimedEvent } from '../../lab/model.js';
+import type { Host, Impairment, Lab, TimedEvent } from '../../lab/model.js';
 import type { EndpointReport, MptcpInfoObservation, Observations, PmEvent, TransferObservation } from '../../observations.js';
-import { filterCounters } from '../../observe/nstat.js';
+import { filterCounters } from '../../observe/counters.js';
 import { resultBase, type LabResult, type TargetInfo } from '../../result.js';
 import { PayloadStream, StreamDigest } from '../../workload/payload.js';
-import { describeEvent } from '../netns/events.js';
+import { describeEvent } from '../../lab/describe-event.js';
 import { deriveSeed } from '../../seed.js';
 
 export const ENGINE_TARGET: TargetInfo = { kind: 'engine', spec: 'sim', version: '0.1', backend: 'sim' };
@@ -127,6 +127,19 @@ function report(side: Side | undefined, mptcpSocket: boolean): EndpointReport {
   };
 }
 
+/**
+ * Whether a link of the lab may flip bits (netem corrupt, from the start or from an event): only then
+ * can a TCP checksum tell anything, so only then do the endpoints fill and check it. A payload rewrite
+ * fixes the checksum itself, as the kernel target's nft rule does, and needs none.
+ */
+export function labCorrupts(lab: Lab): boolean {
+  const corrupts = (i: Impairment): boolean => (i.corruptPct ?? 0) > 0;
+  return (
+    lab.hosts.some((h) => h.interfaces.some((i) => corrupts(i.egress))) ||
+    lab.events.some((e) => e.action === 'impair' && corrupts(e.impairment))
+  );
+}
+
 /** Everything of one engine run; step() drives it, the app logic mirrors the traffic agent. */
 class EngineRun {
   readonly sim: SimLab;
@@ -136,6 +149,8 @@ class EngineRun {
   private readonly boundDecide = new Map<string, (src: string, dst: string) => number>();
   /** Per host, the device each endpoint address was last bound to: it outlives the endpoint. */
   private readonly boundDevs = new Map<string, Map<string, string>>();
+  /** Per host, the bound decisions made since the last event ("src dst" → decision). */
+  private readonly decisions = new Map<string, Map<string, number>>();
   private readonly timers = new Map<string, { at: number; timer: Timer }>();
   readonly events: Record<string, PmEvent[]> = {};
   readonly applied: Observations['applied'] = [];
@@ -157,6 +172,7 @@ class EngineRun {
   ) {
     this.sim = buildSimNetwork(lab, deriveSeed(seed, lab.name, 'sim'));
     this.port = lab.workload.port ?? 10_000 + (deriveSeed(seed, lab.name, 'port') % 50_000);
+    const corrupts = labCorrupts(lab);
     for (const h of lab.hosts) {
       const ctrl = ctrlOf(h);
       const pm = new KernelPm({
@@ -173,6 +189,7 @@ class EngineRun {
         ctrl,
         pm,
         ...syncookiesOf(h),
+        checksum: corrupts,
         // TCP Small Queues as the kernel: pump() reports each charged packet leaving the host.
         smallQueues: true,
       });
@@ -211,15 +228,28 @@ class EngineRun {
     const devs = this.boundDevs.get(host) ?? new Map<string, string>();
     this.boundDevs.set(host, devs);
     for (const e of pm.endpointList) if (e.dev !== undefined) devs.set(e.address, e.dev);
+    // Endpoints, routes and links change only in events, each followed by this call: decisions hold until the next.
+    const cache = this.decisions.get(host) ?? new Map<string, number>();
+    this.decisions.set(host, cache);
+    cache.clear();
     if (this.boundDecide.get(host) === node.decide) return;
     const fib = this.sim.fibs[host]!;
     const { local, noRoute } = this.sim.decisionCodes;
     const decide = node.decide.bind(node);
-    node.decide = (src: string, dst: string): number => {
+    const uncached = (src: string, dst: string): number => {
       const dev = src === '' ? undefined : (pm.endpointList.find((e) => e.address === src && e.dev !== undefined)?.dev ?? devs.get(src));
       if (dev === undefined) return decide(src, dst);
       const d = fib.lookup(src, dst, dev);
       return d.kind === 'local' ? local : d.kind === 'out' ? node.ifaceIndex(d.dev) : noRoute;
+    };
+    node.decide = (src: string, dst: string): number => {
+      const k = `${src} ${dst}`;
+      let d = cache.get(k);
+      if (d === undefined) {
+        d = uncached(src, dst);
+        cache.set(k, d);
+      }
+      return d;
     };
     this.boundDecide.set(host, node.decide);
   }
@@ -337,7 +367,7 @@ class EngineRun {
     if (!side) return;
     if (ev.kind === 'readable') {
       const data = ep.read(ev.conn);
-      if (data.length) side.received.update(Buffer.from(data));
+      if (data.length) side.received.update(Buffer.from(data.buffer, data.byteOffset, data.length));
       if (ep.eof(ev.conn)) side.eof = true;
       if (side === this.client && side.eof && side.shut) this.transferDoneAt ??= now;
     }
@@ -485,18 +515,35 @@ export interface EngineRunOptions {
   maxEvents?: number;
 }
 
+/** What the simulator did in one run, for measuring its speed (speed.ts). */
+export interface EngineRunStats {
+  /** Simulated time at the end of the run, in milliseconds. */
+  readonly simMs: number;
+  /** Simulator events processed. */
+  readonly events: number;
+  /** Packets put on links (every link, both directions, each hop and each duplicate counted: the links' txPackets). */
+  readonly segments: number;
+}
+
 export function runLabOnEngine(lab: Lab, opts: EngineRunOptions): LabResult {
+  return simulateLab(lab, opts).result;
+}
+
+/** runLabOnEngine, with what the simulator did (undefined when the lab did not run: skipped, or it threw). */
+export function simulateLab(lab: Lab, opts: EngineRunOptions): { result: LabResult; stats?: EngineRunStats } {
   const started = performance.now();
   const base = resultBase(lab, ENGINE_TARGET);
   // A shell step is a command for a kernel host (its effect is whatever the command does): nothing the simulator can run.
   const shell = lab.events.find((e) => e.action === 'shell');
   if (shell)
     return {
-      ...base,
-      status: 'skip',
-      skipReason: `shell steps run on kernels only (at ${shell.atMs} ms on ${shell.host})`,
-      checks: [],
-      durationMs: 0,
+      result: {
+        ...base,
+        status: 'skip',
+        skipReason: `shell steps run on kernels only (at ${shell.atMs} ms on ${shell.host})`,
+        checks: [],
+        durationMs: 0,
+      },
     };
   try {
     const run = new EngineRun(lab, opts.seed);
@@ -516,14 +563,30 @@ export function runLabOnEngine(lab: Lab, opts: EngineRunOptions): LabResult {
     const error = run.done ? undefined : `workload did not finish in ${limitMs} ms of simulated time (${events} events)`;
     const checks = evaluate(lab, obs);
     const status = (error && lab.expect.integrity) || checks.some((c) => !c.ok) ? 'fail' : 'pass';
-    return { ...base, status, ...(error ? { error } : {}), durationMs: performance.now() - started, checks, observations: obs };
+    const result: LabResult = {
+      ...base,
+      status,
+      ...(error ? { error } : {}),
+      durationMs: performance.now() - started,
+      checks,
+      observations: obs,
+    };
+    return { result, stats: { simMs: run.sim.network.now, events, segments: linkSegments(run.sim) } };
   } catch (e) {
     return {
-      ...base,
-      status: 'fail',
-      error: e instanceof Error ? (e.stack ?? e.message) : String(e),
-      durationMs: performance.now() - started,
-      checks: [],
+      result: {
+        ...base,
+        status: 'fail',
+        error: e instanceof Error ? (e.stack ?? e.message) : String(e),
+        durationMs: performance.now() - started,
+        checks: [],
+      },
     };
   }
+}
+
+function linkSegments(sim: SimLab): number {
+  let n = 0;
+  for (const link of Object.values(sim.links)) n += link.aToB.counters.txPackets + link.bToA.counters.txPackets;
+  return n;
 }

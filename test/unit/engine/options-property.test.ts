@@ -10,6 +10,7 @@ import {
   encodeOption,
   parseMptcpOptions,
   parseOption,
+  receiveMptcpOptions,
   type AddAddr,
   type Dss,
   type MpCapable,
@@ -260,8 +261,9 @@ test('truncated and mutated fixtures never make parseOption throw', () => {
   );
 });
 
-test('parseMptcpOptions never throws, keeps every byte, and is stable', () => {
-  const area = fc.oneof(
+/** Options areas: random bytes, plausible MPTCP options with NOPs and EOLs, and mutations of real areas. */
+function optionAreas(): fc.Arbitrary<Uint8Array> {
+  return fc.oneof(
     fc.uint8Array({ maxLength: 60 }),
     // Areas made of plausible MPTCP options, NOPs and EOLs hit the deeper paths.
     fc
@@ -274,12 +276,27 @@ test('parseMptcpOptions never throws, keeps every byte, and is stable', () => {
       return m;
     }),
   );
+}
+
+test('parseMptcpOptions never throws, keeps every byte, and is stable', () => {
   fc.assert(
-    fc.property(area, segment, (bytes, seg) => {
+    fc.property(optionAreas(), segment, (bytes, seg) => {
       const { options } = parseMptcpOptions(bytes, seg);
       const again = emitTcpOptions(options);
       assert.equal(again.length, bytes.length);
       assert.deepEqual(parseMptcpOptions(again, seg).options, options);
+    }),
+    RUNS,
+  );
+});
+
+test('receiveMptcpOptions (the receive path, no option list) fills the same record as parseMptcpOptions', () => {
+  for (const f of AREA_FIXTURES) {
+    assert.deepEqual(receiveMptcpOptions(fromHex(f.hex), f.segment), parseMptcpOptions(fromHex(f.hex), f.segment).received, f.name);
+  }
+  fc.assert(
+    fc.property(optionAreas(), segment, (bytes, seg) => {
+      assert.deepEqual(receiveMptcpOptions(bytes, seg), parseMptcpOptions(bytes, seg).received);
     }),
     RUNS,
   );

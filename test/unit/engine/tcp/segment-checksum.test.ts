@@ -43,4 +43,14 @@ describe('tcpChecksum', () => {
     assert.throws(() => tcpChecksum('198.18.1', '198.18.1.2', b), /source "198.18.1" is not an IPv4 or IPv6 address/);
     assert.throws(() => tcpChecksum('198.18.1.1', '2001:db8::1', b), /not the same address family/);
   });
+
+  test('the same address pairs again, interleaved (their sums are remembered), give the same checksums', () => {
+    const first = CAPTURED.map((c) => tcpChecksum(c.src, c.dst, c.bytes));
+    for (let round = 0; round < 3; round += 1) {
+      for (const [i, c] of [...CAPTURED].entries()) assert.equal(tcpChecksum(c.src, c.dst, c.bytes), first[i], c.what);
+    }
+    // A pair that failed is not remembered as good.
+    for (let i = 0; i < 2; i += 1)
+      assert.throws(() => tcpChecksum('198.18.9.1', '2001:db8::9', CAPTURED[0]!.bytes), /not the same address family/);
+  });
 });

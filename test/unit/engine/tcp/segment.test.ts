@@ -3,6 +3,8 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import {
   emitSegment,
+  flagsFromByte,
+  flagsToByte,
   NO_FLAGS,
   optionsLen,
   parseSegment,
@@ -360,5 +362,20 @@ describe('properties', () => {
       { numRuns: 5000 },
     );
     assert.ok(ok > 100, `only ${ok} hostile inputs parsed; the generator should reach the option parser`);
+  });
+});
+
+describe('tcpFlags', () => {
+  test('a full record of the flags given, the others clear; one shared frozen record per combination', () => {
+    const synAck = tcpFlags({ syn: true, ack: true });
+    assert.deepEqual(synAck, { ...NO_FLAGS, syn: true, ack: true });
+    assert.ok(Object.isFrozen(synAck));
+    assert.equal(tcpFlags({ ack: true, syn: true }), synAck);
+    assert.equal(flagsFromByte(0x12), synAck);
+    assert.deepEqual(tcpFlags({}), NO_FLAGS);
+  });
+
+  test('header byte 13 round-trips through the records', () => {
+    for (let b = 0; b < 256; b += 1) assert.equal(flagsToByte(flagsFromByte(b)), b);
   });
 });
