@@ -70,6 +70,7 @@ const IPROUTE2_KINDS: Record<number, string> = {
 
 const libc = koffi.load('libc.so.6');
 const cSocket = libc.func('int socket(int domain, int type, int protocol)');
+const cBind = libc.func('int bind(int fd, const void *addr, uint32_t addrlen)');
 const cSetsockopt = libc.func('int setsockopt(int fd, int level, int name, const void *val, uint32_t len)');
 const cSend = libc.func('intptr_t send(int fd, const void *buf, size_t len, int flags)');
 const cRecv = libc.func('intptr_t recv(int fd, _Out_ void *buf, size_t len, int flags)');
@@ -253,6 +254,11 @@ export function openPmEventSocket(): PmEventSocket {
   const fd = cSocket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_GENERIC) as number;
   if (fd < 0) fail('socket(NETLINK_GENERIC)');
   try {
+    // Bound to a port id of its own (pid 0: the kernel picks one). Unbound, the socket's port id is 0,
+    // the kernel's own, and netlink_broadcast skips the sender: it would get no event.
+    const addr = Buffer.alloc(12);
+    addr.writeUInt16LE(AF_NETLINK, 0);
+    if ((cBind(fd, addr, addr.length) as number) < 0) fail('bind(NETLINK_GENERIC)');
     mptcpFamily ??= resolveFamily(fd);
     const group = mptcpFamily.groups.get(MPTCP_PM_EV_GRP_NAME);
     if (group === undefined) throw new Error(`generic netlink: ${MPTCP_PM_NAME} has no group ${MPTCP_PM_EV_GRP_NAME}`);
