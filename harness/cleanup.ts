@@ -5,7 +5,7 @@
 // A finished lab's namespaces go to a queue (queueNamespaceDeletion) so the
 // next lab and the result need not wait for them; cleanupAll drains it, so
 // nothing is left at exit either way.
-import { readdirSync, readlinkSync, statSync } from 'node:fs';
+import { readdir, readlink, stat } from 'node:fs/promises';
 import { run } from '../lib/exec.js';
 import { killRegisteredPids } from '../lib/pids.js';
 
@@ -50,35 +50,35 @@ export async function deleteNamespace(ns: string): Promise<void> {
 /**
  * Processes inside any of these namespaces, found as `ip netns pids` does
  * (a process whose /proc/PID/ns/net is the namespace's inode) but without a
- * process per namespace.
+ * process per namespace; asynchronous, so a queued deletion does not hold up
+ * the lab that runs meanwhile.
  */
-export function pidsInNamespaces(names: readonly string[]): number[] {
+export async function pidsInNamespaces(names: readonly string[]): Promise<number[]> {
   const inodes = new Set<string>();
   for (const ns of names) {
     try {
-      inodes.add(`net:[${statSync(`/run/netns/${ns}`).ino}]`);
+      inodes.add(`net:[${(await stat(`/run/netns/${ns}`)).ino}]`);
     } catch {
       /* not there (never made, or already gone) */
     }
   }
   if (!inodes.size) return [];
-  const out: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    const pid = Number(entry);
-    if (!Number.isInteger(pid) || pid <= 0 || pid === process.pid) continue;
-    try {
-      if (inodes.has(readlinkSync(`/proc/${pid}/ns/net`))) out.push(pid);
-    } catch {
-      /* ended meanwhile, or a kernel thread */
-    }
-  }
-  return out;
+  const pids = (await readdir('/proc')).map(Number).filter((pid) => Number.isInteger(pid) && pid > 0 && pid !== process.pid);
+  const inside = await Promise.all(
+    pids.map((pid) =>
+      readlink(`/proc/${pid}/ns/net`).then(
+        (l) => inodes.has(l),
+        () => false,
+      ),
+    ),
+  );
+  return pids.filter((_, i) => inside[i]);
 }
 
 /** Deletes several namespaces with one `ip -batch` (-force: one that is gone does not stop the others). */
 export async function deleteNamespaces(names: readonly string[]): Promise<void> {
   if (!names.length) return;
-  killAll(pidsInNamespaces(names));
+  killAll(await pidsInNamespaces(names));
   await run(['ip', '-force', '-batch', '-'], { input: names.map((n) => `netns del ${n}\n`).join(''), reject: false });
   for (const n of names) forgetNamespace(n);
 }

@@ -132,7 +132,7 @@ export function ipv6(b: Buffer): string {
   if (groups.slice(0, 6).every((g) => g === 0) && groups[6] !== 0) return `::${ipv4(b.subarray(12, 16))}`;
   let best = -1;
   let bestLen = 1;
-  for (let i = 0; i < 8; ) {
+  for (let i = 0; i < 8;) {
     let j = i;
     while (j < 8 && groups[j] === 0) j += 1;
     if (j - i > bestLen) [best, bestLen] = [i, j - i];

@@ -108,7 +108,10 @@ async function impair(built: BuiltLab, host: Host): Promise<void> {
   const incoming = built.lab.hosts.flatMap((h) => h.interfaces.filter((i) => i.peer.host === host.name));
   const losses = incoming.filter((i) => lossByNft(i.egress, built.caps)).map((i) => ({ dev: i.peer.name, lossPct: i.egress.lossPct! }));
   // One nft transaction for the loss table and every rewrite.
-  const scripts = [...(losses.length ? [compileLossRuleset(losses)] : []), ...incoming.flatMap((i) => (i.egress.rewrite ? [compileRewrite(i.peer.name, i.egress.rewrite)] : []))];
+  const scripts = [
+    ...(losses.length ? [compileLossRuleset(losses)] : []),
+    ...incoming.flatMap((i) => (i.egress.rewrite ? [compileRewrite(i.peer.name, i.egress.rewrite)] : [])),
+  ];
   if (scripts.length) await run(['nft', '-f', '-'], { netns: ns, input: scripts.join('') });
 }
 

@@ -54,7 +54,10 @@ test('counters, link counters and PM events equal the tools', { skip }, async ()
   // ip mptcp monitor writes through a pipe: give its last lines time to arrive.
   await new Promise((r) => setTimeout(r, 300));
   const [mine, theirs] = [await own.stop(), await tool.stop()];
-  assert.ok(mine.some((e) => e.type === 'CREATED' && e.serverSide === true), 'a server-side CREATED');
+  assert.ok(
+    mine.some((e) => e.type === 'CREATED' && e.serverSide === true),
+    'a server-side CREATED',
+  );
   assert.ok(mine.some((e) => e.type === 'LISTENER_CLOSED'));
   assert.deepEqual(withoutTime(mine), withoutTime(theirs), 'the same events, attributes and order as ip mptcp monitor');
 
@@ -86,7 +89,7 @@ test('a queued deletion removes the namespace and what runs inside it once drain
   let pids: number[] = [];
   for (let i = 0; i < 50 && !pids.length; i += 1) {
     await new Promise((r) => setTimeout(r, 20));
-    pids = pidsInNamespaces([ns]);
+    pids = await pidsInNamespaces([ns]);
   }
   assert.equal(pids.length, 1, 'the sleep inside is found');
   queueNamespaceDeletion([ns]);

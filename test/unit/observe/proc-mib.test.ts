@@ -25,7 +25,12 @@ const NETSTAT = [
   '',
 ].join('\n');
 
-const SNMP6 = ['Ip6InReceives                   \t12', 'Ip6OutRequests                  \t4', 'Icmp6InMsgs                     \t0', ''].join('\n');
+const SNMP6 = [
+  'Ip6InReceives                   \t12',
+  'Ip6OutRequests                  \t4',
+  'Icmp6InMsgs                     \t0',
+  '',
+].join('\n');
 
 test('two-line tables: Proto + field, nstat names', () => {
   const c = parseTwoLineTables(NETSTAT);
