@@ -175,8 +175,9 @@ export async function changeImpairment(built: BuiltLab, link: string, from: stri
     const i = host.interfaces.find((x) => x.name === end.ifname)!;
     i.egress = { ...i.egress, ...change };
     const ns = built.ns[end.host]!;
-    await run(['tc', 'qdisc', 'del', 'dev', i.name, 'root'], { netns: ns, reject: false });
-    for (const argv of compileQdiscs(i.name, i.egress, built.caps)) await run(argv, { netns: ns });
+    // tc -n, not ip netns exec: no mount namespace to set up, so the change is in place sooner after it is due.
+    await run(['tc', '-n', ns, 'qdisc', 'del', 'dev', i.name, 'root'], { reject: false });
+    for (const argv of compileQdiscs(i.name, i.egress, built.caps)) await run(['tc', '-n', ns, ...argv.slice(1)]);
     const peer = peerInterface(built.lab, i);
     if (change.lossPct !== undefined) await run(['ethtool', '-K', i.name, ...OFFLOADS_OFF], { netns: ns });
     if (change.lossPct !== undefined && !built.caps.netem) {

@@ -86,7 +86,14 @@ function printed(stream: NodeJS.ReadableStream | null, text: string, timeoutMs: 
 async function startObservers(built: BuiltLab, opts: LabRunOptions): Promise<Observers> {
   const hosts = built.lab.hosts.map((h) => h.name);
   // In process: each monitor has joined its host's event group when startMonitor returns.
-  const monitors = Object.fromEntries(hosts.map((h) => [h, startMonitor(built.ns[h]!)]));
+  const monitors: Record<string, Monitor> = {};
+  try {
+    for (const h of hosts) monitors[h] = startMonitor(built.ns[h]!);
+  } catch (e) {
+    // Close the sockets already open: nothing else would.
+    await Promise.all(Object.values(monitors).map((m) => m.stop()));
+    throw e;
+  }
   const captures: Observers['captures'] = [];
   if (opts.capture && opts.outDir) {
     for (const l of built.lab.links) {
