@@ -2,6 +2,10 @@
 // here and removed on success, failure, timeout, exception, SIGINT and
 // SIGTERM. `mptcp-lab clean` removes what a crashed run left, recognised by
 // the project's own namespace prefix, and nothing else.
+// A finished lab's namespaces go to a queue (queueNamespaceDeletion) so the
+// next lab and the result need not wait for them; cleanupAll drains it, so
+// nothing is left at exit either way.
+import { readdir, readlink, stat } from 'node:fs/promises';
 import { run } from '../lib/exec.js';
 import { killRegisteredPids } from '../lib/pids.js';
 
@@ -27,22 +31,82 @@ export async function pidsInNamespace(ns: string): Promise<number[]> {
     .filter((n) => Number.isInteger(n) && n > 0);
 }
 
-export async function deleteNamespace(ns: string): Promise<void> {
-  for (const pid of await pidsInNamespace(ns)) {
+function killAll(pids: readonly number[]): void {
+  for (const pid of pids) {
     try {
       process.kill(pid, 'SIGKILL');
     } catch {
       /* gone */
     }
   }
+}
+
+export async function deleteNamespace(ns: string): Promise<void> {
+  killAll(await pidsInNamespace(ns));
   await run(['ip', 'netns', 'del', ns], { reject: false });
   forgetNamespace(ns);
+}
+
+/**
+ * Processes inside any of these namespaces, found as `ip netns pids` does
+ * (a process whose /proc/PID/ns/net is the namespace's inode) but without a
+ * process per namespace; asynchronous, so a queued deletion does not hold up
+ * the lab that runs meanwhile.
+ */
+export async function pidsInNamespaces(names: readonly string[]): Promise<number[]> {
+  const inodes = new Set<string>();
+  for (const ns of names) {
+    try {
+      inodes.add(`net:[${(await stat(`/run/netns/${ns}`)).ino}]`);
+    } catch {
+      /* not there (never made, or already gone) */
+    }
+  }
+  if (!inodes.size) return [];
+  const pids = (await readdir('/proc')).map(Number).filter((pid) => Number.isInteger(pid) && pid > 0 && pid !== process.pid);
+  const inside = await Promise.all(
+    pids.map((pid) =>
+      readlink(`/proc/${pid}/ns/net`).then(
+        (l) => inodes.has(l),
+        () => false,
+      ),
+    ),
+  );
+  return pids.filter((_, i) => inside[i]);
+}
+
+/** Deletes several namespaces with one `ip -batch` (-force: one that is gone does not stop the others). */
+export async function deleteNamespaces(names: readonly string[]): Promise<void> {
+  if (!names.length) return;
+  killAll(await pidsInNamespaces(names));
+  await run(['ip', '-force', '-batch', '-'], { input: names.map((n) => `netns del ${n}\n`).join(''), reject: false });
+  for (const n of names) forgetNamespace(n);
+}
+
+/** Deletions under way: cleanupAll waits for them. */
+const pending = new Set<Promise<void>>();
+
+/**
+ * Deletes a lab's namespaces in the background: returns at once. They stay
+ * registered until gone, so cleanupAll (at exit, on a signal) still sees them.
+ */
+export function queueNamespaceDeletion(names: readonly string[]): void {
+  const p: Promise<void> = deleteNamespaces(names)
+    .catch(() => undefined)
+    .finally(() => pending.delete(p));
+  pending.add(p);
+}
+
+/** Waits for every queued deletion. */
+export async function drainNamespaceDeletions(): Promise<void> {
+  while (pending.size) await Promise.all([...pending]);
 }
 
 /** Everything registered, synchronously reachable from a signal handler. */
 export async function cleanupAll(): Promise<void> {
   await killRegisteredPids(300);
-  await Promise.all([...namespaces].map((ns) => deleteNamespace(ns)));
+  await drainNamespaceDeletions();
+  await deleteNamespaces([...namespaces]);
 }
 
 /**

@@ -9,9 +9,14 @@
 // iproute2 6.1 does not know LISTENER_* (15, 16) and prints them as
 // `[UNKNOWN n]` without attributes. `flags` is hex (`2` in 6.1, `0x2` later);
 // newer iproute2 prints the bare words `server_side` and `deny_join_id0`.
+//
+// startMonitor reads the same events from a netlink socket of our own
+// (pm-netlink.ts) rendered as those lines; startMonitorProcess runs the tool.
 import { createInterface } from 'node:readline';
 import { spawnLong } from '../../lib/exec.js';
 import type { PmEvent, PmEventType } from '../observations.js';
+import { inNamespace } from '../targets/netns/enter.js';
+import { openPmEventSocket } from './pm-netlink.js';
 
 /** Kind names as printed, to PmEventType. iproute2 abbreviates SF_PRIORITY. */
 const KINDS: Record<string, PmEventType> = {
@@ -167,8 +172,9 @@ export interface MonitorLine {
 }
 
 export interface Monitor {
+  /** The `ip mptcp monitor` process; undefined for the in-process monitor. */
   readonly pid: number | undefined;
-  /** Resolves after settleMs: by then the monitor has joined the event group. */
+  /** Resolves once the monitor has joined the event group (at once in process; after settleMs for the tool). */
   readonly ready: Promise<void>;
   /** Raw lines so far, with their arrival time (for logs). */
   lines(): MonitorLine[];
@@ -196,8 +202,8 @@ function signal(pid: number | undefined, sig: NodeJS.Signals): void {
   }
 }
 
-/** Start `ip mptcp monitor` inside a namespace. */
-export function startMonitor(netns: string, options: MonitorOptions = {}): Monitor {
+/** Start `ip mptcp monitor` inside a namespace (a process; startMonitor needs none). */
+export function startMonitorProcess(netns: string, options: MonitorOptions = {}): Monitor {
   const started = performance.now();
   const child = spawnLong(['ip', 'mptcp', 'monitor'], netns);
   const seen: MonitorLine[] = [];
@@ -249,4 +255,62 @@ export function startMonitor(netns: string, options: MonitorOptions = {}): Monit
     stderr: () => errText,
     stop: () => (stopping ??= stop()),
   };
+}
+
+/** How often the in-process monitor takes what is queued: the resolution of atMs. */
+const POLL_MS = 10;
+
+/**
+ * Follow a namespace's PM events from this process: the socket joins the
+ * event group before this returns (ready is already resolved), and queued
+ * events are taken every POLL_MS and at stop().
+ */
+export function startMonitor(netns: string): Monitor {
+  const started = performance.now();
+  const sock = inNamespace(netns, openPmEventSocket);
+  const seen: MonitorLine[] = [];
+  let errText = '';
+  const poll = () => {
+    try {
+      const atMs = Math.round((performance.now() - started) * 10) / 10;
+      for (const text of sock.drain()) seen.push({ atMs, text });
+    } catch (e) {
+      // ENOBUFS: the socket overflowed and events were lost; say so as the tool would.
+      if (!errText) errText = e instanceof Error ? e.message : String(e);
+    }
+  };
+  const timer = setInterval(poll, POLL_MS);
+  timer.unref();
+  let events: PmEvent[] | undefined;
+  const stop = (): Promise<PmEvent[]> => {
+    if (!events) {
+      clearInterval(timer);
+      poll();
+      sock.close();
+      events = seen.map((l) => parseMonitorLine(l.text, l.atMs)).filter((ev): ev is PmEvent => ev !== null);
+    }
+    return Promise.resolve(events);
+  };
+  return {
+    pid: undefined,
+    ready: Promise.resolve(),
+    lines: () => (poll(), [...seen]),
+    stderr: () => errText,
+    stop,
+  };
+}
+
+/** Whether every connection and listener a host reported has also been reported closed. */
+export function allClosed(lines: readonly MonitorLine[]): boolean {
+  const open = new Set<string>();
+  let listeners = 0;
+  for (const l of lines) {
+    const ev = parseMonitorLine(l.text);
+    if (!ev) continue;
+    if (ev.type === 'LISTENER_CREATED') listeners += 1;
+    else if (ev.type === 'LISTENER_CLOSED') listeners -= 1;
+    else if (ev.token !== undefined && ev.type === 'CLOSED') open.delete(String(ev.token));
+    else if (ev.token !== undefined && (ev.type === 'CREATED' || ev.type === 'ESTABLISHED')) open.add(String(ev.token));
+  }
+  return open.size === 0 && listeners <= 0;
 }

@@ -2,8 +2,14 @@
 // network namespace per host, veth pairs for links, qdiscs and nft tables for
 // impairments, sysctls and the MPTCP path manager, all inside the lab's own
 // namespaces. Nothing touches the initial namespace.
+// Few processes: one `ip -batch` makes the namespaces and links, then per host
+// one `ip -n NS -batch` (addresses, routes, rules, path manager), one `tc -batch`
+// and one `nft -f` when impaired; sysctls are written from this thread
+// entered into the namespace. Teardown queues the deletion (cleanup.ts).
+import { writeFileSync } from 'node:fs';
 import { run } from '../../../lib/exec.js';
-import { deleteNamespace, NS_PREFIX, registerNamespace } from '../../cleanup.js';
+import { NS_PREFIX, queueNamespaceDeletion, registerNamespace } from '../../cleanup.js';
+import { forgetNamespaceHandle, inNamespace } from './enter.js';
 import type { Capabilities } from '../../capabilities.js';
 import type { Host, Impairment, Interface, Lab } from '../../lab/model.js';
 import { hostLines, ipv6RuleLines, pmLines, vethLines } from '../../tools/ip.js';
@@ -32,9 +38,22 @@ async function batch(ns: string, lines: string[], family: '-4' | '-6' | undefine
   await run(['ip', ...(family ? [family] : []), '-n', ns, '-batch', '-'], { input: lines.join('\n') + '\n' });
 }
 
-async function setSysctls(ns: string, sysctls: Record<string, string>): Promise<void> {
-  const pairs = Object.entries(sysctls).map(([k, v]) => `${k}=${v}`);
-  if (pairs.length) await run(['sysctl', '-q', '-w', ...pairs], { netns: ns });
+/** /proc/sys path of a sysctl key, as sysctl(8) maps it: dots are the separators. */
+export function sysctlPath(key: string): string {
+  return `/proc/sys/${key.replace(/\./g, '/')}`;
+}
+
+/** Written with the thread inside the namespace: /proc/sys/net there is the lab's own. */
+function setSysctls(ns: string, sysctls: Record<string, string>): void {
+  inNamespace(ns, () => {
+    for (const [key, value] of Object.entries(sysctls)) {
+      try {
+        writeFileSync(sysctlPath(key), value);
+      } catch (e) {
+        throw new Error(`sysctl ${key}=${value} in ${ns}: ${e instanceof Error ? e.message : String(e)}`);
+      }
+    }
+  });
 }
 
 /** Sysctls every lab host gets so runs are repeatable (lab values override). */
@@ -80,15 +99,20 @@ function labHasLoss(lab: Lab): boolean {
  */
 async function impair(built: BuiltLab, host: Host): Promise<void> {
   const ns = built.ns[host.name]!;
+  // tc -batch reads the argv of compileQdiscs without the leading "tc".
+  const qdiscs = host.interfaces.flatMap((i) => compileQdiscs(i.name, i.egress, built.caps).map((argv) => argv.slice(1).join(' ')));
+  if (qdiscs.length) await run(['tc', '-n', ns, '-batch', '-'], { input: qdiscs.join('\n') + '\n' });
   for (const i of host.interfaces) {
-    for (const argv of compileQdiscs(i.name, i.egress, built.caps)) await run(argv, { netns: ns });
     if (segmentsOnWire(i.egress, built.caps) || labHasLoss(built.lab)) await run(['ethtool', '-K', i.name, ...OFFLOADS_OFF], { netns: ns });
   }
   const incoming = built.lab.hosts.flatMap((h) => h.interfaces.filter((i) => i.peer.host === host.name));
   const losses = incoming.filter((i) => lossByNft(i.egress, built.caps)).map((i) => ({ dev: i.peer.name, lossPct: i.egress.lossPct! }));
-  if (losses.length) await run(['nft', '-f', '-'], { netns: ns, input: compileLossRuleset(losses) });
-  for (const i of incoming)
-    if (i.egress.rewrite) await run(['nft', '-f', '-'], { netns: ns, input: compileRewrite(i.peer.name, i.egress.rewrite) });
+  // One nft transaction for the loss table and every rewrite.
+  const scripts = [
+    ...(losses.length ? [compileLossRuleset(losses)] : []),
+    ...incoming.flatMap((i) => (i.egress.rewrite ? [compileRewrite(i.peer.name, i.egress.rewrite)] : [])),
+  ];
+  if (scripts.length) await run(['nft', '-f', '-'], { netns: ns, input: scripts.join('') });
 }
 
 export async function buildLab(input: Lab, caps: Capabilities): Promise<BuiltLab> {
@@ -102,19 +126,14 @@ export async function buildLab(input: Lab, caps: Capabilities): Promise<BuiltLab
   const built: BuiltLab = { lab, ns, caps, setupMs: 0 };
   try {
     for (const name of Object.values(ns)) registerNamespace(name);
-    await Promise.all(Object.values(ns).map((n) => run(['ip', 'netns', 'add', n])));
-    const first = ns[lab.hosts[0]!.name]!;
-    await batch(
-      first,
-      vethLines(lab, (h) => ns[h]!),
-    );
+    const make = [...Object.values(ns).map((n) => `netns add ${n}`), ...vethLines(lab, (h) => ns[h]!)];
+    await run(['ip', '-batch', '-'], { input: make.join('\n') + '\n' });
+    for (const h of lab.hosts) setSysctls(ns[h.name]!, baseSysctls(h));
     await Promise.all(
       lab.hosts.map(async (h) => {
         const n = ns[h.name]!;
-        await setSysctls(n, baseSysctls(h));
-        await batch(n, hostLines(h));
+        await batch(n, [...hostLines(h), ...pmLines(h)]);
         await batch(n, ipv6RuleLines(h), '-6');
-        await batch(n, pmLines(h));
         await impair(built, h);
       }),
     );
@@ -126,8 +145,12 @@ export async function buildLab(input: Lab, caps: Capabilities): Promise<BuiltLab
   return built;
 }
 
-export async function teardownLab(built: BuiltLab): Promise<void> {
-  await Promise.all(Object.values(built.ns).map((n) => deleteNamespace(n)));
+/** Returns at once: the namespaces are deleted in the background (cleanupAll waits for them at exit). */
+export function teardownLab(built: BuiltLab): Promise<void> {
+  const names = Object.values(built.ns);
+  for (const n of names) forgetNamespaceHandle(n);
+  queueNamespaceDeletion(names);
+  return Promise.resolve();
 }
 
 /** The interface at side `from` of a link (default: both ends). */
@@ -152,8 +175,9 @@ export async function changeImpairment(built: BuiltLab, link: string, from: stri
     const i = host.interfaces.find((x) => x.name === end.ifname)!;
     i.egress = { ...i.egress, ...change };
     const ns = built.ns[end.host]!;
-    await run(['tc', 'qdisc', 'del', 'dev', i.name, 'root'], { netns: ns, reject: false });
-    for (const argv of compileQdiscs(i.name, i.egress, built.caps)) await run(argv, { netns: ns });
+    // tc -n, not ip netns exec: no mount namespace to set up, so the change is in place sooner after it is due.
+    await run(['tc', '-n', ns, 'qdisc', 'del', 'dev', i.name, 'root'], { reject: false });
+    for (const argv of compileQdiscs(i.name, i.egress, built.caps)) await run(['tc', '-n', ns, ...argv.slice(1)]);
     const peer = peerInterface(built.lab, i);
     if (change.lossPct !== undefined) await run(['ethtool', '-K', i.name, ...OFFLOADS_OFF], { netns: ns });
     if (change.lossPct !== undefined && !built.caps.netem) {

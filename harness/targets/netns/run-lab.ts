@@ -2,16 +2,17 @@
 // requirements → build → observers → workload + events → observations →
 // teardown → checks. Teardown happens whatever happened before it.
 import { mkdir, writeFile } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { join } from 'node:path';
 import { buildLab, teardownLab, type BuiltLab } from './build.js';
 import { probeCapabilities, type Capabilities } from '../../capabilities.js';
-import { forgetPid, killPid, registerPid } from '../../../lib/pids.js';
+import { killPid, registerPid } from '../../../lib/pids.js';
 import { spawnLong } from '../../../lib/exec.js';
 import { evaluate } from '../../expect/checks.js';
 import type { Lab } from '../../lab/model.js';
 import type { Observations } from '../../observations.js';
 import { linkStatsDelta, readLinkStats, type LinkStatsByName } from '../../observe/links.js';
-import { startMonitor, type Monitor } from '../../observe/monitor.js';
+import { allClosed, startMonitor, type Monitor } from '../../observe/monitor.js';
 import { counterDelta, filterCounters, readCounters, type Counters } from '../../observe/nstat.js';
 import { unmetRequirements } from '../../requirements.js';
 import { resultBase, skippedResult, type LabResult, type TargetInfo } from '../../result.js';
@@ -84,8 +85,15 @@ function printed(stream: NodeJS.ReadableStream | null, text: string, timeoutMs: 
 
 async function startObservers(built: BuiltLab, opts: LabRunOptions): Promise<Observers> {
   const hosts = built.lab.hosts.map((h) => h.name);
-  const monitors = Object.fromEntries(hosts.map((h) => [h, startMonitor(built.ns[h]!)]));
-  for (const m of Object.values(monitors)) registerPid(m.pid);
+  // In process: each monitor has joined its host's event group when startMonitor returns.
+  const monitors: Record<string, Monitor> = {};
+  try {
+    for (const h of hosts) monitors[h] = startMonitor(built.ns[h]!);
+  } catch (e) {
+    // Close the sockets already open: nothing else would.
+    await Promise.all(Object.values(monitors).map((m) => m.stop()));
+    throw e;
+  }
   const captures: Observers['captures'] = [];
   if (opts.capture && opts.outDir) {
     for (const l of built.lab.links) {
@@ -95,14 +103,21 @@ async function startObservers(built: BuiltLab, opts: LabRunOptions): Promise<Obs
       captures.push({ pid: child.pid, done: child, file, ready: printed(child.stderr, 'listening on', 5000) });
     }
   }
-  const [counters, links] = await Promise.all([
-    Promise.all(hosts.map(async (h) => [h, await readCounters(built.ns[h]!)] as const)),
-    Promise.all(hosts.map(async (h) => [h, await readLinkStats(built.ns[h]!)] as const)),
-  ]);
-  // ip mptcp monitor prints nothing when it has subscribed; give it time (DESIGN.md: ~150 ms).
-  await Promise.all(Object.values(monitors).map((m) => m.ready));
+  const counters = Object.fromEntries(hosts.map((h) => [h, readCounters(built.ns[h]!)]));
+  const links = Object.fromEntries(hosts.map((h) => [h, readLinkStats(built.ns[h]!)]));
   await Promise.all(captures.map((c) => c.ready));
-  return { monitors, counters: Object.fromEntries(counters), links: Object.fromEntries(links), captures };
+  return { monitors, counters, links, captures };
+}
+
+/** Longest wait for the events that follow the transfer (SF_CLOSED, CLOSED, LISTENER_CLOSED). */
+const CLOSE_EVENTS_MS = 100;
+
+/** Until every host reported its connections and listeners closed (and one more poll), or CLOSE_EVENTS_MS. */
+async function closeEvents(monitors: readonly Monitor[]): Promise<void> {
+  const deadline = performance.now() + CLOSE_EVENTS_MS;
+  while (performance.now() < deadline && !monitors.every((m) => allClosed(m.lines()))) await sleep(5);
+  // Events raised in the same close as the last CLOSED are queued by now; one short wait for any stragglers.
+  await sleep(Math.min(10, Math.max(0, deadline - performance.now())));
 }
 
 async function stopObservers(
@@ -111,20 +126,10 @@ async function stopObservers(
   log: (line: string) => void,
 ): Promise<Pick<Observations, 'counters' | 'events' | 'links'>> {
   const hosts = built.lab.hosts.map((h) => h.name);
-  const [counters, linkStats] = await Promise.all([
-    Promise.all(hosts.map(async (h) => [h, filterCounters(counterDelta(o.counters[h]!, await readCounters(built.ns[h]!)))] as const)),
-    Promise.all(hosts.map(async (h) => [h, linkStatsDelta(o.links[h]!, await readLinkStats(built.ns[h]!))] as const)),
-  ]);
-  // Events after the transfer (SF_CLOSED, CLOSED) arrive a moment later.
-  await new Promise((r) => setTimeout(r, 100));
-  const events = await Promise.all(
-    hosts.map(async (h) => {
-      const m = o.monitors[h]!;
-      const evs = await m.stop();
-      forgetPid(m.pid);
-      return [h, evs] as const;
-    }),
-  );
+  const counters = hosts.map((h) => [h, filterCounters(counterDelta(o.counters[h]!, readCounters(built.ns[h]!)))] as const);
+  const linkStats = hosts.map((h) => [h, linkStatsDelta(o.links[h]!, readLinkStats(built.ns[h]!))] as const);
+  await closeEvents(Object.values(o.monitors));
+  const events = await Promise.all(hosts.map(async (h) => [h, await o.monitors[h]!.stop()] as const));
   await Promise.all(o.captures.map((c) => (c.pid ? killPid(c.pid, 1000) : undefined)));
   const stats = Object.fromEntries(linkStats);
   // Packets beside bytes: bytes per packet far above the MTU mean GSO super-packets went by (a qdisc drops those whole).
@@ -158,8 +163,8 @@ async function observe(
       pcaps: observers.captures.map((c) => c.file),
     };
   } finally {
-    // On an exception the observers may still run: end them by PID.
-    await Promise.all(Object.values(observers.monitors).map((m) => m.stop().then(() => forgetPid(m.pid))));
+    // On an exception the observers may still run: close the monitors' sockets, end the captures by PID.
+    await Promise.all(Object.values(observers.monitors).map((m) => m.stop()));
     await Promise.all(observers.captures.map((c) => (c.pid ? killPid(c.pid, 500) : undefined)));
   }
 }

@@ -35,7 +35,7 @@ async function rejectsWith(code: string, ...args: string[]): Promise<void> {
 }
 
 describe('run flags', () => {
-  test('defaults: the host and the engine beside it, the whole catalogue, one host lab at a time', async () => {
+  test('defaults: the host and the engine beside it, the whole catalogue, one host lab per CPU', async () => {
     const { request, exit } = await parse('run');
     assert.equal(exit, 0);
     assert.deepEqual(
@@ -47,7 +47,7 @@ describe('run flags', () => {
         kernels: ['host'],
         engines: ['sim'],
         slots: availableParallelism(),
-        jobs: 1,
+        jobs: availableParallelism(),
         seed: undefined,
         retries: 0,
         repeat: 1,
