@@ -4,6 +4,7 @@
 // the project's own namespace prefix, and nothing else.
 import { run } from '../lib/exec.js';
 import { killRegisteredPids } from '../lib/pids.js';
+import { closeAllAgentSockets } from './workload/agent.js';
 
 export const NS_PREFIX = 'mptcplab-';
 
@@ -41,6 +42,7 @@ export async function deleteNamespace(ns: string): Promise<void> {
 
 /** Everything registered, synchronously reachable from a signal handler. */
 export async function cleanupAll(): Promise<void> {
+  closeAllAgentSockets('interrupted: cleaning up');
   await killRegisteredPids(300);
   await Promise.all([...namespaces].map((ns) => deleteNamespace(ns)));
 }

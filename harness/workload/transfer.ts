@@ -46,13 +46,13 @@ class SocketWatch {
 
   constructor(socket: Socket, onData: (chunk: Buffer) => void, onEof: () => void) {
     socket.on('data', (chunk: Buffer) => {
-      onData(chunk);
+      this.guard(() => onData(chunk));
       this.notify();
     });
     // Runs before Node auto-destroys a socket that is ended both ways, so the fd is still open here.
     socket.on('end', () => {
       this.eof = true;
-      onEof();
+      this.guard(onEof);
       this.notify();
     });
     socket.on('finish', () => {
@@ -68,6 +68,15 @@ class SocketWatch {
       this.closed = true;
       this.notify();
     });
+  }
+
+  /** The agent runs in the harness's process: an exception in a handler fails this transfer, not the run. */
+  private guard(fn: () => void): void {
+    try {
+      fn();
+    } catch (e) {
+      this.error ??= e instanceof Error ? e : new Error(String(e));
+    }
   }
 
   notify(): void {

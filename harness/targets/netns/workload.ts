@@ -1,74 +1,23 @@
-// Runs the lab's workload: the server agent in the server's namespace, then
-// the client agent in the client's, both over real MPTCP sockets. Reads their
-// JSON lines, fires the timed events once the first connection is up, and
-// turns the two reports into TransferObservations.
-import { createInterface } from 'node:readline';
-import { spawnLong } from '../../../lib/exec.js';
-import { killPid, registerPid } from '../../../lib/pids.js';
+// Runs the lab's workload: the server agent, then the client agent, both in
+// this process over real MPTCP sockets made inside the hosts' namespaces
+// (inNamespace). Logs their messages, fires the timed events once the first
+// connection is up, and turns the two reports into TransferObservations.
 import type { BuiltLab } from './build.js';
 import type { EndpointReport, TransferObservation } from '../../observations.js';
-import { agentArgv, parseAgentLine } from '../../workload/launch.js';
-import type { AgentMessage, AgentSpec } from '../../workload/spec.js';
+import { startAgent, type Agent } from '../../workload/agent.js';
+import type { AgentResult, AgentSpec } from '../../workload/spec.js';
 import { startIpBatch, type IpBatch } from '../../workload/ip-batch.js';
 import { linkEnds } from './build.js';
+import { forgetNamespaceHandle, inNamespace } from './enter.js';
 import type { TimedEvent } from '../../lab/model.js';
 import { scheduleEvents, type AppliedEvent, type IpRunner } from './events.js';
 
-type AgentResult = Extract<AgentMessage, { kind: 'result' }>;
-
-interface Agent {
-  pid: number | undefined;
-  /** Resolves on the first message of that kind. */
-  waitFor(kind: 'listening' | 'connected', timeoutMs: number): Promise<void>;
-  result: Promise<AgentResult>;
-  stderr(): string;
-}
-
-function startAgent(ns: string, spec: AgentSpec, log: (line: string) => void): Agent {
-  const child = spawnLong(agentArgv(spec), ns);
-  registerPid(child.pid);
-  const waiters = new Map<string, () => void>();
-  const seen = new Set<string>();
-  let stderr = '';
-  child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
-  let last: AgentResult | undefined;
-  const lines = createInterface({ input: child.stdout! });
-  lines.on('line', (line) => {
-    let msg: AgentMessage;
-    try {
-      msg = parseAgentLine(line);
-    } catch (e) {
-      return log(`${spec.role}: ${(e as Error).message}`);
-    }
-    seen.add(msg.kind);
-    waiters.get(msg.kind)?.();
-    if (msg.kind === 'result') last = msg;
-    else log(`${spec.role}: ${line}`);
+/** An agent whose sockets live in namespace ns; its messages go to the lab's log as JSON lines. */
+function startAgentIn(ns: string, spec: AgentSpec, log: (line: string) => void): Agent {
+  return startAgent(spec, {
+    makeSocket: (fn) => inNamespace(ns, fn),
+    onMessage: (msg) => log(`${spec.role}: ${JSON.stringify(msg)}`),
   });
-  const result = new Promise<AgentResult>((resolve) => {
-    void child.then((r) => {
-      const fail = `${spec.role} agent exited ${r.exitCode ?? r.signal}${stderr ? `: ${stderr.trim().split('\n').slice(-3).join(' | ')}` : ''}`;
-      resolve(last ?? { kind: 'result', ok: false, connections: [], error: fail });
-    });
-  });
-  return {
-    pid: child.pid,
-    result,
-    stderr: () => stderr,
-    waitFor: (kind, timeoutMs) =>
-      new Promise<void>((resolve, reject) => {
-        if (seen.has(kind)) return resolve();
-        const timer = setTimeout(
-          () => reject(new Error(`${spec.role} agent: no "${kind}" after ${timeoutMs} ms${stderr ? `: ${stderr.trim()}` : ''}`)),
-          timeoutMs,
-        );
-        waiters.set(kind, () => (clearTimeout(timer), resolve()));
-        void result.then((r) => {
-          clearTimeout(timer);
-          if (!seen.has(kind)) reject(new Error(`${spec.role} agent ended before "${kind}": ${r.error ?? 'no reason given'}`));
-        });
-      }),
-  };
 }
 
 function emptyReport(error: string): EndpointReport {
@@ -118,7 +67,7 @@ export class EventClock {
     private readonly ip: IpRunner | undefined,
   ) {}
 
-  /** Applies the events due at once, releases the held client (SIGUSR2), then schedules the others from now. */
+  /** Applies the events due at once, releases the held client, then schedules the others from now. */
   async start(events: readonly TimedEvent[], release: (() => void) | undefined): Promise<void> {
     const now = events.filter((e) => e.atMs <= 0);
     if (release && now.length) await this.schedule(now).done;
@@ -199,13 +148,12 @@ export async function runWorkload(
   let timer: NodeJS.Timeout | undefined;
   const timedOut = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), timeoutMs)));
   try {
-    const srv = startAgent(built.ns[w.server]!, server, log);
+    const srv = startAgentIn(built.ns[w.server]!, server, log);
     agents.push(srv);
     await srv.waitFor('listening', 10_000);
-    const cli = startAgent(built.ns[w.client]!, client, log);
+    const cli = startAgentIn(built.ns[w.client]!, client, log);
     agents.push(cli);
-    const release =
-      client.role === 'client' && client.holdStart ? () => void (cli.pid !== undefined && process.kill(cli.pid, 'SIGUSR2')) : undefined;
+    const release = client.role === 'client' && client.holdStart ? () => cli.release() : undefined;
     void cli.waitFor('connected', timeoutMs).then(
       () => events.start(built.lab.events, release),
       () => undefined,
@@ -229,7 +177,10 @@ export async function runWorkload(
   } finally {
     clearTimeout(timer);
     events.cancel();
-    await Promise.all(agents.map((a) => (a.pid ? killPid(a.pid, 500) : undefined)));
+    // Every socket closed before the lab's teardown (stop is a no-op for an agent that finished).
+    for (const a of agents) a.stop('the workload ended');
+    await Promise.all(agents.map((a) => a.result));
+    for (const host of [w.server, w.client]) forgetNamespaceHandle(built.ns[host]!);
     await ipBatches.close();
   }
 }
