@@ -36,6 +36,14 @@ const ACK_POLL_MS = 2;
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
+/**
+ * While the kernel takes every write (a large send buffer on a fast veth), the loop above
+ * would write megabytes in one turn of the event loop, which the agent shares with the other
+ * labs and the timed events: let them run after this many bytes.
+ */
+const YIELD_BYTES = 64 * 1024;
+const yieldToLoop = (): Promise<void> => new Promise((r) => setImmediate(r));
+
 /** Socket events folded into flags, and a way to wait for a condition over them. */
 class SocketWatch {
   eof = false;
@@ -144,15 +152,23 @@ export async function runTransfer(socket: Socket, plan: TransferPlan, startedAt:
   const sendAll = async (): Promise<void> => {
     const payload = new PayloadStream(plan.seed);
     const chunk = Math.max(1, plan.write.chunkBytes);
+    let sinceYield = 0;
     while (sent.bytes < sendLimit) {
       const buf = payload.next(Math.min(chunk, sendLimit - sent.bytes));
       sent.update(buf);
       const last = sent.bytes === sendLimit;
       let flushed: Promise<void> | undefined;
       if (last) flushed = new Promise((res, rej) => socket.write(buf, (e) => (e ? rej(e) : res())));
-      else if (!socket.write(buf)) await watch.until(() => !socket.writableNeedDrain);
+      else if (!socket.write(buf)) {
+        await watch.until(() => !socket.writableNeedDrain);
+        sinceYield = 0; // 'drain' came in a later turn of the loop
+      } else sinceYield += buf.length;
       if (flushed) await Promise.race([flushed, watch.until(() => false)]);
       else if (plan.write.pauseMs > 0) await sleep(plan.write.pauseMs);
+      else if (sinceYield >= YIELD_BYTES) {
+        sinceYield = 0;
+        await yieldToLoop();
+      }
     }
   };
 
