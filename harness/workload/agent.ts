@@ -41,9 +41,17 @@ function errorText(e: unknown): string {
 /** Sockets of all agents not yet finished, so a signal handler can close them (closeAllAgentSockets). */
 const running = new Set<AgentRun>();
 
+/** Agents of this process run elsewhere too (a thread per lab): who else to tell. */
+const elsewhere = new Set<(reason: string) => void>();
+
+export function onCloseAllAgents(close: (reason: string) => void): void {
+  elsewhere.add(close);
+}
+
 /** Closes the sockets of every agent still running (SIGINT, SIGTERM, exit): their results say so. */
 export function closeAllAgentSockets(reason: string): void {
   for (const a of [...running]) a.finish(false, reason);
+  for (const close of elsewhere) close(reason);
 }
 
 class AgentRun implements Agent {

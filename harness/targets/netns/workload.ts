@@ -1,23 +1,20 @@
-// Runs the lab's workload: the server agent, then the client agent, both in
-// this process over real MPTCP sockets made inside the hosts' namespaces
-// (inNamespace). Logs their messages, fires the timed events once the first
+// Runs the lab's workload: the server agent, then the client agent, both on a
+// thread of this process (agent-thread.ts) over real MPTCP sockets made inside
+// the hosts' namespaces. Logs their messages, fires the timed events once the first
 // connection is up, and turns the two reports into TransferObservations.
 import type { BuiltLab } from './build.js';
 import type { EndpointReport, TransferObservation } from '../../observations.js';
-import { startAgent, type Agent } from '../../workload/agent.js';
-import type { AgentResult, AgentSpec } from '../../workload/spec.js';
+import type { Agent } from '../../workload/agent.js';
+import type { AgentMessage, AgentResult, AgentSpec } from '../../workload/spec.js';
 import { startIpBatch, type IpBatch } from '../../workload/ip-batch.js';
 import { linkEnds } from './build.js';
-import { forgetNamespaceHandle, inNamespace } from './enter.js';
+import { takeAgentThread } from './agent-thread.js';
 import type { TimedEvent } from '../../lab/model.js';
 import { scheduleEvents, type AppliedEvent, type IpRunner } from './events.js';
 
-/** An agent whose sockets live in namespace ns; its messages go to the lab's log as JSON lines. */
-function startAgentIn(ns: string, spec: AgentSpec, log: (line: string) => void): Agent {
-  return startAgent(spec, {
-    makeSocket: (fn) => inNamespace(ns, fn),
-    onMessage: (msg) => log(`${spec.role}: ${JSON.stringify(msg)}`),
-  });
+/** Agents log their messages to the lab's log as JSON lines. */
+function logAs(role: string, log: (line: string) => void): (msg: AgentMessage) => void {
+  return (msg) => log(`${role}: ${JSON.stringify(msg)}`);
 }
 
 function emptyReport(error: string): EndpointReport {
@@ -143,15 +140,16 @@ export async function runWorkload(
   const w = built.lab.workload;
   const started = performance.now();
   const agents: Agent[] = [];
+  const thread = takeAgentThread();
   const ipBatches = startIpRunner(built);
   const events = new EventClock(built, log, ipBatches.ip);
   let timer: NodeJS.Timeout | undefined;
   const timedOut = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), timeoutMs)));
   try {
-    const srv = startAgentIn(built.ns[w.server]!, server, log);
+    const srv = thread.start(built.ns[w.server]!, server, logAs(server.role, log));
     agents.push(srv);
     await srv.waitFor('listening', 10_000);
-    const cli = startAgentIn(built.ns[w.client]!, client, log);
+    const cli = thread.start(built.ns[w.client]!, client, logAs(client.role, log));
     agents.push(cli);
     const release = client.role === 'client' && client.holdStart ? () => cli.release() : undefined;
     void cli.waitFor('connected', timeoutMs).then(
@@ -180,7 +178,7 @@ export async function runWorkload(
     // Every socket closed before the lab's teardown (stop is a no-op for an agent that finished).
     for (const a of agents) a.stop('the workload ended');
     await Promise.all(agents.map((a) => a.result));
-    for (const host of [w.server, w.client]) forgetNamespaceHandle(built.ns[host]!);
+    thread.done();
     await ipBatches.close();
   }
 }

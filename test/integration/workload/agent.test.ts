@@ -10,6 +10,8 @@ import type { ClientSpec, ServerSpec } from '../../../harness/workload/spec.js';
 import { forgetNamespaceHandle } from '../../../harness/targets/netns/enter.js';
 import { closeAllAgentSockets } from '../../../harness/workload/agent.js';
 import { agentIn, runPair, type AgentEnd } from './agent-pair.js';
+import { takeAgentThread } from '../../../harness/targets/netns/agent-thread.js';
+import type { AgentMessage } from '../../../harness/workload/spec.js';
 
 const tag = randomBytes(3).toString('hex');
 const LO_NS = `mptcplab-test-${tag}-lo`;
@@ -227,5 +229,34 @@ describe('traffic agent over real sockets', { timeout: 120_000 }, () => {
     assert.equal(end.result.ok, false);
     assert.equal(end.result.error, 'timeout after 300 ms');
     assert.equal(await listeners(), '', 'closed with the result');
+  });
+
+  test('on an agent thread: the same transfer, messages and result as on this thread, twice on one thread', async (t) => {
+    if (skipIfUnavailable(t)) return;
+    const spec = { ...common, connections: 2 };
+    for (let round = 0; round < 2; round++) {
+      const thread = takeAgentThread();
+      const messages: AgentMessage[] = [];
+      const srv = thread.start(LO_NS, { ...server(true, spec), port: 0 }, (m) => messages.push(m));
+      await srv.waitFor('listening', 10_000);
+      const cli = thread.start(LO_NS, { ...client(true, spec), port: srv.port!, holdStart: true }, (m) => messages.push(m));
+      await cli.waitFor('connected', 5_000);
+      cli.release();
+      const [c, s] = await Promise.all([cli.result, srv.result]);
+      thread.done();
+      assertIntact({ client: { messages, result: c }, server: { messages, result: s } }, spec);
+      assert.deepEqual(messages.map((m) => m.kind).slice(0, 3), ['listening', 'connected', 'started']);
+      assert.equal(messages.filter((m) => m.kind === 'done').length, 4, 'two connections, both ends');
+    }
+  });
+
+  test('on an agent thread: a socket that cannot be made (no such namespace) is a failed result', async (t) => {
+    if (skipIfUnavailable(t)) return;
+    const thread = takeAgentThread();
+    const srv = thread.start('mptcplab-test-none', { ...server(true), port: 0 }, () => undefined);
+    await assert.rejects(srv.waitFor('listening', 10_000), /ended before "listening": .*ENOENT.*mptcplab-test-none/);
+    const r = await srv.result;
+    thread.done();
+    assert.equal(r.ok, false);
   });
 });
