@@ -1,4 +1,4 @@
-// Runs the lab's workload: the server agent, then the client agent, both on a
+// Runs the lab's workload: the server agent, then the client agent, each on a
 // thread of this process (agent-thread.ts) over real MPTCP sockets made inside
 // the hosts' namespaces. Logs their messages, fires the timed events once the first
 // connection is up, and turns the two reports into TransferObservations.
@@ -140,16 +140,17 @@ export async function runWorkload(
   const w = built.lab.workload;
   const started = performance.now();
   const agents: Agent[] = [];
-  const thread = takeAgentThread();
+  // A thread for each end, as each had its own process: both ends are scheduled apart.
+  const threads = [takeAgentThread(), takeAgentThread()] as const;
   const ipBatches = startIpRunner(built);
   const events = new EventClock(built, log, ipBatches.ip);
   let timer: NodeJS.Timeout | undefined;
   const timedOut = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), timeoutMs)));
   try {
-    const srv = thread.start(built.ns[w.server]!, server, logAs(server.role, log));
+    const srv = threads[0].start(built.ns[w.server]!, server, logAs(server.role, log));
     agents.push(srv);
     await srv.waitFor('listening', 10_000);
-    const cli = thread.start(built.ns[w.client]!, client, logAs(client.role, log));
+    const cli = threads[1].start(built.ns[w.client]!, client, logAs(client.role, log));
     agents.push(cli);
     const release = client.role === 'client' && client.holdStart ? () => cli.release() : undefined;
     void cli.waitFor('connected', timeoutMs).then(
@@ -178,7 +179,7 @@ export async function runWorkload(
     // Every socket closed before the lab's teardown (stop is a no-op for an agent that finished).
     for (const a of agents) a.stop('the workload ended');
     await Promise.all(agents.map((a) => a.result));
-    thread.done();
+    for (const t of threads) t.done();
     await ipBatches.close();
   }
 }
