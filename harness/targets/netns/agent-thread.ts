@@ -158,7 +158,7 @@ onCloseAllAgents((reason) => {
   for (const t of threads) t.stopAll(reason);
 });
 
-/** A thread for one lab's agents: an idle one from the pool, or a new one. Give it back with releaseThread. */
+/** A thread for agents: an idle one from the pool, or a new one; done() gives it back once its agents ended. */
 export function takeAgentThread(): { start(ns: string, spec: AgentSpec, onMessage: (msg: AgentMessage) => void): Agent; done(): void } {
   const i = pool.findIndex((t) => !t.broken);
   const thread = i >= 0 ? pool.splice(i, 1)[0]! : new AgentThread();
