@@ -8,6 +8,7 @@
 import { readdir, readlink, stat } from 'node:fs/promises';
 import { run } from '../lib/exec.js';
 import { killRegisteredPids } from '../lib/pids.js';
+import { closeAllAgentSockets } from './workload/agent.js';
 
 export const NS_PREFIX = 'mptcplab-';
 
@@ -104,6 +105,7 @@ export async function drainNamespaceDeletions(): Promise<void> {
 
 /** Everything registered, synchronously reachable from a signal handler. */
 export async function cleanupAll(): Promise<void> {
+  closeAllAgentSockets('interrupted: cleaning up');
   await killRegisteredPids(300);
   await drainNamespaceDeletions();
   await deleteNamespaces([...namespaces]);

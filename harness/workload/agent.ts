@@ -1,83 +1,213 @@
-// The traffic agent, run inside a host's namespace:
-//   ip netns exec NS node dist/harness/workload/agent.js '<AgentSpec JSON>'
-// Prints AgentMessage JSON lines on stdout (spec.ts). Exit 0 when every
-// connection went fine, 1 otherwise, 2 for a bad spec.
+// The traffic agent, run inside the harness process: its sockets are made in
+// a host's namespace (the caller's `makeSocket` enters it, e.g. inNamespace)
+// and then driven by Node's event loop like any other socket. It reports the
+// AgentMessages of spec.ts through `onMessage`, ends with one result, and
+// never throws: whatever goes wrong becomes a failed result.
 import net, { type Socket } from 'node:net';
-import { parseAgentSpec, SpecError } from './parse-spec.js';
 import { openClientSocket, openListeningSocket } from './mptcp-socket.js';
-import type { AgentMessage, AgentSpec, ClientSpec, ServerSpec } from './spec.js';
+import type { AgentMessage, AgentResult, AgentSpec, ClientSpec, ServerSpec } from './spec.js';
 import { planFor } from './plan.js';
 import { runTransfer, type TransferOutcome } from './transfer.js';
 
-type Done = { connection: number; durationMs: number; report: TransferOutcome['report'] };
+/** Runs a synchronous socket constructor where the agent's sockets must live (inside a namespace). */
+export type SocketMaker = <T>(fn: () => T) => T;
 
-function emit(msg: AgentMessage): void {
-  // stdout to a pipe or file is synchronous in Node on Linux, so nothing is lost on exit.
-  process.stdout.write(`${JSON.stringify(msg)}\n`);
+export interface AgentOptions {
+  makeSocket: SocketMaker;
+  /** Every message but the result, as it happens. */
+  onMessage?: (msg: AgentMessage) => void;
 }
+
+export interface Agent {
+  readonly spec: AgentSpec;
+  /** Resolves on the first message of that kind; rejects after timeoutMs or when the agent ends without it. */
+  waitFor(kind: 'listening' | 'connected', timeoutMs: number): Promise<void>;
+  /** The port the server listens on (spec.port, or the one the kernel chose for 0); set once "listening". */
+  readonly port: number | undefined;
+  /** Lets a held client (ClientSpec.holdStart) send its first byte. */
+  release(): void;
+  /** Ends the agent now: a failed result with `reason` unless it had already finished; every socket closed. */
+  stop(reason: string): void;
+  /** Always resolves, once every socket of the agent is closed. */
+  readonly result: Promise<AgentResult>;
+}
+
+type Done = AgentResult['connections'][number];
 
 function errorText(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 
-/** Everything that must go away when the agent ends, whatever the reason. */
-const live = { sockets: new Set<Socket>(), server: undefined as net.Server | undefined };
-const done: Done[] = [];
-let failed = false;
-let finished = false;
+/** Sockets of all agents not yet finished, so a signal handler can close them (closeAllAgentSockets). */
+const running = new Set<AgentRun>();
 
-/** Prints the one result line and ends; `now` exits at once (timeout, signal, crash). */
-function finish(ok: boolean, error?: string, now = false): void {
-  if (finished) return;
-  finished = true;
-  const msg: AgentMessage = { kind: 'result', ok: ok && !failed, connections: done };
-  if (error !== undefined) msg.error = error;
-  emit(msg);
-  for (const s of live.sockets) s.destroy();
-  live.server?.close();
-  process.exitCode = msg.ok ? 0 : 1;
-  if (now) process.exit();
-  // Normally the loop is empty now and Node exits; never linger if something still holds it.
-  setTimeout(() => process.exit(), 2000).unref();
+/** Agents of this process run elsewhere too (a thread per lab): who else to tell. */
+const elsewhere = new Set<(reason: string) => void>();
+
+export function onCloseAllAgents(close: (reason: string) => void): void {
+  elsewhere.add(close);
 }
 
-function record(i: number, out: TransferOutcome): void {
-  if (finished) return;
-  if (!out.ok) failed = true;
-  const entry: Done = { connection: i, durationMs: out.durationMs, report: out.report };
-  done.push(entry);
-  emit({ kind: 'done', ...entry });
+/** Closes the sockets of every agent still running (SIGINT, SIGTERM, exit): their results say so. */
+export function closeAllAgentSockets(reason: string): void {
+  for (const a of [...running]) a.finish(false, reason);
+  for (const close of elsewhere) close(reason);
 }
 
-async function runServer(spec: ServerSpec): Promise<void> {
-  const fd = openListeningSocket({ mptcp: spec.mptcp, family: spec.family, port: spec.port });
-  const server = net.createServer({ allowHalfOpen: true });
-  live.server = server;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen({ fd }, () => resolve());
-  });
-  server.on('error', (e) => finish(false, `server: ${errorText(e)}`));
-  const address = server.address();
-  emit({ kind: 'listening', port: typeof address === 'object' && address ? address.port : spec.port });
-  let accepted = 0;
-  const transfers: Promise<void>[] = [];
-  await new Promise<void>((resolve) => {
-    server.on('connection', (socket: Socket) => {
-      // Extra connections are refused; the listener stays open for MP_JOINs of the ones we serve.
-      if (accepted >= spec.connections) return void socket.destroy();
-      const i = accepted++;
-      live.sockets.add(socket);
-      const started = performance.now();
-      transfers.push(
-        runTransfer(socket, planFor(spec, i), started)
-          .then((out) => record(i, out))
-          .finally(() => live.sockets.delete(socket)),
+class AgentRun implements Agent {
+  readonly result: Promise<AgentResult>;
+  port: number | undefined;
+  private readonly sockets = new Set<Socket>();
+  private server: net.Server | undefined;
+  private readonly done: Done[] = [];
+  private readonly seen = new Set<AgentMessage['kind']>();
+  private readonly waiters = new Set<() => void>();
+  private failed = false;
+  private finished = false;
+  private error: string | undefined;
+  private resolveResult!: (r: AgentResult) => void;
+  private releaseHeld!: () => void;
+  private readonly released = new Promise<void>((r) => (this.releaseHeld = r));
+  private readonly startedAt = performance.now();
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(
+    readonly spec: AgentSpec,
+    private readonly opts: AgentOptions,
+  ) {
+    this.result = new Promise((r) => (this.resolveResult = r));
+    running.add(this);
+    this.timer = setTimeout(() => this.finish(false, `timeout after ${spec.timeoutMs} ms`), spec.timeoutMs);
+    // Deferred, so the caller holds the agent before its first message; an exception is a failed result.
+    setImmediate(() => {
+      const run = spec.role === 'server' ? this.runServer(spec) : this.runClient(spec);
+      run.then(
+        () => this.finish(this.done.length === spec.connections),
+        (e: unknown) => this.finish(false, errorText(e)),
       );
-      if (accepted === spec.connections) resolve();
     });
-  });
-  await Promise.all(transfers);
+  }
+
+  private emit(msg: AgentMessage): void {
+    if (this.finished) return;
+    this.seen.add(msg.kind);
+    for (const w of [...this.waiters]) w();
+    try {
+      this.opts.onMessage?.(msg);
+    } catch {
+      /* a logging problem is not the transfer's */
+    }
+  }
+
+  waitFor(kind: 'listening' | 'connected', timeoutMs: number): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const settle = (error?: Error): void => {
+        clearTimeout(timer);
+        this.waiters.delete(check);
+        if (error) reject(error);
+        else resolve();
+      };
+      const check = (): void => {
+        if (this.seen.has(kind)) settle();
+        else if (this.finished) settle(new Error(`${this.spec.role} agent ended before "${kind}": ${this.error ?? 'no reason given'}`));
+      };
+      const timer = setTimeout(() => settle(new Error(`${this.spec.role} agent: no "${kind}" after ${timeoutMs} ms`)), timeoutMs);
+      this.waiters.add(check);
+      check();
+    });
+  }
+
+  release(): void {
+    this.releaseHeld();
+  }
+
+  stop(reason: string): void {
+    this.finish(false, reason);
+  }
+
+  /** The one result: every socket closed first, so nothing of the agent outlives it. */
+  finish(ok: boolean, error?: string): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.error = error;
+    clearTimeout(this.timer);
+    running.delete(this);
+    const msg: AgentResult = { kind: 'result', ok: ok && !this.failed, connections: [...this.done] };
+    if (error !== undefined) msg.error = error;
+    for (const w of [...this.waiters]) w();
+    const closing = [...this.sockets].map((s) => closed(s));
+    for (const s of this.sockets) s.destroy();
+    if (this.server) closing.push(new Promise((r) => this.server?.close(() => r())));
+    void Promise.all(closing).then(() => this.resolveResult(msg));
+  }
+
+  private record(i: number, out: TransferOutcome): void {
+    if (this.finished) return;
+    if (!out.ok) this.failed = true;
+    const entry: Done = { connection: i, durationMs: out.durationMs, report: out.report };
+    this.done.push(entry);
+    this.emit({ kind: 'done', ...entry });
+  }
+
+  /** A socket of this agent: closed when the agent finishes; its errors go to the transfer, never to the process. */
+  private adopt(socket: Socket): Socket {
+    socket.on('error', () => undefined);
+    this.sockets.add(socket);
+    socket.once('close', () => this.sockets.delete(socket));
+    return socket;
+  }
+
+  private async runServer(spec: ServerSpec): Promise<void> {
+    const fd = this.opts.makeSocket(() => openListeningSocket({ mptcp: spec.mptcp, family: spec.family, port: spec.port }));
+    const server = net.createServer({ allowHalfOpen: true });
+    this.server = server;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen({ fd }, () => resolve());
+    });
+    server.on('error', (e) => this.finish(false, `server: ${errorText(e)}`));
+    const address = server.address();
+    this.port = typeof address === 'object' && address ? address.port : spec.port;
+    this.emit({ kind: 'listening', port: this.port });
+    let accepted = 0;
+    const transfers: Promise<void>[] = [];
+    await new Promise<void>((resolve) => {
+      server.on('connection', (socket: Socket) => {
+        // Extra connections (or any after the end) are refused; the listener stays open for MP_JOINs of the ones we serve.
+        if (accepted >= spec.connections || this.finished) return void socket.on('error', () => undefined).destroy();
+        const i = accepted++;
+        this.adopt(socket);
+        transfers.push(runTransfer(socket, planFor(spec, i), performance.now()).then((out) => this.record(i, out)));
+        if (accepted === spec.connections) resolve();
+      });
+    });
+    await Promise.all(transfers);
+  }
+
+  private async runClient(spec: ClientSpec): Promise<void> {
+    for (let i = 0; i < spec.connections && !this.finished; i++) {
+      const fdOptions: { mptcp: boolean; address: string; bind?: string } = { mptcp: spec.mptcp, address: spec.address };
+      if (spec.bind !== undefined) fdOptions.bind = spec.bind;
+      const socket = this.adopt(new net.Socket({ fd: this.opts.makeSocket(() => openClientSocket(fdOptions)), allowHalfOpen: true }));
+      try {
+        await connect(socket, spec);
+        this.emit({ kind: 'connected', connection: i, atMs: this.sinceStart() });
+        if (spec.holdStart && i === 0) {
+          await this.released;
+          this.emit({ kind: 'started', connection: i, atMs: this.sinceStart() });
+        }
+        if (this.finished) return;
+        this.record(i, await runTransfer(socket, planFor(spec, i), performance.now()));
+      } catch (e) {
+        socket.destroy();
+        throw new Error(`connection ${i}: ${errorText(e)}`);
+      }
+    }
+  }
+
+  private sinceStart(): number {
+    return Math.round(performance.now() - this.startedAt);
+  }
 }
 
 function connect(socket: Socket, spec: ClientSpec): Promise<void> {
@@ -91,53 +221,15 @@ function connect(socket: Socket, spec: ClientSpec): Promise<void> {
   });
 }
 
-/** The harness sends SIGUSR2 once the events due at 0 ms are in place (ClientSpec.holdStart). */
-const released = new Promise<void>((resolve) => process.once('SIGUSR2', () => resolve()));
-
-async function runClient(spec: ClientSpec): Promise<void> {
-  for (let i = 0; i < spec.connections && !finished; i++) {
-    const fdOptions: { mptcp: boolean; address: string; bind?: string } = { mptcp: spec.mptcp, address: spec.address };
-    if (spec.bind !== undefined) fdOptions.bind = spec.bind;
-    const socket = new net.Socket({ fd: openClientSocket(fdOptions), allowHalfOpen: true });
-    live.sockets.add(socket);
-    try {
-      await connect(socket, spec);
-      emit({ kind: 'connected', connection: i, atMs: Math.round(performance.now()) });
-      if (spec.holdStart && i === 0) {
-        await released;
-        emit({ kind: 'started', connection: i, atMs: Math.round(performance.now()) });
-      }
-      const started = performance.now();
-      record(i, await runTransfer(socket, planFor(spec, i), started));
-    } catch (e) {
-      socket.destroy();
-      throw new Error(`connection ${i}: ${errorText(e)}`);
-    } finally {
-      live.sockets.delete(socket);
-    }
-  }
+function closed(socket: Socket): Promise<void> {
+  return socket.closed ? Promise.resolve() : new Promise((r) => socket.once('close', () => r()));
 }
 
-function main(): void {
-  let spec: AgentSpec;
-  try {
-    spec = parseAgentSpec(process.argv[2]);
-  } catch (e) {
-    process.stderr.write(`agent: ${e instanceof SpecError ? e.message : errorText(e)}\n`);
-    process.exit(2);
-  }
-  process.on('uncaughtException', (e) => finish(false, `uncaught: ${errorText(e)}`, true));
-  process.on('unhandledRejection', (e) => finish(false, `unhandled rejection: ${errorText(e)}`, true));
-  process.once('SIGTERM', () => finish(false, 'terminated by SIGTERM', true));
-  process.once('SIGINT', () => finish(false, 'interrupted by SIGINT', true));
-  const timer = setTimeout(() => finish(false, `timeout after ${spec.timeoutMs} ms`, true), spec.timeoutMs);
-  const run = spec.role === 'server' ? runServer(spec) : runClient(spec);
-  run
-    .then(
-      () => finish(done.length === spec.connections),
-      (e: unknown) => finish(false, errorText(e)),
-    )
-    .finally(() => clearTimeout(timer));
+/**
+ * Starts an agent in this process. The server listens, then accepts spec.connections
+ * connections and transfers on each; the client connects and transfers one connection after
+ * another. Its sockets are made by opts.makeSocket, so they live where it says.
+ */
+export function startAgent(spec: AgentSpec, opts: AgentOptions): Agent {
+  return new AgentRun(spec, opts);
 }
-
-main();

@@ -1,6 +1,6 @@
-// The contract between the harness and the traffic agent that runs inside a
-// host's namespace (`ip netns exec NS node agent.js '<json spec>'`).
-// The agent prints JSON lines on stdout: progress messages, then one result.
+// The contract between the harness and the traffic agent (agent.ts), whose
+// sockets live inside a host's namespace. The agent reports progress
+// messages, then one result.
 import type { EndpointReport } from '../observations.js';
 
 export type Direction = 'upload' | 'download' | 'both';
@@ -42,7 +42,7 @@ export interface ClientSpec extends CommonSpec {
   /** Instead of closing normally, abort with SO_LINGER 0 (MP_FASTCLOSE) after this many bytes sent. */
   abortAfterBytes?: number;
   /**
-   * Hold the first connection after "connected" until SIGUSR2 before sending a byte, so the
+   * Hold the first connection after "connected" until Agent.release() before sending a byte, so the
    * harness can apply the events due at 0 ms first and start its event clock at the first data
    * byte (a command takes up to seconds to start on an emulated CPU).
    */
@@ -51,11 +51,13 @@ export interface ClientSpec extends CommonSpec {
 
 export type AgentSpec = ServerSpec | ClientSpec;
 
-/** Lines the agent prints, one JSON object per line. */
+/** What the agent reports (the harness logs each as a JSON line). */
 export type AgentMessage =
   | { kind: 'listening'; port: number }
   | { kind: 'connected'; connection: number; atMs: number }
-  /** Sent after SIGUSR2 released a held connection: its first byte goes out now. */
+  /** Sent once release() let a held connection go: its first byte goes out now. */
   | { kind: 'started'; connection: number; atMs: number }
   | { kind: 'done'; connection: number; report: EndpointReport; durationMs: number }
   | { kind: 'result'; ok: boolean; connections: { connection: number; durationMs: number; report: EndpointReport }[]; error?: string };
+
+export type AgentResult = Extract<AgentMessage, { kind: 'result' }>;

@@ -36,6 +36,14 @@ const ACK_POLL_MS = 2;
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
+/**
+ * While the kernel takes every write (a large send buffer on a fast veth), the loop above
+ * would write megabytes in one turn of the event loop, which the agent shares with the other
+ * labs and the timed events: let them run after this many bytes.
+ */
+const YIELD_BYTES = 64 * 1024;
+const yieldToLoop = (): Promise<void> => new Promise((r) => setImmediate(r));
+
 /** Socket events folded into flags, and a way to wait for a condition over them. */
 class SocketWatch {
   eof = false;
@@ -46,13 +54,13 @@ class SocketWatch {
 
   constructor(socket: Socket, onData: (chunk: Buffer) => void, onEof: () => void) {
     socket.on('data', (chunk: Buffer) => {
-      onData(chunk);
+      this.guard(() => onData(chunk));
       this.notify();
     });
     // Runs before Node auto-destroys a socket that is ended both ways, so the fd is still open here.
     socket.on('end', () => {
       this.eof = true;
-      onEof();
+      this.guard(onEof);
       this.notify();
     });
     socket.on('finish', () => {
@@ -68,6 +76,15 @@ class SocketWatch {
       this.closed = true;
       this.notify();
     });
+  }
+
+  /** The agent runs in the harness's process: an exception in a handler fails this transfer, not the run. */
+  private guard(fn: () => void): void {
+    try {
+      fn();
+    } catch (e) {
+      this.error ??= e instanceof Error ? e : new Error(String(e));
+    }
   }
 
   notify(): void {
@@ -135,15 +152,23 @@ export async function runTransfer(socket: Socket, plan: TransferPlan, startedAt:
   const sendAll = async (): Promise<void> => {
     const payload = new PayloadStream(plan.seed);
     const chunk = Math.max(1, plan.write.chunkBytes);
+    let sinceYield = 0;
     while (sent.bytes < sendLimit) {
       const buf = payload.next(Math.min(chunk, sendLimit - sent.bytes));
       sent.update(buf);
       const last = sent.bytes === sendLimit;
       let flushed: Promise<void> | undefined;
       if (last) flushed = new Promise((res, rej) => socket.write(buf, (e) => (e ? rej(e) : res())));
-      else if (!socket.write(buf)) await watch.until(() => !socket.writableNeedDrain);
+      else if (!socket.write(buf)) {
+        await watch.until(() => !socket.writableNeedDrain);
+        sinceYield = 0; // 'drain' came in a later turn of the loop
+      } else sinceYield += buf.length;
       if (flushed) await Promise.race([flushed, watch.until(() => false)]);
       else if (plan.write.pauseMs > 0) await sleep(plan.write.pauseMs);
+      else if (sinceYield >= YIELD_BYTES) {
+        sinceYield = 0;
+        await yieldToLoop();
+      }
     }
   };
 

@@ -15,6 +15,16 @@ const fixtures = join(ROOT, 'test', 'fixtures');
 const scratch = mkdtempSync(join(tmpdir(), 'mptcp-lab-cli-'));
 after(() => rmSync(scratch, { recursive: true, force: true }));
 
+/** A connection of the lab's client is established: its agent (a thread of the run) is transferring. */
+function transferring(clientNs: string | undefined): boolean {
+  if (!clientNs) return false;
+  try {
+    return execFileSync('ss', ['-N', clientNs, '-Htn', 'state', 'established'], { encoding: 'utf8' }).trim() !== '';
+  } catch {
+    return false; // the namespace went away meanwhile
+  }
+}
+
 function netnsList(): string {
   return execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' });
 }
@@ -161,7 +171,7 @@ describe('leave no trace', { skip }, () => {
           pid = child.pid!;
           const poll = setInterval(() => {
             const ns = namespacesOf(child.pid!);
-            if (ns.length && labProcesses(pid).some((p) => p.includes('"role":"client"'))) {
+            if (ns.length === 2 && transferring(ns.find((n) => n.endsWith('-client')))) {
               seen = ns;
               clearInterval(poll);
               setTimeout(() => child.kill(signal), 500);

@@ -1,74 +1,20 @@
-// Runs the lab's workload: the server agent in the server's namespace, then
-// the client agent in the client's, both over real MPTCP sockets. Reads their
-// JSON lines, fires the timed events once the first connection is up, and
-// turns the two reports into TransferObservations.
-import { createInterface } from 'node:readline';
-import { spawnLong } from '../../../lib/exec.js';
-import { killPid, registerPid } from '../../../lib/pids.js';
+// Runs the lab's workload: the server agent, then the client agent, each on a
+// thread of this process (agent-thread.ts) over real MPTCP sockets made inside
+// the hosts' namespaces. Logs their messages, fires the timed events once the first
+// connection is up, and turns the two reports into TransferObservations.
 import type { BuiltLab } from './build.js';
 import type { EndpointReport, TransferObservation } from '../../observations.js';
-import { agentArgv, parseAgentLine } from '../../workload/launch.js';
-import type { AgentMessage, AgentSpec } from '../../workload/spec.js';
+import type { Agent } from '../../workload/agent.js';
+import type { AgentMessage, AgentResult, AgentSpec } from '../../workload/spec.js';
 import { startIpBatch, type IpBatch } from '../../workload/ip-batch.js';
 import { linkEnds } from './build.js';
+import { takeAgentThread } from './agent-thread.js';
 import type { TimedEvent } from '../../lab/model.js';
 import { scheduleEvents, type AppliedEvent, type IpRunner } from './events.js';
 
-type AgentResult = Extract<AgentMessage, { kind: 'result' }>;
-
-interface Agent {
-  pid: number | undefined;
-  /** Resolves on the first message of that kind. */
-  waitFor(kind: 'listening' | 'connected', timeoutMs: number): Promise<void>;
-  result: Promise<AgentResult>;
-  stderr(): string;
-}
-
-function startAgent(ns: string, spec: AgentSpec, log: (line: string) => void): Agent {
-  const child = spawnLong(agentArgv(spec), ns);
-  registerPid(child.pid);
-  const waiters = new Map<string, () => void>();
-  const seen = new Set<string>();
-  let stderr = '';
-  child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
-  let last: AgentResult | undefined;
-  const lines = createInterface({ input: child.stdout! });
-  lines.on('line', (line) => {
-    let msg: AgentMessage;
-    try {
-      msg = parseAgentLine(line);
-    } catch (e) {
-      return log(`${spec.role}: ${(e as Error).message}`);
-    }
-    seen.add(msg.kind);
-    waiters.get(msg.kind)?.();
-    if (msg.kind === 'result') last = msg;
-    else log(`${spec.role}: ${line}`);
-  });
-  const result = new Promise<AgentResult>((resolve) => {
-    void child.then((r) => {
-      const fail = `${spec.role} agent exited ${r.exitCode ?? r.signal}${stderr ? `: ${stderr.trim().split('\n').slice(-3).join(' | ')}` : ''}`;
-      resolve(last ?? { kind: 'result', ok: false, connections: [], error: fail });
-    });
-  });
-  return {
-    pid: child.pid,
-    result,
-    stderr: () => stderr,
-    waitFor: (kind, timeoutMs) =>
-      new Promise<void>((resolve, reject) => {
-        if (seen.has(kind)) return resolve();
-        const timer = setTimeout(
-          () => reject(new Error(`${spec.role} agent: no "${kind}" after ${timeoutMs} ms${stderr ? `: ${stderr.trim()}` : ''}`)),
-          timeoutMs,
-        );
-        waiters.set(kind, () => (clearTimeout(timer), resolve()));
-        void result.then((r) => {
-          clearTimeout(timer);
-          if (!seen.has(kind)) reject(new Error(`${spec.role} agent ended before "${kind}": ${r.error ?? 'no reason given'}`));
-        });
-      }),
-  };
+/** Agents log their messages to the lab's log as JSON lines. */
+function logAs(role: string, log: (line: string) => void): (msg: AgentMessage) => void {
+  return (msg) => log(`${role}: ${JSON.stringify(msg)}`);
 }
 
 function emptyReport(error: string): EndpointReport {
@@ -118,7 +64,7 @@ export class EventClock {
     private readonly ip: IpRunner | undefined,
   ) {}
 
-  /** Applies the events due at once, releases the held client (SIGUSR2), then schedules the others from now. */
+  /** Applies the events due at once, releases the held client, then schedules the others from now. */
   async start(events: readonly TimedEvent[], release: (() => void) | undefined): Promise<void> {
     const now = events.filter((e) => e.atMs <= 0);
     if (release && now.length) await this.schedule(now).done;
@@ -194,18 +140,19 @@ export async function runWorkload(
   const w = built.lab.workload;
   const started = performance.now();
   const agents: Agent[] = [];
+  // A thread for each end, as each had its own process: both ends are scheduled apart.
+  const threads = [takeAgentThread(), takeAgentThread()] as const;
   const ipBatches = startIpRunner(built);
   const events = new EventClock(built, log, ipBatches.ip);
   let timer: NodeJS.Timeout | undefined;
   const timedOut = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), timeoutMs)));
   try {
-    const srv = startAgent(built.ns[w.server]!, server, log);
+    const srv = threads[0].start(built.ns[w.server]!, server, logAs(server.role, log));
     agents.push(srv);
     await srv.waitFor('listening', 10_000);
-    const cli = startAgent(built.ns[w.client]!, client, log);
+    const cli = threads[1].start(built.ns[w.client]!, client, logAs(client.role, log));
     agents.push(cli);
-    const release =
-      client.role === 'client' && client.holdStart ? () => void (cli.pid !== undefined && process.kill(cli.pid, 'SIGUSR2')) : undefined;
+    const release = client.role === 'client' && client.holdStart ? () => cli.release() : undefined;
     void cli.waitFor('connected', timeoutMs).then(
       () => events.start(built.lab.events, release),
       () => undefined,
@@ -229,7 +176,10 @@ export async function runWorkload(
   } finally {
     clearTimeout(timer);
     events.cancel();
-    await Promise.all(agents.map((a) => (a.pid ? killPid(a.pid, 500) : undefined)));
+    // Every socket closed before the lab's teardown (stop is a no-op for an agent that finished).
+    for (const a of agents) a.stop('the workload ended');
+    await Promise.all(agents.map((a) => a.result));
+    for (const t of threads) t.done();
     await ipBatches.close();
   }
 }

@@ -1,5 +1,5 @@
-// The traffic agent over real MPTCP sockets, in namespaces this test creates
-// (mptcplab-test-*) and always deletes. Loopback and 198.18.0.0/15 only.
+// The traffic agent over real MPTCP sockets made inside namespaces this test
+// creates (mptcplab-test-*) and always deletes. Loopback and 198.18.0.0/15 only.
 import { after, before, describe, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
@@ -7,7 +7,11 @@ import { run } from '../../../lib/exec.js';
 import type { EndpointReport } from '../../../harness/observations.js';
 import { payloadBytes } from '../../../harness/workload/payload.js';
 import type { ClientSpec, ServerSpec } from '../../../harness/workload/spec.js';
-import { AgentProcess, runPair, type AgentExit } from './agent-process.js';
+import { forgetNamespaceHandle } from '../../../harness/targets/netns/enter.js';
+import { closeAllAgentSockets } from '../../../harness/workload/agent.js';
+import { agentIn, runPair, type AgentEnd } from './agent-pair.js';
+import { takeAgentThread } from '../../../harness/targets/netns/agent-thread.js';
+import type { AgentMessage } from '../../../harness/workload/spec.js';
 
 const tag = randomBytes(3).toString('hex');
 const LO_NS = `mptcplab-test-${tag}-lo`;
@@ -50,9 +54,8 @@ const client = (mptcp: boolean, extra: Partial<ClientSpec> = {}): Omit<ClientSpe
   ...extra,
 });
 
-function reports(exit: AgentExit): EndpointReport[] {
-  assert.ok(exit.result, `no result line; stderr: ${exit.stderr}`);
-  return exit.result.connections.map((c) => c.report);
+function reports(end: AgentEnd): EndpointReport[] {
+  return end.result.connections.map((c) => c.report);
 }
 
 function sha256(b: Buffer): string {
@@ -61,11 +64,11 @@ function sha256(b: Buffer): string {
 
 /** Every byte arrived intact both ways, and it is the payload the seed defines. */
 function assertIntact(
-  pair: { server: AgentExit; client: AgentExit },
+  pair: { server: AgentEnd; client: AgentEnd },
   spec: { connections: number; sizeBytes: number; seed: number; direction: string },
 ): void {
-  assert.equal(pair.client.exitCode, 0, JSON.stringify(pair.client.result));
-  assert.equal(pair.server.exitCode, 0, JSON.stringify(pair.server.result));
+  assert.equal(pair.client.result.ok, true, JSON.stringify(pair.client.result));
+  assert.equal(pair.server.result.ok, true, JSON.stringify(pair.server.result));
   const [c, s] = [reports(pair.client), reports(pair.server)];
   assert.equal(c.length, spec.connections);
   assert.equal(s.length, spec.connections);
@@ -99,8 +102,11 @@ describe('traffic agent over real sockets', { timeout: 120_000 }, () => {
   });
 
   after(async () => {
-    AgentProcess.killAll();
-    for (const ns of created.reverse()) await run(['ip', 'netns', 'del', ns], { reject: false });
+    closeAllAgentSockets('test ended');
+    for (const ns of created.reverse()) {
+      forgetNamespaceHandle(ns);
+      await run(['ip', 'netns', 'del', ns], { reject: false });
+    }
   });
 
   test('MPTCP both ends: both directions intact, MPTCP_INFO and one subflow', async (t) => {
@@ -154,12 +160,12 @@ describe('traffic agent over real sockets', { timeout: 120_000 }, () => {
     if (skipIfUnavailable(t)) return;
     const spec = { ...common, direction: 'upload', sizeBytes: 4_000_000, write: { chunkBytes: 10_000, pauseMs: 1 } } as const;
     const pair = await runPair(LO_NS, server(true, spec), LO_NS, client(true, { ...spec, abortAfterBytes: 50_000 }));
-    assert.equal(pair.client.exitCode, 0);
+    assert.equal(pair.client.result.ok, true);
     const c = reports(pair.client)[0];
     assert.ok(c);
     assert.equal(c.bytesSent, 50_000);
     assert.match(c.error ?? '', /^aborted after 50000 bytes sent/);
-    assert.equal(pair.server.exitCode, 1, 'the server sees the abort as a failure');
+    assert.equal(pair.server.result.ok, false, 'the server sees the abort as a failure');
     // MP_FASTCLOSE is always sent (MPTcpExtMPFastcloseTx/Rx), but on 6.18 the reader
     // sometimes gets a clean EOF instead of ECONNRESET: either way the transfer is short.
     assert.match(reports(pair.server)[0]?.error ?? '', /ECONNRESET|received 50000 bytes, expected 4000000/);
@@ -190,5 +196,67 @@ describe('traffic agent over real sockets', { timeout: 120_000 }, () => {
     assert.deepEqual(c.subflows.map((s) => s.saddr).sort(), ['198.18.1.1', '198.18.2.1']);
     assert.ok(c.subflows.every((s) => s.daddr === '198.18.1.2'));
     assert.equal(reports(pair.server)[0]?.subflows.length, 2);
+  });
+
+  test("bind: the client connects from the address it was given, not the route's", async (t) => {
+    if (skipIfUnavailable(t) || !created.includes(CLIENT_NS)) return t.skip('needs the two veth pairs of the test before');
+    const spec = { ...common, sizeBytes: 100_000 };
+    const pair = await runPair(
+      SERVER_NS,
+      server(false, spec),
+      CLIENT_NS,
+      client(false, { ...spec, address: '198.18.2.2', bind: '198.18.1.1' }),
+    );
+    assertIntact(pair, spec);
+    const sf = reports(pair.client)[0]?.subflows;
+    assert.deepEqual(
+      sf?.map((s) => [s.saddr, s.daddr]),
+      [['198.18.1.1', '198.18.2.2']],
+    );
+    assert.deepEqual(
+      reports(pair.server)[0]?.subflows.map((s) => s.daddr),
+      ['198.18.1.1'],
+    );
+  });
+
+  test('timeout: a failed result, and the listener inside the namespace is gone', async (t) => {
+    if (skipIfUnavailable(t)) return;
+    const s = agentIn(LO_NS, { ...server(true), port: 0, timeoutMs: 300 });
+    await s.agent.waitFor('listening', 5_000);
+    const listeners = async () => (await run(['ip', 'netns', 'exec', LO_NS, 'ss', '-Hltn', `sport = :${s.agent.port}`])).stdout.trim();
+    assert.match(await listeners(), /LISTEN/, 'the listener is in the namespace');
+    const end = await s.end;
+    assert.equal(end.result.ok, false);
+    assert.equal(end.result.error, 'timeout after 300 ms');
+    assert.equal(await listeners(), '', 'closed with the result');
+  });
+
+  test('on an agent thread: the same transfer, messages and result as on this thread, twice on one thread', async (t) => {
+    if (skipIfUnavailable(t)) return;
+    const spec = { ...common, connections: 2 };
+    for (let round = 0; round < 2; round++) {
+      const thread = takeAgentThread();
+      const messages: AgentMessage[] = [];
+      const srv = thread.start(LO_NS, { ...server(true, spec), port: 0 }, (m) => messages.push(m));
+      await srv.waitFor('listening', 10_000);
+      const cli = thread.start(LO_NS, { ...client(true, spec), port: srv.port!, holdStart: true }, (m) => messages.push(m));
+      await cli.waitFor('connected', 5_000);
+      cli.release();
+      const [c, s] = await Promise.all([cli.result, srv.result]);
+      thread.done();
+      assertIntact({ client: { messages, result: c }, server: { messages, result: s } }, spec);
+      assert.deepEqual(messages.map((m) => m.kind).slice(0, 3), ['listening', 'connected', 'started']);
+      assert.equal(messages.filter((m) => m.kind === 'done').length, 4, 'two connections, both ends');
+    }
+  });
+
+  test('on an agent thread: a socket that cannot be made (no such namespace) is a failed result', async (t) => {
+    if (skipIfUnavailable(t)) return;
+    const thread = takeAgentThread();
+    const srv = thread.start('mptcplab-test-none', { ...server(true), port: 0 }, () => undefined);
+    await assert.rejects(srv.waitFor('listening', 10_000), /ended before "listening": .*ENOENT.*mptcplab-test-none/);
+    const r = await srv.result;
+    thread.done();
+    assert.equal(r.ok, false);
   });
 });
