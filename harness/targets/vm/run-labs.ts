@@ -20,6 +20,8 @@ const GUEST_RESULTS = '/tmp/mptcp-lab-guest';
 /** Under TCG a lab takes tens of seconds; the boot a few. */
 const BOOT_BUDGET_MS = 120_000;
 const PER_LAB_MS = 90_000;
+/** vCPUs of a guest when not given (--vm-cpus). */
+const GUEST_CPUS = 2;
 
 export interface VmRunOptions {
   seed: number;
@@ -29,6 +31,8 @@ export interface VmRunOptions {
   resultsDir?: string;
   memoryMb?: number;
   cpus?: number;
+  /** Labs at once inside the guest (--jobs of the inner run); default: one per vCPU. */
+  jobs?: number;
   /** Modules (lib/modules/<release>) of an image spec. */
   modules?: string;
   /** --repeat for the run inside the guest: every lab that many times, in the same boot. */
@@ -59,10 +63,13 @@ export function innerCommand(labs: readonly Lab[], opts: VmRunOptions): string[]
   const timeout = opts.timeoutMs ? ` --timeout ${opts.timeoutMs}ms` : '';
   const retries = opts.retries ? ` --retries ${opts.retries}` : '';
   const repeat = opts.repeat && opts.repeat > 1 ? ` --repeat ${opts.repeat}` : '';
+  // Labs side by side, one per vCPU: under TCG a lab is CPU-bound (process starts, set-up), and
+  // multi-threaded TCG runs each vCPU on a host thread of its own (kernels/vm/qemu.ts).
+  const jobs = ` --jobs ${opts.jobs ?? opts.cpus ?? GUEST_CPUS}`;
   // TAP goes to the guest's console log; results.json is what comes back.
   // After results.json, each lab's log.txt behind a LOG_MARK line: the guest's files are gone when it powers off.
   const logs = `for f in ${GUEST_RESULTS}/labs/*/log.txt ${GUEST_RESULTS}/labs/*/*/log.txt; do [ -f "$f" ] && printf '\\n${LOG_MARK}%s\\n' "\${f#${GUEST_RESULTS}/}" && cat "$f"; done`;
-  const script = `'${process.execPath}' '${CLI}' run ${files} --engine off --seed ${opts.seed}${timeout}${retries}${repeat} --results ${GUEST_RESULTS} >&2; code=$?; cat ${GUEST_RESULTS}/results.json; ${logs}; exit $code`;
+  const script = `'${process.execPath}' '${CLI}' run ${files} --engine off --seed ${opts.seed}${jobs}${timeout}${retries}${repeat} --results ${GUEST_RESULTS} >&2; code=$?; cat ${GUEST_RESULTS}/results.json; ${logs}; exit $code`;
   return ['sh', '-c', script];
 }
 
@@ -140,7 +147,7 @@ export async function runLabsOnKernel(
     command: innerCommand(labs, opts),
     cwd: process.cwd(),
     memoryMb: opts.memoryMb ?? 2048,
-    cpus: opts.cpus ?? 2,
+    cpus: opts.cpus ?? GUEST_CPUS,
     accel: opts.accel ?? 'auto',
     timeoutMs: BOOT_BUDGET_MS + PER_LAB_MS * labs.length * Math.max(1, opts.repeat ?? 1) * (1 + (opts.retries ?? 0)),
     // Lets a lab step know it runs in a throw-away guest (e.g. to crash it on

@@ -9,9 +9,16 @@ describe('the run inside a guest', () => {
     const labs = (await loadCatalogue()).filter((l) => l.name === 'no-join');
     const [sh, c, script] = innerCommand(labs, { seed: 42, timeoutMs: 30_000, retries: 2 });
     assert.deepEqual([sh, c], ['sh', '-c']);
-    assert.match(script!, / run '\/[^']*no-join\.lab\.yaml' --engine off --seed 42 --timeout 30000ms --retries 2 --results /);
+    assert.match(script!, / run '\/[^']*no-join\.lab\.yaml' --engine off --seed 42 --jobs 2 --timeout 30000ms --retries 2 --results /);
     assert.doesNotMatch(innerCommand(labs, { seed: 1 })[2]!, /--retries|--timeout/);
-    assert.match(innerCommand(labs, { seed: 1, repeat: 3 })[2]!, / --seed 1 --repeat 3 --results /);
+    assert.match(innerCommand(labs, { seed: 1, repeat: 3 })[2]!, / --seed 1 --jobs 2 --repeat 3 --results /);
     assert.doesNotMatch(innerCommand(labs, { seed: 1, repeat: 1 })[2]!, /--repeat/);
+  });
+
+  test('runs one lab per guest CPU at once unless told how many', async () => {
+    const labs = (await loadCatalogue()).filter((l) => l.name === 'no-join');
+    assert.match(innerCommand(labs, { seed: 1 })[2]!, / --jobs 2 /);
+    assert.match(innerCommand(labs, { seed: 1, cpus: 3 })[2]!, / --jobs 3 /);
+    assert.match(innerCommand(labs, { seed: 1, cpus: 3, jobs: 1 })[2]!, / --jobs 1 /);
   });
 });
