@@ -47,6 +47,19 @@ test('qemu argv: multi-threaded TCG, read-only 9p root, three virtio-serial port
   assert.match(j, /virtserialport,chardev=results,name=results/);
   assert.match(j, /virtserialport,chardev=status,name=status/);
   assert.match(a[a.indexOf('-append') + 1]!, /console=ttyS0 panic=-1 .* x=1$/);
+  const kvm = qemuArgv({
+    kernel: '/k',
+    initrd: '/i',
+    consoleLog: '/c',
+    results: '/r',
+    stderr: '/e',
+    status: '/s',
+    memoryMb: 512,
+    cpus: 2,
+    accel: 'kvm',
+    append: [],
+  });
+  assert.match(kvm.join(' '), /-machine pc -accel kvm -cpu host /);
 });
 
 const OOPS = `[    1.000000] ok
