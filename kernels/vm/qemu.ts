@@ -103,7 +103,11 @@ export function qemuArgv(o: {
   return [
     QEMU,
     '-machine',
-    `pc,accel=${o.accel}`,
+    'pc',
+    // thread=multi: one host thread per vCPU under TCG (MTTCG; qemu's default for an x86_64 guest on an
+    // x86_64 host, said here so a guest's labs can run side by side on the host's CPUs whatever the default).
+    '-accel',
+    o.accel === 'kvm' ? 'kvm' : 'tcg,thread=multi',
     ...(o.accel === 'kvm' ? ['-cpu', 'host'] : ['-cpu', 'max']),
     '-m',
     String(o.memoryMb),

@@ -5,6 +5,7 @@
 // trouble in the console (oops, Call Trace, KASAN, panic) or a guest that
 // stops answering fails the batch with the console lines that say why.
 import { mkdir, writeFile } from 'node:fs/promises';
+import { availableParallelism, loadavg } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { fetchKernel, type ResolvedKernel } from '../../../kernels/fetch.js';
@@ -20,6 +21,8 @@ const GUEST_RESULTS = '/tmp/mptcp-lab-guest';
 /** Under TCG a lab takes tens of seconds; the boot a few. */
 const BOOT_BUDGET_MS = 120_000;
 const PER_LAB_MS = 90_000;
+/** vCPUs of a guest when not given (--vm-cpus). */
+const GUEST_CPUS = 2;
 
 export interface VmRunOptions {
   seed: number;
@@ -29,6 +32,8 @@ export interface VmRunOptions {
   resultsDir?: string;
   memoryMb?: number;
   cpus?: number;
+  /** Labs at once inside the guest (--jobs of the inner run); default: guestJobs(). */
+  jobs?: number;
   /** Modules (lib/modules/<release>) of an image spec. */
   modules?: string;
   /** --repeat for the run inside the guest: every lab that many times, in the same boot. */
@@ -54,15 +59,29 @@ export function splitGuestOutput(stdout: string): { json: string; logs: Map<stri
   return { json: parts[0]!, logs };
 }
 
+/**
+ * Labs at once inside a guest of `cpus` vCPUs: one per vCPU while the host has a CPU to spare for
+ * each (multi-threaded TCG gives each vCPU a host thread), else one. On a busy host side-by-side
+ * labs starve each other's vCPU threads: Node agents then miss their 10 s start and the
+ * timing-bound labs their bounds (measured at a load of 13-24 on 2 CPUs), which one lab at a time
+ * does not.
+ */
+export function guestJobs(cpus: number, hostCpus = availableParallelism(), hostLoad = loadavg()[0] ?? 0): number {
+  const spare = Math.round(hostCpus - hostLoad);
+  return Math.max(1, Math.min(cpus, spare));
+}
+
 export function innerCommand(labs: readonly Lab[], opts: VmRunOptions): string[] {
   const files = labs.map((l) => `'${resolve(l.file).replaceAll("'", `'\\''`)}'`).join(' ');
   const timeout = opts.timeoutMs ? ` --timeout ${opts.timeoutMs}ms` : '';
   const retries = opts.retries ? ` --retries ${opts.retries}` : '';
   const repeat = opts.repeat && opts.repeat > 1 ? ` --repeat ${opts.repeat}` : '';
+  // Under TCG a lab is CPU-bound (process starts, set-up): side by side when the vCPUs have host CPUs.
+  const jobs = ` --jobs ${opts.jobs ?? guestJobs(opts.cpus ?? GUEST_CPUS)}`;
   // TAP goes to the guest's console log; results.json is what comes back.
   // After results.json, each lab's log.txt behind a LOG_MARK line: the guest's files are gone when it powers off.
   const logs = `for f in ${GUEST_RESULTS}/labs/*/log.txt ${GUEST_RESULTS}/labs/*/*/log.txt; do [ -f "$f" ] && printf '\\n${LOG_MARK}%s\\n' "\${f#${GUEST_RESULTS}/}" && cat "$f"; done`;
-  const script = `'${process.execPath}' '${CLI}' run ${files} --engine off --seed ${opts.seed}${timeout}${retries}${repeat} --results ${GUEST_RESULTS} >&2; code=$?; cat ${GUEST_RESULTS}/results.json; ${logs}; exit $code`;
+  const script = `'${process.execPath}' '${CLI}' run ${files} --engine off --seed ${opts.seed}${jobs}${timeout}${retries}${repeat} --results ${GUEST_RESULTS} >&2; code=$?; cat ${GUEST_RESULTS}/results.json; ${logs}; exit $code`;
   return ['sh', '-c', script];
 }
 
@@ -124,7 +143,7 @@ export async function runLabsOnKernel(
     command: innerCommand(labs, opts),
     cwd: process.cwd(),
     memoryMb: opts.memoryMb ?? 2048,
-    cpus: opts.cpus ?? 2,
+    cpus: opts.cpus ?? GUEST_CPUS,
     accel: opts.accel ?? 'auto',
     timeoutMs: BOOT_BUDGET_MS + PER_LAB_MS * labs.length * Math.max(1, opts.repeat ?? 1) * (1 + (opts.retries ?? 0)),
     // Lets a lab step know it runs in a throw-away guest (e.g. to crash it on

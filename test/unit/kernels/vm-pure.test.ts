@@ -26,7 +26,7 @@ test('the init script is valid sh and links the guest modules', () => {
   assert.match(s, /mount -t 9p -o trans=virtio,[^ ]*ro[^ ]* hostroot/);
 });
 
-test('qemu argv: TCG, read-only 9p root, three virtio-serial ports, console to a file', () => {
+test('qemu argv: multi-threaded TCG, read-only 9p root, three virtio-serial ports, console to a file', () => {
   const a = qemuArgv({
     kernel: '/k',
     initrd: '/i',
@@ -41,12 +41,25 @@ test('qemu argv: TCG, read-only 9p root, three virtio-serial ports, console to a
   });
   assert.equal(a[0], 'qemu-system-x86_64');
   const j = a.join(' ');
-  assert.match(j, /-machine pc,accel=tcg/);
+  assert.match(j, /-machine pc -accel tcg,thread=multi/);
   assert.match(j, /-serial file:\/c/);
   assert.match(j, /local,id=fsroot,path=\/,security_model=none,readonly=on/);
   assert.match(j, /virtserialport,chardev=results,name=results/);
   assert.match(j, /virtserialport,chardev=status,name=status/);
   assert.match(a[a.indexOf('-append') + 1]!, /console=ttyS0 panic=-1 .* x=1$/);
+  const kvm = qemuArgv({
+    kernel: '/k',
+    initrd: '/i',
+    consoleLog: '/c',
+    results: '/r',
+    stderr: '/e',
+    status: '/s',
+    memoryMb: 512,
+    cpus: 2,
+    accel: 'kvm',
+    append: [],
+  });
+  assert.match(kvm.join(' '), /-machine pc -accel kvm -cpu host /);
 });
 
 const OOPS = `[    1.000000] ok

@@ -2,16 +2,31 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { loadCatalogue } from '../../../../harness/lab/catalogue.js';
-import { innerCommand } from '../../../../harness/targets/vm/run-labs.js';
+import { guestJobs, innerCommand } from '../../../../harness/targets/vm/run-labs.js';
 
 describe('the run inside a guest', () => {
   test('gets the seed, the timeout and the retries of the outer run; the engine runs outside, not in the guest', async () => {
     const labs = (await loadCatalogue()).filter((l) => l.name === 'no-join');
     const [sh, c, script] = innerCommand(labs, { seed: 42, timeoutMs: 30_000, retries: 2 });
     assert.deepEqual([sh, c], ['sh', '-c']);
-    assert.match(script!, / run '\/[^']*no-join\.lab\.yaml' --engine off --seed 42 --timeout 30000ms --retries 2 --results /);
+    assert.match(script!, / run '\/[^']*no-join\.lab\.yaml' --engine off --seed 42 --jobs \d+ --timeout 30000ms --retries 2 --results /);
     assert.doesNotMatch(innerCommand(labs, { seed: 1 })[2]!, /--retries|--timeout/);
-    assert.match(innerCommand(labs, { seed: 1, repeat: 3 })[2]!, / --seed 1 --repeat 3 --results /);
+    assert.match(innerCommand(labs, { seed: 1, repeat: 3 })[2]!, / --seed 1 --jobs \d+ --repeat 3 --results /);
     assert.doesNotMatch(innerCommand(labs, { seed: 1, repeat: 1 })[2]!, /--repeat/);
+  });
+
+  test('runs the --jobs it is given inside the guest', async () => {
+    const labs = (await loadCatalogue()).filter((l) => l.name === 'no-join');
+    assert.match(innerCommand(labs, { seed: 1, cpus: 3, jobs: 1 })[2]!, / --jobs 1 /);
+    assert.match(innerCommand(labs, { seed: 1, jobs: 2 })[2]!, / --jobs 2 /);
+  });
+
+  test('one lab per vCPU while the host has a CPU to spare for each, else one at a time', () => {
+    assert.equal(guestJobs(2, 2, 0.2), 2);
+    assert.equal(guestJobs(2, 2, 1.2), 1);
+    assert.equal(guestJobs(2, 2, 15), 1);
+    assert.equal(guestJobs(4, 8, 1), 4);
+    assert.equal(guestJobs(4, 4, 1), 3);
+    assert.equal(guestJobs(1, 8, 0), 1);
   });
 });
