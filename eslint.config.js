@@ -59,11 +59,6 @@ export function projectConfig(root) {
       rules: { 'no-restricted-imports': ['error', { paths: processModules() }] },
     },
     {
-      // TypeScript labs' shell steps get a zx-style $: zx's quoting, nothing else of it.
-      files: ['harness/targets/netns/events.ts'],
-      rules: { 'no-restricted-imports': ['error', { paths: processModules(['quote']) }] },
-    },
-    {
       files: ['engine/**'],
       rules: {
         // No npm package in the engine either: it must build and ship alone. Node builtins are fine.

@@ -1,7 +1,5 @@
 // Timed events during the workload, applied to a built lab: link down/up,
 // endpoint add/delete/flush, backup flag, impairment change, shell steps.
-// zx only for its quoting: the lab format promises TypeScript steps a zx-style $ (HostShell in harness/lab/model.ts).
-import { quote } from 'zx';
 import { run } from '../../../lib/exec.js';
 import type { BuiltLab } from './build.js';
 import { changeImpairment, linkEnds } from './build.js';
@@ -28,15 +26,24 @@ function raw(command: string): { raw: string } {
 }
 
 /**
- * A zx-style $ scoped to one host: interpolated values are quoted as zx quotes
- * them, and the whole command runs in `sh -c` inside the host's namespace,
+ * One argument for `sh -c`: as it is when it has no character the shell would
+ * read, else in single quotes (POSIX quoting, which dash understands too).
+ */
+export function shellQuote(arg: string): string {
+  if (/^[A-Za-z0-9_/.,:=@%+-]+$/.test(arg)) return arg;
+  return `'${arg.replaceAll("'", `'\\''`)}'`;
+}
+
+/**
+ * A zx-style $ scoped to one host: interpolated values are quoted one argument
+ * each (shellQuote), and the whole command runs in `sh -c` inside the host's namespace,
  * without a time limit (a step takes what it takes), throwing on a non-zero exit.
  */
 export function hostShell(ns: string): HostShell {
   return async (pieces, ...args) => {
     const command = pieces.reduce((acc, piece, i) => {
       const arg = args[i - 1];
-      const text = typeof arg === 'object' && arg !== null && 'raw' in arg ? String((arg as { raw: string }).raw) : quote(String(arg));
+      const text = typeof arg === 'object' && arg !== null && 'raw' in arg ? String((arg as { raw: string }).raw) : shellQuote(String(arg));
       return acc + text + piece;
     });
     // Errors name the command as the lab wrote it, not the namespace wrapper (its name changes every run).
