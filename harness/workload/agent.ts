@@ -3,6 +3,7 @@
 // and then driven by Node's event loop like any other socket. It reports the
 // AgentMessages of spec.ts through `onMessage`, ends with one result, and
 // never throws: whatever goes wrong becomes a failed result.
+import { Milestones } from './milestones.js';
 import net, { type Socket } from 'node:net';
 import { openClientSocket, openListeningSocket } from './mptcp-socket.js';
 import type { AgentMessage, AgentResult, AgentSpec, ClientSpec, ServerSpec } from './spec.js';
@@ -60,11 +61,9 @@ class AgentRun implements Agent {
   private readonly sockets = new Set<Socket>();
   private server: net.Server | undefined;
   private readonly done: Done[] = [];
-  private readonly seen = new Set<AgentMessage['kind']>();
-  private readonly waiters = new Set<() => void>();
   private failed = false;
   private finished = false;
-  private error: string | undefined;
+  private readonly milestones: Milestones;
   private resolveResult!: (r: AgentResult) => void;
   private releaseHeld!: () => void;
   private readonly released = new Promise<void>((r) => (this.releaseHeld = r));
@@ -76,6 +75,7 @@ class AgentRun implements Agent {
     private readonly opts: AgentOptions,
   ) {
     this.result = new Promise((r) => (this.resolveResult = r));
+    this.milestones = new Milestones(spec.role);
     running.add(this);
     this.timer = setTimeout(() => this.finish(false, `timeout after ${spec.timeoutMs} ms`), spec.timeoutMs);
     // Deferred, so the caller holds the agent before its first message; an exception is a failed result.
@@ -90,8 +90,7 @@ class AgentRun implements Agent {
 
   private emit(msg: AgentMessage): void {
     if (this.finished) return;
-    this.seen.add(msg.kind);
-    for (const w of [...this.waiters]) w();
+    this.milestones.saw(msg.kind);
     try {
       this.opts.onMessage?.(msg);
     } catch {
@@ -100,21 +99,7 @@ class AgentRun implements Agent {
   }
 
   waitFor(kind: 'listening' | 'connected', timeoutMs: number): Promise<void> {
-    return new Promise((resolve, reject) => {
-      const settle = (error?: Error): void => {
-        clearTimeout(timer);
-        this.waiters.delete(check);
-        if (error) reject(error);
-        else resolve();
-      };
-      const check = (): void => {
-        if (this.seen.has(kind)) settle();
-        else if (this.finished) settle(new Error(`${this.spec.role} agent ended before "${kind}": ${this.error ?? 'no reason given'}`));
-      };
-      const timer = setTimeout(() => settle(new Error(`${this.spec.role} agent: no "${kind}" after ${timeoutMs} ms`)), timeoutMs);
-      this.waiters.add(check);
-      check();
-    });
+    return this.milestones.waitFor(kind, timeoutMs);
   }
 
   release(): void {
@@ -129,12 +114,11 @@ class AgentRun implements Agent {
   finish(ok: boolean, error?: string): void {
     if (this.finished) return;
     this.finished = true;
-    this.error = error;
     clearTimeout(this.timer);
     running.delete(this);
     const msg: AgentResult = { kind: 'result', ok: ok && !this.failed, connections: [...this.done] };
     if (error !== undefined) msg.error = error;
-    for (const w of [...this.waiters]) w();
+    this.milestones.end(error);
     const closing = [...this.sockets].map((s) => closed(s));
     for (const s of this.sockets) s.destroy();
     if (this.server) closing.push(new Promise((r) => this.server?.close(() => r())));

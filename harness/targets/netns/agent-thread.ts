@@ -5,6 +5,7 @@
 // each socket (setns is per thread, inNamespace works there as here). Threads
 // are pooled and reused across labs, so a lab pays no thread start-up.
 // A crash of the thread is a failed result of its agents, never of the run.
+import { Milestones } from '../../workload/milestones.js';
 import { Worker, isMainThread, parentPort } from 'node:worker_threads';
 import { onCloseAllAgents, startAgent, type Agent } from '../../workload/agent.js';
 import type { AgentMessage, AgentResult, AgentSpec } from '../../workload/spec.js';
@@ -43,9 +44,8 @@ if (!isMainThread && parentPort) serveAgents(parentPort);
 class RemoteAgent implements Agent {
   port: number | undefined;
   readonly result: Promise<AgentResult>;
-  private readonly seen = new Set<AgentMessage['kind']>();
-  private readonly waiters = new Set<() => void>();
   private ended: AgentResult | undefined;
+  private readonly milestones: Milestones;
   private resolveResult!: (r: AgentResult) => void;
 
   constructor(
@@ -55,38 +55,24 @@ class RemoteAgent implements Agent {
     private readonly onMessage: (msg: AgentMessage) => void,
   ) {
     this.result = new Promise((r) => (this.resolveResult = r));
+    this.milestones = new Milestones(spec.role);
   }
 
   message(msg: AgentMessage, port: number | undefined): void {
     if (port !== undefined) this.port = port;
-    this.seen.add(msg.kind);
     this.onMessage(msg);
-    for (const w of [...this.waiters]) w();
+    this.milestones.saw(msg.kind);
   }
 
   end(result: AgentResult): void {
     if (this.ended) return;
     this.ended = result;
     this.resolveResult(result);
-    for (const w of [...this.waiters]) w();
+    this.milestones.end(result.error);
   }
 
   waitFor(kind: 'listening' | 'connected', timeoutMs: number): Promise<void> {
-    return new Promise((resolve, reject) => {
-      const settle = (error?: Error): void => {
-        clearTimeout(timer);
-        this.waiters.delete(check);
-        if (error) reject(error);
-        else resolve();
-      };
-      const check = (): void => {
-        if (this.seen.has(kind)) settle();
-        else if (this.ended) settle(new Error(`${this.spec.role} agent ended before "${kind}": ${this.ended.error ?? 'no reason given'}`));
-      };
-      const timer = setTimeout(() => settle(new Error(`${this.spec.role} agent: no "${kind}" after ${timeoutMs} ms`)), timeoutMs);
-      this.waiters.add(check);
-      check();
-    });
+    return this.milestones.waitFor(kind, timeoutMs);
   }
 
   release(): void {
