@@ -106,6 +106,8 @@ export interface Observations {
   links: Record<string, LinkBytes>;
   /** Wall time of the workload. */
   workloadMs: number;
+  /** Share of the machine's CPU time busy over the workload (0..1; kernel targets, from /proc/stat). */
+  cpuBusy?: number;
   /** Timed events as they were applied. */
   applied: {
     atMs: number;

@@ -16,6 +16,12 @@ export interface CheckResult {
   actual: string;
   /** Set when the check could not run (e.g. MPTCP_INFO on a fallen-back socket). */
   skip?: string;
+  /**
+   * Set when a timing quantity diverged but could not be judged (no
+   * calibration, a CPU-bound host): the check does not fail the lab and
+   * is reported as a warning (TAP # TODO, a GitHub ::warning).
+   */
+  warning?: string;
 }
 
 export interface TargetInfo {
@@ -72,6 +78,16 @@ export interface RunResult {
 export function targetLabel(t: TargetInfo): string {
   if (t.kind === 'compare') return t.spec;
   return `${t.kind} ${t.spec} ${t.version} ${t.backend}`;
+}
+
+/** The checks of a result that are warnings, not verdicts. */
+export function warningChecks(r: LabResult): CheckResult[] {
+  return r.checks.filter((c) => c.warning !== undefined);
+}
+
+/** Warnings over all results. */
+export function countWarnings(results: readonly LabResult[]): number {
+  return results.reduce((n, r) => n + warningChecks(r).length, 0);
 }
 
 export function summarize(results: readonly LabResult[]): Record<Status, number> {

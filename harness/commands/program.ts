@@ -4,6 +4,7 @@
 import { Command, type OutputConfiguration } from 'commander';
 import { runCommand, type RunRequest } from '../run/run-command.js';
 import { VERSION } from '../version.js';
+import { calibrateSubcommand } from './calibrate.js';
 import { cleanSubcommand } from './clean.js';
 import { doctorSubcommand } from './doctor.js';
 import { kernelsSubcommand } from './kernels.js';
@@ -28,6 +29,7 @@ export function buildProgram(hooks: ProgramHooks): Command {
   if (hooks.output) p.configureOutput(hooks.output);
   p.description('Multipath TCP labs against the Linux kernel').version(VERSION).exitOverride().showHelpAfterError();
   runSubcommand(p, async (request) => setExit(await run(request)));
+  calibrateSubcommand(p, setExit);
   listSubcommand(p, setExit);
   showSubcommand(p, setExit);
   validateSubcommand(p, setExit);

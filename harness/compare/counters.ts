@@ -142,6 +142,9 @@ export function compareCounters(lab: Lab, a: ComparedSide, b: ComparedSide, tole
       items.push({
         name: `counters.${host}.${counter}`,
         kind: 'counter',
+        // A counter the lab compares within a tolerance moves with loss and timing.
+        nature: tol ? 'timing' : 'protocol',
+        ...(tol ? { values: { a: va, b: vb } } : {}),
         a: String(va),
         b: String(vb),
         ok,

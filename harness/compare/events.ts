@@ -1,5 +1,6 @@
-// PM events per host, compared as ordered sequences of what does not depend
-// on randomness or on the clock: the kind, the local and remote address ids,
+// PM events per host, compared per connection in causal order (events of
+// one step that happen concurrently as a set), on what does not depend on
+// randomness or on the clock: the kind, the local and remote address ids,
 // the addresses when they are the lab's own, and the backup flag. Tokens,
 // ports, timestamps, ifindexes and wildcard or ephemeral addresses are left
 // out. LISTENER_* events compare by kind only: iproute2 6.1 prints them
@@ -95,23 +96,92 @@ export function diffSequences(a: readonly string[], b: readonly string[]): DiffL
   return out;
 }
 
-/** One item per host that has events on either side. */
+/**
+ * Events of one connection that happen concurrently and may come out in
+ * either order: subflows established and addresses announced in the same
+ * round trip (the two joins of a fullmesh), or addresses removed and
+ * subflows closed by one flush. CREATED, ESTABLISHED and CLOSED are causal
+ * boundaries of their own; anything else is a class of its own.
+ */
+const STEP_CLASS: Record<string, string> = {
+  ANNOUNCED: 'grow',
+  SF_ESTABLISHED: 'grow',
+  SF_PRIORITY: 'grow',
+  REMOVED: 'shrink',
+  SF_CLOSED: 'shrink',
+};
+
+/** A connection's events cut into causal steps; each step's keys sorted (compared as a multiset). */
+export function causalSteps(keys: readonly string[]): string[][] {
+  const steps: { cls: string; keys: string[] }[] = [];
+  for (const key of keys) {
+    const cls = STEP_CLASS[key.split(' ')[0]!];
+    const last = steps.at(-1);
+    if (cls !== undefined && last?.cls === cls) last.keys.push(key);
+    else steps.push({ cls: cls ?? key, keys: [key] });
+  }
+  return steps.map((s) => [...s.keys].sort());
+}
+
+/** Events per connection (by token, in order of first appearance); events without a token (listeners) form one group. */
+function byConnection(events: readonly PmEvent[]): PmEvent[][] {
+  const groups = new Map<string, PmEvent[]>();
+  for (const ev of events) {
+    const key = ev.token === undefined ? 'none' : String(ev.token);
+    const group = groups.get(key);
+    if (group) group.push(ev);
+    else groups.set(key, [ev]);
+  }
+  return [...groups.values()];
+}
+
+/**
+ * A host's events in a canonical text: one line per connection, its causal
+ * steps separated by ";", a step of several concurrent events in braces;
+ * connections sorted, since concurrent connections start in either order.
+ */
+export function canonicalEvents(events: readonly PmEvent[], known: ReadonlySet<string>): string[] {
+  return byConnection(events)
+    .map((group) =>
+      causalSteps(group.map((e) => eventKey(e, known)))
+        .map((step) => (step.length === 1 ? step[0]! : `{${step.join(', ')}}`))
+        .join('; '),
+    )
+    .sort();
+}
+
+/**
+ * One item per host that has events on either side: the same events per
+ * connection, in the same causal order (concurrent ones as a set).
+ */
 export function compareEvents(lab: Lab, a: ComparedSide, b: ComparedSide): ComparisonItem[] {
   const known = labAddresses(lab);
   const items: ComparisonItem[] = [];
   for (const host of hostsOf(lab, a.obs.events, b.obs.events)) {
-    const ea = (a.obs.events[host] ?? []).map((e) => eventKey(e, known));
-    const eb = (b.obs.events[host] ?? []).map((e) => eventKey(e, known));
+    const ea = canonicalEvents(a.obs.events[host] ?? [], known);
+    const eb = canonicalEvents(b.obs.events[host] ?? [], known);
     if (!ea.length && !eb.length) continue;
     const ok = ea.length === eb.length && ea.every((k, i) => k === eb[i]);
-    const item: ComparisonItem = { name: `events.${host}`, kind: 'events', a: ea.join('; ') || '(none)', b: eb.join('; ') || '(none)', ok };
-    if (!ok) {
-      item.detail = diffSequences(ea, eb)
-        .filter((d) => d.op !== 'same')
-        .map((d) => (d.op === 'a' ? `only ${a.label} #${d.index + 1}: ${d.text}` : `only ${b.label} #${d.index + 1}: ${d.text}`))
-        .join('\n');
-    }
+    const item: ComparisonItem = {
+      name: `events.${host}`,
+      kind: 'events',
+      nature: 'protocol',
+      a: ea.join(' | ') || '(none)',
+      b: eb.join(' | ') || '(none)',
+      ok,
+    };
+    if (!ok) item.detail = eventsDiff(a, b, host, known);
     items.push(item);
   }
   return items;
+}
+
+/** The events only one side has, in the order each side saw them. */
+function eventsDiff(a: ComparedSide, b: ComparedSide, host: string, known: ReadonlySet<string>): string {
+  const ea = (a.obs.events[host] ?? []).map((e) => eventKey(e, known));
+  const eb = (b.obs.events[host] ?? []).map((e) => eventKey(e, known));
+  const lines = diffSequences(ea, eb)
+    .filter((d) => d.op !== 'same')
+    .map((d) => (d.op === 'a' ? `only ${a.label} #${d.index + 1}: ${d.text}` : `only ${b.label} #${d.index + 1}: ${d.text}`));
+  return lines.length ? lines.join('\n') : 'the same events, in an order that is not causal-equivalent';
 }

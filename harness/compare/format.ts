@@ -8,7 +8,12 @@ const INLINE_MAX = 60;
 
 function itemLines(c: Comparison, item: ComparisonItem): string[] {
   const { a: la, b: lb } = c.labels;
-  const known = item.knownDivergence !== undefined ? ` (known divergence: ${item.knownDivergence})` : '';
+  const known =
+    item.knownDivergence !== undefined
+      ? ` (known divergence: ${item.knownDivergence})`
+      : item.warning !== undefined
+        ? ` (warning: ${item.warning})`
+        : '';
   const lines: string[] = [];
   if (item.a.length <= INLINE_MAX && item.b.length <= INLINE_MAX) {
     lines.push(`${item.name}: ${la} ${item.a} ≠ ${lb} ${item.b}${known}`);
@@ -26,32 +31,38 @@ function itemLines(c: Comparison, item: ComparisonItem): string[] {
 export function formatComparison(c: Comparison): string {
   const diverged = c.items.filter((i) => !i.ok);
   const known = diverged.filter((i) => i.knownDivergence !== undefined).length;
+  const warned = diverged.filter((i) => i.knownDivergence === undefined && i.warning !== undefined).length;
   const lines = diverged.flatMap((i) => itemLines(c, i));
-  const unknown = diverged.length - known;
+  const unknown = diverged.length - known - warned;
+  const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
   const summary =
-    `${c.labels.a} vs ${c.labels.b}: ${c.items.length} item${c.items.length === 1 ? '' : 's'} compared, ` +
+    `${c.labels.a} vs ${c.labels.b}: ${plural(c.items.length, 'item')} compared, ` +
     (diverged.length === 0
       ? 'no divergence'
-      : `${unknown} divergent${known ? `, ${known} known divergence${known === 1 ? '' : 's'}` : ''}`);
+      : [`${unknown} divergent`, known ? plural(known, 'known divergence') : '', warned ? plural(warned, 'warning') : '']
+          .filter(Boolean)
+          .join(', '));
   lines.push(summary);
   return lines.join('\n');
 }
 
 /**
  * Every item as a check: expected is side a's value, actual side b's. A
- * known divergence that diverged is ok with `skip: "known divergence: <reason>"`.
+ * known divergence that diverged is ok with `skip: "known divergence: <reason>"`;
+ * a timing item that could not be judged is ok with its `warning`.
  */
 export function comparisonToChecks(c: Comparison): CheckResult[] {
   return c.items.map((item) => {
     const detail = item.detail ? `; ${item.detail.split('\n').join('; ')}` : '';
     const check: CheckResult = {
       name: item.name,
-      ok: item.ok || item.knownDivergence !== undefined,
+      ok: item.ok || item.knownDivergence !== undefined || item.warning !== undefined,
       source: `${c.labels.a} (expected) vs ${c.labels.b} (actual)${detail}`,
       expected: item.a,
       actual: item.b,
     };
     if (!item.ok && item.knownDivergence !== undefined) check.skip = `known divergence: ${item.knownDivergence}`;
+    else if (!item.ok && item.warning !== undefined) check.warning = item.warning;
     return check;
   });
 }

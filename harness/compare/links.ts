@@ -59,6 +59,8 @@ export function compareLinkShares(lab: Lab, a: ComparedSide, b: ComparedSide, to
       items.push({
         name: `link_share.${link}`,
         kind: 'link_share',
+        nature: 'timing',
+        values: { a: va, b: vb },
         a: va.toFixed(3),
         b: vb.toFixed(3),
         ok: Math.abs(va - vb) <= tol + 1e-9,

@@ -44,7 +44,14 @@ export function compareSubflows(lab: Lab, a: ComparedSide, b: ComparedSide): Com
   return conns.map((c) => {
     const va = subflowPairs(ta.get(c));
     const vb = subflowPairs(tb.get(c));
-    const item: ComparisonItem = { name: single ? 'subflows' : `subflows.${c}`, kind: 'subflows', a: va, b: vb, ok: va === vb };
+    const item: ComparisonItem = {
+      name: single ? 'subflows' : `subflows.${c}`,
+      kind: 'subflows',
+      nature: 'protocol',
+      a: va,
+      b: vb,
+      ok: va === vb,
+    };
     const detail = item.ok ? undefined : diffPairs(va, vb, a.label, b.label);
     if (detail) item.detail = detail;
     return item;
@@ -63,7 +70,7 @@ export function compareIntegrity(lab: Lab, a: ComparedSide, b: ComparedSide): Co
   const expected = lab.workload.connections;
   const va = integrityText(a.obs.transfers, expected);
   const vb = integrityText(b.obs.transfers, expected);
-  const item: ComparisonItem = { name: 'integrity', kind: 'integrity', a: va, b: vb, ok: va === vb };
+  const item: ComparisonItem = { name: 'integrity', kind: 'integrity', nature: 'protocol', a: va, b: vb, ok: va === vb };
   const errors = [a, b].flatMap((s) =>
     s.obs.transfers
       .filter((t) => !t.intact)
@@ -88,7 +95,7 @@ export function compareFallback(a: ComparedSide, b: ComparedSide): ComparisonIte
   if (!a.obs.transfers.length && !b.obs.transfers.length) return [];
   const va = fallbackText(a.obs.transfers);
   const vb = fallbackText(b.obs.transfers);
-  return [{ name: 'fallback', kind: 'fallback', a: va, b: vb, ok: va === vb }];
+  return [{ name: 'fallback', kind: 'fallback', nature: 'protocol', a: va, b: vb, ok: va === vb }];
 }
 
 /**
@@ -117,6 +124,8 @@ export function compareDuration(a: ComparedSide, b: ComparedSide, tolerances: To
     {
       name: 'duration',
       kind: 'duration',
+      nature: 'timing',
+      values: { a: da, b: db },
       a: `${Math.round(da)} ms`,
       b: `${Math.round(db)} ms`,
       ok,

@@ -11,10 +11,20 @@ export interface ComparedSide {
 
 export type ComparisonKind = 'counter' | 'events' | 'subflows' | 'integrity' | 'fallback' | 'duration' | 'link_share';
 
+/**
+ * What an item is a fact about. A protocol fact (a counter the protocol
+ * fixes, the PM events, the final subflows, integrity, fallback) must agree
+ * exactly. A timing quantity (a link share, a completion time, a loss- or
+ * timing-dependent counter) is judged against the kernel's measured spread
+ * (a calibration), and only warned about where there is none.
+ */
+export type ComparisonNature = 'protocol' | 'timing';
+
 export interface ComparisonItem {
   /** e.g. "counters.server.MPTcpExtMPJoinSynRx", "events.client", "subflows", "link_share.l1". */
   name: string;
   kind: ComparisonKind;
+  nature: ComparisonNature;
   /** The value seen by side a, as text. */
   a: string;
   /** The value seen by side b, as text. */
@@ -23,6 +33,10 @@ export interface ComparisonItem {
   ok: boolean;
   /** Set when the item diverged and the lab lists it in known-divergences: the reason given there. */
   knownDivergence?: string;
+  /** Set when a timing item diverged but cannot be judged (no calibration, a CPU-bound host): reported, not failed. */
+  warning?: string;
+  /** A timing item's values as numbers, for judging them against a calibration. */
+  values?: { a: number; b: number };
   /** What differs, or how the values were compared (tolerance, event diff). */
   detail?: string;
 }
@@ -31,7 +45,7 @@ export interface Comparison {
   /** The labels of side a and side b. */
   labels: { a: string; b: string };
   items: ComparisonItem[];
-  /** Some item diverged that is not a known divergence. */
+  /** Some item diverged that is neither a known divergence nor a warning. */
   divergent: boolean;
 }
 

@@ -4,6 +4,7 @@ import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { LineCounter, parseDocument, isMap, isNode, isScalar, type Document } from 'yaml';
 import type { z } from 'zod';
+import { readCalibration } from './calibration.js';
 import { LabError, type LabProblem } from './errors.js';
 import type { Lab } from './model.js';
 import { normalize } from './normalize.js';
@@ -124,7 +125,9 @@ export async function loadLabFile(file: string): Promise<Lab> {
   } catch (e) {
     throw new LabError(file, [{ path: [], message: `cannot read the file: ${(e as NodeJS.ErrnoException).code ?? String(e)}` }]);
   }
-  return labFromYaml(text, file);
+  const lab = labFromYaml(text, file);
+  const calibration = await readCalibration(file, lab.name);
+  return calibration ? { ...lab, calibration } : lab;
 }
 
 /** For labs written in TypeScript: the same model, checked the same way. */

@@ -209,6 +209,8 @@ export interface Lab {
   /** Tolerances of differential comparisons the lab declares (unset: the comparer's defaults). */
   compare: LabTolerances;
   knownDivergences: { check: string; reason: string }[];
+  /** The kernel's measured spread of the lab's timing quantities, from the calibration file beside the lab, if any. */
+  calibration?: Calibration;
 }
 
 /** What a lab may loosen in a comparison; harness/compare's Tolerances has the same fields. */
@@ -217,6 +219,28 @@ export interface LabTolerances {
   durationFactor?: number | null;
   durationSlackMs?: number;
   counters?: Record<string, { relative?: number; absolute?: number }>;
+}
+
+/** One quantity over the calibration runs. */
+export interface Spread {
+  min: number;
+  median: number;
+  max: number;
+  /** Every run's value, in run order. */
+  values: number[];
+}
+
+export interface Calibration {
+  lab: string;
+  /** The kernel release the runs were made on, e.g. "6.18.44". */
+  kernel: string;
+  runs: number;
+  /** When and how: ISO time, the command line, the machine. */
+  created: string;
+  command: string;
+  machine: { cpus: number; arch: string };
+  /** By comparison item name: "link_share.l1", "duration", "counters.server.MPTcpExtMPTCPRetrans". */
+  quantities: Record<string, Spread>;
 }
 
 export function hostByName(lab: Lab, name: string): Host {

@@ -2,7 +2,7 @@
 // result (classname = the lab's group). A flaky lab passes, with a note in
 // <system-out>; a failed lab has <failure message=...>details</failure>.
 import { writeFile } from 'node:fs/promises';
-import { targetLabel, type LabResult, type RunResult } from '../result.js';
+import { targetLabel, warningChecks, type LabResult, type RunResult } from '../result.js';
 import { checkLine, failedChecks, labArgument, failureMessage, flakyNote, relevantCounters, replayCommand } from './diagnostics.js';
 
 /** Characters XML 1.0 cannot hold at all, even escaped. */
@@ -52,8 +52,12 @@ function testcase(r: LabResult, seed: number): string[] {
   const name = r.repeat > 0 ? `${r.lab} (repeat ${r.repeat})` : r.lab;
   const open = `    <testcase${attrs({ name, classname: r.group, time: seconds(r.durationMs), file: r.file })}`;
   switch (r.status) {
-    case 'pass':
-      return [`${open}/>`];
+    case 'pass': {
+      const warned = warningChecks(r);
+      if (!warned.length) return [`${open}/>`];
+      const text = warned.map((c) => `warning: ${checkLine(c)}: ${c.warning}`).join('\n');
+      return [`${open}>`, `      <system-out>${xmlText(text)}</system-out>`, '    </testcase>'];
+    }
     case 'skip':
       return [`${open}>`, `      <skipped${attrs({ message: r.skipReason ?? 'skipped' })}/>`, '    </testcase>'];
     case 'flaky':

@@ -1,7 +1,7 @@
 // summary.md: the page a person reads first. Totals, the seed and how to
 // replay, then one table row per lab result, failures first.
 import { writeFile } from 'node:fs/promises';
-import { summarize, targetLabel, type LabResult, type RunResult, type Status } from '../result.js';
+import { summarize, targetLabel, warningChecks, type LabResult, type RunResult, type Status } from '../result.js';
 import { checkLine, failedChecks, failureMessage, flakyNote, labArgument, replayCommand } from './diagnostics.js';
 
 /** Make text safe inside one Markdown table cell. */
@@ -28,7 +28,18 @@ const ORDER: Record<Status, number> = { fail: 0, flaky: 1, skip: 2, pass: 3 };
 const LABEL: Record<Status, string> = { fail: '**FAIL**', flaky: 'flaky', skip: 'skip', pass: 'pass' };
 
 function statusCell(r: LabResult): string {
-  return r.status === 'flaky' ? `${LABEL.flaky} (${mdCell(flakyNote(r).replace('flaky: ', ''))})` : LABEL[r.status];
+  if (r.status === 'flaky') return `${LABEL.flaky} (${mdCell(flakyNote(r).replace('flaky: ', ''))})`;
+  const warned = warningChecks(r).length;
+  return warned ? `${LABEL[r.status]} (${warned} warning${warned === 1 ? '' : 's'})` : LABEL[r.status];
+}
+
+/** One line per warning: lab, target, the check, and why it was not judged. */
+function warningLines(results: readonly LabResult[]): string[] {
+  return results.flatMap((r) =>
+    warningChecks(r).map(
+      (c) => `- ${mdCell(r.lab)} [${mdCell(targetLabel(r.target))}]: ${mdCell(checkLine(c))}: ${mdCell(c.warning ?? '')}`,
+    ),
+  );
 }
 
 function failedCell(r: LabResult): string {
@@ -53,11 +64,12 @@ export function formatSummary(run: RunResult): string {
       const skip = r.status === 'skip' ? mdCell(r.skipReason ?? '') : '';
       return `| ${mdCell(lab)} | ${mdCell(targetLabel(r.target))} | ${statusCell(r)} | ${formatDuration(r.durationMs)} | ${failedCell(r)} | ${skip} |`;
     });
+  const warnings = warningLines(run.results);
   const failedLabs = [...new Set(run.results.filter((r) => r.status === 'fail').map(labArgument))];
   const out = [
     `# ${run.run.tool} ${run.run.version}: ${c.fail > 0 ? 'FAILED' : 'passed'}`,
     '',
-    `**${total} result${total === 1 ? '' : 's'}: ${c.pass} pass, ${c.fail} fail, ${c.flaky} flaky, ${c.skip} skip** — seed ${seed}, started ${run.run.started}${wall}`,
+    `**${total} result${total === 1 ? '' : 's'}: ${c.pass} pass, ${c.fail} fail, ${c.flaky} flaky, ${c.skip} skip, ${warnings.length} warning${warnings.length === 1 ? '' : 's'}** — seed ${seed}, started ${run.run.started}${wall}`,
     '',
     `Replay a lab with the same seed: \`mptcp-lab run <lab> --seed ${seed}\``,
     '',
@@ -65,6 +77,16 @@ export function formatSummary(run: RunResult): string {
     '| --- | --- | --- | --- | --- | --- |',
     ...rows,
   ];
+  if (warnings.length > 0) {
+    out.push(
+      '',
+      '## Warnings',
+      '',
+      "Timing divergences that were not judged (no calibration of the kernel's spread, or a CPU-bound host):",
+      '',
+      ...warnings,
+    );
+  }
   if (failedLabs.length > 0) {
     out.push('', '## Replay the failures', '', '```sh', ...failedLabs.map((lab) => replayCommand(lab, seed)), '```');
   }

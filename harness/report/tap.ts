@@ -16,13 +16,16 @@
 //   ok 3 - add-addr [kernel host 6.18.44 netns] # TODO flaky: failed 1 time then passed
 //   1..3
 //
+// A lab that passed with warnings (timing divergences nobody can judge: see
+// harness/compare/timing.ts) is `ok ... # TODO 1 warning: link_share.l1`, its
+// warned checks `not ok ... # TODO warning: ...` inside the subtest.
 // A flaky lab is `ok ... # TODO flaky: ...`: TAP consumers count an ok TODO
 // point as passing (prove lists it under "TODO passed", tap-parser under
 // `todo`), so it does not fail the run but stays visible. SKIP would hide
 // that the lab did pass; a plain comment would be invisible to tools.
 // TAP 13 output has the same structure; only the version line differs.
 import { Document, visit } from 'yaml';
-import type { LabResult, RunResult } from '../result.js';
+import { warningChecks, type LabResult, type RunResult } from '../result.js';
 import { failedChecks, failureMessage, flakyNote, labArgument, labTitle, relevantCounters, replayCommand } from './diagnostics.js';
 
 export type TapVersion = 13 | 14;
@@ -77,6 +80,10 @@ function subtest(r: LabResult, indent: string): string[] {
     const n = i + 1;
     if (c.skip !== undefined) {
       lines.push(`${indent}ok ${n} - ${escapeTap(c.name)}${directive('SKIP', c.skip)}`);
+    } else if (c.warning !== undefined) {
+      // A warning is a divergence nobody can judge yet: a TODO point, visible to tools, failing nothing.
+      lines.push(`${indent}not ok ${n} - ${escapeTap(c.name)}${directive('TODO', `warning: ${c.warning}`)}`);
+      lines.push(...yamlBlock({ expected: c.expected, actual: c.actual, ...(c.source ? { source: c.source } : {}) }, indent));
     } else if (c.ok) {
       lines.push(`${indent}ok ${n} - ${escapeTap(c.name)}`);
     } else {
@@ -120,9 +127,14 @@ export function formatTapPoint(n: number, r: LabResult, seed?: number): string {
   }
   const name = escapeTap(title);
   switch (r.status) {
-    case 'pass':
-      lines.push(`ok ${n} - ${name}`);
+    case 'pass': {
+      const warned = warningChecks(r);
+      const note = warned.length
+        ? directive('TODO', `${warned.length} warning${warned.length === 1 ? '' : 's'}: ${warned.map((c) => c.name).join(', ')}`)
+        : '';
+      lines.push(`ok ${n} - ${name}${note}`);
       break;
+    }
     case 'skip':
       lines.push(`ok ${n} - ${name}${directive('SKIP', r.skipReason ?? 'skipped')}`);
       break;

@@ -13,7 +13,8 @@ import { formatJunit } from '../report/junit.js';
 import { formatResultsJson } from '../report/json.js';
 import { formatSummary } from '../report/summary.js';
 import { TapWriter, formatTap, type TapVersion } from '../report/tap.js';
-import { summarize, type LabResult, type RunResult } from '../result.js';
+import { countWarnings, summarize, type LabResult, type RunResult } from '../result.js';
+import { githubAnnotations } from '../report/github.js';
 import { hostTarget } from '../targets/netns/run-lab.js';
 import { createTarget } from '../targets/registry.js';
 import type { TargetSettings } from '../targets/target.js';
@@ -94,16 +95,33 @@ function announceBatch(labs: readonly Lab[], spec: string, event: 'start' | 'fin
   process.stderr.write(process.stderr.isTTY ? `\r\x1b[K${line}\n` : `${line}\n`);
 }
 
+/** A run that happened: its results (written to `dir`), or why the host could not run labs. */
+export type ExecutedRun = { run: RunResult; labs: Lab[]; dir: string } | { cannotRun: string };
+
+/** `mptcp-lab run`: TAP on stdout, a summary line on stderr; the exit status. */
 export async function runCommand(req: RunRequest): Promise<number> {
+  const done = await executeRun(req, (s) => process.stdout.write(s));
+  if ('cannotRun' in done) {
+    process.stderr.write(`mptcp-lab: ${done.cannotRun}\n`);
+    return EXIT.cannotRun;
+  }
+  const counts = summarize(done.run.results);
+  const warnings = countWarnings(done.run.results);
+  if (process.env.GITHUB_ACTIONS === 'true') process.stderr.write(githubAnnotations(done.run.results));
+  process.stderr.write(
+    `mptcp-lab: ${counts.pass} passed, ${counts.fail} failed, ${counts.skip} skipped, ${counts.flaky} flaky, ${warnings} warning${warnings === 1 ? '' : 's'}; results in ${done.dir}\n`,
+  );
+  return counts.fail ? EXIT.failed : EXIT.ok;
+}
+
+/** Runs the request's labs, TAP to `writeTap` as they finish, and writes the results folder. */
+export async function executeRun(req: RunRequest, writeTap: (chunk: string) => void): Promise<ExecutedRun> {
   const labs = await selectLabs(req.labs, { grep: req.grep, tags: req.tags });
   if (!labs.length) throw new UsageError('no lab matches the selection');
   const caps = await probeCapabilities();
   const onHost = req.kernels.includes('host');
   const cannot = onHost ? hostCannotRun(caps) : undefined;
-  if (cannot) {
-    process.stderr.write(`mptcp-lab: ${cannot}\n`);
-    return EXIT.cannotRun;
-  }
+  if (cannot) return { cannotRun: cannot };
   const seed = req.seed ?? newSeed();
   const resultsDir = req.results ?? join('mptcp-lab-results', timestamp());
   await mkdir(resultsDir, { recursive: true });
@@ -119,7 +137,7 @@ export async function runCommand(req: RunRequest): Promise<number> {
     },
     results: [],
   };
-  const tap = new TapWriter((s) => process.stdout.write(s), { version: req.tapVersion, seed });
+  const tap = new TapWriter(writeTap, { version: req.tapVersion, seed });
   tap.header();
   tap.comment(`mptcp-lab ${VERSION} seed ${seed} kernel ${caps.kernelRelease}; targets ${req.kernels.join(',')} (replay: --seed ${seed})`);
   const progress = new Progress(pointCount(labs.length, req));
@@ -146,9 +164,5 @@ export async function runCommand(req: RunRequest): Promise<number> {
   progress.close();
   run.run.finished = new Date().toISOString();
   await writeResults(resultsDir, run, req);
-  const counts = summarize(run.results);
-  process.stderr.write(
-    `mptcp-lab: ${counts.pass} passed, ${counts.fail} failed, ${counts.skip} skipped, ${counts.flaky} flaky; results in ${resultsDir}\n`,
-  );
-  return counts.fail ? EXIT.failed : EXIT.ok;
+  return { run, labs, dir: resultsDir };
 }

@@ -158,7 +158,13 @@ async function observe(
     const w = await runWorkload(built, server, client, timeoutMs, log);
     const seen = await stopObservers(built, observers, log);
     return {
-      obs: { ...seen, transfers: w.transfers, workloadMs: w.workloadMs, applied: w.applied },
+      obs: {
+        ...seen,
+        transfers: w.transfers,
+        workloadMs: w.workloadMs,
+        applied: w.applied,
+        ...(w.cpuBusy !== undefined ? { cpuBusy: w.cpuBusy } : {}),
+      },
       error: w.error,
       pcaps: observers.captures.map((c) => c.file),
     };

@@ -2,12 +2,14 @@
 // thread of this process (agent-thread.ts) over real MPTCP sockets made inside
 // the hosts' namespaces. Logs their messages, fires the timed events once the first
 // connection is up, and turns the two reports into TransferObservations.
+import { readFileSync } from 'node:fs';
 import type { BuiltLab } from './build.js';
 import type { EndpointReport, TransferObservation } from '../../observations.js';
 import type { Agent } from '../../workload/agent.js';
 import type { AgentMessage, AgentResult, AgentSpec } from '../../workload/spec.js';
 import { startIpBatch, type IpBatch } from '../../workload/ip-batch.js';
 import { linkEnds } from './build.js';
+import { busyFraction, parseCpuTimes, type CpuTimes } from '../../observe/cpu.js';
 import { takeAgentThread } from './agent-thread.js';
 import type { TimedEvent } from '../../lab/model.js';
 import { scheduleEvents, type AppliedEvent, type IpRunner } from './events.js';
@@ -47,11 +49,21 @@ export interface WorkloadOutcome {
   transfers: TransferObservation[];
   applied: AppliedEvent[];
   workloadMs: number;
+  /** Share of the machine's CPU time busy over the workload (0..1), when /proc/stat could be read. */
+  cpuBusy?: number;
   /** Set when the workload did not finish by itself (timeout, agent crash). */
   error?: string;
 }
 
 type Schedule = ReturnType<typeof scheduleEvents>;
+
+function readCpuTimes(): CpuTimes | undefined {
+  try {
+    return parseCpuTimes(readFileSync('/proc/stat', 'utf8'));
+  } catch {
+    return undefined;
+  }
+}
 
 /** Events on the clock that starts at the first data byte: the ones due at 0 ms before it, the rest after (exported for its test). */
 export class EventClock {
@@ -139,6 +151,7 @@ export async function runWorkload(
 ): Promise<WorkloadOutcome> {
   const w = built.lab.workload;
   const started = performance.now();
+  const cpuAtStart = readCpuTimes();
   const agents: Agent[] = [];
   // A thread for each end, as each had its own process: both ends are scheduled apart.
   const threads = [takeAgentThread(), takeAgentThread()] as const;
@@ -161,10 +174,11 @@ export async function runWorkload(
     const first = await Promise.race([both, timedOut]);
     const endedAt = performance.now();
     const workloadMs = endedAt - started;
+    const cpuBusy = busyFraction(cpuAtStart, readCpuTimes());
     events.cancel();
     const applied = await events.applied(endedAt);
     if (first === 'timeout') {
-      return { transfers: [], applied, workloadMs, error: `workload timed out after ${timeoutMs} ms` };
+      return { transfers: [], applied, workloadMs, cpuBusy, error: `workload timed out after ${timeoutMs} ms` };
     }
     const [cr, sr] = first;
     const transfers = Array.from({ length: w.connections }, (_, i) => toTransfer(i, client, cr, sr));
@@ -172,7 +186,7 @@ export async function runWorkload(
       !cr.ok || !sr.ok
         ? [cr.error && `client: ${cr.error}`, sr.error && `server: ${sr.error}`].filter(Boolean).join('; ') || undefined
         : undefined;
-    return { transfers, applied, workloadMs, error };
+    return { transfers, applied, workloadMs, cpuBusy, error };
   } finally {
     clearTimeout(timer);
     events.cancel();

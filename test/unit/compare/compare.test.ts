@@ -19,7 +19,8 @@ import {
   type PmEvent,
   type TransferObservation,
 } from '../../../harness/observations.js';
-import type { Lab } from '../../../harness/lab/model.js';
+import type { Calibration, Lab } from '../../../harness/lab/model.js';
+import { allowedRange } from '../../../harness/compare/timing.js';
 import { labFromYaml } from '../../../harness/lab/load.js';
 
 function lab(extra = ''): Lab {
@@ -245,6 +246,7 @@ describe('compareObservations: agreement', () => {
     assert.deepEqual(item(c, 'counters.server.MPTcpExtMPJoinSynRx'), {
       name: 'counters.server.MPTcpExtMPJoinSynRx',
       kind: 'counter',
+      nature: 'protocol',
       a: '1',
       b: '1',
       ok: true,
@@ -318,11 +320,12 @@ describe('compareObservations: each kind of divergence', () => {
     assert.match(text, /^ {2}only engine #4: SF_ESTABLISHED locId=2/m);
   });
 
-  test('events: order matters, backup=1 matters, a non-lab address does not', () => {
+  test('events: causal order matters, backup=1 matters, a non-lab address does not', () => {
+    // ESTABLISHED then ANNOUNCED: the address can only be announced on an established connection.
     const swapped = engineObs();
-    const [x, y] = [swapped.events.client![2]!, swapped.events.client![3]!];
-    swapped.events.client![2] = y;
-    swapped.events.client![3] = x;
+    const [x, y] = [swapped.events.client![1]!, swapped.events.client![2]!];
+    swapped.events.client![1] = y;
+    swapped.events.client![2] = x;
     assert.deepEqual(failed(run(lab(), kernelObs(), swapped)), ['events.client']);
 
     const backup = engineObs();
@@ -550,5 +553,122 @@ describe('kernel vs kernel', () => {
     b.counters.client!.MPTcpExtAddAddr = 0;
     const c = compareObservations(lab(), { label: 'kernel 6.18', obs: kernelObs() }, { label: 'kernel 6.1', obs: b });
     assert.match(formatComparison(c), /^counters\.client\.MPTcpExtAddAddr: kernel 6\.18 1 ≠ kernel 6\.1 0$/m);
+  });
+});
+
+describe('events: concurrent ones compare as a set within their causal step', () => {
+  /** The client's events with a second join that completes after the first. */
+  function twoJoins(first: string, second: string): Observations {
+    const o = kernelObs();
+    const join = (daddr: string, remId: number) =>
+      ev('SF_ESTABLISHED', { token: 0x1234, saddr: '198.18.1.1', daddr, sport: 40003, dport: 5000, locId: 0, remId });
+    o.events.client!.splice(4, 0, join(first, first === '198.18.2.2' ? 1 : 2), join(second, second === '198.18.2.2' ? 1 : 2));
+    return o;
+  }
+
+  test('two joins of one round trip in the other order agree; a missing one does not', () => {
+    const a = twoJoins('198.18.2.2', '198.18.3.2');
+    const b = twoJoins('198.18.3.2', '198.18.2.2');
+    assert.deepEqual(failed(run(lab(), a, b)), []);
+    const missing = kernelObs();
+    assert.deepEqual(failed(run(lab(), a, missing)), ['events.client']);
+  });
+
+  test('a removal is not concurrent with a join: SF_CLOSED before SF_ESTABLISHED diverges', () => {
+    const a = kernelObs();
+    a.events.client!.splice(4, 0, ev('SF_CLOSED', { token: 0x1234, saddr: '198.18.1.1', daddr: '198.18.2.2', locId: 0, remId: 1 }));
+    const b = kernelObs();
+    b.events.client!.splice(3, 0, ev('SF_CLOSED', { token: 0x1234, saddr: '198.18.1.1', daddr: '198.18.2.2', locId: 0, remId: 1 }));
+    assert.deepEqual(failed(run(lab(), a, b)), ['events.client']);
+  });
+
+  test('connections are matched whatever order they started in', () => {
+    const second = (o: Observations, token: number) => {
+      const copy = o.events.client!.map((e) => ({ ...e, token }));
+      copy.splice(2, 1); // the second connection got no ANNOUNCED
+      return copy;
+    };
+    const a = kernelObs();
+    a.events.client = [...a.events.client!, ...second(a, 0x9999)];
+    const b = kernelObs();
+    b.events.client = [...second(b, 0x7777), ...b.events.client!];
+    assert.deepEqual(failed(run(lab(), a, b)), []);
+    const c = kernelObs();
+    c.events.client = [...c.events.client!, ...c.events.client!.map((e) => ({ ...e, token: 0x7777 }))];
+    assert.deepEqual(failed(run(lab(), a, c)), ['events.client'], 'the second connection announced on one side only');
+  });
+});
+
+describe('timing quantities: judged against a calibration, else a warning', () => {
+  const calibration = (quantities: Calibration['quantities']): Calibration => ({
+    lab: 'compare',
+    kernel: '6.18.44',
+    runs: 20,
+    created: '2026-12-07T00:00:00Z',
+    command: 'mptcp-lab calibrate compare --runs 20',
+    machine: { cpus: 2, arch: 'x64' },
+    quantities,
+  });
+  const shares = (l1: number) => ({ l1: { aToB: l1 * 1_000_000, bToA: 0 }, l2: { aToB: (1 - l1) * 1_000_000, bToA: 0 } });
+
+  test('without a calibration, a link share beyond the tolerance is a warning, not a divergence', () => {
+    const b = engineObs();
+    b.links = shares(0.85);
+    const c = run(lab(), kernelObs(), b);
+    assert.equal(c.divergent, false);
+    assert.match(item(c, 'link_share.l1').warning ?? '', /without a calibration.*mptcp-lab calibrate compare/);
+    const checks = comparisonToChecks(c);
+    const check = checks.find((x) => x.name === 'link_share.l1')!;
+    assert.equal(check.ok, true);
+    assert.match(check.warning ?? '', /calibration/);
+    assert.match(formatComparison(c), /0 divergent, 2 warnings$/);
+  });
+
+  test('with a calibration, the engine inside the spread (plus margin) agrees and outside diverges', () => {
+    const spread = { min: 0.38, median: 0.41, max: 0.45, values: [0.38, 0.41, 0.45] };
+    const l = { ...lab(), calibration: calibration({ 'link_share.l1': spread }) };
+    const inside = engineObs();
+    inside.links = shares(0.49);
+    const ok = run(l, kernelObs(), inside);
+    assert.equal(item(ok, 'link_share.l1').ok, true);
+    assert.match(
+      item(ok, 'link_share.l1').detail ?? '',
+      /over 20 calibration runs: 0\.380–0\.450 \(median 0\.410\); allowed 0\.330–0\.500/,
+    );
+    const outside = engineObs();
+    outside.links = shares(0.52);
+    const bad = run(l, kernelObs(), outside);
+    assert.equal(bad.divergent, true);
+    assert.equal(item(bad, 'link_share.l1').warning, undefined);
+    assert.deepEqual(failed(bad).includes('link_share.l1'), true);
+  });
+
+  test('the margins: link share ±0.05, duration +25 % + 20 ms, counters +25 % + 2', () => {
+    assert.deepEqual(allowedRange('link_share', { min: 0.02, median: 0.5, max: 0.6, values: [] }), [0, 0.65]);
+    const [lo, hi] = allowedRange('duration', { min: 100, median: 110, max: 120, values: [] });
+    assert.equal(lo, 55);
+    assert.equal(hi, 170);
+    assert.deepEqual(allowedRange('counter', { min: 0, median: 2, max: 4, values: [] }), [0, 7]);
+  });
+
+  test('a CPU-bound host: a completion time that diverges is not judged, and says why', () => {
+    const a = kernelObs();
+    a.cpuBusy = 0.97;
+    const b = engineObs();
+    b.transfers[0]!.durationMs = 600;
+    const c = run(lab(), a, b);
+    assert.equal(c.divergent, false);
+    assert.match(item(c, 'duration').warning ?? '', /CPU-bound over kernel's workload \(97% busy\)/);
+    a.cpuBusy = 0.5;
+    assert.match(item(run(lab(), a, b), 'duration').warning ?? '', /without a calibration/);
+  });
+
+  test('protocol facts are never warnings', () => {
+    const b = engineObs();
+    b.counters.server!.MPTcpExtMPJoinSynRx = 0;
+    const c = run(lab(), kernelObs(), b);
+    assert.equal(item(c, 'counters.server.MPTcpExtMPJoinSynRx').nature, 'protocol');
+    assert.equal(item(c, 'counters.server.MPTcpExtMPJoinSynRx').warning, undefined);
+    assert.equal(c.divergent, true);
   });
 });

@@ -69,7 +69,7 @@ const compared: LabResult = {
   checks: [],
   comparison: {
     labels: { a: 'kernel host', b: 'engine sim' },
-    items: [{ name: 'counters.client.MPTcpExtAddAddr', kind: 'counter', a: '1', b: '1', ok: true, detail: 'exact' }],
+    items: [{ name: 'counters.client.MPTcpExtAddAddr', kind: 'counter', nature: 'protocol', a: '1', b: '1', ok: true, detail: 'exact' }],
     divergent: false,
   },
 };

@@ -8,7 +8,7 @@ test('summary: totals, seed, replay, one row per result, failures first', () => 
   const md = formatSummary(RUN);
   const lines = md.split('\n');
   assert.equal(lines[0], '# mptcp-lab 0.1.0: FAILED');
-  assert.ok(md.includes('**5 results: 1 pass, 2 fail, 1 flaky, 1 skip** — seed 42, started 2025-01-01T00:00:00.000Z, 1m 05s'));
+  assert.ok(md.includes('**5 results: 1 pass, 2 fail, 1 flaky, 1 skip, 0 warnings** — seed 42, started 2025-01-01T00:00:00.000Z, 1m 05s'));
   assert.ok(md.includes('`mptcp-lab run <lab> --seed 42`'));
   const rows = lines.filter((l) => l.startsWith('| ') && !l.startsWith('| lab') && !l.startsWith('| ---'));
   assert.equal(rows.length, 5);

@@ -126,3 +126,23 @@ test('a flaky lab keeps its earlier failed checks as TODO: the whole stream stil
   assert.equal(parsed.children[0]?.final.ok, true);
   assert.equal(parsed.children[0]?.final.todo, 1);
 });
+
+test('a lab that passed with a warning: the point is ok # TODO, the warned check not ok # TODO, the stream still ok', async () => {
+  const base = RESULTS.find((r) => r.status === 'pass')!;
+  const warned = {
+    ...base,
+    checks: [
+      { name: 'integrity', ok: true, expected: '1/1 intact', actual: '1/1 intact' },
+      { name: 'link_share.l1', ok: true, expected: '0.334', actual: '0.518', warning: 'timing divergence without a calibration' },
+    ],
+  };
+  const tap = formatTap({ run: RUN.run, results: [warned] });
+  assert.match(tap, /^ {4}not ok 2 - link_share\.l1 # TODO warning: timing divergence without a calibration$/m);
+  assert.match(tap, /^ok 1 - .* # TODO 1 warning: link_share\.l1$/m);
+  const { final, points, children } = await parse(tap);
+  assert.equal(final.ok, true);
+  assert.equal(points[0]!.todo, '1 warning: link_share.l1');
+  assert.equal(children[0]!.final.ok, true);
+  assert.equal(children[0]!.points[1]!.ok, false);
+  assert.equal(children[0]!.points[1]!.todo, 'warning: timing divergence without a calibration');
+});
