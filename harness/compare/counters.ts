@@ -144,7 +144,7 @@ export function compareCounters(lab: Lab, a: ComparedSide, b: ComparedSide, tole
         kind: 'counter',
         // A counter the lab compares within a tolerance moves with loss and timing.
         nature: tol ? 'timing' : 'protocol',
-        ...(tol ? { values: { a: va, b: vb } } : {}),
+        values: { a: va, b: vb },
         a: String(va),
         b: String(vb),
         ok,

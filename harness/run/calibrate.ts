@@ -4,7 +4,7 @@
 // beside the lab. Comparisons then judge the engine against that spread.
 import { availableParallelism, arch } from 'node:os';
 import { timingQuantities } from '../compare/timing.js';
-import { toleranceFor } from '../compare/counters.js';
+import { EXACT_COUNTERS, toleranceFor } from '../compare/counters.js';
 import { spreadOf, writeCalibration } from '../lab/calibration.js';
 import type { Calibration, Lab } from '../lab/model.js';
 import type { LabResult } from '../result.js';
@@ -15,14 +15,16 @@ function usableRuns(lab: Lab, results: readonly LabResult[]): LabResult[] {
 }
 
 /**
- * Counters kept: those the lab compares within a tolerance, and the
- * retransmission counts that moved (for labs that may compare them later).
- * The rest of the loss-dependent ones would only make the file long.
+ * Counters kept: those the lab compares within a tolerance, the
+ * retransmission counts that moved (for labs that may compare them later),
+ * and exact counters the kernel's runs did not agree on (a race). The rest
+ * would only make the file long.
  */
 function worthKeeping(lab: Lab, name: string, values: readonly number[]): boolean {
   if (!name.startsWith('counters.')) return true;
   const [, host, counter] = name.split('.');
   if (toleranceFor(lab.compare, host!, counter!) !== undefined) return true;
+  if (EXACT_COUNTERS.includes(counter!)) return Math.min(...values) !== Math.max(...values);
   return /Retrans/.test(counter!) && values.some((v) => v !== 0);
 }
 

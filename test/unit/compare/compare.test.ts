@@ -250,6 +250,7 @@ describe('compareObservations: agreement', () => {
       a: '1',
       b: '1',
       ok: true,
+      values: { a: 1, b: 1 },
     });
     assert.equal(item(c, 'counters.client.MPTcpExtEchoAddTx').ok, true);
     assert.equal(
@@ -661,6 +662,28 @@ describe('timing quantities: judged against a calibration, else a warning', () =
     assert.match(item(c, 'duration').warning ?? '', /CPU-bound over kernel's workload \(97% busy\)/);
     a.cpuBusy = 0.5;
     assert.match(item(run(lab(), a, b), 'duration').warning ?? '', /without a calibration/);
+  });
+
+  test("an exact counter the kernel's own runs did not agree on is a race: judged against the values it took", () => {
+    const b = engineObs();
+    b.counters.client!.MPTcpExtMPRstRx = 0;
+    const a = kernelObs();
+    a.counters.client!.MPTcpExtMPRstRx = 1;
+    const race = {
+      ...lab(),
+      calibration: calibration({ 'counters.client.MPTcpExtMPRstRx': { min: 0, median: 0, max: 1, values: [0, 1, 0] } }),
+    };
+    const c = run(race, a, b);
+    assert.equal(c.divergent, false);
+    assert.match(item(c, 'counters.client.MPTcpExtMPRstRx').detail ?? '', /the kernel's own runs vary: 0–1 over 20 calibration runs/);
+    b.counters.client!.MPTcpExtMPRstRx = 2;
+    assert.equal(run(race, a, b).divergent, true, 'a value the kernel never took diverges');
+    const fixed = {
+      ...lab(),
+      calibration: calibration({ 'counters.client.MPTcpExtMPRstRx': { min: 1, median: 1, max: 1, values: [1, 1] } }),
+    };
+    b.counters.client!.MPTcpExtMPRstRx = 0;
+    assert.equal(run(fixed, a, b).divergent, true, 'a counter the kernel always agreed on stays exact');
   });
 
   test('protocol facts are never warnings', () => {
