@@ -128,6 +128,70 @@ describe('TCP socket', () => {
   });
 });
 
+describe('tcp_close (closeAll), the way MPTCP closes a subflow', () => {
+  function counting(side: Side): Map<string, number> {
+    const m = new Map<string, number>();
+    (side.sock as unknown as { hooks: { count: (n: string) => void } }).hooks.count = (n) => void m.set(n, (m.get(n) ?? 0) + 1);
+    return m;
+  }
+
+  test('data still coming after the close is answered with a RST (TCPAbortOnData), a reply RST', () => {
+    const { net, a, b, flush } = pair({ delayMs: 5, rateBps: 10e6 });
+    const nb = counting(b);
+    a.sock.connect(0);
+    flush('a', 0);
+    net.drive(50);
+    a.sock.send(pattern(200_000, 3)); // in flight toward b when b closes
+    flush('a', net.now);
+    net.drive(net.now + 20);
+    b.sock.closeAll(net.now);
+    flush('b', net.now);
+    net.drive(net.now + 2000);
+    assert.equal(nb.get('TCPAbortOnData'), 1);
+    assert.equal(nb.get('OutRsts'), 1);
+    assert.equal(b.sock.resetInReply, true, 'the RST answers data (tcp_v4_send_reset), MPRstTx is not counted for it');
+    assert.equal(b.closed, 'aborted');
+    assert.equal(a.closed, 'reset');
+  });
+
+  test('nothing more coming: FIN both ways, no RST', () => {
+    const { net, a, b, flush } = pair({ delayMs: 5, rateBps: 10e6 });
+    const nb = counting(b);
+    a.sock.connect(0);
+    flush('a', 0);
+    net.drive(50);
+    a.sock.send(pattern(20_000, 4));
+    flush('a', net.now);
+    net.drive(net.now + 500); // all of it delivered and acknowledged
+    b.sock.closeAll(net.now);
+    flush('b', net.now);
+    net.drive(net.now + 50);
+    a.sock.closeAll(net.now);
+    flush('a', net.now);
+    net.drive(net.now + 5000);
+    assert.equal(nb.get('TCPAbortOnData'), undefined);
+    assert.equal(nb.get('OutRsts'), undefined);
+    assert.equal(b.sock.resetInReply, false);
+    assert.equal(a.closed, 'normal');
+    assert.equal(b.closed, 'normal');
+  });
+
+  test('data left unread at the close: a RST at once (TCPAbortOnClose), our own', () => {
+    const { net, a, b, flush } = pair({ delayMs: 5 });
+    const nb = counting(b);
+    a.sock.connect(0);
+    flush('a', 0);
+    net.drive(50);
+    b.sock.closeAll(net.now, 1000);
+    flush('b', net.now);
+    net.drive(net.now + 100);
+    assert.equal(nb.get('TCPAbortOnClose'), 1);
+    assert.equal(nb.get('EstabResets'), 1);
+    assert.equal(b.sock.resetInReply, false, 'tcp_send_active_reset: MPRstTx is counted for it');
+    assert.equal(a.closed, 'reset');
+  });
+});
+
 describe('RFC 6298 RTO and Reno', () => {
   test('first sample, smoothing, Linux floor and backoff', () => {
     const r = new RttEstimator();

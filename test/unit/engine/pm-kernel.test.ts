@@ -40,7 +40,11 @@ function run(
   links: number,
   client: KernelPmOptions,
   server: KernelPmOptions,
-  o: { size?: number; whileRunning?: (now: number, ctx: Ctx) => void; tapServer?: (p: Packet) => Uint8Array | undefined } = {},
+  o: {
+    size?: number;
+    whileRunning?: (now: number, ctx: Ctx) => void;
+    tapServer?: (p: Packet) => Uint8Array | undefined;
+  } = {},
 ) {
   const cpm = pm(client, 1);
   const spm = pm(server, 2);
@@ -188,6 +192,14 @@ describe('in-kernel path manager', () => {
     assert.deepEqual(joins(t), [2, 2, 1]);
     assert.equal(t.server.ep.mib.get('MPJoinRejected'), 1);
     assert.equal(t.client.ep.info(conn).subflowList.length, 3, 'the first subflow and two joins were tried');
+    // The server's RST is a stateless one (MPRstTx not counted); the client's join, not fully established,
+    // answers it with its own MP_TCPRST (check_fully_established → mptcp_subflow_reset) and never counts
+    // the server's (as the kernel does in limited-by-server: client MPRstTx 1, MPRstRx 0).
+    assert.deepEqual(
+      [t.server.ep.mib.get('MPRstTx'), t.client.ep.mib.get('MPRstTx'), t.client.ep.mib.get('MPRstRx'), t.server.ep.mib.get('MPRstRx')],
+      [0, 1, 0, 0],
+    );
+    assert.equal(t.client.ep.mib.get('EstabResets'), 1);
   });
 
   test('client limit 1 with two subflow endpoints: only one join is tried', () => {
@@ -227,6 +239,26 @@ describe('in-kernel path manager', () => {
       ['198.18.1.1'],
     );
     assert.equal(pmEvents(t.client, 'REMOVED').length, 0);
+  });
+
+  test('endpoint delete of an idle (backup) subflow: FIN both ways, no reset', () => {
+    const { t } = run(
+      2,
+      { limits: { subflows: 1 }, endpoints: [{ address: '198.18.1.1', id: 2, flags: ['subflow', 'backup'] }] },
+      { limits: { subflows: 1 } },
+      {
+        size: 2_000_000,
+        whileRunning: at(250, (now, { cpm }) => assert.equal(cpm.deleteEndpoint(now, { id: 2 }), true)),
+      },
+    );
+    assert.equal(t.client.ep.mib.get('RmSubflow'), 1);
+    assert.equal(t.server.ep.mib.get('RmAddr'), 1);
+    for (const h of [t.client, t.server])
+      assert.deepEqual(
+        ['MPRstTx', 'MPRstRx', 'TCPAbortOnData', 'TCPAbortOnClose', 'OutRsts'].map((n) => h.ep.mib.get(n as 'MPRstTx')),
+        [0, 0, 0, 0, 0],
+        h.name,
+      );
   });
 
   test('backup change: MP_PRIO (MPPrioTx / MPPrioRx) and SF_PRIORITY on the peer', () => {
