@@ -22,6 +22,8 @@ interface Side {
   fin: boolean;
   closed: CloseReason | undefined;
   established: boolean;
+  /** The TCP MIB counters the socket moved. */
+  counts: Map<string, number>;
 }
 
 function pattern(n: number, seed: number): Uint8Array {
@@ -38,7 +40,7 @@ function pair(params: LinkParamsInput, seed = 1) {
   net.addLink({ node: 'a', addresses: [`${A}/24`] }, { node: 'b', addresses: [`${B}/24`] }, { name: 'ab', params });
   const timers = new Map<string, { cancel(): boolean }>();
   const make = (name: 'a' | 'b', local: string, remote: string, iss: number): Side => {
-    const st: Omit<Side, 'sock'> = { got: [], fin: false, closed: undefined, established: false };
+    const st: Omit<Side, 'sock'> = { got: [], fin: false, closed: undefined, established: false, counts: new Map() };
     const sock = new TcpSocket(
       { addr: local, port: name === 'a' ? 40000 : 80 },
       { addr: remote, port: name === 'a' ? 80 : 40000 },
@@ -49,6 +51,7 @@ function pair(params: LinkParamsInput, seed = 1) {
         fin: () => void (st.fin = true),
         closed: (_now, reason) => void (st.closed = reason),
         established: () => void (st.established = true),
+        count: (n) => void st.counts.set(n, (st.counts.get(n) ?? 0) + 1),
       }),
     );
     const side: Side = Object.assign(st, { sock });
@@ -129,15 +132,9 @@ describe('TCP socket', () => {
 });
 
 describe('tcp_close (closeAll), the way MPTCP closes a subflow', () => {
-  function counting(side: Side): Map<string, number> {
-    const m = new Map<string, number>();
-    (side.sock as unknown as { hooks: { count: (n: string) => void } }).hooks.count = (n) => void m.set(n, (m.get(n) ?? 0) + 1);
-    return m;
-  }
-
   test('data still coming after the close is answered with a RST (TCPAbortOnData), a reply RST', () => {
     const { net, a, b, flush } = pair({ delayMs: 5, rateBps: 10e6 });
-    const nb = counting(b);
+    const nb = b.counts;
     a.sock.connect(0);
     flush('a', 0);
     net.drive(50);
@@ -156,7 +153,7 @@ describe('tcp_close (closeAll), the way MPTCP closes a subflow', () => {
 
   test('nothing more coming: FIN both ways, no RST', () => {
     const { net, a, b, flush } = pair({ delayMs: 5, rateBps: 10e6 });
-    const nb = counting(b);
+    const nb = b.counts;
     a.sock.connect(0);
     flush('a', 0);
     net.drive(50);
@@ -178,7 +175,7 @@ describe('tcp_close (closeAll), the way MPTCP closes a subflow', () => {
 
   test('data left unread at the close: a RST at once (TCPAbortOnClose), our own', () => {
     const { net, a, b, flush } = pair({ delayMs: 5 });
-    const nb = counting(b);
+    const nb = b.counts;
     a.sock.connect(0);
     flush('a', 0);
     net.drive(50);
