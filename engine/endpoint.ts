@@ -302,7 +302,7 @@ export class MptcpEndpoint {
     const seg = parsed.segment;
     const entry = this.sockets.get(key(packet.dst, seg.dstPort, packet.src, seg.srcPort));
     if (entry) {
-      if (seg.flags.rst && entry.sf.resetOnEarlyRst(now)) {
+      if (seg.flags.rst && entry.sf.resetOnEarlyRst(now, seg)) {
         this.pump(now);
         return;
       }

@@ -221,8 +221,9 @@ export class Subflow {
    * with MP_TCPRST, MPRstTx counted), before the RST is looked at, so its MP_TCPRST is not counted.
    * Returns true when that happened (the peer's RST is then not processed further).
    */
-  resetOnEarlyRst(now: number): boolean {
+  resetOnEarlyRst(now: number, rst: TcpSegment): boolean {
     if (this.kind !== 'join' || !this.active || this.fullyEstablished || this.socket.state !== 'ESTABLISHED') return false;
+    if (!this.socket.inWindow(rst)) return false; // tcp_validate_incoming drops it before tcp_reset
     this.socket.abort(now);
     return true;
   }

@@ -294,6 +294,11 @@ export class TcpSocket<S = undefined, R = undefined> extends TcpOutput<S, R> {
     this.cc.setMss(this.sendMss);
   }
 
+  /** RFC 9293 §3.10.7.4 "first": the segment is in the receive window (a RST that passes it is acted on). */
+  inWindow(seg: TcpSegment): boolean {
+    return isSynchronized(this.stateValue) && this.acceptable(seg);
+  }
+
   private acceptable(seg: TcpSegment): boolean {
     const segLen = seg.payload.length + (seg.flags.syn ? 1 : 0) + (seg.flags.fin ? 1 : 0);
     const start = this.rcv.nxt + seqDiff(seg.seq, seqAdd(this.irs, this.rcv.nxt));
