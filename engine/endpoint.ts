@@ -302,6 +302,10 @@ export class MptcpEndpoint {
     const seg = parsed.segment;
     const entry = this.sockets.get(key(packet.dst, seg.dstPort, packet.src, seg.srcPort));
     if (entry) {
+      if (seg.flags.rst && entry.sf.resetOnEarlyRst(now, seg)) {
+        this.pump(now);
+        return;
+      }
       if (seg.flags.rst) this.noteReset(now, entry.sf, entry.msk, seg);
       entry.sf.socket.handle(now, seg);
     } else if (seg.flags.syn && !seg.flags.ack && this.listeners.has(seg.dstPort)) {

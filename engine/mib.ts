@@ -119,6 +119,8 @@ const TCP = [
   ['TCPDSACKUndo', 'TcpExt', 'Congestion window reductions undone by D-SACKs'],
   ['TCPFullUndo', 'TcpExt', 'Recoveries undone when they ended'],
   ['TCPLossUndo', 'TcpExt', 'Timeouts undone when their episode ended'],
+  ['TCPAbortOnData', 'TcpExt', 'Connections reset because new data came after close'],
+  ['TCPAbortOnClose', 'TcpExt', 'Connections reset at close because data was unread'],
 ] as const;
 
 export type MptcpMibName = (typeof MPTCP_EXT)[number][0];

@@ -267,7 +267,19 @@ export class Msk {
   /** Close one subflow (the PM's "remove subflow"): a FIN, or a RST if `reset`. */
   closeSubflow(now: number, sf: Subflow, reset = false): void {
     if (reset) sf.socket.abort(now);
-    else sf.socket.close(now);
+    else this.closeSsk(now, sf);
+  }
+
+  /**
+   * __mptcp_close_ssk's TCP side: an MP_JOIN subflow is closed with __tcp_close (FIN, reading ends:
+   * data that still comes is answered with a RST carrying MP_TCPRST, see TcpSocket.closeAll); the
+   * first subflow, while the msk lives, only with tcp_shutdown(SEND_SHUTDOWN) (__mptcp_subflow_disconnect).
+   * The engine's subflows hand every in-order byte to the msk at once, so none is left unread (the
+   * kernel's TCPAbortOnClose reset needs data that waits in the subflow while the msk is locked).
+   */
+  private closeSsk(now: number, sf: Subflow): void {
+    if (sf.kind === 'mpc') sf.socket.close(now);
+    else sf.socket.closeAll(now);
   }
 
   /**
@@ -286,8 +298,12 @@ export class Msk {
     sf.detached = true;
     if (sf.everEstablished) this.pmEvent(now, 'SF_CLOSED', sf);
     this.env.pm.subflowClosed?.(now, this, sf);
-    if (sf.socket.unacked > 0) this.tx.rewind();
-    sf.socket.close(now);
+    // __mptcp_retransmit_pending_data (MPTCP_CF_PUSH): the whole MPTCP-level unacknowledged data goes
+    // out again on the others, whatever this subflow held (since "mptcp: fix data re-injection from
+    // stale subflow", v6.8). Duplicates of it that reach the peer after it closed are what the peer
+    // answers with a RST (TCPAbortOnData).
+    if (this.mode === 'mptcp') this.tx.rewind();
+    this.closeSsk(now, sf);
   }
 
   /** Raise a signal (ADD_ADDR, RM_ADDR, MP_PRIO): it goes out on the next segment with room for it. */
@@ -787,7 +803,8 @@ export class Msk {
   /** Both DATA_FINs are through: close every subflow, report the connection closed. */
   private finish(now: number): void {
     this.state = 'CLOSED';
-    for (const sf of [...this.subflows]) sf.socket.close(now);
+    // mptcp_destroy sets free_first: every subflow, the first too, ends with __tcp_close.
+    for (const sf of [...this.subflows]) sf.socket.closeAll(now);
     this.endConnection(now, 'normal');
   }
 

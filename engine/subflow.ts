@@ -214,6 +214,20 @@ export class Subflow {
     this.socket = new TcpSocket<TxMap, RxMap>(p.local, p.remote, p.iss, p.tcp, this.hooks());
   }
 
+  /**
+   * A RST reached this subflow. check_fully_established (options.c), which tcp_reset runs through
+   * mptcp_incoming_options: an MP_JOIN subflow of ours not yet fully established takes any packet
+   * without a DATA_ACK as a protocol violation and resets itself (mptcp_subflow_reset: our own RST
+   * with MP_TCPRST, MPRstTx counted), before the RST is looked at, so its MP_TCPRST is not counted.
+   * Returns true when that happened (the peer's RST is then not processed further).
+   */
+  resetOnEarlyRst(now: number, rst: TcpSegment): boolean {
+    if (this.kind !== 'join' || !this.active || this.fullyEstablished || this.socket.state !== 'ESTABLISHED') return false;
+    if (!this.socket.inWindow(rst)) return false; // tcp_validate_incoming drops it before tcp_reset
+    this.socket.abort(now);
+    return true;
+  }
+
   get state(): TcpState {
     return this.socket.state;
   }
@@ -342,7 +356,9 @@ export class Subflow {
         o.count('MPFastcloseTx');
       } else if (this.sendMpFail) put(this.takeMpFail());
       put({ kind: 'mp_tcprst', transient: false, reason: this.resetReason ?? MPTCP_RST_EUNSPEC });
-      if (!this.resetUncounted) o.count('MPRstTx');
+      // MPRstTx is counted in mptcp_established_options_rst, i.e. only for a RST built for a socket
+      // (tcp_send_active_reset); the one tcp_v4_send_reset sends in reply carries MP_TCPRST uncounted.
+      if (!this.resetUncounted && !this.socket.resetInReply) o.count('MPRstTx');
       return out;
     }
     // mptcp_established_options_mp: MP_CAPABLE / MP_JOIN on the third ACK (and, for MP_CAPABLE, the

@@ -64,6 +64,10 @@ export class TcpSock<S, R> {
   protected quickAcksLeft: number;
   protected synPending = false;
   protected rstPending = false;
+  /** tcp_close set SHUTDOWN_MASK: new data from the peer is no longer taken (RCV_SHUTDOWN). */
+  protected rcvShutdown = false;
+  /** Our pending RST answers data that came after tcp_close (tcp_v4_send_reset, not tcp_send_active_reset). */
+  protected rstInReply = false;
   protected probePending = false;
   /** RTO, RACK reordering, loss probe, delayed ACK and TIME-WAIT deadlines. */
   protected readonly timers = new TcpTimers();

@@ -13,7 +13,7 @@
 import { seqAdd, seqDiff } from './seq.js';
 import type { TcpSegment } from './segment.js';
 import type { Delivery } from './scoreboard.js';
-import { afterFinAcked, afterPeerFin, receivesData, sendsData, sendsOrClosing, type TcpState } from './state.js';
+import { afterFinAcked, afterPeerFin, isSynchronized, receivesData, sendsData, sendsOrClosing, type TcpState } from './state.js';
 import { RETRANSMIT_TIMERS } from './timers.js';
 import { NO_DSACK } from './recovery.js';
 import { TcpOutput } from './output.js';
@@ -95,6 +95,27 @@ export class TcpSocket<S = undefined, R = undefined> extends TcpOutput<S, R> {
       return;
     }
     this.finSeq = this.snd.end;
+  }
+
+  /**
+   * tcp_close (__tcp_close): a FIN after the queued data, and reading ends too (SHUTDOWN_MASK), so new
+   * data that still comes is answered with a RST (abortOnData). The kernel sends a RST at once instead
+   * when the receive queue holds data the owner has not read (TCPAbortOnClose); the engine's owner takes
+   * every in-order byte as it arrives, so `unread` is what the owner says it still holds.
+   */
+  closeAll(now: number, unread = 0): void {
+    this.rcvShutdown = true;
+    if (unread > 0 && isSynchronized(this.stateValue) && this.stateValue !== 'TIME_WAIT') {
+      this.hooks.count('TCPAbortOnClose');
+      this.rstPending = true;
+      return;
+    }
+    this.close(now);
+  }
+
+  /** The RST about to go out (or gone) answers data that came after tcp_close: the kernel's is a stateless one. */
+  get resetInReply(): boolean {
+    return this.rstInReply;
   }
 
   /** RFC 9293 §3.10.5 ABORT: send a RST and forget the connection. */
@@ -273,6 +294,11 @@ export class TcpSocket<S = undefined, R = undefined> extends TcpOutput<S, R> {
     this.cc.setMss(this.sendMss);
   }
 
+  /** RFC 9293 §3.10.7.4 "first": the segment is in the receive window (a RST that passes it is acted on). */
+  inWindow(seg: TcpSegment): boolean {
+    return isSynchronized(this.stateValue) && this.acceptable(seg);
+  }
+
   private acceptable(seg: TcpSegment): boolean {
     const segLen = seg.payload.length + (seg.flags.syn ? 1 : 0) + (seg.flags.fin ? 1 : 0);
     const start = this.rcv.nxt + seqDiff(seg.seq, seqAdd(this.irs, this.rcv.nxt));
@@ -329,6 +355,7 @@ export class TcpSocket<S = undefined, R = undefined> extends TcpOutput<S, R> {
     }
     this.processAck(now, seg);
     if (this.stateValue === 'CLOSED') return;
+    if (this.abortOnData(seg)) return;
     this.processData(now, seg, verdict.tag);
   }
 
@@ -427,6 +454,21 @@ export class TcpSocket<S = undefined, R = undefined> extends TcpOutput<S, R> {
       this.enter(now, afterPeerFin(this.stateValue, this.finSeq !== undefined && this.sndUna > this.finSeq));
       this.hooks.fin(now);
     }
+  }
+
+  /**
+   * tcp_rcv_state_process, step 7 (RFC 1122 §4.2.2.13): after tcp_close, new data in FIN_WAIT_1 or
+   * FIN_WAIT_2 resets the connection (TCPAbortOnData); tcp_v4_do_rcv answers it with a RST.
+   */
+  private abortOnData(seg: TcpSegment): boolean {
+    if (!this.rcvShutdown || (this.stateValue !== 'FIN_WAIT_1' && this.stateValue !== 'FIN_WAIT_2')) return false;
+    if (seg.payload.length === 0) return false;
+    const start = this.rcv.nxt + seqDiff(seg.seq, seqAdd(this.irs, this.rcv.nxt));
+    if (start + seg.payload.length <= this.rcv.nxt) return false;
+    this.hooks.count('TCPAbortOnData');
+    this.rstInReply = true;
+    this.rstPending = true;
+    return true;
   }
 
   /**

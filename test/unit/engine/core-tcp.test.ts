@@ -22,6 +22,8 @@ interface Side {
   fin: boolean;
   closed: CloseReason | undefined;
   established: boolean;
+  /** The TCP MIB counters the socket moved. */
+  counts: Map<string, number>;
 }
 
 function pattern(n: number, seed: number): Uint8Array {
@@ -38,7 +40,7 @@ function pair(params: LinkParamsInput, seed = 1) {
   net.addLink({ node: 'a', addresses: [`${A}/24`] }, { node: 'b', addresses: [`${B}/24`] }, { name: 'ab', params });
   const timers = new Map<string, { cancel(): boolean }>();
   const make = (name: 'a' | 'b', local: string, remote: string, iss: number): Side => {
-    const st: Omit<Side, 'sock'> = { got: [], fin: false, closed: undefined, established: false };
+    const st: Omit<Side, 'sock'> = { got: [], fin: false, closed: undefined, established: false, counts: new Map() };
     const sock = new TcpSocket(
       { addr: local, port: name === 'a' ? 40000 : 80 },
       { addr: remote, port: name === 'a' ? 80 : 40000 },
@@ -49,6 +51,7 @@ function pair(params: LinkParamsInput, seed = 1) {
         fin: () => void (st.fin = true),
         closed: (_now, reason) => void (st.closed = reason),
         established: () => void (st.established = true),
+        count: (n) => void st.counts.set(n, (st.counts.get(n) ?? 0) + 1),
       }),
     );
     const side: Side = Object.assign(st, { sock });
@@ -125,6 +128,64 @@ describe('TCP socket', () => {
     net.drive(100);
     assert.equal(a.closed, 'aborted');
     assert.equal(b.closed, 'reset');
+  });
+});
+
+describe('tcp_close (closeAll), the way MPTCP closes a subflow', () => {
+  test('data still coming after the close is answered with a RST (TCPAbortOnData), a reply RST', () => {
+    const { net, a, b, flush } = pair({ delayMs: 5, rateBps: 10e6 });
+    const nb = b.counts;
+    a.sock.connect(0);
+    flush('a', 0);
+    net.drive(50);
+    a.sock.send(pattern(200_000, 3)); // in flight toward b when b closes
+    flush('a', net.now);
+    net.drive(net.now + 20);
+    b.sock.closeAll(net.now);
+    flush('b', net.now);
+    net.drive(net.now + 2000);
+    assert.equal(nb.get('TCPAbortOnData'), 1);
+    assert.equal(nb.get('OutRsts'), 1);
+    assert.equal(b.sock.resetInReply, true, 'the RST answers data (tcp_v4_send_reset), MPRstTx is not counted for it');
+    assert.equal(b.closed, 'aborted');
+    assert.equal(a.closed, 'reset');
+  });
+
+  test('nothing more coming: FIN both ways, no RST', () => {
+    const { net, a, b, flush } = pair({ delayMs: 5, rateBps: 10e6 });
+    const nb = b.counts;
+    a.sock.connect(0);
+    flush('a', 0);
+    net.drive(50);
+    a.sock.send(pattern(20_000, 4));
+    flush('a', net.now);
+    net.drive(net.now + 500); // all of it delivered and acknowledged
+    b.sock.closeAll(net.now);
+    flush('b', net.now);
+    net.drive(net.now + 50);
+    a.sock.closeAll(net.now);
+    flush('a', net.now);
+    net.drive(net.now + 5000);
+    assert.equal(nb.get('TCPAbortOnData'), undefined);
+    assert.equal(nb.get('OutRsts'), undefined);
+    assert.equal(b.sock.resetInReply, false);
+    assert.equal(a.closed, 'normal');
+    assert.equal(b.closed, 'normal');
+  });
+
+  test('data left unread at the close: a RST at once (TCPAbortOnClose), our own', () => {
+    const { net, a, b, flush } = pair({ delayMs: 5 });
+    const nb = b.counts;
+    a.sock.connect(0);
+    flush('a', 0);
+    net.drive(50);
+    b.sock.closeAll(net.now, 1000);
+    flush('b', net.now);
+    net.drive(net.now + 100);
+    assert.equal(nb.get('TCPAbortOnClose'), 1);
+    assert.equal(nb.get('EstabResets'), 1);
+    assert.equal(b.sock.resetInReply, false, 'tcp_send_active_reset: MPRstTx is counted for it');
+    assert.equal(a.closed, 'reset');
   });
 });
 

@@ -40,7 +40,11 @@ function run(
   links: number,
   client: KernelPmOptions,
   server: KernelPmOptions,
-  o: { size?: number; whileRunning?: (now: number, ctx: Ctx) => void; tapServer?: (p: Packet) => Uint8Array | undefined } = {},
+  o: {
+    size?: number;
+    whileRunning?: (now: number, ctx: Ctx) => void;
+    tapServer?: (p: Packet) => Uint8Array | undefined;
+  } = {},
 ) {
   const cpm = pm(client, 1);
   const spm = pm(server, 2);
@@ -188,6 +192,14 @@ describe('in-kernel path manager', () => {
     assert.deepEqual(joins(t), [2, 2, 1]);
     assert.equal(t.server.ep.mib.get('MPJoinRejected'), 1);
     assert.equal(t.client.ep.info(conn).subflowList.length, 3, 'the first subflow and two joins were tried');
+    // The server's RST is a stateless one (MPRstTx not counted); the client's join, not fully established,
+    // answers it with its own MP_TCPRST (check_fully_established → mptcp_subflow_reset) and never counts
+    // the server's (as the kernel does in limited-by-server: client MPRstTx 1, MPRstRx 0).
+    assert.deepEqual(
+      [t.server.ep.mib.get('MPRstTx'), t.client.ep.mib.get('MPRstTx'), t.client.ep.mib.get('MPRstRx'), t.server.ep.mib.get('MPRstRx')],
+      [0, 1, 0, 0],
+    );
+    assert.equal(t.client.ep.mib.get('EstabResets'), 1);
   });
 
   test('client limit 1 with two subflow endpoints: only one join is tried', () => {
@@ -227,6 +239,56 @@ describe('in-kernel path manager', () => {
       ['198.18.1.1'],
     );
     assert.equal(pmEvents(t.client, 'REMOVED').length, 0);
+  });
+
+  test('endpoint delete while the peer sends on that subflow: the remover answers what follows with a RST', () => {
+    // Download only, so the client's RM_ADDR (a pure ACK) is not lost in a full queue. The client closes
+    // the removed subflow with __tcp_close (no more reading); the server's data still in flight on it then
+    // gets a RST carrying MP_TCPRST in reply (TCPAbortOnData; tcp_v4_send_reset: no MPRstTx), which the
+    // server counts (MPRstRx). Later segments find no socket: plain RSTs.
+    const cpm = pm({ limits: { subflows: 1 }, endpoints: [{ address: '198.18.1.1', id: 2, flags: ['subflow'] }] }, 1);
+    const spm = pm({ limits: { subflows: 1 } }, 2);
+    const t = topology([LINK, LINK], { client: { pm: cpm }, server: { pm: spm } });
+    const { net, client, server } = t;
+    server.ep.listen(80, { mptcp: true });
+    const conn = client.ep.connect(0, { remoteAddr: '198.18.0.2', remotePort: 80, mptcp: true });
+    client.flush(0);
+    net.drive(50);
+    const sconn = firstConn(server);
+    const down = pattern(2_000_000, 2);
+    server.ep.write(sconn, down);
+    server.flush(net.now);
+    net.drive(250);
+    assert.equal(cpm.deleteEndpoint(net.now, { id: 2 }), true);
+    client.flush(net.now);
+    net.drive(5000);
+    assert.equal(server.ep.mib.get('RmAddr'), 1);
+    assert.equal(client.ep.mib.get('TCPAbortOnData'), 1);
+    assert.deepEqual(
+      [client.ep.mib.get('MPRstTx'), client.ep.mib.get('MPRstRx'), server.ep.mib.get('MPRstTx'), server.ep.mib.get('MPRstRx')],
+      [0, 0, 0, 1],
+    );
+    assert.ok(sameBytes(concat(client.received.get(conn)), down), 'download intact');
+  });
+
+  test('endpoint delete of an idle (backup) subflow: FIN both ways, no reset', () => {
+    const { t } = run(
+      2,
+      { limits: { subflows: 1 }, endpoints: [{ address: '198.18.1.1', id: 2, flags: ['subflow', 'backup'] }] },
+      { limits: { subflows: 1 } },
+      {
+        size: 2_000_000,
+        whileRunning: at(250, (now, { cpm }) => assert.equal(cpm.deleteEndpoint(now, { id: 2 }), true)),
+      },
+    );
+    assert.equal(t.client.ep.mib.get('RmSubflow'), 1);
+    assert.equal(t.server.ep.mib.get('RmAddr'), 1);
+    for (const h of [t.client, t.server])
+      assert.deepEqual(
+        ['MPRstTx', 'MPRstRx', 'TCPAbortOnData', 'TCPAbortOnClose', 'OutRsts'].map((n) => h.ep.mib.get(n as 'MPRstTx')),
+        [0, 0, 0, 0, 0],
+        h.name,
+      );
   });
 
   test('backup change: MP_PRIO (MPPrioTx / MPPrioRx) and SF_PRIORITY on the peer', () => {
