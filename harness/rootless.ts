@@ -3,6 +3,7 @@
 // /run so `ip netns` can keep its mount points there. Nothing changes
 // outside that namespace.
 import { run, spawnForeground } from '../lib/exec.js';
+import { findOnPath, programWithPackage } from './tools/programs.js';
 
 const MARK = 'MPTCP_LAB_ROOTLESS';
 
@@ -14,6 +15,13 @@ export async function reexecRootless(argv = process.argv): Promise<number | unde
   if (process.getuid?.() === 0 || process.env[MARK]) return undefined;
   if (!NEEDS_NAMESPACES.has(argv[2] ?? '')) return undefined;
   // Exit 3 (this machine cannot run labs), not a lab failure, when no user namespace can be had.
+  const missing = (['unshare', 'mount', 'sh'] as const).filter((p) => !findOnPath(p));
+  if (missing.length) {
+    process.stderr.write(
+      `mptcp-lab: not root, and no user namespace can be created here (needs ${missing.map(programWithPackage).join(', ')}); run with sudo\n`,
+    );
+    return 3;
+  }
   const probe = await run(['unshare', '--user', '--map-root-user', '--net', '--mount', 'true'], { reject: false, timeoutMs: 0 });
   if (probe.exitCode !== 0) {
     process.stderr.write(

@@ -6,6 +6,7 @@ import { run } from '../../lib/exec.js';
 import type { Command } from 'commander';
 import { probeCapabilities, type Capabilities } from '../capabilities.js';
 import { EXIT } from '../exit.js';
+import { PROGRAM_NAMES, PROGRAMS } from '../tools/programs.js';
 
 export interface DoctorItem {
   name: string;
@@ -79,18 +80,42 @@ export async function doctor(caps: Capabilities): Promise<DoctorItem[]> {
   add(
     'nft netdev',
     caps.nftNetdev,
-    caps.nftNetdev ? 'available (loss without netem)' : 'not available',
-    'apt-get install nftables (and CONFIG_NF_TABLES_NETDEV)',
+    caps.nftNetdev ? 'available (loss without netem)' : 'not available: loss without sch_netem SKIPs',
+    caps.userNamespace ? 'run as root' : 'apt-get install nftables (and CONFIG_NF_TABLES_NETDEV)',
     'warn',
   );
-  add('ethtool', caps.ethtool, caps.ethtool ? 'installed' : 'not installed', 'apt-get install ethtool', 'warn');
   add(
-    'tcpdump',
-    caps.tcpdump,
-    caps.tcpdump ? 'installed (--capture)' : 'not installed: --capture unavailable',
-    'apt-get install tcpdump',
+    'nft payload rewrite',
+    caps.nftPayloadRewrite,
+    caps.nftPayloadRewrite ? 'permitted (rewrite:)' : 'not permitted: labs with a payload rewrite SKIP',
+    caps.userNamespace ? 'run as root: a user namespace may not rewrite payloads' : 'apt-get install nftables',
     'warn',
   );
+  add(
+    'offloads off',
+    caps.offloadsOff,
+    caps.offloadsOff ? 'ethtool -K works on a veth' : 'not possible: labs with loss or a rewrite SKIP',
+    'apt-get install ethtool',
+    'warn',
+  );
+  if (caps.maxNetNamespaces !== undefined)
+    add(
+      'user.max_net_namespaces',
+      caps.maxNetNamespaces >= 4,
+      String(caps.maxNetNamespaces),
+      'raise it (sysctl user.max_net_namespaces); a lab needs one namespace per host',
+      'warn',
+    );
+  for (const name of PROGRAM_NAMES) {
+    const p = PROGRAMS[name];
+    add(
+      name,
+      caps.programs[name],
+      caps.programs[name] ? `on PATH (${p.use})` : `not on PATH: ${p.use} unavailable`,
+      `apt-get install ${p.pkg}`,
+      'warn',
+    );
+  }
   add('ipv6', caps.ipv6, caps.ipv6 ? 'enabled' : 'disabled: IPv6 labs SKIP', 'boot without ipv6.disable=1', 'warn');
   add(
     'iproute2',
