@@ -135,14 +135,35 @@ export function probeCapabilities(): Promise<Capabilities> {
   return cached;
 }
 
+/** What /proc tells without trying anything. */
+async function readKernel(): Promise<
+  Pick<Capabilities, 'mptcp' | 'mptcpEnabled' | 'mptcpSysctls' | 'pathManagers' | 'schedulers' | 'ipv6'>
+> {
+  const enabled = await readTrim('/proc/sys/net/mptcp/enabled');
+  const mptcpSysctls = enabled !== undefined ? (await readdir('/proc/sys/net/mptcp')).map((n) => `net.mptcp.${n}`) : [];
+  const [managers, schedulers, ipv6] = await Promise.all([
+    readTrim('/proc/sys/net/mptcp/available_path_managers'),
+    readTrim('/proc/sys/net/mptcp/available_schedulers'),
+    exists('/proc/sys/net/ipv6'),
+  ]);
+  return {
+    mptcp: enabled !== undefined,
+    mptcpEnabled: enabled === '1',
+    mptcpSysctls,
+    pathManagers: (managers ?? (mptcpSysctls.includes('net.mptcp.pm_type') ? 'kernel userspace' : 'kernel')).split(/\s+/),
+    schedulers: (schedulers ?? 'default').split(/\s+/),
+    ipv6,
+  };
+}
+
 async function probe(): Promise<Capabilities> {
   const kernelRelease = release();
   const kernelVersion = /^[0-9]+\.[0-9]+(?:\.[0-9]+)?/.exec(kernelRelease)?.[0] ?? kernelRelease;
-  const mptcp = await exists('/proc/sys/net/mptcp/enabled');
-  const mptcpSysctls = mptcp ? (await readdir('/proc/sys/net/mptcp')).map((n) => `net.mptcp.${n}`) : [];
   const root = process.getuid?.() === 0;
   const programs = findPrograms();
-  const [ipVersion, inNs, userNamespace, maxNetNs] = await Promise.all([
+  // All at once; nothing waits after the namespace probe, whose deletion then runs in the background.
+  const [kernel, ipVersion, inNs, userNamespace, maxNetNs] = await Promise.all([
+    readKernel(),
     programs.ip ? run(['ip', '-V'], { reject: false }) : Promise.resolve({ stdout: '' }),
     root ? probeInNamespace(programs) : Promise.resolve({ ...NOTHING_PROBED, labNetworkError: 'not root' }),
     inUserNamespace(),
@@ -152,20 +173,12 @@ async function probe(): Promise<Capabilities> {
     kernelRelease,
     kernelVersion,
     guest: process.env[GUEST_ENV] === '1',
-    mptcp,
-    mptcpEnabled: (await readTrim('/proc/sys/net/mptcp/enabled')) === '1',
+    ...kernel,
     root,
     userNamespace,
     ...(maxNetNs !== undefined ? { maxNetNamespaces: Number(maxNetNs) } : {}),
     programs,
     ...inNs,
-    ipv6: await exists('/proc/sys/net/ipv6'),
-    mptcpSysctls,
-    pathManagers: (
-      (await readTrim('/proc/sys/net/mptcp/available_path_managers')) ??
-      (mptcpSysctls.includes('net.mptcp.pm_type') ? 'kernel userspace' : 'kernel')
-    ).split(/\s+/),
-    schedulers: ((await readTrim('/proc/sys/net/mptcp/available_schedulers')) ?? 'default').split(/\s+/),
     iproute2: /iproute2-([0-9.]+)/.exec(ipVersion.stdout)?.[1] ?? /([0-9]+\.[0-9]+\.[0-9]+)/.exec(ipVersion.stdout)?.[1] ?? 'unknown',
   };
 }
