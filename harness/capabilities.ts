@@ -1,6 +1,7 @@
 // What this kernel and machine can do, probed once per run (never assumed):
 // programs on PATH in this process, kernel operations in a throw-away
-// namespace (never in the initial one): six processes, four of them at once.
+// namespace (never in the initial one): one ip batch, then two tc, two nft
+// and one ethtool at once, the namespace deleted in the background.
 import { access, readFile, readdir } from 'node:fs/promises';
 import { release } from 'node:os';
 import { run } from '../lib/exec.js';
