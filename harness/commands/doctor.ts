@@ -44,31 +44,10 @@ async function readOnly(argv: string[]): Promise<string> {
   return (r.stdout || r.stderr).trim();
 }
 
-export async function doctor(caps: Capabilities): Promise<DoctorItem[]> {
-  const items: DoctorItem[] = [];
-  const add = (name: string, ok: boolean, detail: string, fix?: string, notOk: DoctorItem['status'] = 'missing') =>
-    items.push({ name, status: ok ? 'ok' : notOk, detail, ...(ok || !fix ? {} : { fix }) });
-  add('kernel', true, `${caps.kernelRelease}`);
-  add(
-    'mptcp',
-    caps.mptcp,
-    caps.mptcp ? 'CONFIG_MPTCP present' : 'no /proc/sys/net/mptcp',
-    'a kernel built with CONFIG_MPTCP=y (5.6 or later)',
-  );
-  add(
-    'net.mptcp.enabled',
-    caps.mptcpEnabled,
-    caps.mptcpEnabled ? '1' : '0',
-    'labs set it inside their namespaces; the host value is only informative',
-    'warn',
-  );
-  add(
-    'root',
-    caps.root,
-    caps.root ? 'running as root' : 'not root',
-    'run with sudo, or let mptcp-lab use a user namespace (unshare --user --map-root-user --net --mount)',
-    'warn',
-  );
+type AddItem = (name: string, ok: boolean, detail: string, fix?: string, notOk?: DoctorItem['status']) => void;
+
+/** What the probe namespace told: qdiscs, nft, offloads. */
+function probedOperations(caps: Capabilities, add: AddItem): void {
   add(
     'sch_netem',
     caps.netem,
@@ -98,6 +77,41 @@ export async function doctor(caps: Capabilities): Promise<DoctorItem[]> {
     'apt-get install ethtool',
     'warn',
   );
+}
+
+export async function doctor(caps: Capabilities): Promise<DoctorItem[]> {
+  const items: DoctorItem[] = [];
+  const add = (name: string, ok: boolean, detail: string, fix?: string, notOk: DoctorItem['status'] = 'missing') =>
+    items.push({ name, status: ok ? 'ok' : notOk, detail, ...(ok || !fix ? {} : { fix }) });
+  add('kernel', true, `${caps.kernelRelease}`);
+  add(
+    'mptcp',
+    caps.mptcp,
+    caps.mptcp ? 'CONFIG_MPTCP present' : 'no /proc/sys/net/mptcp',
+    'a kernel built with CONFIG_MPTCP=y (5.6 or later)',
+  );
+  add(
+    'net.mptcp.enabled',
+    caps.mptcpEnabled,
+    caps.mptcpEnabled ? '1' : '0',
+    'labs set it inside their namespaces; the host value is only informative',
+    'warn',
+  );
+  add(
+    'root',
+    caps.root,
+    caps.root ? 'running as root' : 'not root',
+    'run with sudo, or let mptcp-lab use a user namespace (unshare --user --map-root-user --net --mount)',
+    'warn',
+  );
+  // Kernel operations are tried in a namespace, which needs root: without it they are unknown, not missing.
+  if (caps.root) probedOperations(caps, add);
+  else
+    items.push({
+      name: 'kernel operations',
+      status: 'info',
+      detail: 'qdiscs, nft and ethtool are tried only as root: sudo mptcp-lab doctor',
+    });
   if (caps.maxNetNamespaces !== undefined)
     add(
       'user.max_net_namespaces',
