@@ -1,18 +1,21 @@
-// Capability, not assumption: what a lab needs (declared, or implied by its
-// impairments and sysctls) against what the machine has. Unmet needs become
-// a SKIP with the exact reason and the way to get it.
+// Capability, not assumption: what a lab needs (declared, or derived from the
+// lab by harness/lab-needs.ts) against what the machine has (probed once per
+// run by harness/capabilities.ts). Unmet needs become a SKIP with the exact
+// reason: the program and its package, the kernel option, or the privilege.
 import type { Capabilities } from './capabilities.js';
 import { sysctlExists } from './capabilities.js';
 import { featureByName, versionAtLeast } from '../kernels/features.js';
-import { netemNeeds, type Lab } from './lab/model.js';
+import type { Lab } from './lab/model.js';
+import { declaredNeeds, labNeeds, needKey, type Need, type Operation } from './lab-needs.js';
+import { programWithPackage } from './tools/programs.js';
 
 export interface Unmet {
   need: string;
   reason: string;
 }
 
-/** A declared requirement that is not a kernel feature name, a sysctl or a version. */
-export const KNOWN_REQUIREMENTS = ['netem', 'ipv6', 'tcpdump', 'nft'] as const;
+/** Declared requirements that are not a kernel feature name, a sysctl, a version or a program of harness/tools/programs.ts. */
+export const KNOWN_REQUIREMENTS = ['netem', 'ipv6', 'nft'] as const;
 
 /** "kernel 6.1.0-56-amd64" or "the guest's kernel 6.1.0-56-amd64": which kernel said no. */
 export function kernelName(caps: Pick<Capabilities, 'kernelRelease' | 'guest'>): string {
@@ -39,16 +42,7 @@ async function checkDeclared(req: string, caps: Capabilities): Promise<Unmet | u
     return versionAtLeast(caps.kernelVersion, version)
       ? undefined
       : { need: req, reason: `needs Linux ${version} or later; ${kernelName(caps)} is ${caps.kernelVersion}` };
-  if (req === 'netem')
-    return caps.netem
-      ? undefined
-      : { need: req, reason: `sch_netem is not available on kernel ${caps.kernelRelease} (CONFIG_NET_SCH_NETEM)` };
   if (req === 'ipv6') return caps.ipv6 ? undefined : { need: req, reason: 'IPv6 is disabled on this kernel' };
-  if (req === 'tcpdump') return caps.tcpdump ? undefined : { need: req, reason: 'tcpdump is not installed (apt-get install tcpdump)' };
-  if (req === 'nft')
-    return caps.nftNetdev
-      ? undefined
-      : { need: req, reason: 'nft netdev ingress chains are not available (apt-get install nftables; CONFIG_NF_TABLES_NETDEV)' };
   // The version says no before a probe can say yes (a backport is not assumed).
   const tooNew = featureTooNew(req, caps);
   if (tooNew) return tooNew;
@@ -61,27 +55,62 @@ async function checkDeclared(req: string, caps: Capabilities): Promise<Unmet | u
   return { need: req, reason: `unknown requirement "${req}"` };
 }
 
-/** Needs implied by the lab itself: netem-only impairments, loss without netem, sysctls. */
-async function implied(lab: Lab, caps: Capabilities): Promise<Unmet[]> {
-  const out: Unmet[] = [];
-  const impairments = [
-    ...lab.hosts.flatMap((h) => h.interfaces.map((i) => i.egress)),
-    ...lab.events.flatMap((e) => (e.action === 'impair' ? [e.impairment] : [])),
-  ];
-  const netem = [...new Set(impairments.flatMap(netemNeeds))];
-  if (netem.length && !caps.netem)
-    out.push({
-      need: 'netem',
-      reason: `${netem.join(', ')} ${netem.length > 1 ? 'need' : 'needs'} sch_netem, which kernel ${caps.kernelRelease} does not have (CONFIG_NET_SCH_NETEM)`,
-    });
-  if (impairments.some((i) => i.rateBps) && !caps.tbf && !caps.netem)
-    out.push({ need: 'tbf', reason: `rate needs sch_tbf, which kernel ${caps.kernelRelease} does not have` });
-  if (impairments.some((i) => i.lossPct) && !caps.netem && (!caps.nftNetdev || !caps.ethtool)) {
-    out.push({
-      need: 'loss',
-      reason: 'loss without sch_netem needs nft netdev ingress chains and ethtool (apt-get install nftables ethtool)',
-    });
+function uses(what: readonly string[]): string {
+  return what.length ? ` for ${what.join(', ')}` : '';
+}
+
+const OPERATIONS: Record<Operation, string> = {
+  'nft-netdev': 'nft netdev ingress chains are',
+  'nft-payload-rewrite': 'nft payload rewriting is',
+  'offloads-off': 'turning segmentation offloads off (ethtool -K) is',
+};
+
+/** Why an operation the probe saw refused is missing; in a user namespace, running as root is the way. */
+function operationReason(op: Operation, what: readonly string[], caps: Capabilities): string {
+  // A rewrite is what it is for: no need to say so.
+  const uses = op === 'nft-payload-rewrite' ? [] : what.map((w) => `for ${w}`);
+  const paren = (items: string[]) => (items.length ? ` (${items.join('; ')})` : '');
+  if (caps.userNamespace) return `run as root: ${OPERATIONS[op]} not permitted in a user namespace${paren(uses)}`;
+  const config = op === 'offloads-off' ? [] : ['CONFIG_NF_TABLES_NETDEV'];
+  return `${OPERATIONS[op]} refused by ${kernelName(caps)}${paren([...uses, ...config])}`;
+}
+
+/** One need against what the machine has. A qdisc or operation whose program is missing is left to the program's reason. */
+export function checkNeed(n: Need, caps: Capabilities): Unmet | undefined {
+  switch (n.kind) {
+    case 'program':
+      return caps.programs[n.program] ? undefined : { need: n.program, reason: `needs ${programWithPackage(n.program)}${uses(n.for)}` };
+    case 'qdisc': {
+      if (!caps.programs.tc || (n.qdisc === 'netem' ? caps.netem : caps.tbf)) return undefined;
+      const config = n.qdisc === 'netem' ? 'CONFIG_NET_SCH_NETEM' : 'CONFIG_NET_SCH_TBF';
+      const what = n.for.length ? `${n.for.join(', ')} ${n.for.length > 1 ? 'need' : 'needs'} ` : 'needs ';
+      return { need: n.qdisc, reason: `${what}sch_${n.qdisc}, which ${kernelName(caps)} does not have (${config})` };
+    }
+    case 'operation': {
+      const program = n.operation === 'offloads-off' ? 'ethtool' : 'nft';
+      const ok = { 'nft-netdev': caps.nftNetdev, 'nft-payload-rewrite': caps.nftPayloadRewrite, 'offloads-off': caps.offloadsOff }[
+        n.operation
+      ];
+      return ok || !caps.programs[program] ? undefined : { need: n.operation, reason: operationReason(n.operation, n.for, caps) };
+    }
+    case 'namespaces':
+      if (!caps.programs.ip) return undefined;
+      if (!caps.labNetwork)
+        return {
+          need: 'namespaces',
+          reason: `cannot make a network namespace with a veth pair here: ${caps.labNetworkError ?? 'unknown error'}`,
+        };
+      if (caps.maxNetNamespaces !== undefined && n.count > caps.maxNetNamespaces)
+        return {
+          need: 'namespaces',
+          reason: `needs ${n.count} network namespaces; user.max_net_namespaces is ${caps.maxNetNamespaces}${caps.userNamespace ? ' in this user namespace: run as root' : ''}`,
+        };
+      return undefined;
   }
+}
+
+async function sysctlsUnmet(lab: Lab, caps: Capabilities): Promise<Unmet[]> {
+  const out: Unmet[] = [];
   for (const h of lab.hosts) {
     for (const name of Object.keys(h.sysctls)) {
       if (!(await sysctlExists(name)))
@@ -91,9 +120,21 @@ async function implied(lab: Lab, caps: Capabilities): Promise<Unmet[]> {
   return out;
 }
 
+/** Needs from the lab itself first (they say what they are for), then those only `requires:` names, each once. */
+function allNeeds(lab: Lab, caps: Capabilities): { needs: Need[]; otherDeclared: string[] } {
+  const needs = labNeeds(lab, caps);
+  const otherDeclared: string[] = [];
+  for (const req of lab.requires) {
+    const declared = declaredNeeds(req);
+    if (!declared) otherDeclared.push(req);
+    for (const d of declared ?? []) if (!needs.some((n) => needKey(n) === needKey(d))) needs.push(d);
+  }
+  return { needs, otherDeclared };
+}
+
 export async function unmetRequirements(lab: Lab, caps: Capabilities): Promise<Unmet[]> {
-  const declared = (await Promise.all(lab.requires.map((r) => checkDeclared(r, caps)))).filter((u): u is Unmet => u !== undefined);
-  const fromLab = await implied(lab, caps);
-  // The implied reason names what the lab uses (delay, loss...): it wins over the bare declaration.
-  return [...declared.filter((d) => !fromLab.some((i) => i.need === d.need)), ...fromLab];
+  const { needs, otherDeclared } = allNeeds(lab, caps);
+  const fromNeeds = needs.map((n) => checkNeed(n, caps)).filter((u): u is Unmet => u !== undefined);
+  const declared = (await Promise.all(otherDeclared.map((r) => checkDeclared(r, caps)))).filter((u): u is Unmet => u !== undefined);
+  return [...fromNeeds, ...declared, ...(await sysctlsUnmet(lab, caps))];
 }

@@ -6,6 +6,7 @@ import { run } from '../../lib/exec.js';
 import type { Command } from 'commander';
 import { probeCapabilities, type Capabilities } from '../capabilities.js';
 import { EXIT } from '../exit.js';
+import { PROGRAM_NAMES, PROGRAMS } from '../tools/programs.js';
 
 export interface DoctorItem {
   name: string;
@@ -43,6 +44,41 @@ async function readOnly(argv: string[]): Promise<string> {
   return (r.stdout || r.stderr).trim();
 }
 
+type AddItem = (name: string, ok: boolean, detail: string, fix?: string, notOk?: DoctorItem['status']) => void;
+
+/** What the probe namespace told: qdiscs, nft, offloads. */
+function probedOperations(caps: Capabilities, add: AddItem): void {
+  add(
+    'sch_netem',
+    caps.netem,
+    caps.netem ? 'available' : 'not available: labs with delay/jitter/reorder/duplicate/corrupt SKIP',
+    'a kernel with CONFIG_NET_SCH_NETEM (modprobe sch_netem)',
+    'warn',
+  );
+  add('sch_tbf', caps.tbf, caps.tbf ? 'available (rate)' : 'not available: labs with a rate SKIP', 'CONFIG_NET_SCH_TBF');
+  add(
+    'nft netdev',
+    caps.nftNetdev,
+    caps.nftNetdev ? 'available (loss without netem)' : 'not available: loss without sch_netem SKIPs',
+    caps.userNamespace ? 'run as root' : 'apt-get install nftables (and CONFIG_NF_TABLES_NETDEV)',
+    'warn',
+  );
+  add(
+    'nft payload rewrite',
+    caps.nftPayloadRewrite,
+    caps.nftPayloadRewrite ? 'permitted (rewrite:)' : 'not permitted: labs with a payload rewrite SKIP',
+    caps.userNamespace ? 'run as root: a user namespace may not rewrite payloads' : 'apt-get install nftables',
+    'warn',
+  );
+  add(
+    'offloads off',
+    caps.offloadsOff,
+    caps.offloadsOff ? 'ethtool -K works on a veth' : 'not possible: labs with loss or a rewrite SKIP',
+    'apt-get install ethtool',
+    'warn',
+  );
+}
+
 export async function doctor(caps: Capabilities): Promise<DoctorItem[]> {
   const items: DoctorItem[] = [];
   const add = (name: string, ok: boolean, detail: string, fix?: string, notOk: DoctorItem['status'] = 'missing') =>
@@ -68,29 +104,32 @@ export async function doctor(caps: Capabilities): Promise<DoctorItem[]> {
     'run with sudo, or let mptcp-lab use a user namespace (unshare --user --map-root-user --net --mount)',
     'warn',
   );
-  add(
-    'sch_netem',
-    caps.netem,
-    caps.netem ? 'available' : 'not available: labs with delay/jitter/reorder/duplicate/corrupt SKIP',
-    'a kernel with CONFIG_NET_SCH_NETEM (modprobe sch_netem)',
-    'warn',
-  );
-  add('sch_tbf', caps.tbf, caps.tbf ? 'available (rate)' : 'not available: labs with a rate SKIP', 'CONFIG_NET_SCH_TBF');
-  add(
-    'nft netdev',
-    caps.nftNetdev,
-    caps.nftNetdev ? 'available (loss without netem)' : 'not available',
-    'apt-get install nftables (and CONFIG_NF_TABLES_NETDEV)',
-    'warn',
-  );
-  add('ethtool', caps.ethtool, caps.ethtool ? 'installed' : 'not installed', 'apt-get install ethtool', 'warn');
-  add(
-    'tcpdump',
-    caps.tcpdump,
-    caps.tcpdump ? 'installed (--capture)' : 'not installed: --capture unavailable',
-    'apt-get install tcpdump',
-    'warn',
-  );
+  // Kernel operations are tried in a namespace, which needs root: without it they are unknown, not missing.
+  if (caps.root) probedOperations(caps, add);
+  else
+    items.push({
+      name: 'kernel operations',
+      status: 'info',
+      detail: 'qdiscs, nft and ethtool are tried only as root: sudo mptcp-lab doctor',
+    });
+  if (caps.maxNetNamespaces !== undefined)
+    add(
+      'user.max_net_namespaces',
+      caps.maxNetNamespaces >= 4,
+      String(caps.maxNetNamespaces),
+      'raise it (sysctl user.max_net_namespaces); a lab needs one namespace per host',
+      'warn',
+    );
+  for (const name of PROGRAM_NAMES) {
+    const p = PROGRAMS[name];
+    add(
+      name,
+      caps.programs[name],
+      caps.programs[name] ? `on PATH (${p.use})` : `not on PATH: ${p.use} unavailable`,
+      `apt-get install ${p.pkg}`,
+      'warn',
+    );
+  }
   add('ipv6', caps.ipv6, caps.ipv6 ? 'enabled' : 'disabled: IPv6 labs SKIP', 'boot without ipv6.disable=1', 'warn');
   add(
     'iproute2',

@@ -274,7 +274,7 @@ export const labSchema = z.strictObject({
     .array(z.string())
     .default([])
     .describe(
-      'What the lab needs, else it SKIPs: netem, ipv6, nft, tcpdump, sysctl:NAME, kernel>=X.Y, or a feature of kernels/features.ts (userspace-pm, mptcp-info, full-info, mixed-v4v6, ...)',
+      'What the lab needs beyond what it implies, else it SKIPs: netem, ipv6, nft, a program (tcpdump, ethtool, ss, ...), sysctl:NAME, kernel>=X.Y, or a feature of kernels/features.ts (userspace-pm, mptcp-info, full-info, mixed-v4v6, ...)',
     ),
   timeout: duration.default('60s'),
   hosts: z.record(

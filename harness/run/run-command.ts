@@ -23,6 +23,7 @@ import { referenceKernel } from './pairing.js';
 import { Progress } from './progress.js';
 import { runTargets, type RunPlan } from './runner.js';
 import { newSeed } from '../seed.js';
+import { programWithPackage } from '../tools/programs.js';
 
 /** A run as the command line asked for it, checked. */
 export interface RunRequest {
@@ -120,6 +121,9 @@ export async function executeRun(req: RunRequest, writeTap: (chunk: string) => v
   if (!labs.length) throw new UsageError('no lab matches the selection');
   const caps = await probeCapabilities();
   const onHost = req.kernels.includes('host');
+  // An option that needs a program is bad input on this machine: say so before anything runs.
+  if (onHost && req.capture && !caps.programs.tcpdump)
+    throw new UsageError(`--capture needs ${programWithPackage('tcpdump')}, which is not on PATH`);
   const cannot = onHost ? hostCannotRun(caps) : undefined;
   if (cannot) return { cannotRun: cannot };
   const seed = req.seed ?? newSeed();

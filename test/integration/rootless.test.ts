@@ -38,6 +38,36 @@ test('an unprivileged user runs a lab through a user namespace', { skip: whyNot(
   }
 });
 
+/** Whether this kernel refuses an nft payload write to an unprivileged user's namespace (the test's own look, not mptcp-lab's). */
+function rewriteRefusedRootless(): boolean {
+  const rule =
+    'table netdev t { chain c { type filter hook ingress device "pa" priority -10; ip protocol tcp @ih,800,16 set @ih,800,16 ^ 0xff00; }; }';
+  const script = `ip link add name pa type veth peer name pb && printf '%s\\n' '${rule}' | nft -f -`;
+  return spawnSync('setpriv', [...NOBODY, 'unshare', '--user', '--map-root-user', '--net', 'sh', '-c', script]).status !== 0;
+}
+
+test('rootless, a lab with a payload rewrite is a SKIP naming the privilege, not a failure', { skip: whyNot() }, () => {
+  const dir = mkdtempSync(join(tmpdir(), 'mptcp-lab-rootless-'));
+  chmodSync(dir, 0o777);
+  try {
+    const r = spawnSync(
+      'setpriv',
+      [...NOBODY, 'env', `HOME=${dir}`, process.execPath, CLI, 'run', 'mp-fail-mp-rst', '--engine', 'off', '--results', join(dir, 'out')],
+      { cwd: dir, encoding: 'utf8', timeout: 120_000 },
+    );
+    assert.equal(r.status, 0, r.stdout + r.stderr);
+    if (rewriteRefusedRootless())
+      assert.match(
+        r.stdout,
+        /^ok 1 - mp-fail-mp-rst \[kernel host [^\]]*\] # SKIP run as root: nft payload rewriting is not permitted in a user namespace$/m,
+      );
+    // A kernel that lets a user namespace rewrite payloads runs the lab.
+    else assert.match(r.stdout, /^ok 1 - mp-fail-mp-rst \[kernel host [^\]]*\]$/m);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('without root, commands that create nothing run as the user', { skip: whyNot() }, () => {
   const r = spawnSync('setpriv', [...NOBODY, process.execPath, CLI, 'list', '--json'], { encoding: 'utf8' });
   assert.equal(r.status, 0, r.stderr);
