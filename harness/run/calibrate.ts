@@ -44,7 +44,9 @@ export function calibrationOf(lab: Lab, results: readonly LabResult[], how: Cali
   for (const name of names) {
     // A quantity a run did not measure (a link share with no bytes counted) is left out of that run, not taken as 0.
     const values = perRun.map((q) => q[name]).filter((v): v is number => v !== undefined);
-    if (values.length && worthKeeping(lab, name, values)) quantities[name] = spreadOf(values.map(roundValue));
+    if (!values.length || !worthKeeping(lab, name, values)) continue;
+    const spread = spreadOf(values.map(roundValue));
+    quantities[name] = { ...spread, median: roundValue(spread.median) };
   }
   return {
     lab: lab.name,
@@ -63,6 +65,8 @@ function roundValue(v: number): number {
 
 export interface CalibrationOutcome {
   lab: Lab;
+  /** Why the lab did not run on the kernel (a SKIP's reason), when it did not. */
+  skipped?: string;
   /** Where it was written; undefined when the lab had too few usable runs. */
   file?: string;
   calibration?: Calibration;
@@ -77,7 +81,9 @@ export async function writeCalibrations(
   const out: CalibrationOutcome[] = [];
   for (const lab of labs) {
     const calibration = calibrationOf(lab, results, how);
-    out.push(calibration ? { lab, calibration, file: await writeCalibration(lab.file, calibration) } : { lab });
+    const skip = results.find((r) => r.lab === lab.name && r.target.kind === 'kernel' && r.status === 'skip');
+    if (calibration) out.push({ lab, calibration, file: await writeCalibration(lab.file, calibration) });
+    else out.push(skip ? { lab, skipped: skip.skipReason ?? 'skipped' } : { lab });
   }
   return out;
 }
@@ -87,7 +93,7 @@ export function describeCalibrations(outcomes: readonly CalibrationOutcome[]): s
   const lines: string[] = [];
   for (const o of outcomes) {
     if (!o.calibration) {
-      lines.push(`${o.lab.name}: not calibrated (fewer than 2 runs with a transfer)`);
+      lines.push(`${o.lab.name}: not calibrated (${o.skipped ? `skipped: ${o.skipped}` : 'fewer than 2 runs with a transfer'})`);
       continue;
     }
     const shown = Object.entries(o.calibration.quantities).filter(([name]) => !name.startsWith('counters.'));
