@@ -43,7 +43,7 @@ import { UserspacePm, runUpmCommand, type UpmCommand, type UpmResult } from './p
 import type { ConnectionId, EngineEvent } from './events.js';
 import type { MptcpConnectionInfo } from './msk-info.js';
 import { DEFAULT_TCP_CONFIG, type TcpConfig } from './tcp/config.js';
-import { emitSegment, parseSegment, tcpFlags, type TcpOption, type TcpSegment } from './tcp/segment.js';
+import { checkedSegmentLen, emitSegment, parseSegment, tcpFlags, type TcpOption, type TcpSegment } from './tcp/segment.js';
 import { setTcpChecksum, verifyTcpChecksum } from './tcp/segment-checksum.js';
 import { seqAdd } from './tcp/seq.js';
 import { chargesSmallQueue } from './tcp/small-queues.js';
@@ -54,6 +54,40 @@ export interface Datagram {
   readonly src: string;
   readonly dst: string;
   readonly bytes: Uint8Array;
+  /**
+   * The segment as a record, when the sender handed it over so: exactly what parseSegment(bytes) gives,
+   * so a receiver takes it instead of parsing the bytes. Packets from pollTransmit() carry it, and emit
+   * their bytes only when something reads them (a capture, a link that flips or rewrites a byte).
+   */
+  readonly segment?: TcpSegment;
+  /** bytes.length, known without emitting the bytes. */
+  readonly length?: number;
+}
+
+/** A packet of ours: the segment record, its bytes emitted on first read (immutable, like the record). */
+class SentDatagram implements Datagram {
+  private emitted: Uint8Array | undefined;
+
+  constructor(
+    readonly src: string,
+    readonly dst: string,
+    readonly segment: TcpSegment,
+    readonly length: number,
+    bytes: Uint8Array | undefined,
+  ) {
+    this.emitted = bytes;
+  }
+
+  get bytes(): Uint8Array {
+    return (this.emitted ??= emitSegment(this.segment));
+  }
+}
+
+/** The segment of a packet: its record when it has one, else parsed from its bytes. */
+function segmentOf(packet: Datagram): TcpSegment | undefined {
+  if (packet.segment) return packet.segment;
+  const parsed = parseSegment(packet.bytes);
+  return parsed.ok ? parsed.segment : undefined;
 }
 
 export interface EndpointOptions {
@@ -296,10 +330,9 @@ export class MptcpEndpoint {
 
   handle(now: number, packet: Datagram): void {
     this.advance(now);
-    const parsed = parseSegment(packet.bytes);
-    if (!parsed.ok) return;
+    const seg = segmentOf(packet);
+    if (!seg) return;
     if (this.checksum && !verifyTcpChecksum(packet.src, packet.dst, packet.bytes)) return;
-    const seg = parsed.segment;
     const entry = this.sockets.get(key(packet.dst, seg.dstPort, packet.src, seg.srcPort));
     if (entry) {
       if (seg.flags.rst) this.noteReset(now, entry.sf, entry.msk, seg);
@@ -618,9 +651,14 @@ export class MptcpEndpoint {
   }
 
   private send(src: string, dst: string, seg: TcpSegment): Datagram {
-    const bytes = emitSegment(seg);
-    if (this.checksum) setTcpChecksum(src, dst, bytes);
-    const d = { src, dst, bytes };
+    // Checked now, as emitting would: a segment that cannot be sent fails here, not where its bytes are read.
+    const length = checkedSegmentLen(seg);
+    let bytes: Uint8Array | undefined;
+    if (this.checksum) {
+      bytes = emitSegment(seg);
+      setTcpChecksum(src, dst, bytes);
+    }
+    const d = new SentDatagram(src, dst, seg, length, bytes);
     this.outbox.push(d);
     return d;
   }
