@@ -67,6 +67,8 @@ export interface Datagram {
 /** A packet of ours: the segment record, its bytes emitted on first read (immutable, like the record). */
 class SentDatagram implements Datagram {
   private emitted: Uint8Array | undefined;
+  /** The socket TCP Small Queues charged for this packet, until it leaves the host (handleTxDone). */
+  inHost: TcpSocket<unknown, unknown> | undefined;
 
   constructor(
     readonly src: string,
@@ -158,7 +160,7 @@ export class MptcpEndpoint {
   private readonly random: RandomSource;
   private readonly tokens: TokenTable<Msk, Msk>;
   private readonly listeners = new Map<number, { readonly mptcp: boolean; readonly quiet: boolean }>();
-  private readonly sockets = new Map<string, { readonly sf: Subflow; readonly msk: Msk }>();
+  private readonly sockets = new Map<string, { readonly sf: Subflow; readonly msk: Msk; readonly key: string }>();
   private readonly conns = new Map<ConnectionId, Msk>();
   private outbox: Datagram[] = [];
   private outHead = 0;
@@ -174,8 +176,6 @@ export class MptcpEndpoint {
   private readonly joinCookies: JoinCookies;
   /** When each listening port last sent a SYN cookie (tcp_synq_overflow's stamp). */
   private readonly lastCookieAt = new Map<number, number>();
-  /** Packets TCP Small Queues charged to a socket, until they leave the host. */
-  private readonly inHost = new Map<Datagram, { readonly socket: TcpSocket<unknown, unknown>; readonly payload: number }>();
 
   constructor(private readonly opts: EndpointOptions) {
     this.ctrl = mptcpCtrl(opts.ctrl);
@@ -196,7 +196,10 @@ export class MptcpEndpoint {
       pm: opts.pm ?? (this.ctrl.pmType === 1 ? new UserspacePm({ addresses: opts.addresses }) : {}),
       rcvBuf: opts.rcvBuf ?? DEFAULT_RCVBUF,
       emit: (ev) => void self.events.push(ev),
-      attach: (sf, msk) => void self.sockets.set(key(sf.local.addr, sf.local.port, sf.remote.addr, sf.remote.port), { sf, msk }),
+      attach: (sf, msk) => {
+        const k = key(sf.local.addr, sf.local.port, sf.remote.addr, sf.remote.port);
+        self.sockets.set(k, { sf, msk, key: k });
+      },
       acceptToken: (token, msk) => void self.tokens.accept(token, msk),
       releaseToken: (token, request) => void (request ? self.tokens.destroyRequest(token) : self.tokens.destroy(token)),
       ephemeralPort: () => self.ephemeralPort(),
@@ -363,7 +366,7 @@ export class MptcpEndpoint {
 
   /** Whether the driver must report this packet to handleTxDone() when it leaves the host (TCP Small Queues). */
   needsTxDone(packet: Datagram): boolean {
-    return this.inHost.has(packet);
+    return packet instanceof SentDatagram && packet.inHost !== undefined;
   }
 
   /**
@@ -372,20 +375,23 @@ export class MptcpEndpoint {
    */
   handleTxDone(now: number, packet: Datagram): void {
     this.advance(now);
-    const owner = this.inHost.get(packet);
+    const owner = packet instanceof SentDatagram ? packet.inHost : undefined;
     if (!owner) return;
-    this.inHost.delete(packet);
-    owner.socket.txDone(owner.payload);
+    (packet as SentDatagram).inHost = undefined;
+    owner.txDone(packet.segment?.payload.length ?? 0);
     this.dirty = true;
   }
 
   pollTimeout(): number | undefined {
     let t: number | undefined;
-    const min = (d: number | undefined): void => {
+    for (const { sf } of this.sockets.values()) {
+      const d = sf.socket.nextTimeout();
       if (d !== undefined && (t === undefined || d < t)) t = d;
-    };
-    for (const { sf } of this.sockets.values()) min(sf.socket.nextTimeout());
-    for (const m of this.conns.values()) min(m.nextTimeout());
+    }
+    for (const m of this.conns.values()) {
+      const d = m.nextTimeout();
+      if (d !== undefined && (t === undefined || d < t)) t = d;
+    }
     return t;
   }
 
@@ -650,7 +656,7 @@ export class MptcpEndpoint {
     this.send(packet.dst, packet.src, rst);
   }
 
-  private send(src: string, dst: string, seg: TcpSegment): Datagram {
+  private send(src: string, dst: string, seg: TcpSegment): SentDatagram {
     // Checked now, as emitting would: a segment that cannot be sent fails here, not where its bytes are read.
     const length = checkedSegmentLen(seg);
     let bytes: Uint8Array | undefined;
@@ -669,12 +675,11 @@ export class MptcpEndpoint {
     // A second round lets what the first one caused (a subflow reset, data to reinject) go out too.
     for (let round = 0; round < 2; round += 1) {
       for (const m of this.conns.values()) m.push(now);
-      for (const [k, { sf }] of this.sockets) {
+      for (const { sf, key: k } of this.sockets.values()) {
         for (const seg of sf.socket.transmit(now)) {
           const d = this.send(sf.local.addr, sf.remote.addr, seg);
           // The socket charged it (TcpSocket.build): remember whose it is until it leaves the host.
-          if (this.tcp.smallQueues && chargesSmallQueue(seg.payload.length, seg.flags))
-            this.inHost.set(d, { socket: sf.socket as TcpSocket<unknown, unknown>, payload: seg.payload.length });
+          if (this.tcp.smallQueues && chargesSmallQueue(seg.payload.length, seg.flags)) d.inHost = sf.socket as TcpSocket<unknown, unknown>;
         }
         if (sf.socket.state === 'CLOSED') this.sockets.delete(k);
       }

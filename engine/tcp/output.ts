@@ -17,6 +17,17 @@ const MAX_OPTIONS = 40;
 
 /** The output layer of a TCP connection: transmit() and the segments it builds. */
 export class TcpOutput<S, R> extends TcpRecovery<S, R> {
+  /** smallQueueInput()'s record, refilled at each check: the check runs before every segment. */
+  private readonly sqInput: { -readonly [K in keyof SmallQueueInput]: SmallQueueInput[K] } = {
+    cwnd: 0,
+    ssthresh: 0,
+    mss: 0,
+    outBytes: 0,
+    cwndRoom: 0,
+    srttMs: undefined,
+    minRttMs: 0,
+  };
+
   /** The segments to send now. */
   transmit(now: number): TcpSegment[] {
     const out: TcpSegment[] = [];
@@ -76,17 +87,17 @@ export class TcpOutput<S, R> extends TcpRecovery<S, R> {
     return this.smallQueues.throttled(this.smallQueueInput(), factor);
   }
 
+  /** The socket's state for the small-queue budget (one record, refilled: valid until the next call). */
   protected smallQueueInput(): SmallQueueInput {
-    const inFlight = this.sb.inFlight;
-    return {
-      cwnd: this.cc.cwnd,
-      ssthresh: this.cc.ssthresh,
-      mss: this.sendMss,
-      outBytes: this.sb.outBytes,
-      cwndRoom: Math.max(0, this.cc.cwnd - inFlight),
-      srttMs: this.rtt.srtt,
-      minRttMs: this.minRtt,
-    };
+    const p = this.sqInput;
+    p.cwnd = this.cc.cwnd;
+    p.ssthresh = this.cc.ssthresh;
+    p.mss = this.sendMss;
+    p.outBytes = this.sb.outBytes;
+    p.cwndRoom = Math.max(0, this.cc.cwnd - this.sb.inFlight);
+    p.srttMs = this.rtt.srtt;
+    p.minRttMs = this.minRtt;
+    return p;
   }
 
   /** tcp_wfree: a segment of ours (payload bytes) left the host; more may go at the next transmit(). */

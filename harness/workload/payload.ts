@@ -26,13 +26,15 @@ export class PayloadStream {
 
   private refill(): void {
     // Words are stored little endian (Uint32Array on x86/arm), so bytes match across those hosts.
-    const words = new Uint32Array(this.block.buffer, this.block.byteOffset, BLOCK / 4);
-    let x = this.state;
+    // Int32 throughout (the same bits as uint32): the loop stays on small integers, so the optimized
+    // code is not thrown away at the end of each block (it was, once per block, until warm).
+    const words = new Int32Array(this.block.buffer, this.block.byteOffset, BLOCK / 4);
+    let x = this.state | 0;
     for (let i = 0; i < words.length; i++) {
       x ^= x << 13;
       x ^= x >>> 17;
       x ^= x << 5;
-      words[i] = x >>> 0;
+      words[i] = x;
     }
     this.state = x >>> 0;
     this.pos = 0;
