@@ -7,7 +7,7 @@
 // The subflow talks to its connection (the msk, engine/msk.ts) through the
 // SubflowOwner interface.
 
-import { encodeOption, receiveMptcpOptions, type MptcpOption } from './options.js';
+import { encodeDss, encodeOption, receiveMptcpOptions, type MptcpOption } from './options.js';
 import {
   MPTCP_CAP_CHECKSUM_REQD,
   MPTCP_CAP_DENY_JOIN_ID0,
@@ -374,31 +374,13 @@ export class Subflow {
     const map = info.len > 0 ? info.tag : undefined;
     const fin = map === undefined ? o.dataFinToSend() : undefined;
     if (ack !== undefined || map !== undefined || fin !== undefined) {
-      put({
-        kind: 'dss',
-        ...(ack !== undefined ? { dataAck: ack } : {}),
-        ...(map !== undefined
-          ? {
-              mapping: {
-                dsn: { value: o.localDsn(map.dataSeq), bits: 64 },
-                subflowSeq: map.ssn,
-                dataLen: map.len,
-                ...(o.csumEnabled ? { checksum: map.csum ?? 0 } : {}),
-              },
-            }
-          : {}),
-        ...(fin !== undefined
-          ? {
-              mapping: {
-                dsn: { value: fin, bits: 64 },
-                subflowSeq: 0,
-                dataLen: 1,
-                ...(o.csumEnabled ? { checksum: dssChecksum(fin, 0, 1, new Uint8Array(0)) } : {}),
-              },
-            }
-          : {}),
-        dataFin: fin !== undefined,
-      });
+      // The DSS straight from its fields (encodeDss): the option of every segment, no representation built.
+      const dsn = map !== undefined ? o.localDsn(map.dataSeq) : fin;
+      const csum =
+        !o.csumEnabled || dsn === undefined ? undefined : map !== undefined ? (map.csum ?? 0) : dssChecksum(dsn, 0, 1, new Uint8Array(0));
+      const b = encodeDss(ack?.value, ack?.bits === 64, dsn, true, map?.ssn ?? 0, map?.len ?? 1, csum, fin !== undefined);
+      out.push(b);
+      used += pad4(b.length);
       // MP_FAIL rides with the DSS on the pure ACK mptcp_subflow_fail / mptcp_pm_mp_fail_received ask for,
       // and nothing else goes with it.
       if (this.sendMpFail && info.len === 0 && room - used >= TCPOLEN_MPTCP_FAIL) {
