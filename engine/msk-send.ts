@@ -42,7 +42,9 @@ export class DataSender {
 
   write(bytes: Uint8Array): number {
     if (this.finSeq !== undefined) return 0;
-    this.buf.push(bytes.slice());
+    // A copy, as the kernel copies from user space: the caller may reuse its buffer. (A Node Buffer's
+    // own slice() is a view, hence Uint8Array's.)
+    this.buf.push(Uint8Array.prototype.slice.call(bytes));
     return bytes.length;
   }
 

@@ -40,6 +40,18 @@ export class PayloadStream {
     this.pos = 0;
   }
 
+  /**
+   * The next `n` bytes of the stream, as a view of the stream's own block when they lie in it (no
+   * copy): valid only until the next call. For a caller that copies them at once (a socket's write).
+   */
+  nextView(n: number): Buffer {
+    if (this.pos === BLOCK) this.refill();
+    if (n > BLOCK - this.pos) return this.next(n);
+    const view = this.block.subarray(this.pos, this.pos + n);
+    this.pos += n;
+    return view;
+  }
+
   /** The next `n` bytes of the stream, in a fresh Buffer the caller may keep. */
   next(n: number): Buffer {
     const out = Buffer.allocUnsafe(n);

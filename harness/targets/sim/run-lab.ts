@@ -386,11 +386,12 @@ class EngineRun {
   /** Writes what the window takes; ends the write side once all is sent and all expected arrived (as the agent does). */
   private progress(ep: MptcpEndpoint, side: Side): void {
     while (side.toSend > 0 || side.pending) {
-      const chunk = side.pending ?? side.stream.next(Math.min(side.toSend, this.lab.workload.write.chunkBytes));
+      // A view of the stream's block: the engine copies what it takes, and what it did not take is copied here.
+      const chunk = side.pending ?? side.stream.nextView(Math.min(side.toSend, this.lab.workload.write.chunkBytes));
       if (!side.pending) side.toSend -= chunk.length;
       const n = ep.write(side.conn, chunk);
       side.sent.update(chunk.subarray(0, n));
-      side.pending = n < chunk.length ? chunk.subarray(n) : undefined;
+      side.pending = n < chunk.length ? Buffer.from(chunk.subarray(n)) : undefined;
       if (side.pending) return;
     }
     if (side === this.client && this.lab.workload.abortAfterBytes !== undefined) {
