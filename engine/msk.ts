@@ -846,10 +846,8 @@ export class Msk {
   // --- timers ---
 
   nextTimeout(): number | undefined {
-    let t: number | undefined;
     const pm = this.state === 'CLOSED' ? undefined : this.env.pm.nextTimeout?.(this);
-    for (const d of [this.rtxAt, this.closeAt, pm, this.failTimeout()]) if (d !== undefined && (t === undefined || d < t)) t = d;
-    return t;
+    return earlier(earlier(earlier(this.rtxAt, this.closeAt), pm), this.failTimeout());
   }
 
   /** The first subflow's MP_FAIL wait (only it can fail gracefully: mptcp_subflow_fail). */
@@ -927,4 +925,9 @@ export class Msk {
       retransmits: this.retransmits,
     });
   }
+}
+
+/** The earlier of two optional times. */
+function earlier(a: number | undefined, b: number | undefined): number | undefined {
+  return a === undefined || (b !== undefined && b < a) ? b : a;
 }
