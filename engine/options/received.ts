@@ -86,6 +86,10 @@ const NO_ADDR_BYTES = new Uint8Array(0);
  * The zero arrays are shared by every record (one is made per received segment): readers only
  * compare them, and accepting an option replaces a field, never writes into it.
  */
+/** The defaults of the record's object fields: shared (an option replaces them, nothing writes into them). */
+const NO_ADDR: ReceivedOptions['addr'] = Object.freeze({ id: 0, family: 0, bytes: NO_ADDR_BYTES, port: 0 });
+const NO_IDS: ReceivedOptions['rmList'] = Object.freeze([]);
+
 export function emptyReceivedOptions(): MutableReceivedOptions {
   return {
     suboptions: 0,
@@ -112,8 +116,8 @@ export function emptyReceivedOptions(): MutableReceivedOptions {
     nonce: 0,
     thmac: NO_THMAC,
     hmac: NO_HMAC,
-    addr: { id: 0, family: 0, bytes: NO_ADDR_BYTES, port: 0 },
-    rmList: [],
+    addr: NO_ADDR,
+    rmList: NO_IDS,
     ahmac: NO_AHMAC,
     failSeq: 0n,
   };
