@@ -672,17 +672,24 @@ export class MptcpEndpoint {
   /** Let every connection push data and every subflow send what it may; drop what is closed. */
   private pump(now: number): void {
     this.dirty = false;
-    // A second round lets what the first one caused (a subflow reset, data to reinject) go out too.
+    // A second round lets what the first one caused (a subflow reset, data to reinject) go out too. A
+    // first round that sent nothing and closed nothing changed nothing a second one would see.
     for (let round = 0; round < 2; round += 1) {
+      let changed = false;
       for (const m of this.conns.values()) m.push(now);
       for (const { sf, key: k } of this.sockets.values()) {
         for (const seg of sf.socket.transmit(now)) {
+          changed = true;
           const d = this.send(sf.local.addr, sf.remote.addr, seg);
           // The socket charged it (TcpSocket.build): remember whose it is until it leaves the host.
           if (this.tcp.smallQueues && chargesSmallQueue(seg.payload.length, seg.flags)) d.inHost = sf.socket as TcpSocket<unknown, unknown>;
         }
-        if (sf.socket.state === 'CLOSED') this.sockets.delete(k);
+        if (sf.socket.state === 'CLOSED') {
+          changed = true;
+          this.sockets.delete(k);
+        }
       }
+      if (!changed) break;
     }
   }
 }
