@@ -64,6 +64,14 @@ export interface RxMap {
   readonly infinite?: boolean;
 }
 
+/** The verdict for a segment taken without a mapping (shared: verdicts are only read). */
+const ACCEPT: Verdict<RxMap> = Object.freeze({ action: 'accept' });
+
+/** Taken, with the mapping it carries if any. */
+function accepted(tag: RxMap | undefined): Verdict<RxMap> {
+  return tag === undefined ? ACCEPT : { action: 'accept', tag };
+}
+
 /** mpc: the first subflow of an MPTCP connection; join: an MP_JOIN one; plain: TCP (never MPTCP, or fallen back). */
 export type SubflowKind = 'mpc' | 'join' | 'plain';
 
@@ -415,7 +423,7 @@ export class Subflow {
   }
 
   private incoming(now: number, seg: TcpSegment, state: TcpState): Verdict<RxMap> {
-    if (this.kind === 'plain') return { action: 'accept' };
+    if (this.kind === 'plain') return ACCEPT;
     const rx = receivedOptions(seg);
     if (state === 'SYN_SENT') return this.onSynAck(now, rx);
     if (state === 'SYN_RCVD') return this.onThirdAck(now, rx);
@@ -468,7 +476,7 @@ export class Subflow {
       }
       o.setRemote(rx.sndrKey, (rx.suboptions & OPTION_MPTCP_CSUMREQD) !== 0, rx.denyJoinId0);
       this.fullyEstablished = true;
-      return { action: 'accept', ...this.mappingOf(now, rx) };
+      return accepted(this.mappingOf(now, rx));
     }
     const remoteKey = o.remoteKey ?? 0n;
     const expected = joinHmac(remoteKey, o.localKey, this.remoteNonce, this.localNonce).truncated160;
@@ -520,30 +528,31 @@ export class Subflow {
       o.mpFailReceived(now, this);
       o.count('MPFailRx');
     }
-    if (!hasDss) return { action: 'accept' };
+    if (!hasDss) return ACCEPT;
     // RFC 8684 §3.3.4: the window is relative to the DATA_ACK; 32-bit values are expanded by the msk.
     if (rx.useAck) o.dataAck(now, rx.dataAck, rx.ack64, seg.window * 2 ** this.socket.peerWscale);
-    return { action: 'accept', ...this.mappingOf(now, rx) };
+    return accepted(this.mappingOf(now, rx));
   }
 
   /** The mapping a segment carries (get_mapping_status), noting a DATA_FIN. */
-  private mappingOf(now: number, rx: ReceivedOptions): { tag?: RxMap } {
+  private mappingOf(now: number, rx: ReceivedOptions): RxMap | undefined {
     const o = this.owner;
-    if (!rx.useMap) return {};
-    const csum = rx.suboptions & OPTION_MPTCP_CSUMREQD ? { csum: rx.csum } : {};
-    if (rx.mpcMap) return { tag: { dsn: BigInt.asUintN(64, o.remoteIdsn() + 1n), ssn: 1, len: rx.dataLen, ...csum } };
+    if (!rx.useMap) return undefined;
+    // The checksum only when checksums are in use (undefined otherwise, as RxMap says).
+    const csum = rx.suboptions & OPTION_MPTCP_CSUMREQD ? rx.csum : undefined;
+    if (rx.mpcMap) return { dsn: BigInt.asUintN(64, o.remoteIdsn() + 1n), ssn: 1, len: rx.dataLen, csum, fin: undefined };
     o.setUse64BitAck(rx.dsn64);
     const dsn = rx.dsn64 ? rx.dataSeq : o.expandRcv(rx.dataSeq);
     // RFC 8684 §3.7: the infinite mapping; taken when its data is next in order (get_mapping_status).
-    if (rx.dataLen === 0) return { tag: { dsn, ssn: rx.subflowSeq, len: 0, infinite: true } };
+    if (rx.dataLen === 0) return { dsn, ssn: rx.subflowSeq, len: 0, infinite: true };
     let len = rx.dataLen;
     if (rx.dataFin) {
       // RFC 8684 §3.3.3: the DATA_FIN takes the last octet of the mapping's data-level length.
       o.dataFin(now, this, BigInt.asUintN(64, dsn + BigInt(len - 1)));
       len -= 1;
-      if (len === 0) return {};
+      if (len === 0) return undefined;
     }
-    return { tag: { dsn, ssn: rx.subflowSeq, len, ...csum, ...(rx.dataFin ? { fin: true } : {}) } };
+    return { dsn, ssn: rx.subflowSeq, len, csum, fin: rx.dataFin ? true : undefined };
   }
 
   private data(now: number, start: number, bytes: Uint8Array, tag: RxMap | undefined): void {
