@@ -15,6 +15,22 @@ function mixSeed(seed: number): number {
   return z === 0 ? 0x6d2b79f5 : z;
 }
 
+/**
+ * Fills `words` with the xorshift32 sequence after `state` and returns the last word. In int32 (the same
+ * bits as uint32), and in a function of its own: an optimized loop then ends in a plain return, where
+ * the code after it, never run before, made V8 throw the optimized code away at the end of every block.
+ */
+function xorshiftFill(words: Int32Array, state: number): number {
+  let x = state | 0;
+  for (let i = 0; i < words.length; i++) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    words[i] = x;
+  }
+  return x;
+}
+
 export class PayloadStream {
   private state: number;
   private block = Buffer.alloc(BLOCK);
@@ -26,17 +42,8 @@ export class PayloadStream {
 
   private refill(): void {
     // Words are stored little endian (Uint32Array on x86/arm), so bytes match across those hosts.
-    // Int32 throughout (the same bits as uint32): the loop stays on small integers, so the optimized
-    // code is not thrown away at the end of each block (it was, once per block, until warm).
     const words = new Int32Array(this.block.buffer, this.block.byteOffset, BLOCK / 4);
-    let x = this.state | 0;
-    for (let i = 0; i < words.length; i++) {
-      x ^= x << 13;
-      x ^= x >>> 17;
-      x ^= x << 5;
-      words[i] = x;
-    }
-    this.state = x >>> 0;
+    this.state = xorshiftFill(words, this.state) >>> 0;
     this.pos = 0;
   }
 
