@@ -277,6 +277,12 @@ export class MptcpEndpoint {
     return this.msk(conn).read();
   }
 
+  /** read() as the pieces the data arrived in, in order, without joining them (no copy); none if nothing. */
+  readChunks(conn: ConnectionId): Uint8Array[] {
+    this.dirty = true;
+    return this.msk(conn).readChunks();
+  }
+
   /** The peer finished sending and read() has returned everything before that. */
   eof(conn: ConnectionId): boolean {
     const m = this.msk(conn);

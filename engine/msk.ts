@@ -740,6 +740,13 @@ export class Msk {
     return out;
   }
 
+  /** read() as the pieces the data arrived in (DataReceiver.readChunks). */
+  readChunks(): Uint8Array[] {
+    const out = this.rx.readChunks();
+    if (out.length > 0) for (const sf of this.subflows) sf.socket.windowUpdate();
+    return out;
+  }
+
   // --- subflows ending, the connection ending ---
 
   subflowFin(now: number, sf: Subflow): void {

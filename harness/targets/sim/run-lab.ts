@@ -371,8 +371,9 @@ class EngineRun {
     const side = [this.client, this.server].find((s) => s && s.conn === ev.conn && this.sideHost(s) === host);
     if (!side) return;
     if (ev.kind === 'readable') {
-      const data = ep.read(ev.conn);
-      if (data.length) side.received.update(Buffer.from(data.buffer, data.byteOffset, data.length));
+      // Hashed piece by piece as it arrived: the digest of the whole without joining the pieces first.
+      for (const data of ep.readChunks(ev.conn))
+        if (data.length) side.received.update(Buffer.from(data.buffer, data.byteOffset, data.length));
       if (ep.eof(ev.conn)) side.eof = true;
       if (side === this.client && side.eof && side.shut) this.transferDoneAt ??= now;
     }
