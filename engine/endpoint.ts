@@ -43,7 +43,7 @@ import { UserspacePm, runUpmCommand, type UpmCommand, type UpmResult } from './p
 import type { ConnectionId, EngineEvent } from './events.js';
 import type { MptcpConnectionInfo } from './msk-info.js';
 import { DEFAULT_TCP_CONFIG, type TcpConfig } from './tcp/config.js';
-import { emitSegment, parseSegment, tcpFlags, type TcpOption, type TcpSegment } from './tcp/segment.js';
+import { checkedSegmentLen, emitSegment, parseSegment, tcpFlags, type TcpOption, type TcpSegment } from './tcp/segment.js';
 import { setTcpChecksum, verifyTcpChecksum } from './tcp/segment-checksum.js';
 import { seqAdd } from './tcp/seq.js';
 import { chargesSmallQueue } from './tcp/small-queues.js';
@@ -54,6 +54,42 @@ export interface Datagram {
   readonly src: string;
   readonly dst: string;
   readonly bytes: Uint8Array;
+  /**
+   * The segment as a record, when the sender handed it over so: exactly what parseSegment(bytes) gives,
+   * so a receiver takes it instead of parsing the bytes. Packets from pollTransmit() carry it, and emit
+   * their bytes only when something reads them (a capture, a link that flips or rewrites a byte).
+   */
+  readonly segment?: TcpSegment;
+  /** bytes.length, known without emitting the bytes. */
+  readonly length?: number;
+}
+
+/** A packet of ours: the segment record, its bytes emitted on first read (immutable, like the record). */
+class SentDatagram implements Datagram {
+  private emitted: Uint8Array | undefined;
+  /** The socket TCP Small Queues charged for this packet, until it leaves the host (handleTxDone). */
+  inHost: TcpSocket<unknown, unknown> | undefined;
+
+  constructor(
+    readonly src: string,
+    readonly dst: string,
+    readonly segment: TcpSegment,
+    readonly length: number,
+    bytes: Uint8Array | undefined,
+  ) {
+    this.emitted = bytes;
+  }
+
+  get bytes(): Uint8Array {
+    return (this.emitted ??= emitSegment(this.segment));
+  }
+}
+
+/** The segment of a packet: its record when it has one, else parsed from its bytes. */
+function segmentOf(packet: Datagram): TcpSegment | undefined {
+  if (packet.segment) return packet.segment;
+  const parsed = parseSegment(packet.bytes);
+  return parsed.ok ? parsed.segment : undefined;
 }
 
 export interface EndpointOptions {
@@ -124,7 +160,7 @@ export class MptcpEndpoint {
   private readonly random: RandomSource;
   private readonly tokens: TokenTable<Msk, Msk>;
   private readonly listeners = new Map<number, { readonly mptcp: boolean; readonly quiet: boolean }>();
-  private readonly sockets = new Map<string, { readonly sf: Subflow; readonly msk: Msk }>();
+  private readonly sockets = new Map<string, { readonly sf: Subflow; readonly msk: Msk; readonly key: string }>();
   private readonly conns = new Map<ConnectionId, Msk>();
   private outbox: Datagram[] = [];
   private outHead = 0;
@@ -140,8 +176,6 @@ export class MptcpEndpoint {
   private readonly joinCookies: JoinCookies;
   /** When each listening port last sent a SYN cookie (tcp_synq_overflow's stamp). */
   private readonly lastCookieAt = new Map<number, number>();
-  /** Packets TCP Small Queues charged to a socket, until they leave the host. */
-  private readonly inHost = new Map<Datagram, { readonly socket: TcpSocket<unknown, unknown>; readonly payload: number }>();
 
   constructor(private readonly opts: EndpointOptions) {
     this.ctrl = mptcpCtrl(opts.ctrl);
@@ -162,7 +196,10 @@ export class MptcpEndpoint {
       pm: opts.pm ?? (this.ctrl.pmType === 1 ? new UserspacePm({ addresses: opts.addresses }) : {}),
       rcvBuf: opts.rcvBuf ?? DEFAULT_RCVBUF,
       emit: (ev) => void self.events.push(ev),
-      attach: (sf, msk) => void self.sockets.set(key(sf.local.addr, sf.local.port, sf.remote.addr, sf.remote.port), { sf, msk }),
+      attach: (sf, msk) => {
+        const k = key(sf.local.addr, sf.local.port, sf.remote.addr, sf.remote.port);
+        self.sockets.set(k, { sf, msk, key: k });
+      },
       acceptToken: (token, msk) => void self.tokens.accept(token, msk),
       releaseToken: (token, request) => void (request ? self.tokens.destroyRequest(token) : self.tokens.destroy(token)),
       ephemeralPort: () => self.ephemeralPort(),
@@ -240,6 +277,12 @@ export class MptcpEndpoint {
     return this.msk(conn).read();
   }
 
+  /** read() as the pieces the data arrived in, in order, without joining them (no copy); none if nothing. */
+  readChunks(conn: ConnectionId): Uint8Array[] {
+    this.dirty = true;
+    return this.msk(conn).readChunks();
+  }
+
   /** The peer finished sending and read() has returned everything before that. */
   eof(conn: ConnectionId): boolean {
     const m = this.msk(conn);
@@ -296,10 +339,9 @@ export class MptcpEndpoint {
 
   handle(now: number, packet: Datagram): void {
     this.advance(now);
-    const parsed = parseSegment(packet.bytes);
-    if (!parsed.ok) return;
+    const seg = segmentOf(packet);
+    if (!seg) return;
     if (this.checksum && !verifyTcpChecksum(packet.src, packet.dst, packet.bytes)) return;
-    const seg = parsed.segment;
     const entry = this.sockets.get(key(packet.dst, seg.dstPort, packet.src, seg.srcPort));
     if (entry) {
       if (seg.flags.rst && entry.sf.resetOnEarlyRst(now, seg)) {
@@ -334,7 +376,7 @@ export class MptcpEndpoint {
 
   /** Whether the driver must report this packet to handleTxDone() when it leaves the host (TCP Small Queues). */
   needsTxDone(packet: Datagram): boolean {
-    return this.inHost.has(packet);
+    return packet instanceof SentDatagram && packet.inHost !== undefined;
   }
 
   /**
@@ -343,20 +385,23 @@ export class MptcpEndpoint {
    */
   handleTxDone(now: number, packet: Datagram): void {
     this.advance(now);
-    const owner = this.inHost.get(packet);
+    const owner = packet instanceof SentDatagram ? packet.inHost : undefined;
     if (!owner) return;
-    this.inHost.delete(packet);
-    owner.socket.txDone(owner.payload);
+    (packet as SentDatagram).inHost = undefined;
+    owner.txDone(packet.segment?.payload.length ?? 0);
     this.dirty = true;
   }
 
   pollTimeout(): number | undefined {
     let t: number | undefined;
-    const min = (d: number | undefined): void => {
+    for (const { sf } of this.sockets.values()) {
+      const d = sf.socket.nextTimeout();
       if (d !== undefined && (t === undefined || d < t)) t = d;
-    };
-    for (const { sf } of this.sockets.values()) min(sf.socket.nextTimeout());
-    for (const m of this.conns.values()) min(m.nextTimeout());
+    }
+    for (const m of this.conns.values()) {
+      const d = m.nextTimeout();
+      if (d !== undefined && (t === undefined || d < t)) t = d;
+    }
     return t;
   }
 
@@ -621,10 +666,15 @@ export class MptcpEndpoint {
     this.send(packet.dst, packet.src, rst);
   }
 
-  private send(src: string, dst: string, seg: TcpSegment): Datagram {
-    const bytes = emitSegment(seg);
-    if (this.checksum) setTcpChecksum(src, dst, bytes);
-    const d = { src, dst, bytes };
+  private send(src: string, dst: string, seg: TcpSegment): SentDatagram {
+    // Checked now, as emitting would: a segment that cannot be sent fails here, not where its bytes are read.
+    const length = checkedSegmentLen(seg);
+    let bytes: Uint8Array | undefined;
+    if (this.checksum) {
+      bytes = emitSegment(seg);
+      setTcpChecksum(src, dst, bytes);
+    }
+    const d = new SentDatagram(src, dst, seg, length, bytes);
     this.outbox.push(d);
     return d;
   }
@@ -632,18 +682,24 @@ export class MptcpEndpoint {
   /** Let every connection push data and every subflow send what it may; drop what is closed. */
   private pump(now: number): void {
     this.dirty = false;
-    // A second round lets what the first one caused (a subflow reset, data to reinject) go out too.
+    // A second round lets what the first one caused (a subflow reset, data to reinject) go out too. A
+    // first round that sent nothing and closed nothing changed nothing a second one would see.
     for (let round = 0; round < 2; round += 1) {
+      let changed = false;
       for (const m of this.conns.values()) m.push(now);
-      for (const [k, { sf }] of this.sockets) {
+      for (const { sf, key: k } of this.sockets.values()) {
         for (const seg of sf.socket.transmit(now)) {
+          changed = true;
           const d = this.send(sf.local.addr, sf.remote.addr, seg);
           // The socket charged it (TcpSocket.build): remember whose it is until it leaves the host.
-          if (this.tcp.smallQueues && chargesSmallQueue(seg.payload.length, seg.flags))
-            this.inHost.set(d, { socket: sf.socket as TcpSocket<unknown, unknown>, payload: seg.payload.length });
+          if (this.tcp.smallQueues && chargesSmallQueue(seg.payload.length, seg.flags)) d.inHost = sf.socket as TcpSocket<unknown, unknown>;
         }
-        if (sf.socket.state === 'CLOSED') this.sockets.delete(k);
+        if (sf.socket.state === 'CLOSED') {
+          changed = true;
+          this.sockets.delete(k);
+        }
       }
+      if (!changed) break;
     }
   }
 }

@@ -120,7 +120,14 @@ export class DataReceiver {
   read(): Uint8Array {
     if (this.queued === 0) return new Uint8Array(0);
     // One chunk (the common case when the reader keeps up) goes as it is: nothing writes into received data.
-    const out = this.queue.length === 1 ? (this.queue[0] as Uint8Array) : concat(this.queue);
+    const parts = this.readChunks();
+    return parts.length === 1 ? (parts[0] as Uint8Array) : concat(parts);
+  }
+
+  /** read() as the pieces the data arrived in, in order (no copy): for a reader that only looks at them. */
+  readChunks(): Uint8Array[] {
+    if (this.queued === 0) return [];
+    const out = this.queue;
     this.queue = [];
     this.queued = 0;
     return out;

@@ -42,7 +42,9 @@ export class DataSender {
 
   write(bytes: Uint8Array): number {
     if (this.finSeq !== undefined) return 0;
-    this.buf.push(bytes.slice());
+    // A copy, as the kernel copies from user space: the caller may reuse its buffer. (A Node Buffer's
+    // own slice() is a view; a plain Uint8Array copy also skips the Buffer species constructor.)
+    this.buf.push(new Uint8Array(bytes));
     return bytes.length;
   }
 

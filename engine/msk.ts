@@ -756,6 +756,13 @@ export class Msk {
     return out;
   }
 
+  /** read() as the pieces the data arrived in (DataReceiver.readChunks). */
+  readChunks(): Uint8Array[] {
+    const out = this.rx.readChunks();
+    if (out.length > 0) for (const sf of this.subflows) sf.socket.windowUpdate();
+    return out;
+  }
+
   // --- subflows ending, the connection ending ---
 
   subflowFin(now: number, sf: Subflow): void {
@@ -863,10 +870,8 @@ export class Msk {
   // --- timers ---
 
   nextTimeout(): number | undefined {
-    let t: number | undefined;
     const pm = this.state === 'CLOSED' ? undefined : this.env.pm.nextTimeout?.(this);
-    for (const d of [this.rtxAt, this.closeAt, pm, this.failTimeout()]) if (d !== undefined && (t === undefined || d < t)) t = d;
-    return t;
+    return earlier(earlier(earlier(this.rtxAt, this.closeAt), pm), this.failTimeout());
   }
 
   /** The first subflow's MP_FAIL wait (only it can fail gracefully: mptcp_subflow_fail). */
@@ -944,4 +949,9 @@ export class Msk {
       retransmits: this.retransmits,
     });
   }
+}
+
+/** The earlier of two optional times. */
+function earlier(a: number | undefined, b: number | undefined): number | undefined {
+  return a === undefined || (b !== undefined && b < a) ? b : a;
 }

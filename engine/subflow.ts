@@ -7,7 +7,7 @@
 // The subflow talks to its connection (the msk, engine/msk.ts) through the
 // SubflowOwner interface.
 
-import { encodeOption, receiveMptcpOptions, type MptcpOption } from './options.js';
+import { encodeDss, encodeOption, receiveMptcpOptions, type MptcpOption } from './options.js';
 import {
   MPTCP_CAP_CHECKSUM_REQD,
   MPTCP_CAP_DENY_JOIN_ID0,
@@ -62,6 +62,14 @@ export interface RxMap {
   readonly fin?: boolean;
   /** The infinite mapping (data-level length 0, RFC 8684 §3.7): from here on the subflow is plain TCP. */
   readonly infinite?: boolean;
+}
+
+/** The verdict for a segment taken without a mapping (shared: verdicts are only read). */
+const ACCEPT: Verdict<RxMap> = Object.freeze({ action: 'accept' });
+
+/** Taken, with the mapping it carries if any. */
+function accepted(tag: RxMap | undefined): Verdict<RxMap> {
+  return tag === undefined ? ACCEPT : { action: 'accept', tag };
 }
 
 /** mpc: the first subflow of an MPTCP connection; join: an MP_JOIN one; plain: TCP (never MPTCP, or fallen back). */
@@ -390,31 +398,13 @@ export class Subflow {
     const map = info.len > 0 ? info.tag : undefined;
     const fin = map === undefined ? o.dataFinToSend() : undefined;
     if (ack !== undefined || map !== undefined || fin !== undefined) {
-      put({
-        kind: 'dss',
-        ...(ack !== undefined ? { dataAck: ack } : {}),
-        ...(map !== undefined
-          ? {
-              mapping: {
-                dsn: { value: o.localDsn(map.dataSeq), bits: 64 },
-                subflowSeq: map.ssn,
-                dataLen: map.len,
-                ...(o.csumEnabled ? { checksum: map.csum ?? 0 } : {}),
-              },
-            }
-          : {}),
-        ...(fin !== undefined
-          ? {
-              mapping: {
-                dsn: { value: fin, bits: 64 },
-                subflowSeq: 0,
-                dataLen: 1,
-                ...(o.csumEnabled ? { checksum: dssChecksum(fin, 0, 1, new Uint8Array(0)) } : {}),
-              },
-            }
-          : {}),
-        dataFin: fin !== undefined,
-      });
+      // The DSS straight from its fields (encodeDss): the option of every segment, no representation built.
+      const dsn = map !== undefined ? o.localDsn(map.dataSeq) : fin;
+      const csum =
+        !o.csumEnabled || dsn === undefined ? undefined : map !== undefined ? (map.csum ?? 0) : dssChecksum(dsn, 0, 1, new Uint8Array(0));
+      const b = encodeDss(ack?.value, ack?.bits === 64, dsn, true, map?.ssn ?? 0, map?.len ?? 1, csum, fin !== undefined);
+      out.push(b);
+      used += pad4(b.length);
       // MP_FAIL rides with the DSS on the pure ACK mptcp_subflow_fail / mptcp_pm_mp_fail_received ask for,
       // and nothing else goes with it.
       if (this.sendMpFail && info.len === 0 && room - used >= TCPOLEN_MPTCP_FAIL) {
@@ -449,7 +439,7 @@ export class Subflow {
   }
 
   private incoming(now: number, seg: TcpSegment, state: TcpState): Verdict<RxMap> {
-    if (this.kind === 'plain') return { action: 'accept' };
+    if (this.kind === 'plain') return ACCEPT;
     const rx = receivedOptions(seg);
     if (state === 'SYN_SENT') return this.onSynAck(now, rx);
     if (state === 'SYN_RCVD') return this.onThirdAck(now, rx);
@@ -502,7 +492,7 @@ export class Subflow {
       }
       o.setRemote(rx.sndrKey, (rx.suboptions & OPTION_MPTCP_CSUMREQD) !== 0, rx.denyJoinId0);
       this.fullyEstablished = true;
-      return { action: 'accept', ...this.mappingOf(now, rx) };
+      return accepted(this.mappingOf(now, rx));
     }
     const remoteKey = o.remoteKey ?? 0n;
     const expected = joinHmac(remoteKey, o.localKey, this.remoteNonce, this.localNonce).truncated160;
@@ -554,30 +544,31 @@ export class Subflow {
       o.mpFailReceived(now, this);
       o.count('MPFailRx');
     }
-    if (!hasDss) return { action: 'accept' };
+    if (!hasDss) return ACCEPT;
     // RFC 8684 §3.3.4: the window is relative to the DATA_ACK; 32-bit values are expanded by the msk.
     if (rx.useAck) o.dataAck(now, rx.dataAck, rx.ack64, seg.window * 2 ** this.socket.peerWscale);
-    return { action: 'accept', ...this.mappingOf(now, rx) };
+    return accepted(this.mappingOf(now, rx));
   }
 
   /** The mapping a segment carries (get_mapping_status), noting a DATA_FIN. */
-  private mappingOf(now: number, rx: ReceivedOptions): { tag?: RxMap } {
+  private mappingOf(now: number, rx: ReceivedOptions): RxMap | undefined {
     const o = this.owner;
-    if (!rx.useMap) return {};
-    const csum = rx.suboptions & OPTION_MPTCP_CSUMREQD ? { csum: rx.csum } : {};
-    if (rx.mpcMap) return { tag: { dsn: BigInt.asUintN(64, o.remoteIdsn() + 1n), ssn: 1, len: rx.dataLen, ...csum } };
+    if (!rx.useMap) return undefined;
+    // The checksum only when checksums are in use (undefined otherwise, as RxMap says).
+    const csum = rx.suboptions & OPTION_MPTCP_CSUMREQD ? rx.csum : undefined;
+    if (rx.mpcMap) return { dsn: BigInt.asUintN(64, o.remoteIdsn() + 1n), ssn: 1, len: rx.dataLen, csum, fin: undefined };
     o.setUse64BitAck(rx.dsn64);
     const dsn = rx.dsn64 ? rx.dataSeq : o.expandRcv(rx.dataSeq);
     // RFC 8684 §3.7: the infinite mapping; taken when its data is next in order (get_mapping_status).
-    if (rx.dataLen === 0) return { tag: { dsn, ssn: rx.subflowSeq, len: 0, infinite: true } };
+    if (rx.dataLen === 0) return { dsn, ssn: rx.subflowSeq, len: 0, infinite: true };
     let len = rx.dataLen;
     if (rx.dataFin) {
       // RFC 8684 §3.3.3: the DATA_FIN takes the last octet of the mapping's data-level length.
       o.dataFin(now, this, BigInt.asUintN(64, dsn + BigInt(len - 1)));
       len -= 1;
-      if (len === 0) return {};
+      if (len === 0) return undefined;
     }
-    return { tag: { dsn, ssn: rx.subflowSeq, len, ...csum, ...(rx.dataFin ? { fin: true } : {}) } };
+    return { dsn, ssn: rx.subflowSeq, len, csum, fin: rx.dataFin ? true : undefined };
   }
 
   private data(now: number, start: number, bytes: Uint8Array, tag: RxMap | undefined): void {

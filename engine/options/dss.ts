@@ -129,3 +129,52 @@ export function emitDss(o: Dss, out: Uint8Array, at: number, len: number): void 
   }
   if (o.ignoredTrailer !== undefined) putBe16(out, p, o.ignoredTrailer);
 }
+
+/**
+ * encodeOption({ kind: 'dss', dataAck, mapping, dataFin }) straight from the fields, for the DSS the
+ * engine puts on every segment: the same bytes, no representation built. No Data ACK when `ack` is
+ * undefined; no mapping when `dsn` is undefined (then `ssn`, `dataLen` and `checksum` are not used).
+ */
+export function encodeDss(
+  ack: bigint | undefined,
+  ack64: boolean,
+  dsn: bigint | undefined,
+  dsn64: boolean,
+  ssn: number,
+  dataLen: number,
+  checksum: number | undefined,
+  dataFin: boolean,
+): Uint8Array {
+  let flags = dataFin ? MPTCP_DSS_DATA_FIN : 0;
+  if (ack !== undefined) {
+    checkBig('DSS dataAck', ack, ack64 ? 64 : 32);
+    flags |= MPTCP_DSS_HAS_ACK | (ack64 ? MPTCP_DSS_ACK64 : 0);
+  }
+  const csum = dsn !== undefined && checksum !== undefined;
+  if (dsn !== undefined) {
+    checkBig('DSS mapping dsn', dsn, dsn64 ? 64 : 32);
+    checkUint('DSS mapping subflowSeq', ssn, 32);
+    checkUint('DSS mapping dataLen', dataLen, 16);
+    if (checksum !== undefined) checkUint('DSS mapping checksum', checksum, 16);
+    flags |= MPTCP_DSS_HAS_MAP | (dsn64 ? MPTCP_DSS_DSN64 : 0);
+  }
+  const len = dssExpectedLen(flags) + (csum ? TCPOLEN_MPTCP_DSS_CHECKSUM : 0);
+  const out = new Uint8Array(len);
+  putHeader(out, 0, len, MPTCPOPT_DSS, 0);
+  out[3] = flags;
+  let p = TCPOLEN_MPTCP_DSS_BASE;
+  if (ack !== undefined) p = putSeqValue(out, p, ack, ack64);
+  if (dsn !== undefined) {
+    p = putSeqValue(out, p, dsn, dsn64);
+    putBe32(out, p, ssn);
+    putBe16(out, p + 4, dataLen);
+    if (checksum !== undefined) putBe16(out, p + 6, checksum);
+  }
+  return out;
+}
+
+function putSeqValue(out: Uint8Array, at: number, v: bigint, wide: boolean): number {
+  if (wide) putBe64(out, at, v);
+  else putBe32(out, at, Number(v));
+  return at + (wide ? 8 : 4);
+}

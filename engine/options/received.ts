@@ -29,6 +29,7 @@ import {
   MPTCP_DSS_ACK64,
   MPTCP_DSS_DATA_FIN,
   MPTCP_DSS_DSN64,
+  MPTCP_DSS_FLAG_MASK,
   MPTCP_DSS_HAS_ACK,
   MPTCP_DSS_HAS_MAP,
   MPTCP_RM_IDS_MAX,
@@ -48,6 +49,8 @@ import {
   OPTION_MPTCP_RM_ADDR,
   OPTION_MPTCP_RST,
   TCPOLEN_MPTCP_ADD_ADDR_HMAC,
+  TCPOLEN_MPTCP_DSS_BASE,
+  TCPOLEN_MPTCP_DSS_CHECKSUM,
   TCPOLEN_MPTCP_MPC_ACK,
   TCPOLEN_MPTCP_MPC_ACK_DATA,
   TCPOLEN_MPTCP_MPC_ACK_DATA_CSUM,
@@ -56,6 +59,8 @@ import {
   type ReceivedOptions,
 } from '../protocol.js';
 import type { MpCapable, MptcpOption, ParseResult } from './repr.js';
+import { dssExpectedLen } from './dss.js';
+import { getBe16, getBe32, getBe64 } from '../bytes.js';
 
 /** The TCP header facts the kernel looks at while parsing MPTCP options. */
 export interface SegmentFlags {
@@ -81,6 +86,10 @@ const NO_ADDR_BYTES = new Uint8Array(0);
  * The zero arrays are shared by every record (one is made per received segment): readers only
  * compare them, and accepting an option replaces a field, never writes into it.
  */
+/** The defaults of the record's object fields: shared (an option replaces them, nothing writes into them). */
+const NO_ADDR: ReceivedOptions['addr'] = Object.freeze({ id: 0, family: 0, bytes: NO_ADDR_BYTES, port: 0 });
+const NO_IDS: ReceivedOptions['rmList'] = Object.freeze([]);
+
 export function emptyReceivedOptions(): MutableReceivedOptions {
   return {
     suboptions: 0,
@@ -107,8 +116,8 @@ export function emptyReceivedOptions(): MutableReceivedOptions {
     nonce: 0,
     thmac: NO_THMAC,
     hmac: NO_HMAC,
-    addr: { id: 0, family: 0, bytes: NO_ADDR_BYTES, port: 0 },
-    rmList: [],
+    addr: NO_ADDR,
+    rmList: NO_IDS,
     ahmac: NO_AHMAC,
     failSeq: 0n,
   };
@@ -141,6 +150,42 @@ export function receiveOption(
   }
   if (subtype === MPTCPOPT_ADD_ADDR) rx.echo = (area[at + 2] & MPTCP_ADDR_ECHO) !== 0;
   if (parsed.ok) accept(rx, parsed.option, seg);
+}
+
+/**
+ * receiveOption(rx, area, at, parseOption(the DSS at area[at..at+size])) for a DSS of at least the
+ * 4-byte base, read straight into rx: the option on every data segment and ACK, so no representation
+ * is built for it. The same checks as parseDss (the length its flags call for, or that plus a checksum).
+ */
+export function receiveDss(rx: MutableReceivedOptions, area: Uint8Array, at: number, size: number): void {
+  const raw = area[at + 3] as number;
+  rx.mpcMap = false;
+  rx.dataFin = (raw & MPTCP_DSS_DATA_FIN) !== 0;
+  rx.dsn64 = (raw & MPTCP_DSS_DSN64) !== 0;
+  rx.useMap = (raw & MPTCP_DSS_HAS_MAP) !== 0;
+  rx.ack64 = (raw & MPTCP_DSS_ACK64) !== 0;
+  rx.useAck = (raw & MPTCP_DSS_HAS_ACK) !== 0;
+  const flags = raw & MPTCP_DSS_FLAG_MASK;
+  const extra = size - dssExpectedLen(flags);
+  if (extra !== 0 && extra !== TCPOLEN_MPTCP_DSS_CHECKSUM) return;
+  rx.suboptions |= OPTION_MPTCP_DSS;
+  let p = at + TCPOLEN_MPTCP_DSS_BASE;
+  if (flags & MPTCP_DSS_HAS_ACK) {
+    const wide = (flags & MPTCP_DSS_ACK64) !== 0;
+    rx.dataAck = wide ? getBe64(area, p) : BigInt(getBe32(area, p));
+    p += wide ? 8 : 4;
+  }
+  if (flags & MPTCP_DSS_HAS_MAP) {
+    const wide = (flags & MPTCP_DSS_DSN64) !== 0;
+    rx.dataSeq = wide ? getBe64(area, p) : BigInt(getBe32(area, p));
+    p += wide ? 8 : 4;
+    rx.subflowSeq = getBe32(area, p);
+    rx.dataLen = getBe16(area, p + 4);
+    if (extra !== 0) {
+      rx.suboptions |= OPTION_MPTCP_CSUMREQD;
+      rx.csum = getBe16(area, p + 6);
+    }
+  }
 }
 
 function accept(rx: MutableReceivedOptions, o: MptcpOption, seg: SegmentFlags | undefined): void {

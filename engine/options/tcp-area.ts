@@ -6,9 +6,9 @@
 // the same length, and the same bytes whenever the MPTCP options in it are
 // in canonical form (reserved bits zero).
 
-import { TCPOPT_EOL, TCPOPT_MPTCP, TCPOPT_NOP, type ReceivedOptions } from '../protocol.js';
+import { MPTCPOPT_DSS, TCPOLEN_MPTCP_DSS_BASE, TCPOPT_EOL, TCPOPT_MPTCP, TCPOPT_NOP, type ReceivedOptions } from '../protocol.js';
 import { encodeOption, parseOption } from './codec.js';
-import { emptyReceivedOptions, receiveOption, type SegmentFlags } from './received.js';
+import { emptyReceivedOptions, receiveDss, receiveOption, type SegmentFlags } from './received.js';
 import type { MptcpOption } from './repr.js';
 import { copy } from './wire.js';
 import { concat } from '../bytes.js';
@@ -87,7 +87,10 @@ export function receiveMptcpOptions(area: Uint8Array, segment?: SegmentFlags): R
     }
     const size = at + 1 < area.length ? area[at + 1] : 0;
     if (size < 2 || at + size > area.length) break;
-    if (kind === TCPOPT_MPTCP) receiveOption(received, area, at, parseOption(area.subarray(at, at + size)), segment);
+    if (kind === TCPOPT_MPTCP) {
+      if (size >= TCPOLEN_MPTCP_DSS_BASE && area[at + 2] >> 4 === MPTCPOPT_DSS) receiveDss(received, area, at, size);
+      else receiveOption(received, area, at, parseOption(area.subarray(at, at + size)), segment);
+    }
     at += size;
   }
   return received;

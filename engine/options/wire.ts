@@ -33,8 +33,11 @@ export function checkUint(what: string, v: number, bits: 4 | 8 | 16 | 32): void 
   }
 }
 
+const BIG_LIMIT_32 = 1n << 32n;
+const BIG_LIMIT_64 = 1n << 64n;
+
 export function checkBig(what: string, v: bigint, bits: 32 | 64): void {
-  if (v < 0n || v >= 1n << BigInt(bits)) {
+  if (v < 0n || v >= (bits === 64 ? BIG_LIMIT_64 : BIG_LIMIT_32)) {
     throw new RangeError(`${what}: ${v} is not an unsigned ${bits}-bit integer`);
   }
 }

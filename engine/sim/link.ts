@@ -162,6 +162,13 @@ export interface Packet {
   readonly src: string;
   readonly dst: string;
   readonly bytes: Uint8Array;
+  /** bytes.length, when the packet knows it without building its bytes (the engine's packets emit them only when read). */
+  readonly length?: number;
+}
+
+/** Bytes of the packet's segment. */
+export function packetLength(packet: Packet): number {
+  return packet.length ?? packet.bytes.length;
 }
 
 /** Why a packet did not arrive. */
@@ -196,7 +203,7 @@ const TCP_MAX_HEADER_AND_WORD = 61;
 
 /** Whether a TCP segment counts for a rewrite at `offset`. */
 function rewriteCandidate(packet: Packet, offset: number): boolean {
-  return packet.bytes.length > TCP_MAX_HEADER_AND_WORD + offset;
+  return packetLength(packet) > TCP_MAX_HEADER_AND_WORD + offset;
 }
 
 /** `packet` (a TCP segment) with payload byte `offset` inverted and its TCP checksum made right again. */

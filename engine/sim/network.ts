@@ -25,6 +25,7 @@ import { ipOrThrow, parsePrefix, prefixContains, sameIp, type IpAddress, type Ip
 import {
   Link,
   linkParams,
+  packetLength,
   type DropReason,
   type LinkDirection,
   type LinkDirectionName,
@@ -283,7 +284,7 @@ export class Network {
       left: (at, left) => {
         this.queue.push(at, { kind: 'timer', fn: left });
       },
-      wireBytes: (packet) => packet.bytes.length + this.overhead(packet),
+      wireBytes: (packet) => packetLength(packet) + this.overhead(packet),
       note: (kind, dir, packet, reason) => {
         if (!this.tracer) return;
         const end = dir.name === 'aToB' ? dir.link.a : dir.link.b;
@@ -482,7 +483,7 @@ export class Network {
       return;
     }
     c.rxPackets += 1;
-    c.rxBytes += packet.bytes.length + this.overhead(packet);
+    c.rxBytes += packetLength(packet) + this.overhead(packet);
     const end = dir.name === 'aToB' ? link.b : link.a;
     const node = this.nodes.get(end.node) as SimNode;
     const d = node.decide(packet.src, packet.dst);

@@ -74,7 +74,7 @@ export type Verdict<R> = { readonly action: 'accept'; readonly tag?: R } | { rea
 export interface TcpHooks<S, R> {
   /** Extra options (whole MPTCP options) for our SYN or SYN/ACK; `retransmits` SYNs went before. */
   synOptions(synAck: boolean, retransmits: number): Uint8Array[];
-  /** Extra options for any other segment, in at most `room` bytes. */
+  /** Extra options for any other segment, in at most `room` bytes (`info` is valid during the call only: it is reused). */
   options(info: SegmentInfo<S>, room: number): Uint8Array[];
   /** Sees each acceptable incoming segment of a synchronized or half-open connection before TCP acts on it. */
   incoming(now: number, seg: TcpSegment, state: TcpState): Verdict<R>;

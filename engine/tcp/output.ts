@@ -7,22 +7,53 @@
 // as cwnd and window allow, like TCP_NODELAY.
 
 import { seqAdd } from './seq.js';
-import { tcpFlags, type TcpFlags, type TcpOption, type TcpSegment } from './segment.js';
+import { TCP_FLAG, flagsFromByte, tcpFlags, type TcpFlags, type TcpOption, type TcpSegment } from './segment.js';
 import type { TxSegment } from './scoreboard.js';
 import { chargesSmallQueue, segmentTruesize, type SmallQueueInput } from './small-queues.js';
 import { afterOwnFin, sendsData } from './state.js';
 import { TcpRecovery } from './recovery.js';
+import type { SegmentInfo } from './config.js';
 
 const MAX_OPTIONS = 40;
+/** The payload of a segment without data (shared: payloads are never written to). */
+const NO_PAYLOAD = new Uint8Array(0);
+const RST_ACK = tcpFlags({ rst: true, ack: true });
+const ACK = tcpFlags({ ack: true });
+const FIN_ACK = tcpFlags({ fin: true, ack: true });
+
+/** ACK with PSH and FIN as given: one of the shared flag records, nothing built per segment. */
+function dataFlags(psh: boolean, fin: boolean): TcpFlags {
+  return flagsFromByte(TCP_FLAG.ACK | (psh ? TCP_FLAG.PSH : 0) | (fin ? TCP_FLAG.FIN : 0));
+}
 
 /** The output layer of a TCP connection: transmit() and the segments it builds. */
 export class TcpOutput<S, R> extends TcpRecovery<S, R> {
+  /** What hooks.options() is told of the segment being built, refilled for each (valid during the call). */
+  private readonly segInfo: { -readonly [K in keyof SegmentInfo<S>]: SegmentInfo<S>[K] } = {
+    now: 0,
+    seq: 0,
+    len: 0,
+    flags: ACK,
+    tag: undefined,
+    retransmit: false,
+  };
+  /** smallQueueInput()'s record, refilled at each check: the check runs before every segment. */
+  private readonly sqInput: { -readonly [K in keyof SmallQueueInput]: SmallQueueInput[K] } = {
+    cwnd: 0,
+    ssthresh: 0,
+    mss: 0,
+    outBytes: 0,
+    cwndRoom: 0,
+    srttMs: undefined,
+    minRttMs: 0,
+  };
+
   /** The segments to send now. */
   transmit(now: number): TcpSegment[] {
     const out: TcpSegment[] = [];
     if (this.rstPending) {
       this.rstPending = false;
-      out.push(this.build(now, tcpFlags({ rst: true, ack: true }), this.sndMax, new Uint8Array(0), undefined, false));
+      out.push(this.build(now, RST_ACK, this.sndMax, NO_PAYLOAD, undefined, false));
       this.hooks.count('OutRsts');
       if (this.stateValue === 'ESTABLISHED' || this.stateValue === 'CLOSE_WAIT') this.hooks.count('EstabResets');
       this.toClosed(now, 'aborted');
@@ -38,7 +69,7 @@ export class TcpOutput<S, R> extends TcpRecovery<S, R> {
           this.synPending = false;
           if (this.synRetransmits === 0) this.synSentAt = now;
           const synAck = this.stateValue === 'SYN_RCVD';
-          out.push(this.build(now, tcpFlags({ syn: true, ack: synAck }), 0, new Uint8Array(0), undefined, this.synRetransmits > 0));
+          out.push(this.build(now, tcpFlags({ syn: true, ack: synAck }), 0, NO_PAYLOAD, undefined, this.synRetransmits > 0));
           this.sndMax = Math.max(this.sndMax, 1);
           this.sndNxt = 1;
           this.armRto(now);
@@ -61,7 +92,7 @@ export class TcpOutput<S, R> extends TcpRecovery<S, R> {
       // Segments without data carry the highest sequence sent, like Linux's snd_nxt: after a timeout sndNxt
       // went back to sndUna, and a peer that already has that data would find the lower number out of
       // window and drop the segment, its ACK with it (RFC 9293 §3.10.7.4).
-      out.push(this.build(now, tcpFlags({ ack: true }), this.sndMax, new Uint8Array(0), undefined, false));
+      out.push(this.build(now, ACK, this.sndMax, NO_PAYLOAD, undefined, false));
     }
     if (this.sndNxt > this.sndUna || this.hooks.awaitingAck()) this.armRto(now);
     return out;
@@ -76,17 +107,17 @@ export class TcpOutput<S, R> extends TcpRecovery<S, R> {
     return this.smallQueues.throttled(this.smallQueueInput(), factor);
   }
 
+  /** The socket's state for the small-queue budget (one record, refilled: valid until the next call). */
   protected smallQueueInput(): SmallQueueInput {
-    const inFlight = this.sb.inFlight;
-    return {
-      cwnd: this.cc.cwnd,
-      ssthresh: this.cc.ssthresh,
-      mss: this.sendMss,
-      outBytes: this.sb.outBytes,
-      cwndRoom: Math.max(0, this.cc.cwnd - inFlight),
-      srttMs: this.rtt.srtt,
-      minRttMs: this.minRtt,
-    };
+    const p = this.sqInput;
+    p.cwnd = this.cc.cwnd;
+    p.ssthresh = this.cc.ssthresh;
+    p.mss = this.sendMss;
+    p.outBytes = this.sb.outBytes;
+    p.cwndRoom = Math.max(0, this.cc.cwnd - this.sb.inFlight);
+    p.srttMs = this.rtt.srtt;
+    p.minRttMs = this.minRtt;
+    return p;
   }
 
   /** tcp_wfree: a segment of ours (payload bytes) left the host; more may go at the next transmit(). */
@@ -141,7 +172,7 @@ export class TcpOutput<S, R> extends TcpRecovery<S, R> {
         continue;
       }
       if (this.finSeq !== undefined && this.sndNxt === this.finSeq) {
-        out.push(this.build(now, tcpFlags({ fin: true, ack: true }), this.sndNxt, new Uint8Array(0), undefined, false));
+        out.push(this.build(now, FIN_ACK, this.sndNxt, NO_PAYLOAD, undefined, false));
         this.sb.add(this.sndNxt, this.sndNxt + 1, true, now);
         this.advance(now, this.sndNxt + 1);
         this.stateValue = afterOwnFin(this.stateValue);
@@ -158,7 +189,7 @@ export class TcpOutput<S, R> extends TcpRecovery<S, R> {
     if (bytes.length === 0) return;
     const end = seq + bytes.length;
     const fin = this.finSeq !== undefined && end === this.finSeq;
-    out.push(this.build(now, tcpFlags({ ack: true, psh: end === this.snd.end, fin }), seq, bytes, tag, false));
+    out.push(this.build(now, dataFlags(end === this.snd.end, fin), seq, bytes, tag, false));
     this.counters.bytesSent += bytes.length;
     this.hooks.count('TCPOrigDataSent');
     this.sb.add(seq, end + (fin ? 1 : 0), fin, now);
@@ -172,7 +203,7 @@ export class TcpOutput<S, R> extends TcpRecovery<S, R> {
     this.sb.split(index, this.sendMss);
     const dataEnd = seg.fin ? seg.end - 1 : seg.end;
     const { bytes, tag } = this.snd.peek(seg.start, dataEnd - seg.start);
-    out.push(this.build(now, tcpFlags({ ack: true, psh: dataEnd === this.snd.end, fin: seg.fin }), seg.start, bytes, tag, true));
+    out.push(this.build(now, dataFlags(dataEnd === this.snd.end, seg.fin), seg.start, bytes, tag, true));
     this.counters.bytesSent += bytes.length;
     this.counters.bytesRetrans += bytes.length;
     if (this.caState === 'recovery') this.cc.prrOut += seg.end - seg.start;
@@ -255,7 +286,14 @@ export class TcpOutput<S, R> extends TcpRecovery<S, R> {
       for (const b of this.hooks.synOptions(flags.ack, this.synRetransmits)) options.push({ kind: 'mptcp', bytes: b });
     } else {
       let used = 0;
-      for (const b of this.hooks.options({ now, seq, len: payload.length, flags, tag, retransmit }, MAX_OPTIONS)) {
+      const info = this.segInfo;
+      info.now = now;
+      info.seq = seq;
+      info.len = payload.length;
+      info.flags = flags;
+      info.tag = tag;
+      info.retransmit = retransmit;
+      for (const b of this.hooks.options(info, MAX_OPTIONS)) {
         options.push({ kind: 'mptcp', bytes: b });
         used += (b.length + 3) & ~3;
       }

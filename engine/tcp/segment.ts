@@ -367,43 +367,50 @@ export function optionLen(o: TcpOption): number {
   }
 }
 
-/** NOPs before and after each option, and the padded total. */
-interface Layout {
-  readonly before: number[];
-  readonly after: number[];
-  readonly len: number;
-}
-
 function pad4(n: number): number {
   return (4 - (n % 4)) % 4;
 }
 
-function layoutOptions(options: readonly TcpOption[]): Layout {
-  const before: number[] = [];
-  const after: number[] = [];
+/**
+ * NOPs before option i when it starts at `off` in the aligned layout: a standard option ends on a 4-byte
+ * boundary, SACK-permitted directly followed by timestamps is packed with them, an MPTCP option has none.
+ */
+function nopsBefore(options: readonly TcpOption[], i: number, off: number, len: number): number {
+  const o = options[i] as TcpOption;
+  if (o.kind === 'mptcp') return 0;
+  if (o.kind === 'sackPermitted' && options[i + 1]?.kind === 'timestamps') return pad4(off + len + TCPOLEN.TIMESTAMP);
+  if (o.kind === 'timestamps' && options[i - 1]?.kind === 'sackPermitted') return 0;
+  return pad4(off + len);
+}
+
+/** NOPs after option i ending at `end` in the aligned layout: an MPTCP option is followed by those aligning its end. */
+function nopsAfter(o: TcpOption, end: number): number {
+  return o.kind === 'mptcp' ? pad4(end) : 0;
+}
+
+/** Bytes of the aligned layout (may exceed 40: then the options are packed instead). */
+function alignedLen(options: readonly TcpOption[]): number {
   let off = 0;
-  let raw = 0;
   for (let i = 0; i < options.length; i += 1) {
-    const o = options[i];
+    const o = options[i] as TcpOption;
     const len = optionLen(o);
-    raw += len;
-    let pre = 0;
-    let post = 0;
-    if (o.kind === 'mptcp') {
-      post = pad4(off + len);
-    } else if (o.kind === 'sackPermitted' && options[i + 1]?.kind === 'timestamps') {
-      pre = pad4(off + len + TCPOLEN.TIMESTAMP);
-    } else if (!(o.kind === 'timestamps' && options[i - 1]?.kind === 'sackPermitted')) {
-      pre = pad4(off + len);
-    }
-    before.push(pre);
-    after.push(post);
-    off += pre + len + post;
+    off += nopsBefore(options, i, off, len) + len;
+    off += nopsAfter(o, off);
   }
-  if (off <= TCP_MAX_OPTIONS_LEN) return { before, after, len: off };
-  // Does not fit aligned: back to back, EOL padding at the end.
-  const zeros = options.map(() => 0);
-  return { before: zeros, after: zeros, len: raw + pad4(raw) };
+  return off;
+}
+
+/** Bytes of options back to back, padded with EOL to 4. */
+function packedLen(options: readonly TcpOption[]): number {
+  let raw = 0;
+  for (const o of options) raw += optionLen(o);
+  return raw + pad4(raw);
+}
+
+/** The padded options length and whether the aligned layout fits (else options are packed). */
+function layoutLen(options: readonly TcpOption[]): { readonly len: number; readonly aligned: boolean } {
+  const aligned = alignedLen(options);
+  return aligned <= TCP_MAX_OPTIONS_LEN ? { len: aligned, aligned: true } : { len: packedLen(options), aligned: false };
 }
 
 function checkUint(what: string, v: number, max: number): void {
@@ -449,7 +456,7 @@ function checkOption(o: TcpOption): void {
 
 /** Bytes of options after padding (a multiple of 4). Throws if they do not fit in 40 bytes. */
 export function optionsLen(options: readonly TcpOption[]): number {
-  const len = layoutOptions(options).len;
+  const len = layoutLen(options).len;
   if (len > TCP_MAX_OPTIONS_LEN) {
     throw new RangeError(`emitSegment: ${len} bytes of TCP options (padded to 4); at most ${TCP_MAX_OPTIONS_LEN} fit in the header`);
   }
@@ -508,12 +515,10 @@ function writeOption(out: Uint8Array, at: number, o: TcpOption): number {
 }
 
 /**
- * Write the segment (checksum field zero) into `out` from offset 0, or into a
- * new array; returns the written bytes (a view of `out` when given).
- * Throws (RangeError) on a programming error: options over 40 bytes, a field
- * out of range, `out` too small. Hostile input never reaches here.
+ * Checks the segment as emitSegment() does and returns the bytes it would write, without writing them.
+ * Throws (RangeError) on a programming error: options over 40 bytes, a field out of range.
  */
-export function emitSegment(seg: TcpSegment, out?: Uint8Array): Uint8Array {
+export function checkedSegmentLen(seg: TcpSegment): number {
   checkUint('source port', seg.srcPort, 0xffff);
   checkUint('destination port', seg.dstPort, 0xffff);
   checkUint('sequence number', seg.seq, 0xffff_ffff);
@@ -521,12 +526,19 @@ export function emitSegment(seg: TcpSegment, out?: Uint8Array): Uint8Array {
   checkUint('window', seg.window, 0xffff);
   if (seg.urgentPointer !== undefined) checkUint('urgent pointer', seg.urgentPointer, 0xffff);
   for (const o of seg.options) checkOption(o);
-  const layout = layoutOptions(seg.options);
-  if (layout.len > TCP_MAX_OPTIONS_LEN) {
-    throw new RangeError(`emitSegment: ${layout.len} bytes of TCP options (padded to 4); at most ${TCP_MAX_OPTIONS_LEN} fit in the header`);
-  }
-  const hlen = TCP_HEADER_LEN + layout.len;
-  const total = hlen + seg.payload.length;
+  return TCP_HEADER_LEN + optionsLen(seg.options) + seg.payload.length;
+}
+
+/**
+ * Write the segment (checksum field zero) into `out` from offset 0, or into a
+ * new array; returns the written bytes (a view of `out` when given).
+ * Throws (RangeError) on a programming error: options over 40 bytes, a field
+ * out of range, `out` too small. Hostile input never reaches here.
+ */
+export function emitSegment(seg: TcpSegment, out?: Uint8Array): Uint8Array {
+  const total = checkedSegmentLen(seg);
+  const { len: optsLen, aligned } = layoutLen(seg.options);
+  const hlen = TCP_HEADER_LEN + optsLen;
   let buf: Uint8Array;
   if (out) {
     if (out.length < total) throw new RangeError(`emitSegment: output buffer has ${out.length} bytes, the segment needs ${total}`);
@@ -547,9 +559,10 @@ export function emitSegment(seg: TcpSegment, out?: Uint8Array): Uint8Array {
   let p = TCP_HEADER_LEN;
   const options = seg.options;
   for (let i = 0; i < options.length; i += 1) {
-    for (let k = layout.before[i]; k > 0; k -= 1) buf[p++] = TCPOPT.NOP;
-    p += writeOption(buf, p, options[i]);
-    for (let k = layout.after[i]; k > 0; k -= 1) buf[p++] = TCPOPT.NOP;
+    const o = options[i] as TcpOption;
+    if (aligned) for (let k = nopsBefore(options, i, p - TCP_HEADER_LEN, optionLen(o)); k > 0; k -= 1) buf[p++] = TCPOPT.NOP;
+    p += writeOption(buf, p, o);
+    if (aligned) for (let k = nopsAfter(o, p - TCP_HEADER_LEN); k > 0; k -= 1) buf[p++] = TCPOPT.NOP;
   }
   // Whatever is left up to hlen is EOL (zero), already filled.
   buf.set(seg.payload, hlen);

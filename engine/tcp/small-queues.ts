@@ -80,12 +80,22 @@ export function pacingRate(p: SmallQueueInput): number {
   return ((ratio / 100) * Math.max(p.cwnd, p.outBytes)) / (p.srttMs / 1000);
 }
 
+/** 2 ** SK_PACING_SHIFT. */
+const PACING_DIVISOR = 2 ** SK_PACING_SHIFT;
+/** GSO_MAX_SIZE / 2 ** r for r below 32 (the GSO bonus by min_rtt), computed once: this runs before every segment. */
+const GSO_BONUS: readonly number[] = Array.from({ length: 32 }, (_, r) => GSO_MAX_SIZE / 2 ** r);
+
 /** tcp_tso_autosize, then cut to the congestion window (tcp_mss_split_point): segments in the next skb. */
 export function nextSkbSegments(p: SmallQueueInput): number {
-  let bytes = pacingRate(p) / 2 ** SK_PACING_SHIFT;
+  return skbSegments(p, pacingRate(p) / PACING_DIVISOR);
+}
+
+/** nextSkbSegments with the paced bytes per 2^-SK_PACING_SHIFT s already worked out. */
+function skbSegments(p: SmallQueueInput, paced: number): number {
+  let bytes = paced;
   const minRttUs = Number.isFinite(p.minRttMs) ? Math.floor(p.minRttMs * 1000) : 0;
   const r = minRttUs >> TSO_RTT_LOG;
-  if (r < 32) bytes += GSO_MAX_SIZE / 2 ** r;
+  if (r < 32) bytes += GSO_BONUS[r] as number;
   bytes = Math.min(bytes, GSO_MAX_SIZE);
   const autosize = Math.max(Math.floor(bytes / p.mss), MIN_TSO_SEGS);
   return Math.max(1, Math.min(autosize, Math.floor(p.cwndRoom / p.mss)));
@@ -93,8 +103,8 @@ export function nextSkbSegments(p: SmallQueueInput): number {
 
 /** The TSQ budget in bytes (before the factor). */
 export function smallQueueLimit(p: SmallQueueInput): number {
-  const skb = segmentTruesize(nextSkbSegments(p) * p.mss);
-  const paced = pacingRate(p) / 2 ** SK_PACING_SHIFT;
+  const paced = pacingRate(p) / PACING_DIVISOR;
+  const skb = segmentTruesize(skbSegments(p, paced) * p.mss);
   return Math.min(TCP_LIMIT_OUTPUT_BYTES, Math.max(2 * skb, paced));
 }
 
@@ -132,7 +142,7 @@ export class SmallQueues {
   /** tcp_small_queue_check: over budget (the caller exempts a socket with at most one segment unacknowledged). */
   throttled(p: SmallQueueInput, factor: 0 | 1): boolean {
     if (this.skbLeft > 0) return false;
-    if (this.bytesValue > 0 && this.bytesValue > smallQueueLimit(p) * 2 ** factor) return true;
+    if (this.bytesValue > 0 && this.bytesValue > smallQueueLimit(p) * (factor === 1 ? 2 : 1)) return true;
     this.skbLeft = nextSkbSegments(p);
     return false;
   }

@@ -41,7 +41,12 @@ export class TcpTimers {
   }
 
   /** The earliest deadline among `ts` (all by default), if any is armed. */
-  earliest(ts: readonly TcpTimer[] = TCP_TIMERS): number | undefined {
+  earliest(ts?: readonly TcpTimer[]): number | undefined {
+    if (ts === undefined) {
+      // All of them, read field by field: asked after every packet.
+      const a = this.at;
+      return earlier(earlier(earlier(earlier(a.rto, a.reo), a.tlp), a.delack), a.timeWait);
+    }
     let first: number | undefined;
     for (const t of ts) {
       const d = this.at[t];
@@ -49,4 +54,9 @@ export class TcpTimers {
     }
     return first;
   }
+}
+
+/** The earlier of two optional deadlines. */
+function earlier(a: number | undefined, b: number | undefined): number | undefined {
+  return a === undefined || (b !== undefined && b < a) ? b : a;
 }

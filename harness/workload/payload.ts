@@ -15,6 +15,22 @@ function mixSeed(seed: number): number {
   return z === 0 ? 0x6d2b79f5 : z;
 }
 
+/**
+ * Fills `words` with the xorshift32 sequence after `state` and returns the last word. In int32 (the same
+ * bits as uint32), and in a function of its own: an optimized loop then ends in a plain return, where
+ * the code after it, never run before, made V8 throw the optimized code away at the end of every block.
+ */
+function xorshiftFill(words: Int32Array, state: number): number {
+  let x = state | 0;
+  for (let i = 0; i < words.length; i++) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    words[i] = x;
+  }
+  return x;
+}
+
 export class PayloadStream {
   private state: number;
   private block = Buffer.alloc(BLOCK);
@@ -26,16 +42,21 @@ export class PayloadStream {
 
   private refill(): void {
     // Words are stored little endian (Uint32Array on x86/arm), so bytes match across those hosts.
-    const words = new Uint32Array(this.block.buffer, this.block.byteOffset, BLOCK / 4);
-    let x = this.state;
-    for (let i = 0; i < words.length; i++) {
-      x ^= x << 13;
-      x ^= x >>> 17;
-      x ^= x << 5;
-      words[i] = x >>> 0;
-    }
-    this.state = x >>> 0;
+    const words = new Int32Array(this.block.buffer, this.block.byteOffset, BLOCK / 4);
+    this.state = xorshiftFill(words, this.state) >>> 0;
     this.pos = 0;
+  }
+
+  /**
+   * The next `n` bytes of the stream, as a view of the stream's own block when they lie in it (no
+   * copy): valid only until the next call. For a caller that copies them at once (a socket's write).
+   */
+  nextView(n: number): Buffer {
+    if (this.pos === BLOCK) this.refill();
+    if (n > BLOCK - this.pos) return this.next(n);
+    const view = this.block.subarray(this.pos, this.pos + n);
+    this.pos += n;
+    return view;
   }
 
   /** The next `n` bytes of the stream, in a fresh Buffer the caller may keep. */

@@ -149,8 +149,8 @@ class EngineRun {
   private readonly boundDecide = new Map<string, (src: string, dst: string) => number>();
   /** Per host, the device each endpoint address was last bound to: it outlives the endpoint. */
   private readonly boundDevs = new Map<string, Map<string, string>>();
-  /** Per host, the bound decisions made since the last event ("src dst" → decision). */
-  private readonly decisions = new Map<string, Map<string, number>>();
+  /** Per host, the bound decisions made since the last event (dst → src → decision). */
+  private readonly decisions = new Map<string, Map<string, Map<string, number>>>();
   private readonly timers = new Map<string, { at: number; timer: Timer }>();
   readonly events: Record<string, PmEvent[]> = {};
   readonly applied: Observations['applied'] = [];
@@ -229,7 +229,7 @@ class EngineRun {
     this.boundDevs.set(host, devs);
     for (const e of pm.endpointList) if (e.dev !== undefined) devs.set(e.address, e.dev);
     // Endpoints, routes and links change only in events, each followed by this call: decisions hold until the next.
-    const cache = this.decisions.get(host) ?? new Map<string, number>();
+    const cache = this.decisions.get(host) ?? new Map<string, Map<string, number>>();
     this.decisions.set(host, cache);
     cache.clear();
     if (this.boundDecide.get(host) === node.decide) return;
@@ -243,11 +243,15 @@ class EngineRun {
       return d.kind === 'local' ? local : d.kind === 'out' ? node.ifaceIndex(d.dev) : noRoute;
     };
     node.decide = (src: string, dst: string): number => {
-      const k = `${src} ${dst}`;
-      let d = cache.get(k);
+      let bySrc = cache.get(dst);
+      if (bySrc === undefined) {
+        bySrc = new Map<string, number>();
+        cache.set(dst, bySrc);
+      }
+      let d = bySrc.get(src);
       if (d === undefined) {
         d = uncached(src, dst);
-        cache.set(k, d);
+        bySrc.set(src, d);
       }
       return d;
     };
@@ -320,7 +324,8 @@ class EngineRun {
     const ep = this.eps.get(host)!;
     const node = this.sim.nodes[host]!;
     for (let ev = ep.poll(); ev; ev = ep.poll()) this.onEvent(host, ep, ev, now);
-    for (const side of [this.client, this.server]) if (side && this.sideHost(side) === host) this.progress(ep, side);
+    if (this.client && this.sideHost(this.client) === host) this.progress(ep, this.client);
+    if (this.server && this.sideHost(this.server) === host) this.progress(ep, this.server);
     // What progress() caused (an abort closes the connection at once) is reported now, not at the next packet.
     for (let ev = ep.poll(); ev; ev = ep.poll()) this.onEvent(host, ep, ev, now);
     for (let d = ep.pollTransmit(now); d; d = ep.pollTransmit(now)) {
@@ -366,8 +371,9 @@ class EngineRun {
     const side = [this.client, this.server].find((s) => s && s.conn === ev.conn && this.sideHost(s) === host);
     if (!side) return;
     if (ev.kind === 'readable') {
-      const data = ep.read(ev.conn);
-      if (data.length) side.received.update(Buffer.from(data.buffer, data.byteOffset, data.length));
+      // Hashed piece by piece as it arrived: the digest of the whole without joining the pieces first.
+      for (const data of ep.readChunks(ev.conn))
+        if (data.length) side.received.update(Buffer.from(data.buffer, data.byteOffset, data.length));
       if (ep.eof(ev.conn)) side.eof = true;
       if (side === this.client && side.eof && side.shut) this.transferDoneAt ??= now;
     }
@@ -381,11 +387,12 @@ class EngineRun {
   /** Writes what the window takes; ends the write side once all is sent and all expected arrived (as the agent does). */
   private progress(ep: MptcpEndpoint, side: Side): void {
     while (side.toSend > 0 || side.pending) {
-      const chunk = side.pending ?? side.stream.next(Math.min(side.toSend, this.lab.workload.write.chunkBytes));
+      // A view of the stream's block: the engine copies what it takes, and what it did not take is copied here.
+      const chunk = side.pending ?? side.stream.nextView(Math.min(side.toSend, this.lab.workload.write.chunkBytes));
       if (!side.pending) side.toSend -= chunk.length;
       const n = ep.write(side.conn, chunk);
       side.sent.update(chunk.subarray(0, n));
-      side.pending = n < chunk.length ? chunk.subarray(n) : undefined;
+      side.pending = n < chunk.length ? Buffer.from(chunk.subarray(n)) : undefined;
       if (side.pending) return;
     }
     if (side === this.client && this.lab.workload.abortAfterBytes !== undefined) {

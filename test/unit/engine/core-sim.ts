@@ -39,7 +39,13 @@ export interface Topology {
 /** Client and server joined by one link per entry; link i uses 198.18.i.1 (client) and 198.18.i.2 (server). */
 export function topology(
   links: readonly LinkParamsInput[],
-  opts: { seed?: number; client?: Partial<EndpointOptions>; server?: Partial<EndpointOptions> } = {},
+  opts: {
+    seed?: number;
+    client?: Partial<EndpointOptions>;
+    server?: Partial<EndpointOptions>;
+    /** Hand endpoints the packets as sent (segment records) instead of bytes only, as the engine target does. */
+    records?: boolean;
+  } = {},
 ): Topology {
   const seed = opts.seed ?? 1;
   const trace: string[] = [];
@@ -101,8 +107,11 @@ export function topology(
       },
     };
     net.node(name).setHandler((now, p) => {
-      const bytes = host.tap ? host.tap(p) : p.bytes;
-      if (bytes) ep.handle(now, { src: p.src, dst: p.dst, bytes });
+      if (opts.records && !host.tap) ep.handle(now, p);
+      else {
+        const bytes = host.tap ? host.tap(p) : p.bytes;
+        if (bytes) ep.handle(now, { src: p.src, dst: p.dst, bytes });
+      }
       host.flush(now);
     });
     return host;

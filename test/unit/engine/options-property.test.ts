@@ -7,6 +7,7 @@ import { AREA_FIXTURES, OPTION_FIXTURES, fromHex } from './options-fixtures.js';
 import {
   bufferLen,
   emitTcpOptions,
+  encodeDss,
   encodeOption,
   parseMptcpOptions,
   parseOption,
@@ -299,5 +300,48 @@ test('receiveMptcpOptions (the receive path, no option list) fills the same reco
       assert.deepEqual(receiveMptcpOptions(bytes, seg), parseMptcpOptions(bytes, seg).received);
     }),
     RUNS,
+  );
+});
+
+test('receiveMptcpOptions fills the same record as parseMptcpOptions for well-formed options of every kind, DSS flags bent', () => {
+  // Encoded options (the DSS read straight into the record among them), some with a DSS flags byte
+  // changed so that its length no longer matches: both paths must then ignore the DSS alike.
+  const area = fc.array(fc.tuple(anyOption, fc.option(u8, { nil: undefined })), { minLength: 1, maxLength: 3 }).map((list) =>
+    Uint8Array.from(
+      list.flatMap(([o, flags]) => {
+        const b = encodeOption(o);
+        if (flags !== undefined && o.kind === 'dss') b[3] = flags;
+        return [...b];
+      }),
+    ),
+  );
+  fc.assert(
+    fc.property(area, segment, (bytes, seg) => {
+      assert.deepEqual(receiveMptcpOptions(bytes, seg), parseMptcpOptions(bytes, seg).received);
+    }),
+    { numRuns: 1000 },
+  );
+});
+
+test('encodeDss gives the bytes encodeOption gives for the same DSS', () => {
+  fc.assert(
+    fc.property(
+      dss.filter((o) => o.ignoredTrailer === undefined),
+      (o) => {
+        const m = o.mapping;
+        const b = encodeDss(
+          o.dataAck?.value,
+          o.dataAck?.bits === 64,
+          m?.dsn.value,
+          m?.dsn.bits === 64,
+          m?.subflowSeq ?? 0,
+          m?.dataLen ?? 0,
+          m?.checksum,
+          o.dataFin,
+        );
+        assert.deepEqual(b, encodeOption(o));
+      },
+    ),
+    { numRuns: 1000 },
   );
 });

@@ -39,3 +39,12 @@ test('StreamDigest counts and hashes like node:crypto on the concatenation', () 
   assert.equal(d.digest(), createHash('sha256').update(Buffer.concat(chunks)).digest('hex'));
   assert.equal(new StreamDigest().digest(), createHash('sha256').digest('hex'));
 });
+
+test('nextView gives the same stream as next, however it is cut (across blocks too)', () => {
+  const sizes = [1, 65_535, 3, 65_536, 70_000, 10, 150_000];
+  const total = sizes.reduce((a, b) => a + b, 0);
+  const s = new PayloadStream(5);
+  const got = Buffer.concat(sizes.map((n) => Buffer.from(s.nextView(n)))); // copied at once, as a view asks
+  assert.deepEqual(got, payloadBytes(5, total));
+  assert.equal(got.length, total);
+});
