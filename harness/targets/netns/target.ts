@@ -8,6 +8,7 @@ import { failedResult, type LabResult } from '../../result.js';
 import { runEachLab } from '../each-lab.js';
 import { featuresOf } from '../features-of.js';
 import type { Target, TargetKind, TargetRunOptions } from '../target.js';
+import { warmAgentThreads } from './agent-thread.js';
 import { skipMissingCounters } from './missing-counters.js';
 import { hostTarget, runLabOnHost, type LabRunOptions } from './run-lab.js';
 
@@ -85,13 +86,20 @@ export class NetnsTarget implements Target {
     };
   }
 
+  /** Two agents (client, server) per lab running at once: their threads start while the run probes the host. */
+  prepare(labs: number, jobs: number): void {
+    warmAgentThreads(2 * Math.max(1, Math.min(jobs, labs)));
+  }
+
   async run(labs: readonly Lab[], opts: TargetRunOptions, emit: (r: LabResult) => Promise<void>) {
+    this.prepare(labs.length * opts.repeat, opts.jobs);
     await runEachLab(labs, opts, (lab, repeat) => runWithRetries(lab, repeat, opts, opts.retries, 1), emit);
     return hostTarget(await probeCapabilities());
   }
 
   /** Once, without retries: a comparison's own retries decide what a second divergence means. */
   runLab(lab: Lab, repeat: number, attempt: number, opts: TargetRunOptions): Promise<LabResult> {
+    warmAgentThreads(2);
     return runWithRetries(lab, repeat, opts, 0, attempt);
   }
 }

@@ -142,6 +142,7 @@ export async function runWorkload(
   const agents: Agent[] = [];
   // A thread for each end, as each had its own process: both ends are scheduled apart.
   const threads = [takeAgentThread(), takeAgentThread()] as const;
+  void Promise.all(threads.map((t) => t.ready)).then(() => log('agent threads ready'));
   const ipBatches = startIpRunner(built);
   const events = new EventClock(built, log, ipBatches.ip);
   let timer: NodeJS.Timeout | undefined;
