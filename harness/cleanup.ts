@@ -8,6 +8,7 @@
 import koffi from 'koffi';
 import { unlinkSync } from 'node:fs';
 import { readdir, readlink, stat } from 'node:fs/promises';
+import { stopWarmShells } from '../lib/concurrent.js';
 import { run } from '../lib/exec.js';
 import { killRegisteredPids } from '../lib/pids.js';
 import { closeAllAgentSockets } from './workload/agent.js';
@@ -128,6 +129,7 @@ export async function drainNamespaceDeletions(): Promise<void> {
 /** Everything registered, synchronously reachable from a signal handler. */
 export async function cleanupAll(): Promise<void> {
   closeAllAgentSockets('interrupted: cleaning up');
+  stopWarmShells();
   await killRegisteredPids(300);
   await drainNamespaceDeletions();
   await deleteNamespaces([...namespaces]);

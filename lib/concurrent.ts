@@ -1,15 +1,17 @@
 // Several commands through one `sh`: this process forks once for all of them
 // instead of once per command. A fork of a large Node process (plus execa's
 // own work) costs it several ms of CPU per command, more than the small
-// processes themselves on a busy machine; sh forks cheaply. Each command
-// keeps its own stdin, exit code and stderr, and a failure throws the same
+// processes themselves on a busy machine; sh forks cheaply. The shell is
+// started ahead (keepShellsWarm) and reads its script on stdin as it is
+// written, so even that one fork is off the caller's path. Each command keeps
+// its own stdin, exit code and stderr, and a failure throws the same
 // CommandError a run() of that command alone would.
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import type { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { commandFailure, inNetns, spawnLongWithStdin } from './exec.js';
-import { forgetPid, registerPid } from './pids.js';
 
 export interface ConcurrentCommand {
   readonly argv: readonly string[];
@@ -41,16 +43,69 @@ function commandLine(c: ConcurrentCommand, name: string, dir: string): string {
   return `${argv} <${stdin} >/dev/null 2>${shellQuote(join(dir, `err-${name}`))}`;
 }
 
-/**
- * The script: the first step's command alone, its exit code as "first CODE", and unless this
- * process answers "go" on stdin, nothing more; then every command in the background, each
- * exit code as "i CODE".
- */
-export function concurrentScript(commands: readonly ConcurrentCommand[], dir: string, first?: ConcurrentCommand): string {
-  const head = first ? [`${commandLine(first, FIRST, dir)}; echo "${FIRST} $?"`, 'read go; [ "$go" = go ] || exit 0'] : [];
+/** The first step's command alone, then its exit code as "first CODE". */
+export function firstScript(first: ConcurrentCommand, dir: string): string {
+  return `${commandLine(first, FIRST, dir)}; echo "${FIRST} $?"\n`;
+}
+
+/** Every command in the background, then each exit code as "i CODE", then the shell ends. */
+export function concurrentScript(commands: readonly ConcurrentCommand[], dir: string): string {
   const starts = commands.map((c, i) => `${commandLine(c, String(i), dir)} & p${i}=$!`);
   const waits = commands.map((_, i) => `wait $p${i}; echo "${i} $?"`);
-  return [...head, ...starts, ...waits].join('\n') + '\n';
+  return [...starts, ...waits, 'exit 0'].join('\n') + '\n';
+}
+
+/** A `sh -s` reading its script from stdin; its handles are unref'd while it is idle, so it keeps nothing alive. */
+interface Shell {
+  readonly process: ReturnType<typeof spawnLongWithStdin>;
+  readonly stdin: Socket;
+  readonly stdout: Socket;
+  readonly stderr: Socket;
+  /** Resolves once it ended. */
+  readonly exited: Promise<unknown>;
+  ended: boolean;
+}
+
+const idle: Shell[] = [];
+let keep = 0;
+
+function setRef(sh: Shell, on: boolean): void {
+  for (const h of [sh.process, sh.stdin, sh.stdout, sh.stderr]) {
+    if (on) h.ref();
+    else h.unref();
+  }
+}
+
+function startShell(): Shell {
+  const child = spawnLongWithStdin(['sh', '-s']);
+  // A shell that died (killed, or never started) reports no exit codes: the run fails, this process does not.
+  child.stdin.on('error', () => undefined);
+  const [stdin, stdout, stderr] = [child.stdin, child.stdout, child.stderr] as Socket[];
+  const sh: Shell = { process: child, stdin: stdin!, stdout: stdout!, stderr: stderr!, exited: child, ended: false };
+  void child.then(() => (sh.ended = true));
+  setRef(sh, false);
+  return sh;
+}
+
+/** Keeps `count` (default: as many as last asked) idle shells ready for runConcurrently. */
+export function keepShellsWarm(count = keep): void {
+  keep = count;
+  for (let i = idle.length - 1; i >= 0; i -= 1) if (idle[i]!.ended) idle.splice(i, 1);
+  while (idle.length < keep) idle.push(startShell());
+}
+
+/** Ends the idle shells (at exit, on a signal); they would end by themselves once this process is gone. */
+export function stopWarmShells(): void {
+  keep = 0;
+  for (const sh of idle.splice(0)) sh.process.kill('SIGKILL');
+}
+
+function takeShell(): Shell {
+  let sh = idle.shift();
+  while (sh?.ended) sh = idle.shift();
+  sh ??= startShell();
+  setRef(sh, true);
+  return sh;
 }
 
 function readStderr(dir: string, name: string): string {
@@ -79,14 +134,14 @@ export async function runConcurrently(commands: readonly ConcurrentCommand[], fi
   try {
     commands.forEach((c, i) => c.input !== undefined && writeFileSync(join(dir, `in-${i}`), c.input));
     if (first?.command.input !== undefined) writeFileSync(join(dir, `in-${FIRST}`), first.command.input);
-    const child = spawnLongWithStdin(['sh', '-c', concurrentScript(commands, dir, first?.command)]);
-    registerPid(child.pid);
-    if (!first) child.stdin!.end();
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    const sh = takeShell();
+    sh.stdin.write(first ? firstScript(first.command, dir) : concurrentScript(commands, dir));
+    if (!first) sh.stdin.end();
+    const timer = setTimeout(() => sh.process.kill('SIGKILL'), timeoutMs);
     const codes = new Map<string, number>();
     let stop: unknown;
     try {
-      for await (const line of createInterface({ input: child.stdout! })) {
+      for await (const line of createInterface({ input: sh.stdout })) {
         const m = /^(\w+) (\d+)$/.exec(line.trim());
         if (!m) continue;
         codes.set(m[1]!, Number(m[2]));
@@ -98,12 +153,11 @@ export async function runConcurrently(commands: readonly ConcurrentCommand[], fi
             stop = e;
           }
         }
-        child.stdin!.end(codes.get(FIRST) === 0 && stop === undefined ? 'go\n' : 'stop\n');
+        sh.stdin.end(codes.get(FIRST) === 0 && stop === undefined ? concurrentScript(commands, dir) : 'exit 0\n');
       }
-      await child;
+      await sh.exited;
     } finally {
       clearTimeout(timer);
-      forgetPid(child.pid);
     }
     if (first && codes.get(FIRST) !== 0) throw failure(first.command, dir, FIRST, codes.get(FIRST), started);
     if (stop !== undefined) throw stop;

@@ -8,7 +8,7 @@
 // sysctls are written from this thread entered into the namespace. Teardown
 // queues the deletion (cleanup.ts).
 import { writeFileSync } from 'node:fs';
-import { runConcurrently, type ConcurrentCommand } from '../../../lib/concurrent.js';
+import { keepShellsWarm, runConcurrently, type ConcurrentCommand } from '../../../lib/concurrent.js';
 import { run } from '../../../lib/exec.js';
 import { NS_PREFIX, queueNamespaceDeletion, registerNamespace } from '../../cleanup.js';
 import { forgetNamespaceHandle, inNamespace } from './enter.js';
@@ -174,6 +174,8 @@ export function teardownLab(built: BuiltLab): Promise<void> {
   const names = Object.values(built.ns);
   for (const n of names) forgetNamespaceHandle(n);
   queueNamespaceDeletion(names);
+  // The next lab's set-up shell starts now, after this lab's verdict, not on that lab's path.
+  keepShellsWarm();
   return Promise.resolve();
 }
 

@@ -8,6 +8,7 @@ import { failedResult, type LabResult } from '../../result.js';
 import { runEachLab } from '../each-lab.js';
 import { featuresOf } from '../features-of.js';
 import type { Target, TargetKind, TargetRunOptions } from '../target.js';
+import { keepShellsWarm } from '../../../lib/concurrent.js';
 import { warmAgentThreads } from './agent-thread.js';
 import { skipMissingCounters } from './missing-counters.js';
 import { hostTarget, runLabOnHost, type LabRunOptions } from './run-lab.js';
@@ -86,9 +87,14 @@ export class NetnsTarget implements Target {
     };
   }
 
-  /** Two agents (client, server) per lab running at once: their threads start while the run probes the host. */
+  /**
+   * While the run probes the host: two agent threads (client, server) and a shell for the set-up
+   * (lib/concurrent.ts) per lab running at once.
+   */
   prepare(labs: number, jobs: number): void {
-    warmAgentThreads(2 * Math.max(1, Math.min(jobs, labs)));
+    const atOnce = Math.max(1, Math.min(jobs, labs));
+    warmAgentThreads(2 * atOnce);
+    keepShellsWarm(atOnce);
   }
 
   async run(labs: readonly Lab[], opts: TargetRunOptions, emit: (r: LabResult) => Promise<void>) {

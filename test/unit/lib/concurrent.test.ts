@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CommandError } from '../../../lib/exec.js';
-import { concurrentScript, runConcurrently, shellQuote } from '../../../lib/concurrent.js';
+import { concurrentScript, keepShellsWarm, runConcurrently, shellQuote, stopWarmShells } from '../../../lib/concurrent.js';
 
 function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'concurrent-test-'));
@@ -21,13 +21,12 @@ test('shellQuote leaves plain words alone and single-quotes the rest', () => {
 
 test('every command runs, each with its own stdin, and they run at once', () =>
   withDir(async (dir) => {
-    const started = performance.now();
-    await runConcurrently(
-      [0, 1, 2].map((i) => ({ argv: ['sh', '-c', `sleep 0.3; cat > ${join(dir, `out${i}`)}`], input: `input ${i}\n` })),
-    );
-    const took = performance.now() - started;
+    // Each one marks that it started, then waits (up to 5 s) for the others' marks: one after another, the first would fail.
+    const all = [0, 1, 2].map((k) => `[ -e ${join(dir, `started${k}`)} ]`).join(' && ');
+    const script = (i: number) =>
+      `touch ${join(dir, `started${i}`)}; for t in $(seq 100); do ${all} && exec cat > ${join(dir, `out${i}`)}; sleep 0.05; done; exit 1`;
+    await runConcurrently([0, 1, 2].map((i) => ({ argv: ['sh', '-c', script(i)], input: `input ${i}\n` })));
     for (const i of [0, 1, 2]) assert.equal(readFileSync(join(dir, `out${i}`), 'utf8'), `input ${i}\n`);
-    assert.ok(took < 850, `three 0.3 s commands took ${Math.round(took)} ms: not at once`);
   }));
 
 test('a failure throws the CommandError of the first failed command, with its exit code and stderr', async () => {
@@ -80,3 +79,22 @@ test('the script quotes every word and reports each exit code by index', () => {
   assert.match(script, /^ip -n 'a b' -batch - <\/d\/in-0 >\/dev\/null 2>\/d\/err-0 & p0=\$!$/m);
   assert.match(script, /^wait \$p0; echo "0 \$\?"$/m);
 });
+
+test('stopWarmShells ends the idle shells', async () => {
+  keepShellsWarm(2);
+  stopWarmShells();
+  await runConcurrently([{ argv: ['true'] }]); // a fresh shell when none is warm
+});
+
+test('shells started ahead run the commands, and an idle one keeps nothing alive', () =>
+  withDir(async (dir) => {
+    keepShellsWarm(1);
+    for (const i of [1, 2, 3]) {
+      await runConcurrently([{ argv: ['sh', '-c', `echo ${i} > ${join(dir, `out${i}`)}`] }], {
+        command: { argv: ['true'] },
+        then: () => keepShellsWarm(),
+      });
+      assert.equal(readFileSync(join(dir, `out${i}`), 'utf8'), `${i}\n`);
+    }
+    // Idle shells are left on purpose: this file must end all the same (unref'd, they hold nothing).
+  }));
