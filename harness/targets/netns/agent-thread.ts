@@ -11,6 +11,7 @@ import { Worker, isMainThread, parentPort } from 'node:worker_threads';
 import { onCloseAllAgents, startAgent, type Agent } from '../../workload/agent.js';
 import type { AgentMessage, AgentResult, AgentSpec } from '../../workload/spec.js';
 import { forgetNamespaceHandle, inNamespace } from './enter.js';
+import { warmUp } from './warm-up.js';
 
 type ToThread =
   | { type: 'start'; id: number; ns: string; spec: AgentSpec }
@@ -40,8 +41,8 @@ function serveAgents(port: NonNullable<typeof parentPort>): void {
       post({ type: 'result', id: m.id, result });
     });
   });
-  // Every module of the agent is loaded: the thread takes an agent at once from now on.
-  post({ type: 'ready' });
+  // Every module of the agent is loaded and its code warm: the thread takes an agent at once from now on.
+  void warmUp().then(() => post({ type: 'ready' }));
 }
 
 if (!isMainThread && parentPort) serveAgents(parentPort);
