@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { commandFailure, inNetns, spawnLongWithStdin } from './exec.js';
+import { forgetPid, registerPid } from './pids.js';
 
 export interface ConcurrentCommand {
   readonly argv: readonly string[];
@@ -135,6 +136,8 @@ export async function runConcurrently(commands: readonly ConcurrentCommand[], fi
     commands.forEach((c, i) => c.input !== undefined && writeFileSync(join(dir, `in-${i}`), c.input));
     if (first?.command.input !== undefined) writeFileSync(join(dir, `in-${FIRST}`), first.command.input);
     const sh = takeShell();
+    // In use, it is one of the run's processes: a signal's cleanup ends it (cleanup.ts).
+    registerPid(sh.process.pid);
     sh.stdin.write(first ? firstScript(first.command, dir) : concurrentScript(commands, dir));
     if (!first) sh.stdin.end();
     const timer = setTimeout(() => sh.process.kill('SIGKILL'), timeoutMs);
@@ -158,6 +161,7 @@ export async function runConcurrently(commands: readonly ConcurrentCommand[], fi
       await sh.exited;
     } finally {
       clearTimeout(timer);
+      forgetPid(sh.process.pid);
     }
     if (first && codes.get(FIRST) !== 0) throw failure(first.command, dir, FIRST, codes.get(FIRST), started);
     if (stop !== undefined) throw stop;
