@@ -88,11 +88,18 @@ function startShell(): Shell {
   return sh;
 }
 
-/** Keeps `count` (default: as many as last asked) idle shells ready for runConcurrently. */
-export function keepShellsWarm(count = keep): void {
+/** Shells still to be used, as the last keepShellsWarm said: no idle one is started beyond them. */
+let uses = 0;
+
+/**
+ * Keeps `count` (default: as many as last asked) idle shells ready for runConcurrently, for
+ * `expected` more uses (default: what is left of the last count given).
+ */
+export function keepShellsWarm(count = keep, expected = uses): void {
   keep = count;
+  uses = expected;
   for (let i = idle.length - 1; i >= 0; i -= 1) if (idle[i]!.ended) idle.splice(i, 1);
-  while (idle.length < keep) idle.push(startShell());
+  while (idle.length < Math.min(keep, uses)) idle.push(startShell());
 }
 
 /** Ends the idle shells (at exit, on a signal); they would end by themselves once this process is gone. */
@@ -102,6 +109,7 @@ export function stopWarmShells(): void {
 }
 
 function takeShell(): Shell {
+  uses = Math.max(0, uses - 1);
   let sh = idle.shift();
   while (sh?.ended) sh = idle.shift();
   sh ??= startShell();

@@ -94,7 +94,7 @@ export class NetnsTarget implements Target {
   prepare(labs: number, jobs: number): void {
     const atOnce = Math.max(1, Math.min(jobs, labs));
     warmAgentThreads(2 * atOnce);
-    keepShellsWarm(atOnce);
+    keepShellsWarm(atOnce, labs);
   }
 
   async run(labs: readonly Lab[], opts: TargetRunOptions, emit: (r: LabResult) => Promise<void>) {

@@ -81,14 +81,14 @@ test('the script quotes every word and reports each exit code by index', () => {
 });
 
 test('stopWarmShells ends the idle shells', async () => {
-  keepShellsWarm(2);
+  keepShellsWarm(2, 2);
   stopWarmShells();
   await runConcurrently([{ argv: ['true'] }]); // a fresh shell when none is warm
 });
 
 test('shells started ahead run the commands, and an idle one keeps nothing alive', () =>
   withDir(async (dir) => {
-    keepShellsWarm(1);
+    keepShellsWarm(1, 3);
     for (const i of [1, 2, 3]) {
       await runConcurrently([{ argv: ['sh', '-c', `echo ${i} > ${join(dir, `out${i}`)}`] }], {
         command: { argv: ['true'] },
