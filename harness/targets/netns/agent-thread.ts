@@ -102,8 +102,6 @@ class AgentThread {
 
   constructor() {
     this.ready = new Promise((r) => (this.setReady = r));
-    // An idle thread does not keep the harness alive.
-    this.worker.unref();
     this.worker.on('message', (m: FromThread) => {
       if (m.type === 'ready') return this.setReady();
       const agent = this.agents.get(m.id);
@@ -125,6 +123,9 @@ class AgentThread {
       fail(`agent thread exited (${code})`);
       threads.delete(this);
     });
+    // An idle thread does not keep the harness alive. After the listeners: adding a 'message'
+    // listener refs the thread's port again (a warmed thread never started would hold the exit).
+    this.worker.unref();
   }
 
   get busy(): boolean {
