@@ -142,12 +142,14 @@ export async function runWorkload(
   const agents: Agent[] = [];
   // A thread for each end, as each had its own process: both ends are scheduled apart.
   const threads = [takeAgentThread(), takeAgentThread()] as const;
-  void Promise.all(threads.map((t) => t.ready)).then(() => log('agent threads ready'));
   const ipBatches = startIpRunner(built);
   const events = new EventClock(built, log, ipBatches.ip);
   let timer: NodeJS.Timeout | undefined;
   const timedOut = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), timeoutMs)));
   try {
+    // A thread warms up (warm-up.ts) before its first lab: that must not run beside this lab's transfer.
+    await Promise.all(threads.map((t) => t.ready));
+    log('agent threads ready');
     const srv = threads[0].start(built.ns[w.server]!, server, logAs(server.role, log));
     agents.push(srv);
     await srv.waitFor('listening', 10_000);
