@@ -5,7 +5,10 @@
 // A finished lab's namespaces go to a queue (queueNamespaceDeletion) so the
 // next lab and the result need not wait for them; cleanupAll drains it, so
 // nothing is left at exit either way.
+import koffi from 'koffi';
+import { unlinkSync } from 'node:fs';
 import { readdir, readlink, stat } from 'node:fs/promises';
+import { stopWarmShells } from '../lib/concurrent.js';
 import { run } from '../lib/exec.js';
 import { killRegisteredPids } from '../lib/pids.js';
 import { closeAllAgentSockets } from './workload/agent.js';
@@ -76,12 +79,32 @@ export async function pidsInNamespaces(names: readonly string[]): Promise<number
   return pids.filter((_, i) => inside[i]);
 }
 
-/** Deletes several namespaces with one `ip -batch` (-force: one that is gone does not stop the others). */
+const MNT_DETACH = 2;
+const cUmount2 = koffi.load('libc.so.6').func('int umount2(const char *target, int flags)');
+
+/**
+ * What `ip netns del NAME` does (iproute2 ip/ipnetns.c): detach the bind mount that keeps the
+ * namespace, remove its file; the kernel frees the namespace with its last user. In process:
+ * no `ip` to start. One that is gone already is no error, nor does it stop the others.
+ */
+function removeNamespaceFile(ns: string): void {
+  const path = `/run/netns/${ns}`;
+  cUmount2(path, MNT_DETACH);
+  try {
+    unlinkSync(path);
+  } catch {
+    /* never made, or gone */
+  }
+}
+
+/** Deletes several namespaces: their processes killed, their files removed. */
 export async function deleteNamespaces(names: readonly string[]): Promise<void> {
   if (!names.length) return;
   killAll(await pidsInNamespaces(names));
-  await run(['ip', '-force', '-batch', '-'], { input: names.map((n) => `netns del ${n}\n`).join(''), reject: false });
-  for (const n of names) forgetNamespace(n);
+  for (const n of names) {
+    removeNamespaceFile(n);
+    forgetNamespace(n);
+  }
 }
 
 /** Deletions under way: cleanupAll waits for them. */
@@ -106,6 +129,7 @@ export async function drainNamespaceDeletions(): Promise<void> {
 /** Everything registered, synchronously reachable from a signal handler. */
 export async function cleanupAll(): Promise<void> {
   closeAllAgentSockets('interrupted: cleaning up');
+  stopWarmShells();
   await killRegisteredPids(300);
   await drainNamespaceDeletions();
   await deleteNamespaces([...namespaces]);

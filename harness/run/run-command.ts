@@ -119,6 +119,9 @@ export async function runCommand(req: RunRequest): Promise<number> {
 export async function executeRun(req: RunRequest, writeTap: (chunk: string) => void): Promise<ExecutedRun> {
   const labs = await selectLabs(req.labs, { grep: req.grep, tags: req.tags });
   if (!labs.length) throw new UsageError('no lab matches the selection');
+  const plan = planOf(req);
+  // While the host is probed (processes to wait for), the targets get ready for their first lab.
+  for (const t of [...plan.targets, ...plan.followers]) t.prepare?.(labs.length * req.repeat, req.jobs);
   const caps = await probeCapabilities();
   const onHost = req.kernels.includes('host');
   // An option that needs a program is bad input on this machine: say so before anything runs.
@@ -145,7 +148,7 @@ export async function executeRun(req: RunRequest, writeTap: (chunk: string) => v
   tap.header();
   tap.comment(`mptcp-lab ${VERSION} seed ${seed} kernel ${caps.kernelRelease}; targets ${req.kernels.join(',')} (replay: --seed ${seed})`);
   const progress = new Progress(pointCount(labs.length, req));
-  const infos = await runTargets(labs, planOf(req), {
+  const infos = await runTargets(labs, plan, {
     slots: req.slots,
     seed,
     jobs: req.jobs,

@@ -75,6 +75,11 @@ export interface Target {
    * whole batches (a booted kernel).
    */
   runLab?(lab: Lab, repeat: number, attempt: number, opts: TargetRunOptions): Promise<LabResult>;
+  /**
+   * Starts, without waiting, what its labs will need (the netns target's agent threads), so it is
+   * ready by the first lab: called once the labs are chosen, before the run's other set-up.
+   */
+  prepare?(labs: number, jobs: number): void;
 }
 
 /** Settings of particular kinds of target, from the command line. */

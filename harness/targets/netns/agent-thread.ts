@@ -3,19 +3,24 @@
 // results, other labs under --jobs) would stall the transfer too, and its
 // timing is observed. The thread enters the lab namespace itself to make
 // each socket (setns is per thread, inNamespace works there as here). Threads
-// are pooled and reused across labs, so a lab pays no thread start-up.
+// are pooled and reused across labs, so a lab pays no thread start-up, and
+// warmed (warmAgentThreads) while the lab is built, so the first lab pays none either.
 // A crash of the thread is a failed result of its agents, never of the run.
 import { Milestones } from '../../workload/milestones.js';
 import { Worker, isMainThread, parentPort } from 'node:worker_threads';
 import { onCloseAllAgents, startAgent, type Agent } from '../../workload/agent.js';
 import type { AgentMessage, AgentResult, AgentSpec } from '../../workload/spec.js';
 import { forgetNamespaceHandle, inNamespace } from './enter.js';
+import { warmUp } from './warm-up.js';
 
 type ToThread =
   | { type: 'start'; id: number; ns: string; spec: AgentSpec }
   | { type: 'release'; id: number }
   | { type: 'stop'; id: number; reason: string };
-type FromThread = { type: 'message'; id: number; msg: AgentMessage; port?: number } | { type: 'result'; id: number; result: AgentResult };
+type FromThread =
+  | { type: 'ready' }
+  | { type: 'message'; id: number; msg: AgentMessage; port?: number }
+  | { type: 'result'; id: number; result: AgentResult };
 
 /** The thread's side: runs the agents it is asked to, reports their messages. */
 function serveAgents(port: NonNullable<typeof parentPort>): void {
@@ -36,6 +41,8 @@ function serveAgents(port: NonNullable<typeof parentPort>): void {
       post({ type: 'result', id: m.id, result });
     });
   });
+  // Every module of the agent is loaded and its code warm: the thread takes an agent at once from now on.
+  void warmUp().then(() => post({ type: 'ready' }));
 }
 
 if (!isMainThread && parentPort) serveAgents(parentPort);
@@ -89,11 +96,14 @@ class AgentThread {
   private readonly worker = new Worker(new URL(import.meta.url));
   private readonly agents = new Map<number, RemoteAgent>();
   broken = false;
+  /** Resolves once the thread has loaded the agent's modules (or ended). */
+  readonly ready: Promise<void>;
+  private setReady!: () => void;
 
   constructor() {
-    // An idle thread does not keep the harness alive.
-    this.worker.unref();
+    this.ready = new Promise((r) => (this.setReady = r));
     this.worker.on('message', (m: FromThread) => {
+      if (m.type === 'ready') return this.setReady();
       const agent = this.agents.get(m.id);
       if (!agent) return;
       if (m.type === 'message') agent.message(m.msg, m.port);
@@ -104,6 +114,7 @@ class AgentThread {
     });
     const fail = (why: string): void => {
       this.broken = true;
+      this.setReady();
       for (const a of this.agents.values()) a.end({ kind: 'result', ok: false, connections: [], error: why });
       this.agents.clear();
     };
@@ -112,6 +123,9 @@ class AgentThread {
       fail(`agent thread exited (${code})`);
       threads.delete(this);
     });
+    // An idle thread does not keep the harness alive. After the listeners: adding a 'message'
+    // listener refs the thread's port again (a warmed thread never started would hold the exit).
+    this.worker.unref();
   }
 
   get busy(): boolean {
@@ -144,12 +158,26 @@ onCloseAllAgents((reason) => {
   for (const t of threads) t.stopAll(reason);
 });
 
+/**
+ * Starts threads until `count` idle ones are in the pool, without waiting for them: a
+ * thread takes tens of ms to load the agent's modules, time the lab's set-up can hide.
+ */
+export function warmAgentThreads(count: number): void {
+  for (let k = pool.filter((t) => !t.broken).length; k < count; k += 1) pool.push(new AgentThread());
+}
+
 /** A thread for agents: an idle one from the pool, or a new one; done() gives it back once its agents ended. */
-export function takeAgentThread(): { start(ns: string, spec: AgentSpec, onMessage: (msg: AgentMessage) => void): Agent; done(): void } {
+export function takeAgentThread(): {
+  start(ns: string, spec: AgentSpec, onMessage: (msg: AgentMessage) => void): Agent;
+  /** Resolves once the thread can take an agent at once. */
+  readonly ready: Promise<void>;
+  done(): void;
+} {
   const i = pool.findIndex((t) => !t.broken);
   const thread = i >= 0 ? pool.splice(i, 1)[0]! : new AgentThread();
   threads.add(thread);
   return {
+    ready: thread.ready,
     start: (ns, spec, onMessage) => thread.start(ns, spec, nextId++, onMessage),
     done: () => {
       if (!thread.broken && !thread.busy) pool.push(thread);

@@ -4,9 +4,11 @@
 // namespaces. Nothing touches the initial namespace.
 // Few processes: one `ip -batch` makes the namespaces and links, then per host
 // one `ip -n NS -batch` (addresses, routes, rules, path manager), one `tc -batch`
-// and one `nft -f` when impaired; sysctls are written from this thread
-// entered into the namespace. Teardown queues the deletion (cleanup.ts).
+// and one `nft -f` when impaired, all at once under one `sh` (lib/concurrent.ts);
+// sysctls are written from this thread entered into the namespace. Teardown
+// queues the deletion (cleanup.ts).
 import { writeFileSync } from 'node:fs';
+import { keepShellsWarm, runConcurrently, type ConcurrentCommand } from '../../../lib/concurrent.js';
 import { run } from '../../../lib/exec.js';
 import { NS_PREFIX, queueNamespaceDeletion, registerNamespace } from '../../cleanup.js';
 import { forgetNamespaceHandle, inNamespace } from './enter.js';
@@ -25,6 +27,8 @@ export interface BuiltLab {
   caps: Capabilities;
   /** Set-up time in ms, for the benchmark. */
   setupMs: number;
+  /** Where the set-up time went, for the lab's log: "namespaces+links 12.3 ms, ...". */
+  setupSteps: string;
 }
 
 export function namespaceNames(lab: Lab): Record<string, string> {
@@ -33,9 +37,10 @@ export function namespaceNames(lab: Lab): Record<string, string> {
   return Object.fromEntries(lab.hosts.map((h) => [h.name, `${NS_PREFIX}${slot}-${h.name}`]));
 }
 
-async function batch(ns: string, lines: string[], family: '-4' | '-6' | undefined = undefined): Promise<void> {
-  if (!lines.length) return;
-  await run(['ip', ...(family ? [family] : []), '-n', ns, '-batch', '-'], { input: lines.join('\n') + '\n' });
+/** `ip -n NS -batch -` over these lines; none when there are no lines. */
+function batch(ns: string, lines: string[], family: '-4' | '-6' | undefined = undefined): ConcurrentCommand[] {
+  if (!lines.length) return [];
+  return [{ argv: ['ip', ...(family ? [family] : []), '-n', ns, '-batch', '-'], input: lines.join('\n') + '\n' }];
 }
 
 /** /proc/sys path of a sysctl key, as sysctl(8) maps it: dots are the separators. */
@@ -97,13 +102,15 @@ function labHasLoss(lab: Lab): boolean {
  * qdiscs on the sender; loss without netem and payload rewrites as nft on the receiver, with
  * segmentation offloads off on the sender (its checksum offload stays: see harness/tools/nft.ts).
  */
-async function impair(built: BuiltLab, host: Host): Promise<void> {
+function impair(built: BuiltLab, host: Host): ConcurrentCommand[] {
   const ns = built.ns[host.name]!;
+  const commands: ConcurrentCommand[] = [];
   // tc -batch reads the argv of compileQdiscs without the leading "tc".
   const qdiscs = host.interfaces.flatMap((i) => compileQdiscs(i.name, i.egress, built.caps).map((argv) => argv.slice(1).join(' ')));
-  if (qdiscs.length) await run(['tc', '-n', ns, '-batch', '-'], { input: qdiscs.join('\n') + '\n' });
+  if (qdiscs.length) commands.push({ argv: ['tc', '-n', ns, '-batch', '-'], input: qdiscs.join('\n') + '\n' });
   for (const i of host.interfaces) {
-    if (segmentsOnWire(i.egress, built.caps) || labHasLoss(built.lab)) await run(['ethtool', '-K', i.name, ...OFFLOADS_OFF], { netns: ns });
+    if (segmentsOnWire(i.egress, built.caps) || labHasLoss(built.lab))
+      commands.push({ argv: ['ethtool', '-K', i.name, ...OFFLOADS_OFF], netns: ns });
   }
   const incoming = built.lab.hosts.flatMap((h) => h.interfaces.filter((i) => i.peer.host === host.name));
   const losses = incoming.filter((i) => lossByNft(i.egress, built.caps)).map((i) => ({ dev: i.peer.name, lossPct: i.egress.lossPct! }));
@@ -112,7 +119,8 @@ async function impair(built: BuiltLab, host: Host): Promise<void> {
     ...(losses.length ? [compileLossRuleset(losses)] : []),
     ...incoming.flatMap((i) => (i.egress.rewrite ? [compileRewrite(i.peer.name, i.egress.rewrite)] : [])),
   ];
-  if (scripts.length) await run(['nft', '-f', '-'], { netns: ns, input: scripts.join('') });
+  if (scripts.length) commands.push({ argv: ['nft', '-f', '-'], netns: ns, input: scripts.join('') });
+  return commands;
 }
 
 export async function buildLab(input: Lab, caps: Capabilities): Promise<BuiltLab> {
@@ -123,25 +131,41 @@ export async function buildLab(input: Lab, caps: Capabilities): Promise<BuiltLab
   };
   const started = performance.now();
   const ns = namespaceNames(lab);
-  const built: BuiltLab = { lab, ns, caps, setupMs: 0 };
+  const built: BuiltLab = { lab, ns, caps, setupMs: 0, setupSteps: '' };
+  const steps: string[] = [];
+  let stepStart = started;
+  const step = (name: string): void => {
+    const now = performance.now();
+    steps.push(`${name} ${(now - stepStart).toFixed(1)} ms`);
+    stepStart = now;
+  };
   try {
     for (const name of Object.values(ns)) registerNamespace(name);
     const make = [...Object.values(ns).map((n) => `netns add ${n}`), ...vethLines(lab, (h) => ns[h]!)];
-    await run(['ip', '-batch', '-'], { input: make.join('\n') + '\n' });
-    for (const h of lab.hosts) setSysctls(ns[h.name]!, baseSysctls(h));
-    await Promise.all(
-      lab.hosts.map(async (h) => {
+    // A host's ip lines, IPv6 rules and impairments touch different objects of links that exist
+    // already (RTNL orders them in the kernel): once the namespaces and links are made and the
+    // sysctls written, every host's commands run at once, all through one shell.
+    await runConcurrently(
+      lab.hosts.flatMap((h) => {
         const n = ns[h.name]!;
-        await batch(n, [...hostLines(h), ...pmLines(h)]);
-        await batch(n, ipv6RuleLines(h), '-6');
-        await impair(built, h);
+        return [...batch(n, [...hostLines(h), ...pmLines(h)]), ...batch(n, ipv6RuleLines(h), '-6'), ...impair(built, h)];
       }),
+      {
+        command: { argv: ['ip', '-batch', '-'], input: make.join('\n') + '\n' },
+        then: () => {
+          step('namespaces+links');
+          for (const h of lab.hosts) setSysctls(ns[h.name]!, baseSysctls(h));
+          step('sysctls');
+        },
+      },
     );
   } catch (e) {
     await teardownLab(built);
     throw e;
   }
+  step('hosts');
   built.setupMs = performance.now() - started;
+  built.setupSteps = steps.join(', ');
   return built;
 }
 
@@ -150,6 +174,8 @@ export function teardownLab(built: BuiltLab): Promise<void> {
   const names = Object.values(built.ns);
   for (const n of names) forgetNamespaceHandle(n);
   queueNamespaceDeletion(names);
+  // The next lab's set-up shell starts now, after this lab's verdict, not on that lab's path.
+  keepShellsWarm();
   return Promise.resolve();
 }
 

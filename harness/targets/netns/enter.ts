@@ -11,6 +11,7 @@ import { closeSync, openSync } from 'node:fs';
 const CLONE_NEWNET = 0x40000000;
 const libc = koffi.load('libc.so.6');
 const cSetns = libc.func('int setns(int fd, int nstype)');
+const cUnshare = libc.func('int unshare(int flags)');
 
 /** The thread's own namespace, opened once: where every entry returns to. */
 let home: number | undefined;
@@ -30,15 +31,34 @@ export function namespacePath(ns: string): string {
  * an await inside would let other code run in the lab's namespace.
  */
 export function inNamespace<T>(ns: string, fn: () => T): T {
-  home ??= openSync('/proc/thread-self/ns/net', 'r');
   let fd = opened.get(ns);
   if (fd === undefined) {
     fd = openSync(namespacePath(ns), 'r');
     opened.set(ns, fd);
   }
-  enter(fd, ns);
+  return inNamespaceFd(fd, ns, fn);
+}
+
+/** inNamespace for a namespace held by a file descriptor (what names it in errors: `what`). */
+export function inNamespaceFd<T>(fd: number, what: string, fn: () => T): T {
+  home ??= openSync('/proc/thread-self/ns/net', 'r');
+  enter(fd, what);
   try {
     return fn();
+  } finally {
+    enter(home, 'back to the initial namespace');
+  }
+}
+
+/**
+ * A new network namespace that only the caller knows of (unshare on this thread, then back):
+ * no name, no process in it; it goes away with the returned descriptor and its last socket.
+ */
+export function privateNamespace(): number {
+  home ??= openSync('/proc/thread-self/ns/net', 'r');
+  if ((cUnshare(CLONE_NEWNET) as number) !== 0) throw new Error(`unshare(CLONE_NEWNET): errno ${koffi.errno()}`);
+  try {
+    return openSync('/proc/thread-self/ns/net', 'r');
   } finally {
     enter(home, 'back to the initial namespace');
   }

@@ -1,5 +1,6 @@
 // Timed events during the workload, applied to a built lab: link down/up,
 // endpoint add/delete/flush, backup flag, impairment change, shell steps.
+import { shellQuote } from '../../../lib/concurrent.js';
 import { run } from '../../../lib/exec.js';
 import type { BuiltLab } from './build.js';
 import { changeImpairment, linkEnds } from './build.js';
@@ -25,14 +26,8 @@ function raw(command: string): { raw: string } {
   return { raw: command };
 }
 
-/**
- * One argument for `sh -c`: as it is when it has no character the shell would
- * read, else in single quotes (POSIX quoting, which dash understands too).
- */
-export function shellQuote(arg: string): string {
-  if (/^[A-Za-z0-9_/.,:=@%+-]+$/.test(arg)) return arg;
-  return `'${arg.replaceAll("'", `'\\''`)}'`;
-}
+/** One argument for `sh -c` (POSIX single quotes, which dash understands too): lib/concurrent.ts. */
+export { shellQuote };
 
 /**
  * A zx-style $ scoped to one host: interpolated values are quoted one argument

@@ -112,12 +112,15 @@ async function startObservers(built: BuiltLab, opts: LabRunOptions): Promise<Obs
 /** Longest wait for the events that follow the transfer (SF_CLOSED, CLOSED, LISTENER_CLOSED). */
 const CLOSE_EVENTS_MS = 100;
 
-/** Until every host reported its connections and listeners closed (and one more poll), or CLOSE_EVENTS_MS. */
+/**
+ * Until every host reported its connections and listeners closed, or CLOSE_EVENTS_MS. No grace
+ * after that: the kernel raises CLOSED and LISTENER_CLOSED inside close(), after the events of
+ * that close, and SF_CLOSED only while the connection is still established (mptcp_close_ssk),
+ * so nothing of a connection follows its CLOSED; monitor.stop() takes what is queued.
+ */
 async function closeEvents(monitors: readonly Monitor[]): Promise<void> {
   const deadline = performance.now() + CLOSE_EVENTS_MS;
-  while (performance.now() < deadline && !monitors.every((m) => allClosed(m.lines()))) await sleep(5);
-  // Events raised in the same close as the last CLOSED are queued by now; one short wait for any stragglers.
-  await sleep(Math.min(10, Math.max(0, deadline - performance.now())));
+  while (performance.now() < deadline && !monitors.every((m) => allClosed(m.lines()))) await sleep(2);
 }
 
 async function stopObservers(
@@ -128,9 +131,11 @@ async function stopObservers(
   const hosts = built.lab.hosts.map((h) => h.name);
   const counters = hosts.map((h) => [h, filterCounters(counterDelta(o.counters[h]!, readCounters(built.ns[h]!)))] as const);
   const linkStats = hosts.map((h) => [h, linkStatsDelta(o.links[h]!, readLinkStats(built.ns[h]!))] as const);
+  log('counters and link stats read');
   await closeEvents(Object.values(o.monitors));
   const events = await Promise.all(hosts.map(async (h) => [h, await o.monitors[h]!.stop()] as const));
   await Promise.all(o.captures.map((c) => (c.pid ? killPid(c.pid, 1000) : undefined)));
+  log('observers stopped');
   const stats = Object.fromEntries(linkStats);
   // Packets beside bytes: bytes per packet far above the MTU mean GSO super-packets went by (a qdisc drops those whole).
   for (const l of built.lab.links) {
@@ -154,6 +159,7 @@ async function observe(
   const timeoutMs = opts.timeoutMs ?? built.lab.timeoutMs;
   const { server, client } = agentSpecs(built.lab, opts.seed, timeoutMs);
   const observers = await startObservers(built, opts);
+  log('observers started');
   try {
     const w = await runWorkload(built, server, client, timeoutMs, log);
     const seen = await stopObservers(built, observers, log);
@@ -189,9 +195,10 @@ export async function runLabOnHost(lab: Lab, opts: LabRunOptions): Promise<LabRe
   const base = resultBase(lab, target);
   try {
     built = await buildLab(lab, caps);
-    log(`built in ${built.setupMs.toFixed(1)} ms: ${Object.values(built.ns).join(' ')}`);
+    log(`built in ${built.setupMs.toFixed(1)} ms (${built.setupSteps}): ${Object.values(built.ns).join(' ')}`);
     const { obs, error, pcaps } = await observe(built, opts, log);
     const checks = evaluate(lab, obs);
+    log('checks evaluated');
     const failed = Boolean(error) && lab.expect.integrity;
     const status = failed || checks.some((c) => !c.ok) ? 'fail' : 'pass';
     return {

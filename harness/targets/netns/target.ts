@@ -8,6 +8,8 @@ import { failedResult, type LabResult } from '../../result.js';
 import { runEachLab } from '../each-lab.js';
 import { featuresOf } from '../features-of.js';
 import type { Target, TargetKind, TargetRunOptions } from '../target.js';
+import { keepShellsWarm } from '../../../lib/concurrent.js';
+import { warmAgentThreads } from './agent-thread.js';
 import { skipMissingCounters } from './missing-counters.js';
 import { hostTarget, runLabOnHost, type LabRunOptions } from './run-lab.js';
 
@@ -85,13 +87,25 @@ export class NetnsTarget implements Target {
     };
   }
 
+  /**
+   * While the run probes the host: two agent threads (client, server) and a shell for the set-up
+   * (lib/concurrent.ts) per lab running at once.
+   */
+  prepare(labs: number, jobs: number): void {
+    const atOnce = Math.max(1, Math.min(jobs, labs));
+    warmAgentThreads(2 * atOnce);
+    keepShellsWarm(atOnce, labs);
+  }
+
   async run(labs: readonly Lab[], opts: TargetRunOptions, emit: (r: LabResult) => Promise<void>) {
+    this.prepare(labs.length * opts.repeat, opts.jobs);
     await runEachLab(labs, opts, (lab, repeat) => runWithRetries(lab, repeat, opts, opts.retries, 1), emit);
     return hostTarget(await probeCapabilities());
   }
 
   /** Once, without retries: a comparison's own retries decide what a second divergence means. */
   runLab(lab: Lab, repeat: number, attempt: number, opts: TargetRunOptions): Promise<LabResult> {
+    warmAgentThreads(2);
     return runWithRetries(lab, repeat, opts, 0, attempt);
   }
 }

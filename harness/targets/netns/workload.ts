@@ -160,6 +160,9 @@ export async function runWorkload(
   let timer: NodeJS.Timeout | undefined;
   const timedOut = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), timeoutMs)));
   try {
+    // A thread warms up (warm-up.ts) before its first lab: that must not run beside this lab's transfer.
+    await Promise.all(threads.map((t) => t.ready));
+    log('agent threads ready');
     const srv = threads[0].start(built.ns[w.server]!, server, logAs(server.role, log));
     agents.push(srv);
     await srv.waitFor('listening', 10_000);

@@ -2,11 +2,12 @@
 // inside listens there and not on the host, /proc/thread-self/net reads the
 // lab's files, and the thread is back in its own namespace afterwards.
 import assert from 'node:assert/strict';
-import { readFileSync, readlinkSync } from 'node:fs';
+import { closeSync, readFileSync, readlinkSync } from 'node:fs';
 import net from 'node:net';
 import { after, before, test } from 'node:test';
 import { run } from '../../../lib/exec.js';
-import { forgetNamespaceHandle, inNamespace } from '../../../harness/targets/netns/enter.js';
+import { forgetNamespaceHandle, inNamespace, inNamespaceFd, privateNamespace } from '../../../harness/targets/netns/enter.js';
+import { warmUp } from '../../../harness/targets/netns/warm-up.js';
 import { openListeningSocket } from '../../../harness/workload/mptcp-socket.js';
 
 const NS = `mptcplab-${process.pid}-enter`;
@@ -51,3 +52,22 @@ test('a listener made inside a namespace is there, not on the host', { skip: !ro
     await new Promise((r) => server.close(r));
   }
 });
+
+test(
+  'a private namespace is a new one, the thread stays in its own, and the warm-up leaves it there',
+  { skip: !root && 'needs root (unshare)' },
+  async () => {
+    const ownNs = readlinkSync('/proc/thread-self/ns/net');
+    const fd = privateNamespace();
+    try {
+      assert.equal(readlinkSync('/proc/thread-self/ns/net'), ownNs, 'back in its own namespace');
+      const inside = inNamespaceFd(fd, 'private', () => readlinkSync('/proc/thread-self/ns/net'));
+      assert.notEqual(inside, ownNs);
+      assert.ok(!readFileSync('/proc/self/mountinfo', 'utf8').includes(inside), 'no name, no mount');
+    } finally {
+      closeSync(fd);
+    }
+    await warmUp();
+    assert.equal(readlinkSync('/proc/thread-self/ns/net'), ownNs);
+  },
+);

@@ -15,7 +15,13 @@ function slowStep(atMs: number, ms: number, seen: string[], name: string): Timed
 }
 
 function built(events: TimedEvent[]): BuiltLab {
-  return { lab: { events, links: [], hosts: [] } as unknown as Lab, ns: { h: 'mptcplab-none' }, caps: {} as BuiltLab['caps'], setupMs: 0 };
+  return {
+    lab: { events, links: [], hosts: [] } as unknown as Lab,
+    ns: { h: 'mptcplab-none' },
+    caps: {} as BuiltLab['caps'],
+    setupMs: 0,
+    setupSteps: '',
+  };
 }
 
 test('events due at 0 ms are in place before the release; later ones are timed from it', async () => {
