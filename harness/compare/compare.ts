@@ -54,6 +54,7 @@ export function compareObservations(lab: Lab, a: ComparedSide, b: ComparedSide, 
     ...(lab.calibration ? { calibration: lab.calibration } : {}),
     ...(cpuBound ? { cpuBound } : {}),
     calibrateHint: `mptcp-lab calibrate ${lab.name}`,
+    tolerances,
   });
   const items = applyKnownDivergences(lab, judged);
   return {

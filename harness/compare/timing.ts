@@ -6,7 +6,7 @@
 // completion time measured on a CPU-bound host is not judged at all.
 import type { Calibration, Lab, Spread } from '../lab/model.js';
 import type { Observations } from '../observations.js';
-import { compareCounters, EXACT_COUNTERS, LOSS_DEPENDENT_COUNTERS } from './counters.js';
+import { compareCounters, EXACT_COUNTERS, LOSS_DEPENDENT_COUNTERS, toleranceFor } from './counters.js';
 import { compareLinkShares } from './links.js';
 import { compareDuration } from './transfers.js';
 import type { ComparisonItem, Tolerances } from './types.js';
@@ -25,6 +25,8 @@ export interface TimingContext {
   cpuBound?: string;
   /** The command that calibrates this lab, for the warning. */
   calibrateHint: string;
+  /** The lab's declared tolerances: a margin wider than the default, for an effect the lab names (a 1 s handshake retry). */
+  tolerances?: Tolerances;
 }
 
 type MarginKind = keyof typeof CALIBRATION_MARGIN;
@@ -35,9 +37,24 @@ function marginKind(item: ComparisonItem): MarginKind | undefined {
   return undefined;
 }
 
-/** The range a value may take: the spread widened by the kind's margin. */
-export function allowedRange(kind: MarginKind, spread: Spread): [number, number] {
+type Margin = { absolute: number; relative: number };
+
+/** The kind's margin, widened where the lab declares a larger tolerance for the item. */
+export function marginFor(kind: MarginKind, item: Pick<ComparisonItem, 'name'>, tolerances: Tolerances = {}): Margin {
   const m = CALIBRATION_MARGIN[kind];
+  if (kind === 'link_share') return { absolute: Math.max(m.absolute, tolerances.linkShare ?? 0), relative: 0 };
+  if (kind === 'duration') {
+    const factor = tolerances.durationFactor ?? 1;
+    return { absolute: Math.max(m.absolute, tolerances.durationSlackMs ?? 0), relative: Math.max(m.relative, factor - 1) };
+  }
+  const [, host, counter] = item.name.split('.');
+  const tol = toleranceFor(tolerances, host ?? '', counter ?? '');
+  return { absolute: Math.max(m.absolute, tol?.absolute ?? 0), relative: Math.max(m.relative, tol?.relative ?? 0) };
+}
+
+/** The range a value may take: the spread widened by the margin (default: the kind's). */
+export function allowedRange(kind: MarginKind, spread: Spread, margin: Margin = CALIBRATION_MARGIN[kind]): [number, number] {
+  const m = margin;
   const widen = (v: number) => m.absolute + m.relative * Math.abs(v);
   const lo = spread.min - widen(spread.min);
   return [kind === 'link_share' || kind === 'counter' ? Math.max(0, lo) : lo, spread.max + widen(spread.max)];
@@ -47,9 +64,10 @@ function round(v: number): string {
   return Number.isInteger(v) ? String(v) : v.toFixed(3);
 }
 
-function judgedByCalibration(item: ComparisonItem, kind: MarginKind, spread: Spread, cal: Calibration): ComparisonItem {
+function judgedByCalibration(item: ComparisonItem, kind: MarginKind, spread: Spread, ctx: TimingContext): ComparisonItem {
+  const cal = ctx.calibration!;
   const { a, b } = item.values!;
-  const [lo, hi] = allowedRange(kind, spread);
+  const [lo, hi] = allowedRange(kind, spread, marginFor(kind, item, ctx.tolerances));
   const inside = (v: number) => v >= lo - 1e-9 && v <= hi + 1e-9;
   // This run's kernel value is not the verdict (the spread is), but a kernel outside its own spread is worth saying.
   const kernelNote = inside(a) ? '' : `; this run's kernel value ${round(a)} is outside its calibration too (recalibrate?)`;
@@ -83,7 +101,7 @@ export function judgeTiming(items: readonly ComparisonItem[], ctx: TimingContext
     }
     const kind = marginKind(item);
     const spread = ctx.calibration?.quantities[item.name];
-    if (kind && spread && item.values && ctx.calibration) return judgedByCalibration(item, kind, spread, ctx.calibration);
+    if (kind && spread && item.values && ctx.calibration) return judgedByCalibration(item, kind, spread, ctx);
     if (item.ok) return item;
     return { ...item, warning: `timing divergence without a calibration of the kernel's spread (${ctx.calibrateHint})` };
   });

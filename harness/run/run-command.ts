@@ -124,11 +124,17 @@ export async function executeRun(req: RunRequest, writeTap: (chunk: string) => v
   for (const t of [...plan.targets, ...plan.followers]) t.prepare?.(labs.length * req.repeat, req.jobs);
   const caps = await probeCapabilities();
   const onHost = req.kernels.includes('host');
+  const settle = () => Promise.all([...plan.targets, ...plan.followers].map((t) => t.settle?.()));
   // An option that needs a program is bad input on this machine: say so before anything runs.
-  if (onHost && req.capture && !caps.programs.tcpdump)
+  if (onHost && req.capture && !caps.programs.tcpdump) {
+    await settle();
     throw new UsageError(`--capture needs ${programWithPackage('tcpdump')}, which is not on PATH`);
+  }
   const cannot = onHost ? hostCannotRun(caps) : undefined;
-  if (cannot) return { cannotRun: cannot };
+  if (cannot) {
+    await settle();
+    return { cannotRun: cannot };
+  }
   const seed = req.seed ?? newSeed();
   const resultsDir = req.results ?? join('mptcp-lab-results', timestamp());
   await mkdir(resultsDir, { recursive: true });

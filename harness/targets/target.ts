@@ -80,6 +80,8 @@ export interface Target {
    * ready by the first lab: called once the labs are chosen, before the run's other set-up.
    */
   prepare?(labs: number, jobs: number): void;
+  /** Resolves once what prepare started can be abandoned safely (the process may exit). */
+  settle?(): Promise<void>;
 }
 
 /** Settings of particular kinds of target, from the command line. */

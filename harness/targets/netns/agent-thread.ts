@@ -166,6 +166,15 @@ export function warmAgentThreads(count: number): void {
   for (let k = pool.filter((t) => !t.broken).length; k < count; k += 1) pool.push(new AgentThread());
 }
 
+/**
+ * Resolves once every pooled thread has loaded its modules (or ended). A process that exits
+ * while a thread is still loading the native libc binding (koffi) dies in V8 (FATAL ERROR in
+ * napi), so an early exit (a usage error after prepare) waits for this first.
+ */
+export async function settleAgentThreads(): Promise<void> {
+  await Promise.all(pool.map((t) => t.ready));
+}
+
 /** A thread for agents: an idle one from the pool, or a new one; done() gives it back once its agents ended. */
 export function takeAgentThread(): {
   start(ns: string, spec: AgentSpec, onMessage: (msg: AgentMessage) => void): Agent;

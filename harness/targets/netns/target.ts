@@ -9,7 +9,7 @@ import { runEachLab } from '../each-lab.js';
 import { featuresOf } from '../features-of.js';
 import type { Target, TargetKind, TargetRunOptions } from '../target.js';
 import { keepShellsWarm } from '../../../lib/concurrent.js';
-import { warmAgentThreads } from './agent-thread.js';
+import { settleAgentThreads, warmAgentThreads } from './agent-thread.js';
 import { skipMissingCounters } from './missing-counters.js';
 import { hostTarget, runLabOnHost, type LabRunOptions } from './run-lab.js';
 
@@ -95,6 +95,10 @@ export class NetnsTarget implements Target {
     const atOnce = Math.max(1, Math.min(jobs, labs));
     warmAgentThreads(2 * atOnce);
     keepShellsWarm(atOnce, labs);
+  }
+
+  settle(): Promise<void> {
+    return settleAgentThreads();
   }
 
   async run(labs: readonly Lab[], opts: TargetRunOptions, emit: (r: LabResult) => Promise<void>) {

@@ -20,7 +20,7 @@ import {
   type TransferObservation,
 } from '../../../harness/observations.js';
 import type { Calibration, Lab } from '../../../harness/lab/model.js';
-import { allowedRange } from '../../../harness/compare/timing.js';
+import { allowedRange, marginFor } from '../../../harness/compare/timing.js';
 import { labFromYaml } from '../../../harness/lab/load.js';
 
 function lab(extra = ''): Lab {
@@ -650,6 +650,11 @@ describe('timing quantities: judged against a calibration, else a warning', () =
     assert.equal(lo, 55);
     assert.equal(hi, 170);
     assert.deepEqual(allowedRange('counter', { min: 0, median: 2, max: 4, values: [] }), [0, 7]);
+    // A lab's declared tolerance widens the margin where it is larger (a handshake retry costs 1 s).
+    const slack = marginFor('duration', { name: 'duration' }, { durationSlackMs: 1100 });
+    assert.deepEqual(slack, { absolute: 1100, relative: 0.25 });
+    assert.deepEqual(allowedRange('duration', { min: 10, median: 20, max: 240, values: [] }, slack), [-1092.5, 1400]);
+    assert.deepEqual(marginFor('link_share', { name: 'link_share.l1' }, { linkShare: 0.01 }), { absolute: 0.05, relative: 0 });
   });
 
   test('a CPU-bound host: a completion time that diverges is not judged, and says why', () => {
