@@ -132,6 +132,13 @@ class AgentThread {
     return this.agents.size > 0;
   }
 
+  /** Resolves once loaded (or ended), holding the process open meanwhile: an unref'd thread would let it exit mid-await. */
+  async settled(): Promise<void> {
+    this.worker.ref();
+    await this.ready;
+    if (!this.busy) this.worker.unref();
+  }
+
   start(ns: string, spec: AgentSpec, id: number, onMessage: (msg: AgentMessage) => void): Agent {
     const agent = new RemoteAgent(spec, (m) => this.worker.postMessage(m), id, onMessage);
     if (this.broken) {
@@ -172,7 +179,7 @@ export function warmAgentThreads(count: number): void {
  * napi), so an early exit (a usage error after prepare) waits for this first.
  */
 export async function settleAgentThreads(): Promise<void> {
-  await Promise.all(pool.map((t) => t.ready));
+  await Promise.all(pool.map((t) => t.settled()));
 }
 
 /** A thread for agents: an idle one from the pool, or a new one; done() gives it back once its agents ended. */
