@@ -26,19 +26,11 @@ test('the init script is valid sh and links the guest modules', () => {
   assert.match(s, /mount -t 9p -o trans=virtio,[^ ]*ro[^ ]* hostroot/);
 });
 
+/** The files and memory of a guest whose argv the tests read. */
+const GUEST_FILES = { kernel: '/k', initrd: '/i', consoleLog: '/c', results: '/r', stderr: '/e', status: '/s', memoryMb: 512 };
+
 test('qemu argv: multi-threaded TCG, read-only 9p root, three virtio-serial ports, console to a file', () => {
-  const a = qemuArgv({
-    kernel: '/k',
-    initrd: '/i',
-    consoleLog: '/c',
-    results: '/r',
-    stderr: '/e',
-    status: '/s',
-    memoryMb: 512,
-    cpus: 1,
-    accel: 'tcg',
-    append: ['x=1'],
-  });
+  const a = qemuArgv({ ...GUEST_FILES, cpus: 1, accel: 'tcg', append: ['x=1'] });
   assert.equal(a[0], 'qemu-system-x86_64');
   const j = a.join(' ');
   assert.match(j, /-machine pc -accel tcg,thread=multi/);
@@ -47,18 +39,7 @@ test('qemu argv: multi-threaded TCG, read-only 9p root, three virtio-serial port
   assert.match(j, /virtserialport,chardev=results,name=results/);
   assert.match(j, /virtserialport,chardev=status,name=status/);
   assert.match(a[a.indexOf('-append') + 1]!, /console=ttyS0 panic=-1 .* x=1$/);
-  const kvm = qemuArgv({
-    kernel: '/k',
-    initrd: '/i',
-    consoleLog: '/c',
-    results: '/r',
-    stderr: '/e',
-    status: '/s',
-    memoryMb: 512,
-    cpus: 2,
-    accel: 'kvm',
-    append: [],
-  });
+  const kvm = qemuArgv({ ...GUEST_FILES, cpus: 2, accel: 'kvm', append: [] });
   assert.match(kvm.join(' '), /-machine pc -accel kvm -cpu host /);
 });
 
