@@ -123,7 +123,7 @@ const hostStep = z.custom<HostStep>((v) => typeof v === 'function', 'a shell com
 // One key per action of the model (checked), and when.
 const eventSchema = z.strictObject({
   at: duration.describe(
-    'Time from the first data byte of the first connection (the client holds it until the events due at 0 ms are in place).',
+    'Time from the first data byte of the first connection (the client holds it until the server has accepted the connection and the events due at 0 ms are in place).',
   ),
   'link-down': linkName.optional(),
   'link-up': linkName.optional(),

@@ -22,7 +22,7 @@ export interface AgentOptions {
 export interface Agent {
   readonly spec: AgentSpec;
   /** Resolves on the first message of that kind; rejects after timeoutMs or when the agent ends without it. */
-  waitFor(kind: 'listening' | 'connected', timeoutMs: number): Promise<void>;
+  waitFor(kind: 'listening' | 'connected' | 'accepted', timeoutMs: number): Promise<void>;
   /** The port the server listens on (spec.port, or the one the kernel chose for 0); set once "listening". */
   readonly port: number | undefined;
   /** Lets a held client (ClientSpec.holdStart) send its first byte. */
@@ -98,7 +98,7 @@ class AgentRun implements Agent {
     }
   }
 
-  waitFor(kind: 'listening' | 'connected', timeoutMs: number): Promise<void> {
+  waitFor(kind: 'listening' | 'connected' | 'accepted', timeoutMs: number): Promise<void> {
     return this.milestones.waitFor(kind, timeoutMs);
   }
 
@@ -161,6 +161,7 @@ class AgentRun implements Agent {
         if (accepted >= spec.connections || this.finished) return void socket.on('error', () => undefined).destroy();
         const i = accepted++;
         this.adopt(socket);
+        this.emit({ kind: 'accepted', connection: i, atMs: this.sinceStart() });
         transfers.push(runTransfer(socket, planFor(spec, i), performance.now()).then((out) => this.record(i, out)));
         if (accepted === spec.connections) resolve();
       });

@@ -25,7 +25,7 @@ export class Milestones {
     this.notify();
   }
 
-  waitFor(kind: 'listening' | 'connected', timeoutMs: number): Promise<void> {
+  waitFor(kind: 'listening' | 'connected' | 'accepted', timeoutMs: number): Promise<void> {
     return new Promise((resolve, reject) => {
       const settle = (error?: Error): void => {
         clearTimeout(timer);

@@ -55,6 +55,8 @@ export type AgentSpec = ServerSpec | ClientSpec;
 export type AgentMessage =
   | { kind: 'listening'; port: number }
   | { kind: 'connected'; connection: number; atMs: number }
+  /** The server took a connection from its listener: its handshake is complete there. */
+  | { kind: 'accepted'; connection: number; atMs: number }
   /** Sent once release() let a held connection go: its first byte goes out now. */
   | { kind: 'started'; connection: number; atMs: number }
   | { kind: 'done'; connection: number; report: EndpointReport; durationMs: number }

@@ -78,7 +78,7 @@ class RemoteAgent implements Agent {
     this.milestones.end(result.error);
   }
 
-  waitFor(kind: 'listening' | 'connected', timeoutMs: number): Promise<void> {
+  waitFor(kind: 'listening' | 'connected' | 'accepted', timeoutMs: number): Promise<void> {
     return this.milestones.waitFor(kind, timeoutMs);
   }
 

@@ -16,7 +16,7 @@ import type { Capabilities } from '../../capabilities.js';
 import type { Host, Impairment, Interface, Lab } from '../../lab/model.js';
 import { hostLines, ipv6RuleLines, pmLines, vethLines } from '../../tools/ip.js';
 import { compileLossRuleset, compileLossUpdate, compileRewrite } from '../../tools/nft.js';
-import { compileQdiscs, lossByNft } from '../../tools/tc.js';
+import { compileQdiscs, lossByNft, sameQdiscShape } from '../../tools/tc.js';
 
 let slotCounter = 0;
 
@@ -199,11 +199,14 @@ export async function changeImpairment(built: BuiltLab, link: string, from: stri
     if (from && end.host !== from) continue;
     const host = built.lab.hosts.find((h) => h.name === end.host)!;
     const i = host.interfaces.find((x) => x.name === end.ifname)!;
+    const before = i.egress;
     i.egress = { ...i.egress, ...change };
     const ns = built.ns[end.host]!;
+    const inPlace = sameQdiscShape(before, i.egress, built.caps);
     // tc -n, not ip netns exec: no mount namespace to set up, so the change is in place sooner after it is due.
-    await run(['tc', '-n', ns, 'qdisc', 'del', 'dev', i.name, 'root'], { reject: false });
-    for (const argv of compileQdiscs(i.name, i.egress, built.caps)) await run(['tc', '-n', ns, ...argv.slice(1)]);
+    if (!inPlace) await run(['tc', '-n', ns, 'qdisc', 'del', 'dev', i.name, 'root'], { reject: false });
+    for (const argv of compileQdiscs(i.name, i.egress, built.caps, inPlace ? 'replace' : 'add'))
+      await run(['tc', '-n', ns, ...argv.slice(1)]);
     const peer = peerInterface(built.lab, i);
     if (change.lossPct !== undefined) await run(['ethtool', '-K', i.name, ...OFFLOADS_OFF], { netns: ns });
     if (change.lossPct !== undefined && !built.caps.netem) {

@@ -169,7 +169,13 @@ export async function runWorkload(
     const cli = threads[1].start(built.ns[w.client]!, client, logAs(client.role, log));
     agents.push(cli);
     const release = client.role === 'client' && client.holdStart ? () => cli.release() : undefined;
-    void cli.waitFor('connected', timeoutMs).then(
+    // A held client's events due at 0 ms wait for the server to have the connection too: an
+    // impairment must not reach the handshake's last packets (reordered behind data, the third
+    // ACK makes the server fall back to TCP).
+    const handshakeDone = release
+      ? Promise.all([cli.waitFor('connected', timeoutMs), srv.waitFor('accepted', timeoutMs)])
+      : cli.waitFor('connected', timeoutMs);
+    void handshakeDone.then(
       () => events.start(built.lab.events, release),
       () => undefined,
     );
