@@ -72,11 +72,7 @@ export function compareIntegrity(lab: Lab, a: ComparedSide, b: ComparedSide): Co
   const va = integrityText(a.obs.transfers, expected);
   const vb = integrityText(b.obs.transfers, expected);
   const item: ComparisonItem = { name: 'integrity', kind: 'integrity', nature: 'protocol', a: va, b: vb, ok: va === vb };
-  const errors = [a, b].flatMap((s) =>
-    s.obs.transfers
-      .filter((t) => !t.intact)
-      .map((t) => `${s.label} ${notIntactText(t)}`),
-  );
+  const errors = [a, b].flatMap((s) => s.obs.transfers.filter((t) => !t.intact).map((t) => `${s.label} ${notIntactText(t)}`));
   if (!item.ok && errors.length) item.detail = errors.join('\n');
   return [item];
 }

@@ -136,9 +136,7 @@ function transferChecks(c: CheckList, lab: Lab, obs: Observations): void {
   const t = obs.transfers;
   if (e.integrity) {
     const expectedConns = lab.workload.connections;
-    const bad = t
-      .filter((x) => !x.intact)
-      .map(notIntactText);
+    const bad = t.filter((x) => !x.intact).map(notIntactText);
     c.items.push({
       name: 'integrity',
       ok: t.length === expectedConns && bad.length === 0,

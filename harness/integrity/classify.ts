@@ -32,7 +32,7 @@ const BLOCK = 64 * 1024;
 /** Bytes [start, end) of the stream for `seed` (regenerated from its start: the generator cannot skip). */
 export function streamSlice(seed: number, start: number, end: number): Buffer {
   const s = new PayloadStream(seed);
-  for (let at = 0; at < start; ) at += s.nextPiece(start - at).length;
+  for (let at = 0; at < start;) at += s.nextPiece(start - at).length;
   return s.next(Math.max(0, end - start));
 }
 
@@ -44,7 +44,7 @@ function findAll(source: StreamSource, needles: readonly (Buffer | undefined)[])
   const s = new PayloadStream(source.seed);
   // A window is the block read now after the last longest-1 bytes of the one before, so a needle across the cut is found.
   let carry = Buffer.alloc(0);
-  for (let at = 0; at < source.bytes; ) {
+  for (let at = 0; at < source.bytes;) {
     const block = s.nextPiece(Math.min(BLOCK, source.bytes - at));
     const window = Buffer.concat([carry, block]);
     const windowStart = at - carry.length;

@@ -10,6 +10,10 @@ function span(from: number, length: number): string {
   return length === 1 ? `${from}` : `${from}–${from + length - 1}`;
 }
 
+function bytes(n: number): string {
+  return `${n} byte${n === 1 ? '' : 's'}`;
+}
+
 function originText(o: WrongOrigin, length: number): string {
   switch (o.kind) {
     case 'misplaced':
@@ -24,13 +28,13 @@ function originText(o: WrongOrigin, length: number): string {
 }
 
 function rangeText(r: WrongRange): string {
-  return `wrong at ${span(r.offset, r.length)} (${r.length} byte${r.length === 1 ? '' : 's'}): ${originText(r.origin, r.length)}`;
+  return `wrong at ${span(r.offset, r.length)} (${bytes(r.length)}): ${originText(r.origin, r.length)}`;
 }
 
 function lengthText(d: StreamDiff): string {
   const counts = `${d.receivedBytes} of ${d.expectedBytes} bytes`;
-  if (d.receivedBytes < d.expectedBytes) return `${counts} (ends ${d.expectedBytes - d.receivedBytes} bytes short)`;
-  if (d.receivedBytes > d.expectedBytes) return `${counts} (${d.receivedBytes - d.expectedBytes} bytes too many)`;
+  if (d.receivedBytes < d.expectedBytes) return `${counts} (ends ${bytes(d.expectedBytes - d.receivedBytes)} short)`;
+  if (d.receivedBytes > d.expectedBytes) return `${counts} (${bytes(d.receivedBytes - d.expectedBytes)} too many)`;
   return counts;
 }
 
@@ -45,7 +49,8 @@ export function describeDiff(d: StreamDiff): string {
 export function notIntactText(t: TransferObservation): string {
   const error = t.client.error ?? t.server.error;
   const located = [t.server.diff, t.client.diff].flatMap((d) => (d ? [describeDiff(d)] : []));
-  return [...(error !== undefined || located.length === 0 ? [`connection ${t.connection}: ${error ?? 'sha256 mismatch'}`] : []), ...located].join(
-    '; ',
-  );
+  return [
+    ...(error !== undefined || located.length === 0 ? [`connection ${t.connection}: ${error ?? 'sha256 mismatch'}`] : []),
+    ...located,
+  ].join('; ');
 }
