@@ -2,6 +2,7 @@
 // lab. Expectations, the differential comparison and the reporters read only
 // this. Kernel backends and the engine simulator both produce it.
 import type { PmEventKind } from '../engine/index.js';
+import type { StreamDiff } from './integrity/types.js';
 
 /** Kinds printed by `ip mptcp monitor` (include/uapi/linux/mptcp_pm.h; the engine reports the same), and what an older iproute2 cannot name. */
 export type PmEventType = PmEventKind | 'UNKNOWN';
@@ -77,6 +78,8 @@ export interface EndpointReport {
   info?: MptcpInfoObservation;
   subflows: SubflowObservation[];
   error?: string;
+  /** Where what this side received differs from what was sent (integrity/locate.ts); only when it does. */
+  diff?: StreamDiff;
 }
 
 export interface TransferObservation {

@@ -5,6 +5,7 @@ import type { Lab } from '../lab/model.js';
 import type { TransferObservation } from '../observations.js';
 import { canonicalAddress } from './events.js';
 import { DEFAULT_DURATION_FACTOR, DEFAULT_DURATION_SLACK_MS, type ComparedSide, type ComparisonItem, type Tolerances } from './types.js';
+import { notIntactText } from '../integrity/describe.js';
 
 function byConnection(transfers: readonly TransferObservation[]): Map<number, TransferObservation> {
   const out = new Map<number, TransferObservation>();
@@ -71,11 +72,7 @@ export function compareIntegrity(lab: Lab, a: ComparedSide, b: ComparedSide): Co
   const va = integrityText(a.obs.transfers, expected);
   const vb = integrityText(b.obs.transfers, expected);
   const item: ComparisonItem = { name: 'integrity', kind: 'integrity', nature: 'protocol', a: va, b: vb, ok: va === vb };
-  const errors = [a, b].flatMap((s) =>
-    s.obs.transfers
-      .filter((t) => !t.intact)
-      .map((t) => `${s.label} connection ${t.connection}: ${t.client.error ?? t.server.error ?? 'sha256 mismatch'}`),
-  );
+  const errors = [a, b].flatMap((s) => s.obs.transfers.filter((t) => !t.intact).map((t) => `${s.label} ${notIntactText(t)}`));
   if (!item.ok && errors.length) item.detail = errors.join('\n');
   return [item];
 }

@@ -5,6 +5,7 @@ import type { CheckResult } from '../result.js';
 import type { Observations, PmEvent } from '../observations.js';
 import type { Expected, Lab, PmEventPattern } from '../lab/model.js';
 import { atLeastUnlessZero, toBound, within, type Bound } from './compare.js';
+import { notIntactText } from '../integrity/describe.js';
 
 type Role = 'client' | 'server';
 
@@ -135,9 +136,7 @@ function transferChecks(c: CheckList, lab: Lab, obs: Observations): void {
   const t = obs.transfers;
   if (e.integrity) {
     const expectedConns = lab.workload.connections;
-    const bad = t
-      .filter((x) => !x.intact)
-      .map((x) => `connection ${x.connection}: ${x.client.error ?? x.server.error ?? 'sha256 mismatch'}`);
+    const bad = t.filter((x) => !x.intact).map(notIntactText);
     c.items.push({
       name: 'integrity',
       ok: t.length === expectedConns && bad.length === 0,

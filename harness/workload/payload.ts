@@ -59,6 +59,15 @@ export class PayloadStream {
     return view;
   }
 
+  /**
+   * The next bytes of the stream up to `max` (at least 1 when max > 0), as a view that never crosses a
+   * block, so never a copy: valid only until the next call. For a reader comparing what arrived.
+   */
+  nextPiece(max: number): Buffer {
+    if (this.pos === BLOCK) this.refill();
+    return this.nextView(Math.min(max, BLOCK - this.pos));
+  }
+
   /** The next `n` bytes of the stream, in a fresh Buffer the caller may keep. */
   next(n: number): Buffer {
     const out = Buffer.allocUnsafe(n);

@@ -15,6 +15,13 @@ export function planFor(spec: AgentSpec, i: number): TransferPlan {
     seed: (spec.seed + i) >>> 0,
     write: spec.write,
   };
+  if (receives)
+    plan.locate = {
+      connection: i,
+      // What this side receives: the client the server's stream, the server the client's.
+      direction: spec.role === 'client' ? 'download' : 'upload',
+      streams: { seed: spec.seed, connections: spec.connections, direction: spec.direction, sizeBytes: spec.sizeBytes },
+    };
   if (spec.role === 'client' && spec.abortAfterBytes !== undefined) plan.abortAfterBytes = spec.abortAfterBytes;
   return plan;
 }

@@ -9,6 +9,8 @@
 import type { Socket } from 'node:net';
 import type { EndpointReport } from '../observations.js';
 import type { WritePattern } from './spec.js';
+import type { Direction } from '../integrity/types.js';
+import { comparerFor, workloadStreams, type WorkloadStreams } from '../integrity/sources.js';
 import { setLingerZero, socketFd } from './mptcp-socket.js';
 import { PayloadStream, StreamDigest } from './payload.js';
 import { allAcked, readEndpointState, type Addresses, type EndpointState } from './read-info.js';
@@ -23,6 +25,8 @@ export interface TransferPlan {
   write: WritePattern;
   /** Abort with SO_LINGER 0 once this many bytes are sent (received, when sending nothing). */
   abortAfterBytes?: number;
+  /** When this side receives: which stream it expects, among those of the workload, to locate wrong bytes. */
+  locate?: { connection: number; direction: Direction; streams: WorkloadStreams };
 }
 
 export interface TransferOutcome {
@@ -129,6 +133,7 @@ function addressesOf(socket: Socket): Addresses {
 export async function runTransfer(socket: Socket, plan: TransferPlan, startedAt: number): Promise<TransferOutcome> {
   const sent = new StreamDigest();
   const received = new StreamDigest();
+  const comparer = plan.locate && comparerFor(workloadStreams(plan.locate.streams), plan.locate.connection, plan.locate.direction);
   const addrs = addressesOf(socket); // Node forgets them once the socket closes
   let state: EndpointState | undefined;
   const snapshot = (): void => {
@@ -140,7 +145,10 @@ export async function runTransfer(socket: Socket, plan: TransferPlan, startedAt:
   };
   const watch = new SocketWatch(
     socket,
-    (chunk) => received.update(chunk),
+    (chunk) => {
+      received.update(chunk);
+      comparer?.update(chunk);
+    },
     // The peer stopped early: read now, the last chance before its teardown.
     () => {
       if (!state && received.bytes < plan.expectBytes) snapshot();
@@ -217,6 +225,8 @@ export async function runTransfer(socket: Socket, plan: TransferPlan, startedAt:
     subflows: state?.subflows ?? [],
   };
   if (state?.info) report.info = state.info;
+  const diff = comparer?.located();
+  if (diff) report.diff = diff;
   const errors = [error, state?.error].filter((x): x is string => x !== undefined);
   if (errors.length > 0) report.error = errors.join('; ');
   if (ok && abortAt === undefined && received.bytes !== plan.expectBytes) {

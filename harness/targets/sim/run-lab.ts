@@ -22,6 +22,8 @@ import { resultBase, type LabResult, type TargetInfo } from '../../result.js';
 import { PayloadStream, StreamDigest } from '../../workload/payload.js';
 import { describeEvent } from '../../lab/describe-event.js';
 import { deriveSeed } from '../../seed.js';
+import type { StreamComparer } from '../../integrity/locate.js';
+import { comparerFor, workloadStreams } from '../../integrity/sources.js';
 
 export const ENGINE_TARGET: TargetInfo = { kind: 'engine', spec: 'sim', version: '0.1', backend: 'sim' };
 
@@ -54,6 +56,8 @@ interface Side {
   pending?: Buffer;
   sent: StreamDigest;
   received: StreamDigest;
+  /** Compares what arrives with the expected stream, as the agent's receiver does. */
+  comparer?: StreamComparer;
   expectReceive: number;
   shut: boolean;
   /** The client closed with SO_LINGER 0 (workload abort-after). */
@@ -103,6 +107,7 @@ function report(side: Side | undefined, mptcpSocket: boolean): EndpointReport {
     };
   const i = side.info;
   const alive = (i?.subflowList ?? []).filter((s) => s.state !== 'CLOSED' && !s.detached);
+  const diff = side.comparer?.located();
   return {
     bytesSent: side.sent.bytes,
     bytesReceived: side.received.bytes,
@@ -124,6 +129,7 @@ function report(side: Side | undefined, mptcpSocket: boolean): EndpointReport {
       ...(s.srttMs !== undefined ? { rttUs: Math.round(s.srttMs * 1000) } : {}),
     })),
     ...(side.error ? { error: side.error } : {}),
+    ...(diff ? { diff } : {}),
   };
 }
 
@@ -305,12 +311,16 @@ class EngineRun {
     const abortAt = client ? this.lab.workload.abortAfterBytes : undefined;
     // Like the agent: a client that aborts sends no more than abort-after bytes.
     const toSend = sends ? Math.min(size, abortAt ?? size) : 0;
+    const w = this.lab.workload;
+    const seed = deriveSeed(this.seed, this.lab.name, 'payload');
+    const streams = workloadStreams({ seed, connections: w.connections, direction: w.direction, sizeBytes: size });
     return {
       conn,
       toSend,
-      stream: new PayloadStream(deriveSeed(this.seed, this.lab.name, 'payload') + this.current),
+      stream: new PayloadStream(seed + this.current),
       sent: new StreamDigest(),
       received: new StreamDigest(),
+      ...(receives ? { comparer: comparerFor(streams, this.current, client ? 'download' : 'upload') } : {}),
       expectReceive: receives ? size : 0,
       shut: false,
       aborted: false,
@@ -373,7 +383,11 @@ class EngineRun {
     if (ev.kind === 'readable') {
       // Hashed piece by piece as it arrived: the digest of the whole without joining the pieces first.
       for (const data of ep.readChunks(ev.conn))
-        if (data.length) side.received.update(Buffer.from(data.buffer, data.byteOffset, data.length));
+        if (data.length) {
+          const chunk = Buffer.from(data.buffer, data.byteOffset, data.length);
+          side.received.update(chunk);
+          side.comparer?.update(chunk);
+        }
       if (ep.eof(ev.conn)) side.eof = true;
       if (side === this.client && side.eof && side.shut) this.transferDoneAt ??= now;
     }

@@ -394,6 +394,26 @@ describe('transfers: integrity, fallback, subflows, duration', () => {
     assert.equal(check(r2, 'integrity').actual, 'connection 0: sha256 mismatch');
   });
 
+  test('integrity: a located failure says where the wrong bytes are and what they are', () => {
+    const diff = {
+      connection: 2,
+      direction: 'upload' as const,
+      expectedBytes: 1000,
+      receivedBytes: 1000,
+      wrong: [{ offset: 100, length: 376, origin: { kind: 'misplaced' as const, from: 600 } }],
+    };
+    const bad = transfer({ connection: 2, intact: false, server: endpoint({ diff }) });
+    const r = evaluate(
+      expectLab('integrity: true', '  connections: 3\n'),
+      obs({}, { transfers: [transfer(), transfer({ connection: 1 }), bad] }),
+    );
+    assert.equal(check(r, 'integrity').ok, false);
+    assert.equal(
+      check(r, 'integrity').actual,
+      "connection 2 upload: 1000 of 1000 bytes; wrong at 100–475 (376 bytes): misplaced, the stream's bytes 600–975",
+    );
+  });
+
   test('checksum: csum_enabled from MPTCP_INFO must agree on both sides', () => {
     const info = (csumEnabled: boolean) => ({
       info: {

@@ -52,6 +52,13 @@ const observed: LabResult = {
           fallback: false,
           mptcp: true,
           subflows: [],
+          diff: {
+            connection: 0,
+            direction: 'upload',
+            expectedBytes: 1_000_000,
+            receivedBytes: 1_000_000,
+            wrong: [{ offset: 14_200, length: 376, origin: { kind: 'misplaced', from: 65_160 } }],
+          },
         },
       },
     ],

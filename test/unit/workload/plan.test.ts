@@ -30,9 +30,16 @@ test('planFor: who sends what, seed + i per connection', () => {
     expectBytes: 1000,
     seed: 5,
     write: common.write,
+    locate: { connection: 0, direction: 'upload', streams: { seed: 5, connections: 2, direction: 'upload', sizeBytes: 1000 } },
   });
   const both = planFor(client, 1);
   assert.equal(both.sendBytes, 1000);
   assert.equal(both.expectBytes, 1000);
   assert.equal(both.abortAfterBytes, 10);
+  // The client receives the server's stream, and looks for wrong bytes among every stream of the workload.
+  assert.deepEqual(both.locate, {
+    connection: 1,
+    direction: 'download',
+    streams: { seed: 5, connections: 2, direction: 'both', sizeBytes: 1000 },
+  });
 });
