@@ -68,8 +68,12 @@ export interface RunInfo {
   argv: string[];
   kernels: TargetInfo[];
   machine: { hostname: string; arch: string; cpus: number; memoryBytes: number; node: string; root: boolean };
-  /** Set with --until-fail; `stopped` when a failure stopped the run before every planned repeat ran (those are missing from `results`). */
-  untilFail?: { stopped: boolean };
+  /**
+   * Set with --until-fail: whether a failure stopped the run before every
+   * planned run started (those are missing from `results`), and the kernel
+   * runs reported out of those planned (labs × repeats × kernels).
+   */
+  untilFail?: { stopped: boolean; runs: number; planned: number };
 }
 
 /** The failure rate of one repeated lab on one target (harness/report/rate.ts). */

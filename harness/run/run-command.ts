@@ -23,7 +23,12 @@ import { referenceKernel } from './pairing.js';
 import { Progress } from './progress.js';
 import { runTargets, type RunPlan } from './runner.js';
 import { newSeed } from '../seed.js';
+import { repeatsOf } from '../lab/repeat.js';
+import { failureRates } from '../report/rate.js';
+import { stopsTheRun, untilFailLines } from './until-fail.js';
 import { programWithPackage } from '../tools/programs.js';
+
+export type CaptureMode = 'off' | 'always' | 'on-failure';
 
 /** A run as the command line asked for it, checked. */
 export interface RunRequest {
@@ -41,11 +46,15 @@ export interface RunRequest {
   jobs: number;
   seed?: number;
   retries: number;
-  repeat: number;
+  /** --repeat (or the --until-fail bound); undefined: each lab's own `repeat:`, else once. */
+  repeat?: number;
+  /** Stop starting runs at the first failure. */
+  untilFail: boolean;
   timeoutMs?: number;
   results?: string;
   junit?: string;
-  capture: boolean;
+  /** tcpdump every link: never, keeping every pcap, or keeping those of failing runs and the last pass before each. */
+  capture: CaptureMode;
   tapVersion: TapVersion;
   settings: TargetSettings;
 }
@@ -55,6 +64,12 @@ function timestamp(): string {
     .toISOString()
     .replace(/[:.]/g, '-')
     .replace(/-\d{3}Z$/, 'Z');
+}
+
+/** Whether --until-fail stopped the run: it was asked for, a result failed, and fewer kernel runs than planned were reported. */
+function stoppedEarly(run: RunResult, kernelRuns: number): boolean {
+  if (!run.run.untilFail || !run.results.some(stopsTheRun)) return false;
+  return run.results.filter((r) => r.target.kind === 'kernel').length < kernelRuns;
 }
 
 /** Whether the host can build lab namespaces; a reason to exit 3 when not. */
@@ -67,12 +82,12 @@ function hostCannotRun(caps: Capabilities): string | undefined {
 }
 
 /**
- * Test points to come, for the progress line: one per lab, repeat and
- * target, plus per follower (the engine) its comparison, plus one
- * comparison per lab for every target but the reference.
+ * Test points to come, for the progress line: one per run (a lab's
+ * repeat) and target, plus per follower (the engine) its comparison, plus
+ * one comparison per lab for every target but the reference.
  */
-export function pointCount(labs: number, req: Pick<RunRequest, 'repeat' | 'kernels' | 'engines'>): number {
-  return labs * (req.repeat * (req.kernels.length + 2 * req.engines.length) + (req.kernels.length - 1));
+export function pointCount(runs: number, labs: number, req: Pick<RunRequest, 'kernels' | 'engines'>): number {
+  return runs * (req.kernels.length + 2 * req.engines.length) + labs * (req.kernels.length - 1);
 }
 
 function planOf(req: RunRequest): RunPlan {
@@ -120,13 +135,15 @@ export async function executeRun(req: RunRequest, writeTap: (chunk: string) => v
   const labs = await selectLabs(req.labs, { grep: req.grep, tags: req.tags });
   if (!labs.length) throw new UsageError('no lab matches the selection');
   const plan = planOf(req);
+  const planned = (name: string): number => repeatsOf(labs.find((l) => l.name === name) ?? {}, req.repeat);
+  const runs = labs.reduce((n, lab) => n + planned(lab.name), 0);
   // While the host is probed (processes to wait for), the targets get ready for their first lab.
-  for (const t of [...plan.targets, ...plan.followers]) t.prepare?.(labs.length * req.repeat, req.jobs);
+  for (const t of [...plan.targets, ...plan.followers]) t.prepare?.(runs, req.jobs);
   const caps = await probeCapabilities();
   const onHost = req.kernels.includes('host');
   const settle = () => Promise.all([...plan.targets, ...plan.followers].map((t) => t.settle?.()));
   // An option that needs a program is bad input on this machine: say so before anything runs.
-  if (onHost && req.capture && !caps.programs.tcpdump) {
+  if (onHost && req.capture !== 'off' && !caps.programs.tcpdump) {
     await settle();
     throw new UsageError(`--capture needs ${programWithPackage('tcpdump')}, which is not on PATH`);
   }
@@ -147,22 +164,29 @@ export async function executeRun(req: RunRequest, writeTap: (chunk: string) => v
       argv: process.argv.slice(2),
       kernels: onHost ? [hostTarget(caps)] : [],
       machine: machineInfo(),
+      ...(req.untilFail ? { untilFail: { stopped: false, runs: 0, planned: 0 } } : {}),
     },
     results: [],
   };
-  const tap = new TapWriter(writeTap, { version: req.tapVersion, seed });
+  const tap = new TapWriter(writeTap, {
+    version: req.tapVersion,
+    seed,
+    rates: { planned, stopped: () => req.untilFail && run.results.some(stopsTheRun) },
+  });
   tap.header();
   tap.comment(`mptcp-lab ${VERSION} seed ${seed} kernel ${caps.kernelRelease}; targets ${req.kernels.join(',')} (replay: --seed ${seed})`);
-  const progress = new Progress(pointCount(labs.length, req));
+  const progress = new Progress(pointCount(runs, labs.length, req));
   const infos = await runTargets(labs, plan, {
     slots: req.slots,
     seed,
     jobs: req.jobs,
     retries: req.retries,
     repeat: req.repeat,
+    untilFail: req.untilFail,
     timeoutMs: req.timeoutMs,
     resultsDir,
-    capture: req.capture,
+    capture: req.capture !== 'off',
+    keepPcaps: req.capture === 'on-failure' ? 'on-failure' : 'all',
     onStart: (lab) => progress.start(lab.name),
     onResult: (r: LabResult) => {
       progress.finish(r);
@@ -173,7 +197,16 @@ export async function executeRun(req: RunRequest, writeTap: (chunk: string) => v
   });
   // The host's kernel is listed first, from the start; the others in --kernel order.
   run.run.kernels.push(...infos.filter((_, i) => req.kernels[i] !== 'host'));
-  tap.end();
+  const kernelRuns = runs * req.kernels.length;
+  if (run.run.untilFail)
+    run.run.untilFail = {
+      stopped: stoppedEarly(run, kernelRuns),
+      runs: run.results.filter((r) => r.target.kind === 'kernel').length,
+      planned: kernelRuns,
+    };
+  const rates = failureRates(run.results, planned);
+  if (rates.length) run.rates = rates;
+  tap.end(untilFailLines(run.run.untilFail));
   progress.close();
   run.run.finished = new Date().toISOString();
   await writeResults(resultsDir, run, req);
