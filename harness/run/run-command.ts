@@ -124,8 +124,9 @@ export async function runCommand(req: RunRequest): Promise<number> {
   const counts = summarize(done.run.results);
   const warnings = countWarnings(done.run.results);
   if (process.env.GITHUB_ACTIONS === 'true') process.stderr.write(githubAnnotations(done.run.results));
+  const stopped = done.run.run.untilFail?.stopped ? '; stopped on the first failure (--until-fail)' : '';
   process.stderr.write(
-    `mptcp-lab: ${counts.pass} passed, ${counts.fail} failed, ${counts.skip} skipped, ${counts.flaky} flaky, ${warnings} warning${warnings === 1 ? '' : 's'}; results in ${done.dir}\n`,
+    `mptcp-lab: ${counts.pass} passed, ${counts.fail} failed, ${counts.skip} skipped, ${counts.flaky} flaky, ${warnings} warning${warnings === 1 ? '' : 's'}${stopped}; results in ${done.dir}\n`,
   );
   return counts.fail ? EXIT.failed : EXIT.ok;
 }
