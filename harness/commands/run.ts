@@ -165,11 +165,13 @@ export function runSubcommand(p: Command, action: (request: RunRequest) => Promi
     .option('--timeout <duration>', "override each lab's timeout", durationMs)
     .option('--results <dir>', 'results folder (default mptcp-lab-results/<timestamp>)')
     .option('--junit <file>', 'also write JUnit XML')
-    .option(
-      '--capture [when]',
-      'tcpdump every link into pcap files in the results folder: always (the default), or on-failure: keep only the pcaps of failing runs and of the last passing run before each',
-      captureMode,
-      false,
+    .addOption(
+      new Option(
+        '--capture [when]',
+        'tcpdump every link into pcap files in the results folder; alone or "always": keep them all; "on-failure": only those of failing runs and of the last passing run before each',
+      )
+        .argParser(captureMode)
+        .default(false, 'off'),
     )
     .addOption(
       new Option(

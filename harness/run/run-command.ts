@@ -188,7 +188,7 @@ export async function executeRun(req: RunRequest, writeTap: (chunk: string) => v
     resultsDir,
     capture: req.capture !== 'off',
     keepPcaps: req.capture === 'on-failure' ? 'on-failure' : 'all',
-    onStart: (lab) => progress.start(lab.name),
+    onStart: (lab, repeat) => progress.start(lab.name, repeat),
     onResult: (r: LabResult) => {
       progress.finish(r);
       tap.point(r);
