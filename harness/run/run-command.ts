@@ -13,7 +13,7 @@ import { formatJunit } from '../report/junit.js';
 import { formatResultsJson } from '../report/json.js';
 import { formatSummary } from '../report/summary.js';
 import { TapWriter, formatTap, type TapVersion } from '../report/tap.js';
-import { countWarnings, summarize, type LabResult, type RunResult } from '../result.js';
+import { countWarnings, summarize, type LabResult, type RunInfo, type RunResult } from '../result.js';
 import { githubAnnotations } from '../report/github.js';
 import { hostTarget } from '../targets/netns/run-lab.js';
 import { createTarget } from '../targets/registry.js';
@@ -66,10 +66,10 @@ function timestamp(): string {
     .replace(/-\d{3}Z$/, 'Z');
 }
 
-/** Whether --until-fail stopped the run: it was asked for, a result failed, and fewer kernel runs than planned were reported. */
-function stoppedEarly(run: RunResult, kernelRuns: number): boolean {
-  if (!run.run.untilFail || !run.results.some(stopsTheRun)) return false;
-  return run.results.filter((r) => r.target.kind === 'kernel').length < kernelRuns;
+/** What --until-fail did: whether a failure stopped the run before every planned kernel run, and the kernel runs reported of those planned. */
+function untilFailInfo(results: readonly LabResult[], kernelRuns: number): NonNullable<RunInfo['untilFail']> {
+  const runs = results.filter((r) => r.target.kind === 'kernel').length;
+  return { stopped: results.some(stopsTheRun) && runs < kernelRuns, runs, planned: kernelRuns };
 }
 
 /** Whether the host can build lab namespaces; a reason to exit 3 when not. */
@@ -165,7 +165,6 @@ export async function executeRun(req: RunRequest, writeTap: (chunk: string) => v
       argv: process.argv.slice(2),
       kernels: onHost ? [hostTarget(caps)] : [],
       machine: machineInfo(),
-      ...(req.untilFail ? { untilFail: { stopped: false, runs: 0, planned: 0 } } : {}),
     },
     results: [],
   };
@@ -198,13 +197,7 @@ export async function executeRun(req: RunRequest, writeTap: (chunk: string) => v
   });
   // The host's kernel is listed first, from the start; the others in --kernel order.
   run.run.kernels.push(...infos.filter((_, i) => req.kernels[i] !== 'host'));
-  const kernelRuns = runs * req.kernels.length;
-  if (run.run.untilFail)
-    run.run.untilFail = {
-      stopped: stoppedEarly(run, kernelRuns),
-      runs: run.results.filter((r) => r.target.kind === 'kernel').length,
-      planned: kernelRuns,
-    };
+  if (req.untilFail) run.run.untilFail = untilFailInfo(run.results, runs * req.kernels.length);
   const rates = failureRates(run.results, planned);
   if (rates.length) run.rates = rates;
   tap.end(untilFailLines(run.run.untilFail));

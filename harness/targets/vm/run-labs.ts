@@ -172,7 +172,8 @@ export async function runLabsOnKernel(
   const results = labs.flatMap((lab) =>
     Array.from({ length: repeatsOf(lab, opts.repeat) }, (_, repeat) => repeat).flatMap((repeat): LabResult[] => {
       const r = inner?.results.find((x) => x.lab === lab.name && x.target.kind === 'kernel' && x.repeat === repeat);
-      if (failed) return [{ ...failedResult(lab, target, failed), repeat }];
+      // A failed batch fails every lab, each repeat; with --until-fail once per lab (the run stops there).
+      if (failed) return opts.untilFail && repeat > 0 ? [] : [{ ...failedResult(lab, target, failed), repeat }];
       // --until-fail stopped the guest's run before this repeat: it did not run, and nothing failed for want of it.
       if (!r && inner?.run.untilFail?.stopped) return [];
       if (!r)
