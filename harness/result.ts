@@ -68,11 +68,35 @@ export interface RunInfo {
   argv: string[];
   kernels: TargetInfo[];
   machine: { hostname: string; arch: string; cpus: number; memoryBytes: number; node: string; root: boolean };
+  /**
+   * Set with --until-fail: whether a failure stopped the run before every
+   * planned run started (those are missing from `results`), and the kernel
+   * runs reported out of those planned (labs × repeats × kernels).
+   */
+  untilFail?: { stopped: boolean; runs: number; planned: number };
+}
+
+/** The failure rate of one repeated lab on one target (harness/report/rate.ts). */
+export interface FailureRate {
+  lab: string;
+  target: TargetInfo;
+  /** Repeats that ran (skipped ones are not runs). */
+  runs: number;
+  /** Repeats in which a failure was seen: failed, or flaky (failed, then passed on a retry). */
+  failed: number;
+  /** Repeats the run asked for (--repeat, the lab's `repeat:`, or the --until-fail bound); above `runs` when --until-fail stopped the run. */
+  planned: number;
+  /** failed / runs. */
+  rate: number;
+  /** Exact (Clopper–Pearson) 95 % confidence interval of the rate. */
+  ci95: { low: number; high: number };
 }
 
 export interface RunResult {
   run: RunInfo;
   results: LabResult[];
+  /** The failure rate of every repeated lab per target, in report order. */
+  rates?: FailureRate[];
 }
 
 export function targetLabel(t: TargetInfo): string {

@@ -7,7 +7,8 @@ import type { Accel } from '../../kernels/vm/qemu.js';
 import { UsageError } from '../exit.js';
 import { parseDuration } from '../lab/units.js';
 import type { TapVersion } from '../report/tap.js';
-import type { RunRequest } from '../run/run-command.js';
+import type { CaptureMode, RunRequest } from '../run/run-command.js';
+import { UNTIL_FAIL_REPEAT } from '../run/until-fail.js';
 import { checkTargetSpec } from '../targets/registry.js';
 
 export interface RunFlags {
@@ -18,11 +19,14 @@ export interface RunFlags {
   tag?: string[];
   seed?: number;
   retries: number;
-  repeat: number;
+  /** Undefined when not given: each lab's own `repeat:`, or UNTIL_FAIL_REPEAT with --until-fail. */
+  repeat?: number;
+  untilFail?: boolean;
   timeout?: number;
   results?: string;
   junit?: string;
-  capture: boolean;
+  /** true: --capture alone (always). */
+  capture: boolean | CaptureMode;
   tapVersion: TapVersion;
   engine: 'sim' | 'off';
   /** Guest memory in MiB and CPUs (vm backend). */
@@ -87,6 +91,21 @@ export function kernelSpecs(text: string, modules?: string): string[] {
   return specs;
 }
 
+/** --repeat, else with --until-fail its bound, else each lab's own `repeat:` (undefined). */
+function repeats(flags: Pick<RunFlags, 'repeat' | 'untilFail'>): Pick<RunRequest, 'repeat' | 'untilFail'> {
+  const untilFail = flags.untilFail === true;
+  const repeat = flags.repeat ?? (untilFail ? UNTIL_FAIL_REPEAT : undefined);
+  return { ...(repeat !== undefined ? { repeat } : {}), untilFail };
+}
+
+/** --capture's value: `always` or `on-failure`; a lab name there means the labs should come first. */
+function captureMode(v: string): CaptureMode | boolean {
+  if (v === 'always' || v === 'on-failure') return v;
+  throw new InvalidArgumentError(
+    `expected always or on-failure, got "${v}" (--capture alone means always; put lab names before it, or write --capture=always)`,
+  );
+}
+
 /** The flags as a run: checked (bad input is a UsageError) and with their defaults worked out. */
 export function runRequest(labs: string[], flags: RunFlags): RunRequest {
   const kernels = kernelSpecs(flags.kernel, flags.modules);
@@ -107,11 +126,11 @@ export function runRequest(labs: string[], flags: RunFlags): RunRequest {
     jobs: flags.jobs ?? defaultJobs(),
     seed: flags.seed,
     retries: flags.retries,
-    repeat: flags.repeat,
+    ...repeats(flags),
     timeoutMs: flags.timeout,
     results: flags.results,
     junit: flags.junit,
-    capture: flags.capture,
+    capture: flags.capture === true ? 'always' : flags.capture === false ? 'off' : flags.capture,
     tapVersion: flags.tapVersion,
     settings: {
       vm: {
@@ -138,11 +157,22 @@ export function runSubcommand(p: Command, action: (request: RunRequest) => Promi
     .option('--tag <tag...>', 'only labs with one of these tags or groups')
     .option('--seed <n>', 'seed for every random choice (printed, so a run can be replayed)', int('--seed', 0))
     .option('--retries <n>', 'retry a failed lab; fail-then-pass is reported as flaky', int('--retries', 0), 0)
-    .option('--repeat <n>', 'run every lab n times', int('--repeat', 1), 1)
+    .option('--repeat <n>', "run every lab n times (default: the lab's own repeat:, else once)", int('--repeat', 1))
+    .option(
+      '--until-fail',
+      `stop starting runs at the first failure (runs in flight finish); without --repeat, repeat every lab up to ${UNTIL_FAIL_REPEAT} times`,
+    )
     .option('--timeout <duration>', "override each lab's timeout", durationMs)
     .option('--results <dir>', 'results folder (default mptcp-lab-results/<timestamp>)')
     .option('--junit <file>', 'also write JUnit XML')
-    .option('--capture', 'tcpdump every link into pcap files in the results folder', false)
+    .addOption(
+      new Option(
+        '--capture [when]',
+        'tcpdump every link into pcap files in the results folder; alone or "always": keep them all; "on-failure": only those of failing runs and of the last passing run before each',
+      )
+        .argParser(captureMode)
+        .default(false, 'off'),
+    )
     .addOption(
       new Option(
         '--engine <target>',

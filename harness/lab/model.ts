@@ -201,6 +201,8 @@ export interface Lab {
   tags: string[];
   requires: string[];
   timeoutMs: number;
+  /** Runs the lab asks for (`repeat:`, harness/lab/repeat.ts); --repeat overrides it. */
+  repeat?: number;
   hosts: Host[];
   links: Link[];
   workload: Workload;

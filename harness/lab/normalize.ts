@@ -334,6 +334,7 @@ export function normalize(parsed: LabParsed, file: string, defaultName: string):
     tags: parsed.tags,
     requires: parsed.requires,
     timeoutMs: parseDuration(parsed.timeout)!,
+    ...(parsed.repeat !== undefined ? { repeat: parsed.repeat } : {}),
     hosts: hostList,
     links,
     workload,

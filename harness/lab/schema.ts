@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import type { Direction, EndpointFlag, EventAction, Expectations, Expected, HostStep, PmEventPattern, Role } from './model.js';
 import { parseDuration, parsePercent, parseRate, parseSize } from './units.js';
+import { MAX_LAB_REPEAT } from './repeat.js';
 
 const NAME = /^[a-z][a-z0-9-]{0,31}$/;
 const hostName = z
@@ -277,6 +278,13 @@ export const labSchema = z.strictObject({
       'What the lab needs beyond what it implies, else it SKIPs: netem, ipv6, nft, a program (tcpdump, ethtool, ss, ...), sysctl:NAME, kernel>=X.Y, or a feature of kernels/features.ts (userspace-pm, mptcp-info, full-info, mixed-v4v6, ...)',
     ),
   timeout: duration.default('60s'),
+  repeat: z
+    .number()
+    .int('a whole number of runs')
+    .min(1, 'at least 1 run')
+    .max(MAX_LAB_REPEAT, `at most ${MAX_LAB_REPEAT} runs (a default run must stay short); hunt longer with --repeat or --until-fail`)
+    .optional()
+    .describe('Runs of the lab in one mptcp-lab run, for what shows only now and then (default 1); --repeat overrides it'),
   hosts: z.record(
     hostName,
     hostSchema.nullable().transform((h) => h ?? hostSchema.parse({})),

@@ -1,8 +1,11 @@
 // summary.md: the page a person reads first. Totals, the seed and how to
-// replay, then one table row per lab result, failures first.
+// replay, then one table row per lab result, failures first, and the
+// failure rate of each repeated lab.
 import { writeFile } from 'node:fs/promises';
 import { summarize, targetLabel, warningChecks, type LabResult, type RunResult, type Status } from '../result.js';
+import { untilFailNote } from '../run/until-fail.js';
 import { checkLine, failedChecks, failureMessage, flakyNote, labArgument, replayCommand } from './diagnostics.js';
+import { formatRate } from './rate.js';
 
 /** Make text safe inside one Markdown table cell. */
 export function mdCell(text: string): string {
@@ -49,6 +52,23 @@ function failedCell(r: LabResult): string {
   return lines.map(mdCell).join('<br>');
 }
 
+/** Each repeated lab's failure rate per target, with its 95 % CI and, when --until-fail cut it short, how many repeats ran. */
+function rateSection(run: RunResult): string[] {
+  const stopped = run.run.untilFail?.stopped === true;
+  return [
+    '## Failure rates',
+    '',
+    'Over the repeats of each lab, per target; the interval is exact (Clopper–Pearson).',
+    '',
+    '| lab | target | failure rate | note |',
+    '| --- | --- | --- | --- |',
+    ...(run.rates ?? []).map(
+      (r) =>
+        `| ${mdCell(r.lab)} | ${mdCell(targetLabel(r.target))} | ${mdCell(formatRate(r))} | ${mdCell(untilFailNote(r, stopped) ?? '')} |`,
+    ),
+  ];
+}
+
 export function formatSummary(run: RunResult): string {
   const c = summarize(run.results);
   const { seed } = run.run;
@@ -77,6 +97,7 @@ export function formatSummary(run: RunResult): string {
     '| --- | --- | --- | --- | --- | --- |',
     ...rows,
   ];
+  if (run.rates?.length) out.push('', ...rateSection(run));
   if (warnings.length > 0) {
     out.push(
       '',

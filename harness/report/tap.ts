@@ -23,10 +23,15 @@
 // point as passing (prove lists it under "TODO passed", tap-parser under
 // `todo`), so it does not fail the run but stays visible. SKIP would hide
 // that the lab did pass; a plain comment would be invisible to tools.
+// After the last repeat of a repeated lab on a target, a comment gives its
+// failure rate:
+//   # rate: join [kernel host 6.18.44 netns]: 3/20 failed: 15 %, 95 % CI 3–38 %
 // TAP 13 output has the same structure; only the version line differs.
 import { Document, visit } from 'yaml';
 import { warningChecks, type LabResult, type RunResult } from '../result.js';
 import { failedChecks, failureMessage, flakyNote, labArgument, labTitle, relevantCounters, replayCommand } from './diagnostics.js';
+import { RateLines, type RateLineOptions } from './rate-lines.js';
+import { untilFailLines } from '../run/until-fail.js';
 
 export type TapVersion = 13 | 14;
 
@@ -35,6 +40,8 @@ export interface TapOptions {
   version?: TapVersion;
   /** The run's seed, for the replay hint of failures. */
   seed?: number;
+  /** `# rate:` lines after each repeated lab's results (rate-lines.ts). */
+  rates?: RateLineOptions;
 }
 
 /** One line, with `\` and `#` escaped as TAP 14 asks. */
@@ -153,6 +160,7 @@ export class TapWriter {
   private count = 0;
   private readonly version: TapVersion;
   private readonly seed: number | undefined;
+  private readonly rates: RateLines | undefined;
 
   constructor(
     private readonly write: (chunk: string) => void,
@@ -160,6 +168,7 @@ export class TapWriter {
   ) {
     this.version = options.version ?? 14;
     this.seed = options.seed;
+    this.rates = options.rates && new RateLines(options.rates);
   }
 
   header(): void {
@@ -167,6 +176,7 @@ export class TapWriter {
   }
 
   point(r: LabResult): void {
+    for (const line of this.rates?.before(r) ?? []) this.comment(line);
     this.count += 1;
     this.write(formatTapPoint(this.count, r, this.seed));
   }
@@ -176,11 +186,19 @@ export class TapWriter {
     for (const line of text.split('\n')) this.write(`# ${line}\n`);
   }
 
-  /** Writes the trailing plan; returns the number of points. */
-  end(): number {
+  /** Writes the last rate lines, `trailer` as comments, and the trailing plan; returns the number of points. */
+  end(trailer: readonly string[] = []): number {
+    for (const line of [...(this.rates?.end() ?? []), ...trailer]) this.comment(line);
     this.write(`1..${this.count}\n`);
     return this.count;
   }
+}
+
+/** The rate lines of a finished run: the repeats each lab had planned, from its rates. */
+function ratesOf(run: RunResult): RateLineOptions | undefined {
+  if (!run.rates?.length) return undefined;
+  const planned = new Map(run.rates.map((r) => [r.lab, r.planned]));
+  return { planned: (lab) => planned.get(lab) ?? 1, stopped: () => run.run.untilFail?.stopped === true };
 }
 
 /** The whole run as one TAP document. */
@@ -190,10 +208,10 @@ export function formatTap(run: RunResult, options: TapOptions = {}): string {
     (s) => {
       out += s;
     },
-    { seed: run.run.seed, ...options },
+    { seed: run.run.seed, rates: ratesOf(run), ...options },
   );
   w.header();
   for (const r of run.results) w.point(r);
-  w.end();
+  w.end(untilFailLines(run.run.untilFail));
   return out;
 }

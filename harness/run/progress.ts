@@ -2,6 +2,11 @@
 // (stdout is TAP only, and CI logs need no carriage returns).
 import type { LabResult } from '../result.js';
 
+/** A run as the progress line names it: the lab, and its repeat after the first. */
+function runName(lab: string, repeat: number): string {
+  return repeat > 0 ? `${lab}#${repeat}` : lab;
+}
+
 export class Progress {
   private done = 0;
   private readonly running = new Set<string>();
@@ -9,13 +14,14 @@ export class Progress {
 
   constructor(private readonly total: number) {}
 
-  start(name: string): void {
-    this.running.add(name);
+  /** A lab's run starts; repeats of one lab may run side by side, each shown. */
+  start(lab: string, repeat = 0): void {
+    this.running.add(runName(lab, repeat));
     this.draw();
   }
 
   finish(r: LabResult): void {
-    this.running.delete(r.lab);
+    this.running.delete(runName(r.lab, r.repeat));
     this.done += 1;
     if (this.tty) {
       this.clear();

@@ -13,7 +13,7 @@ import { formatJunit } from '../report/junit.js';
 import { formatResultsJson } from '../report/json.js';
 import { formatSummary } from '../report/summary.js';
 import { TapWriter, formatTap, type TapVersion } from '../report/tap.js';
-import { countWarnings, summarize, type LabResult, type RunResult } from '../result.js';
+import { countWarnings, summarize, type LabResult, type RunInfo, type RunResult } from '../result.js';
 import { githubAnnotations } from '../report/github.js';
 import { hostTarget } from '../targets/netns/run-lab.js';
 import { createTarget } from '../targets/registry.js';
@@ -23,7 +23,12 @@ import { referenceKernel } from './pairing.js';
 import { Progress } from './progress.js';
 import { runTargets, type RunPlan } from './runner.js';
 import { newSeed } from '../seed.js';
+import { repeatsOf } from '../lab/repeat.js';
+import { failureRates } from '../report/rate.js';
+import { stopsTheRun, untilFailLines } from './until-fail.js';
 import { programWithPackage } from '../tools/programs.js';
+
+export type CaptureMode = 'off' | 'always' | 'on-failure';
 
 /** A run as the command line asked for it, checked. */
 export interface RunRequest {
@@ -41,11 +46,15 @@ export interface RunRequest {
   jobs: number;
   seed?: number;
   retries: number;
-  repeat: number;
+  /** --repeat (or the --until-fail bound); undefined: each lab's own `repeat:`, else once. */
+  repeat?: number;
+  /** Stop starting runs at the first failure. */
+  untilFail: boolean;
   timeoutMs?: number;
   results?: string;
   junit?: string;
-  capture: boolean;
+  /** tcpdump every link: never, keeping every pcap, or keeping those of failing runs and the last pass before each. */
+  capture: CaptureMode;
   tapVersion: TapVersion;
   settings: TargetSettings;
 }
@@ -55,6 +64,12 @@ function timestamp(): string {
     .toISOString()
     .replace(/[:.]/g, '-')
     .replace(/-\d{3}Z$/, 'Z');
+}
+
+/** What --until-fail did: whether a failure stopped the run before every planned kernel run, and the kernel runs reported of those planned. */
+function untilFailInfo(results: readonly LabResult[], kernelRuns: number): NonNullable<RunInfo['untilFail']> {
+  const runs = results.filter((r) => r.target.kind === 'kernel').length;
+  return { stopped: results.some(stopsTheRun) && runs < kernelRuns, runs, planned: kernelRuns };
 }
 
 /** Whether the host can build lab namespaces; a reason to exit 3 when not. */
@@ -67,12 +82,12 @@ function hostCannotRun(caps: Capabilities): string | undefined {
 }
 
 /**
- * Test points to come, for the progress line: one per lab, repeat and
- * target, plus per follower (the engine) its comparison, plus one
- * comparison per lab for every target but the reference.
+ * Test points to come, for the progress line: one per run (a lab's
+ * repeat) and target, plus per follower (the engine) its comparison, plus
+ * one comparison per lab for every target but the reference.
  */
-export function pointCount(labs: number, req: Pick<RunRequest, 'repeat' | 'kernels' | 'engines'>): number {
-  return labs * (req.repeat * (req.kernels.length + 2 * req.engines.length) + (req.kernels.length - 1));
+export function pointCount(runs: number, labs: number, req: Pick<RunRequest, 'kernels' | 'engines'>): number {
+  return runs * (req.kernels.length + 2 * req.engines.length) + labs * (req.kernels.length - 1);
 }
 
 function planOf(req: RunRequest): RunPlan {
@@ -109,8 +124,9 @@ export async function runCommand(req: RunRequest): Promise<number> {
   const counts = summarize(done.run.results);
   const warnings = countWarnings(done.run.results);
   if (process.env.GITHUB_ACTIONS === 'true') process.stderr.write(githubAnnotations(done.run.results));
+  const stopped = done.run.run.untilFail?.stopped ? '; stopped on the first failure (--until-fail)' : '';
   process.stderr.write(
-    `mptcp-lab: ${counts.pass} passed, ${counts.fail} failed, ${counts.skip} skipped, ${counts.flaky} flaky, ${warnings} warning${warnings === 1 ? '' : 's'}; results in ${done.dir}\n`,
+    `mptcp-lab: ${counts.pass} passed, ${counts.fail} failed, ${counts.skip} skipped, ${counts.flaky} flaky, ${warnings} warning${warnings === 1 ? '' : 's'}${stopped}; results in ${done.dir}\n`,
   );
   return counts.fail ? EXIT.failed : EXIT.ok;
 }
@@ -120,13 +136,15 @@ export async function executeRun(req: RunRequest, writeTap: (chunk: string) => v
   const labs = await selectLabs(req.labs, { grep: req.grep, tags: req.tags });
   if (!labs.length) throw new UsageError('no lab matches the selection');
   const plan = planOf(req);
+  const planned = (name: string): number => repeatsOf(labs.find((l) => l.name === name) ?? {}, req.repeat);
+  const runs = labs.reduce((n, lab) => n + planned(lab.name), 0);
   // While the host is probed (processes to wait for), the targets get ready for their first lab.
-  for (const t of [...plan.targets, ...plan.followers]) t.prepare?.(labs.length * req.repeat, req.jobs);
+  for (const t of [...plan.targets, ...plan.followers]) t.prepare?.(runs, req.jobs);
   const caps = await probeCapabilities();
   const onHost = req.kernels.includes('host');
   const settle = () => Promise.all([...plan.targets, ...plan.followers].map((t) => t.settle?.()));
   // An option that needs a program is bad input on this machine: say so before anything runs.
-  if (onHost && req.capture && !caps.programs.tcpdump) {
+  if (onHost && req.capture !== 'off' && !caps.programs.tcpdump) {
     await settle();
     throw new UsageError(`--capture needs ${programWithPackage('tcpdump')}, which is not on PATH`);
   }
@@ -150,20 +168,26 @@ export async function executeRun(req: RunRequest, writeTap: (chunk: string) => v
     },
     results: [],
   };
-  const tap = new TapWriter(writeTap, { version: req.tapVersion, seed });
+  const tap = new TapWriter(writeTap, {
+    version: req.tapVersion,
+    seed,
+    rates: { planned, stopped: () => req.untilFail && run.results.some(stopsTheRun) },
+  });
   tap.header();
   tap.comment(`mptcp-lab ${VERSION} seed ${seed} kernel ${caps.kernelRelease}; targets ${req.kernels.join(',')} (replay: --seed ${seed})`);
-  const progress = new Progress(pointCount(labs.length, req));
+  const progress = new Progress(pointCount(runs, labs.length, req));
   const infos = await runTargets(labs, plan, {
     slots: req.slots,
     seed,
     jobs: req.jobs,
     retries: req.retries,
     repeat: req.repeat,
+    untilFail: req.untilFail,
     timeoutMs: req.timeoutMs,
     resultsDir,
-    capture: req.capture,
-    onStart: (lab) => progress.start(lab.name),
+    capture: req.capture !== 'off',
+    keepPcaps: req.capture === 'on-failure' ? 'on-failure' : 'all',
+    onStart: (lab, repeat) => progress.start(lab.name, repeat),
     onResult: (r: LabResult) => {
       progress.finish(r);
       tap.point(r);
@@ -173,7 +197,10 @@ export async function executeRun(req: RunRequest, writeTap: (chunk: string) => v
   });
   // The host's kernel is listed first, from the start; the others in --kernel order.
   run.run.kernels.push(...infos.filter((_, i) => req.kernels[i] !== 'host'));
-  tap.end();
+  if (req.untilFail) run.run.untilFail = untilFailInfo(run.results, runs * req.kernels.length);
+  const rates = failureRates(run.results, planned);
+  if (rates.length) run.rates = rates;
+  tap.end(untilFailLines(run.run.untilFail));
   progress.close();
   run.run.finished = new Date().toISOString();
   await writeResults(resultsDir, run, req);

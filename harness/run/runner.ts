@@ -1,7 +1,10 @@
 // Runs labs on the targets of a run at once: every target takes its jobs
 // from one set of --jobs slots (a host lab is one job, a booted kernel
 // another), and results are reported target by target in --kernel order,
-// and within a target in selection order, whatever order they finish in. Followers (the engine) run each lab right
+// and within a target in selection order, whatever order they finish in. With
+// --until-fail no run starts after the first failure; with --capture
+// on-failure the pcaps of passing runs are deleted once not needed
+// (keep-pcaps.ts). Followers (the engine) run each lab right
 // after the reference target's, in its slot, and are compared with it at
 // once; every other target is compared with the reference once both are
 // done. The runner knows targets only through harness/targets/target.ts.
@@ -12,6 +15,9 @@ import { InSelectionOrder, labKey } from './lab-order.js';
 import { OrderedBlocks } from './ordered-blocks.js';
 import { compareLab, crossKernelResults, type CompareRetry } from './pairing.js';
 import { Slots } from '../targets/slots.js';
+import { repeatsOf } from '../lab/repeat.js';
+import { PcapKeeper } from './keep-pcaps.js';
+import { UntilFail } from './until-fail.js';
 
 export interface RunPlan {
   /** The targets of --kernel, in report order: one block of results each. */
@@ -22,7 +28,9 @@ export interface RunPlan {
   followers: readonly Target[];
 }
 
-export interface RunnerOptions extends Omit<TargetRunOptions, 'slots' | 'onBatch'> {
+export interface RunnerOptions extends Omit<TargetRunOptions, 'slots' | 'onBatch' | 'shouldStop'> {
+  /** With capture: keep every pcap, or only those of failing runs and the last pass before each (--capture on-failure). */
+  keepPcaps?: 'all' | 'on-failure';
   /** Jobs at once over all targets; a host lab and a booted kernel are one job each. */
   slots: number;
   /** Every result in report order: target by target, each reference result followed by its followers' results and comparisons, each other target's block by its comparisons with the reference. */
@@ -63,10 +71,12 @@ async function withFollowers(labs: readonly Lab[], plan: RunPlan, r: LabResult, 
  */
 export async function runTargets(labs: readonly Lab[], plan: RunPlan, opts: RunnerOptions): Promise<TargetInfo[]> {
   const slots = new Slots(opts.slots);
-  const { onResult, onBatch, ...common } = opts;
+  const { onResult, onBatch, keepPcaps, ...common } = opts;
   const ref = plan.reference;
+  const planned = (name: string): number => repeatsOf(labs.find((l) => l.name === name) ?? {}, opts.repeat);
   // Each target's results in selection order (labs × repeats), whatever order they finish in.
-  const selection = labs.flatMap((lab) => Array.from({ length: opts.repeat }, (_, repeat) => labKey(lab.name, repeat)));
+  const selection = labs.flatMap((lab) => Array.from({ length: planned(lab.name) }, (_, repeat) => labKey(lab.name, repeat)));
+  const untilFail = new UntilFail(opts.untilFail === true);
   const byTarget: LabResult[][] = plan.targets.map(() => []);
   const blocks: OrderedBlocks<LabResult> = new OrderedBlocks(plan.targets.length, onResult, (i) => {
     if (i === ref) return [];
@@ -75,7 +85,13 @@ export async function runTargets(labs: readonly Lab[], plan: RunPlan, opts: Runn
   // Started in plan order, so the FIFO slots are granted in that order.
   return Promise.all(
     plan.targets.map(async (target, i) => {
-      const targetOpts: TargetRunOptions = { ...common, slots, onBatch: (event, info) => onBatch?.(target.spec, event, info) };
+      const targetOpts: TargetRunOptions = {
+        ...common,
+        slots,
+        shouldStop: () => untilFail.stopped,
+        onBatch: (event, info) => onBatch?.(target.spec, event, info),
+      };
+      const pcaps = keepPcaps === 'on-failure' && opts.capture ? new PcapKeeper(planned) : undefined;
       const inOrder = new InSelectionOrder<LabResult>(selection, (group) => {
         for (const x of group) {
           byTarget[i]!.push(x);
@@ -84,9 +100,15 @@ export async function runTargets(labs: readonly Lab[], plan: RunPlan, opts: Runn
       });
       try {
         return await target.run(labs, targetOpts, async (r) => {
-          inOrder.add(labKey(r.lab, r.repeat), i === ref ? await withFollowers(labs, plan, r, targetOpts) : [r]);
+          // As soon as it finishes, before it waits for its place in the report: the stop, and the pcaps no longer needed.
+          untilFail.record([r]);
+          await pcaps?.finished(r);
+          const group = i === ref ? await withFollowers(labs, plan, r, targetOpts) : [r];
+          untilFail.record(group);
+          inOrder.add(labKey(r.lab, r.repeat), group);
         });
       } finally {
+        await pcaps?.close();
         inOrder.flush();
         blocks.finish(i);
       }

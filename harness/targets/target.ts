@@ -33,8 +33,12 @@ export interface TargetRunOptions {
   jobs: number;
   /** Runs of a failing lab after the first; fail then pass is flaky. */
   retries: number;
-  /** Every lab this many times (results carry repeat 0..n-1). */
-  repeat: number;
+  /** --repeat: every lab this many times; undefined: each lab's own `repeat:` (harness/lab/repeat.ts). Results carry repeat 0..n-1. */
+  repeat?: number;
+  /** --until-fail: the run stops at its first failure (a target that runs its labs as one batch passes it on). */
+  untilFail?: boolean;
+  /** True once no new run may start (--until-fail saw a failure): a target starts none, and reports none for them. */
+  shouldStop?: () => boolean;
   /** Overrides each lab's own timeout. */
   timeoutMs?: number;
   /** Results folder: logs, pcaps, console logs go below it. */
@@ -62,10 +66,11 @@ export interface Target {
   readonly spec: string;
   capabilities(): Promise<TargetCapabilities>;
   /**
-   * Every lab `repeat` times, each result passed to `emit` as it finishes
-   * (one per lab per repeat, always: a lab that cannot run is a failed or
-   * skipped result). Takes its job slots from `opts.slots`. Resolves with
-   * what ran.
+   * Every lab its repeats (repeatsOf), each result passed to `emit` as it
+   * finishes (one per lab per repeat, always: a lab that cannot run is a
+   * failed or skipped result; only runs that `opts.shouldStop` kept from
+   * starting have none). Takes its job slots from `opts.slots`. Resolves
+   * with what ran.
    */
   run(labs: readonly Lab[], opts: TargetRunOptions, emit: EmitResult): Promise<TargetInfo>;
   /**

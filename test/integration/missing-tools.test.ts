@@ -96,14 +96,16 @@ describe('a program off PATH', { skip }, () => {
     });
   }
 
-  test('--capture without tcpdump: exit 2, one line naming tcpdump and its package, nothing created', async () => {
-    const out = join(scratch, 'out-capture');
-    const r = await runCli(['run', 'plain-tcp-client', '--capture', '--engine', 'off', '--results', out], {
-      env: { ...process.env, PATH: pathWithout('tcpdump') },
+  let noTcpdump: string | undefined;
+  for (const capture of [['--capture'], ['--capture', 'on-failure']])
+    test(`${capture.join(' ')} without tcpdump: exit 2, one line naming tcpdump and its package, nothing created`, async () => {
+      const out = join(scratch, `out-capture-${capture.length}`);
+      const r = await runCli(['run', 'plain-tcp-client', ...capture, '--engine', 'off', '--results', out], {
+        env: { ...process.env, PATH: (noTcpdump ??= pathWithout('tcpdump')) },
+      });
+      assert.equal(r.code, 2, r.stderr);
+      assert.equal(r.stdout, '');
+      assert.match(r.stderr, /^mptcp-lab: --capture needs tcpdump \(Debian package tcpdump\), which is not on PATH\n$/);
+      assert.equal(existsSync(out), false);
     });
-    assert.equal(r.code, 2, r.stderr);
-    assert.equal(r.stdout, '');
-    assert.match(r.stderr, /^mptcp-lab: --capture needs tcpdump \(Debian package tcpdump\), which is not on PATH\n$/);
-    assert.equal(existsSync(out), false);
-  });
 });

@@ -4,6 +4,7 @@
 import { join } from 'node:path';
 import { probeCapabilities } from '../../capabilities.js';
 import type { Lab } from '../../lab/model.js';
+import { repeatsOf } from '../../lab/repeat.js';
 import { failedResult, type LabResult } from '../../result.js';
 import { runEachLab } from '../each-lab.js';
 import { featuresOf } from '../features-of.js';
@@ -18,7 +19,7 @@ const GUARD_MS = 30_000;
 
 function labDir(opts: TargetRunOptions, lab: Lab, repeat: number, attempt: number): string | undefined {
   if (!opts.resultsDir) return undefined;
-  const name = `${lab.name}${opts.repeat > 1 ? `.r${repeat}` : ''}${attempt > 1 ? `.a${attempt}` : ''}`;
+  const name = `${lab.name}${repeatsOf(lab, opts.repeat) > 1 ? `.r${repeat}` : ''}${attempt > 1 ? `.a${attempt}` : ''}`;
   return join(opts.resultsDir, 'labs', name);
 }
 
@@ -58,14 +59,17 @@ async function runWithRetries(lab: Lab, repeat: number, opts: TargetRunOptions, 
     );
     const withMeta: LabResult = { ...r, repeat, attempts: attempt, ...(outDir ? { log: join(outDir, 'log.txt') } : {}) };
     if (r.status !== 'fail') {
-      // A pass after a failure is flaky; the first failure's checks stay visible.
-      if (first && r.status === 'pass')
+      // A pass after a failure is flaky; the first failure's checks (and its pcaps, with --capture) stay visible.
+      if (first && r.status === 'pass') {
+        const pcaps = [...(first.pcaps ?? []), ...(withMeta.pcaps ?? [])];
         return {
           ...withMeta,
           status: 'flaky',
           error: first.error ?? 'failed before passing',
           checks: [...first.checks.filter((c) => !c.ok), ...withMeta.checks],
+          ...(pcaps.length ? { pcaps } : {}),
         };
+      }
       return withMeta;
     }
     first ??= withMeta;
@@ -102,7 +106,10 @@ export class NetnsTarget implements Target {
   }
 
   async run(labs: readonly Lab[], opts: TargetRunOptions, emit: (r: LabResult) => Promise<void>) {
-    this.prepare(labs.length * opts.repeat, opts.jobs);
+    this.prepare(
+      labs.reduce((n, lab) => n + repeatsOf(lab, opts.repeat), 0),
+      opts.jobs,
+    );
     await runEachLab(labs, opts, (lab, repeat) => runWithRetries(lab, repeat, opts, opts.retries, 1), emit);
     return hostTarget(await probeCapabilities());
   }

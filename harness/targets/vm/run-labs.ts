@@ -12,6 +12,7 @@ import { fetchKernel, type ResolvedKernel } from '../../../kernels/fetch.js';
 import { formatKernelSpec, parseKernelSpec } from '../../../kernels/spec.js';
 import { runInVm, type Accel, type VmResult } from '../../../kernels/vm/qemu.js';
 import type { Lab } from '../../lab/model.js';
+import { repeatsOf } from '../../lab/repeat.js';
 import { failedResult, type LabResult, type RunResult, type TargetInfo } from '../../result.js';
 import { GUEST_ENV } from '../../capabilities.js';
 
@@ -36,8 +37,10 @@ export interface VmRunOptions {
   jobs?: number;
   /** Modules (lib/modules/<release>) of an image spec. */
   modules?: string;
-  /** --repeat for the run inside the guest: every lab that many times, in the same boot. */
+  /** --repeat for the run inside the guest: every lab that many times, in the same boot; undefined: each lab's own `repeat:`. */
   repeat?: number;
+  /** --until-fail for the run inside the guest: it stops at its own first failure. */
+  untilFail?: boolean;
   /** KVM, TCG, or auto (KVM when a probe boot under it works). Default auto. */
   accel?: Accel | 'auto';
 }
@@ -75,13 +78,15 @@ export function innerCommand(labs: readonly Lab[], opts: VmRunOptions): string[]
   const files = labs.map((l) => `'${resolve(l.file).replaceAll("'", `'\\''`)}'`).join(' ');
   const timeout = opts.timeoutMs ? ` --timeout ${opts.timeoutMs}ms` : '';
   const retries = opts.retries ? ` --retries ${opts.retries}` : '';
-  const repeat = opts.repeat && opts.repeat > 1 ? ` --repeat ${opts.repeat}` : '';
+  // Given even when 1: it overrides the labs' own `repeat:` inside too.
+  const repeat = opts.repeat !== undefined ? ` --repeat ${opts.repeat}` : '';
+  const untilFail = opts.untilFail ? ' --until-fail' : '';
   // Under TCG a lab is CPU-bound (process starts, set-up): side by side when the vCPUs have host CPUs.
   const jobs = ` --jobs ${opts.jobs ?? guestJobs(opts.cpus ?? GUEST_CPUS)}`;
   // TAP goes to the guest's console log; results.json is what comes back.
   // After results.json, each lab's log.txt behind a LOG_MARK line: the guest's files are gone when it powers off.
   const logs = `for f in ${GUEST_RESULTS}/labs/*/log.txt ${GUEST_RESULTS}/labs/*/*/log.txt; do [ -f "$f" ] && printf '\\n${LOG_MARK}%s\\n' "\${f#${GUEST_RESULTS}/}" && cat "$f"; done`;
-  const script = `'${process.execPath}' '${CLI}' run ${files} --engine off --seed ${opts.seed}${jobs}${timeout}${retries}${repeat} --results ${GUEST_RESULTS} >&2; code=$?; cat ${GUEST_RESULTS}/results.json; ${logs}; exit $code`;
+  const script = `'${process.execPath}' '${CLI}' run ${files} --engine off --seed ${opts.seed}${jobs}${timeout}${retries}${repeat}${untilFail} --results ${GUEST_RESULTS} >&2; code=$?; cat ${GUEST_RESULTS}/results.json; ${logs}; exit $code`;
   return ['sh', '-c', script];
 }
 
@@ -157,7 +162,7 @@ export async function runLabsOnKernel(
       memoryMb: opts.memoryMb ?? 2048,
       cpus: opts.cpus ?? GUEST_CPUS,
       accel: opts.accel ?? 'auto',
-      timeoutMs: BOOT_BUDGET_MS + PER_LAB_MS * labs.length * Math.max(1, opts.repeat ?? 1) * (1 + (opts.retries ?? 0)),
+      timeoutMs: BOOT_BUDGET_MS + PER_LAB_MS * labs.reduce((n, lab) => n + repeatsOf(lab, opts.repeat), 0) * (1 + (opts.retries ?? 0)),
       // Lets a lab step know it runs in a throw-away guest (e.g. to crash it on
       // purpose in a test), and requirement SKIPs name the guest's kernel.
       env: { [GUEST_ENV]: '1' },
@@ -183,21 +188,25 @@ export async function runLabsOnKernel(
   } catch {
     inner = undefined;
   }
-  const repeats = Array.from({ length: Math.max(1, opts.repeat ?? 1) }, (_, i) => i);
   const results = labs.flatMap((lab) =>
-    repeats.map((repeat) => {
+    Array.from({ length: repeatsOf(lab, opts.repeat) }, (_, repeat) => repeat).flatMap((repeat): LabResult[] => {
       const r = inner?.results.find((x) => x.lab === lab.name && x.target.kind === 'kernel' && x.repeat === repeat);
-      if (failed) return { ...failedResult(lab, target, failed), repeat };
+      // A failed batch fails every lab, each repeat; with --until-fail once per lab (the run stops there).
+      if (failed) return opts.untilFail && repeat > 0 ? [] : [{ ...failedResult(lab, target, failed), repeat }];
+      // --until-fail stopped the guest's run before this repeat: it did not run, and nothing failed for want of it.
+      if (!r && inner?.run.untilFail?.stopped) return [];
       if (!r)
-        return {
-          ...failedResult(
-            lab,
-            target,
-            `no result came back from the guest (exit ${vm.exitCode}): ${vm.stderr.trim().split('\n').slice(-5).join(' | ')}`,
-          ),
-          repeat,
-        };
-      return { ...r, target, ...(r.log ? { log: undefined } : {}) };
+        return [
+          {
+            ...failedResult(
+              lab,
+              target,
+              `no result came back from the guest (exit ${vm.exitCode}): ${vm.stderr.trim().split('\n').slice(-5).join(' | ')}`,
+            ),
+            repeat,
+          },
+        ];
+      return [{ ...r, target, ...(r.log ? { log: undefined } : {}) }];
     }),
   );
   return { target, results };

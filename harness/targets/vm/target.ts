@@ -25,17 +25,21 @@ export class VmTarget implements Target {
   }
 
   async run(labs: readonly Lab[], opts: TargetRunOptions, emit: (r: LabResult) => Promise<void>): Promise<TargetInfo> {
-    const vm = await opts.slots.run(() => {
+    const vm = await opts.slots.run(async () => {
+      // --until-fail saw a failure while this kernel waited for its slot: it does not boot.
+      if (opts.shouldStop?.()) return undefined;
       opts.onBatch?.('start');
       return runLabsOnKernel(this.spec, labs, {
         seed: opts.seed,
         timeoutMs: opts.timeoutMs,
         retries: opts.retries,
         repeat: opts.repeat,
+        untilFail: opts.untilFail,
         resultsDir: opts.resultsDir,
         ...this.settings,
       });
     });
+    if (!vm) return { kind: 'kernel', spec: this.spec, version: 'unknown', backend: 'vm' };
     this.booted = vm.target;
     opts.onBatch?.('finish', vm.target);
     for (const r of vm.results) await emit(r);

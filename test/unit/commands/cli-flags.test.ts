@@ -50,11 +50,11 @@ describe('run flags', () => {
         jobs: availableParallelism(),
         seed: undefined,
         retries: 0,
-        repeat: 1,
+        untilFail: false,
         timeoutMs: undefined,
         results: undefined,
         junit: undefined,
-        capture: false,
+        capture: 'off',
         tapVersion: '14',
         settings: { vm: { memoryMb: 2048, cpus: 2, accel: 'auto' } },
       },
@@ -104,9 +104,27 @@ describe('run flags', () => {
     );
     assert.deepEqual(
       [request?.grep, request?.tags, request?.engines, request?.tapVersion, request?.capture, request?.results, request?.junit],
-      ['join$', ['a', 'b'], [], 13, true, 'out', 'j.xml'],
+      ['join$', ['a', 'b'], [], 13, 'always', 'out', 'j.xml'],
     );
     assert.deepEqual(request?.settings, { vm: { memoryMb: 512, cpus: 1, accel: 'tcg' } });
+  });
+
+  test('--until-fail: up to 100 runs without --repeat, --repeat when given; --repeat alone leaves it off', async () => {
+    const alone = (await parse('run', 'no-join', '--until-fail')).request;
+    assert.deepEqual([alone?.repeat, alone?.untilFail], [100, true]);
+    const bounded = (await parse('run', 'no-join', '--until-fail', '--repeat', '30')).request;
+    assert.deepEqual([bounded?.repeat, bounded?.untilFail], [30, true]);
+    const repeated = (await parse('run', 'no-join', '--repeat', '3')).request;
+    assert.deepEqual([repeated?.repeat, repeated?.untilFail], [3, false]);
+  });
+
+  test('--capture: alone always, or always / on-failure; anything else is a usage error that says why', async () => {
+    assert.equal((await parse('run', '--capture')).request?.capture, 'always');
+    assert.equal((await parse('run', '--capture', 'on-failure', 'no-join')).request?.capture, 'on-failure');
+    assert.equal((await parse('run', 'no-join', '--capture=always')).request?.capture, 'always');
+    const bad = await parse('run', '--capture', 'no-join').catch((e: unknown) => e);
+    assert.ok(bad instanceof CommanderError && bad.code === 'commander.invalidArgument', String(bad));
+    assert.match(bad.message, /expected always or on-failure, got "no-join" \(--capture alone means always; put lab names before it/);
   });
 
   test('--kernel: a comma-separated list in order, each spec once, checked by its target', async () => {

@@ -11,6 +11,8 @@ export interface HelpOption {
   /** Takes a value ("<specs>"); `variadic` when it takes all values up to the next flag ("<tag...>"). */
   value: boolean;
   variadic: boolean;
+  /** The value may be left out ("[when]"): a following word that is no flag is taken as it. */
+  optional?: boolean;
 }
 
 export interface CommandHelp {
@@ -23,8 +25,14 @@ const cache = new Map<string, CommandHelp>();
 
 function parseHelp(text: string): CommandHelp {
   const options: HelpOption[] = [];
-  for (const m of text.matchAll(/^ {2}((?:-[\w-]+, )?--?[\w-]+)(?: <([^>]+)>)?/gm)) {
-    options.push({ names: m[1]!.split(', '), value: m[2] !== undefined, variadic: m[2]?.endsWith('...') ?? false });
+  for (const m of text.matchAll(/^ {2}((?:-[\w-]+, )?--?[\w-]+)(?: <([^>]+)>| \[([^\]]+)\])?/gm)) {
+    const value = m[2] ?? m[3];
+    options.push({
+      names: m[1]!.split(', '),
+      value: value !== undefined,
+      variadic: value?.endsWith('...') ?? false,
+      optional: m[3] !== undefined,
+    });
   }
   const commandsPart = text.split(/^Commands:$/m)[1] ?? '';
   const commands = [...commandsPart.matchAll(/^ {2}([a-z][\w-]*)/gm)].map((m) => m[1]!).filter((c) => c !== 'help');
@@ -88,6 +96,7 @@ export function parseCommand(words: readonly string[]): ParsedCommand {
       continue;
     }
     if (!option.value || word.includes('=')) continue;
+    if (option.optional && (i + 1 >= words.length || words[i + 1]!.startsWith('-'))) continue;
     if (i + 1 >= words.length || words[i + 1]!.startsWith('-')) problems.push(`${flag} needs a value`);
     else i += 1;
     while (option.variadic && i + 1 < words.length && !words[i + 1]!.startsWith('-')) i += 1;

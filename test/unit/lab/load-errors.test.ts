@@ -59,8 +59,16 @@ describe('LabError messages for bad lab files', () => {
     const { line } = problem(e, []);
     assert.equal(
       line,
-      `${FILE}:1:1: (top level): unknown key "colour": expected one of name, description, group, tags, requires, timeout, hosts, links, workload, events, expect, compare, known-divergences`,
+      `${FILE}:1:1: (top level): unknown key "colour": expected one of name, description, group, tags, requires, timeout, repeat, hosts, links, workload, events, expect, compare, known-divergences`,
     );
+  });
+
+  test('repeat: a whole number from 1 to 50, the bound said', () => {
+    const text = `repeat: 51\n${minimal()}`;
+    const { line } = problem(reject(text), ['repeat']);
+    assert.equal(line, `${FILE}:1:9: repeat: at most 50 runs (a default run must stay short); hunt longer with --repeat or --until-fail`);
+    assert.match(problem(reject(`repeat: 0\n${minimal()}`), ['repeat']).line, /: repeat: at least 1 run$/);
+    assert.match(problem(reject(`repeat: 2.5\n${minimal()}`), ['repeat']).line, /: repeat: a whole number of runs$/);
   });
 
   test('a comparison tolerance out of range', () => {

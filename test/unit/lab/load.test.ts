@@ -3,7 +3,16 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { defineLab, labFromObject, labFromYaml } from '../../../harness/lab/load.js';
+import { repeatsOf } from '../../../harness/lab/repeat.js';
 import { host, lab, minimal, TWO_HOST } from './fixtures.js';
+
+test('repeat: the runs a lab asks for; --repeat overrides it (repeatsOf)', () => {
+  const l = labFromYaml(`repeat: 20\n${minimal()}`, 'labs/x/hunt.lab.yaml');
+  assert.equal(l.repeat, 20);
+  assert.equal(repeatsOf(l), 20);
+  assert.equal(repeatsOf(l, 3), 3);
+  assert.equal(repeatsOf({}), 1);
+});
 
 describe('labFromYaml: a valid two-host lab', () => {
   const l = lab(TWO_HOST, 'labs/join/two-paths.lab.yaml');
@@ -20,6 +29,7 @@ describe('labFromYaml: a valid two-host lab', () => {
     assert.equal(l.timeoutMs, 60_000);
     assert.deepEqual(l.expect, { integrity: true });
     assert.deepEqual(l.knownDivergences, []);
+    assert.equal(l.repeat, undefined, 'no repeat: unless the lab asks');
     assert.deepEqual(
       l.hosts.map((h) => h.name),
       ['client', 'server'],

@@ -80,7 +80,11 @@ const compared: LabResult = {
     divergent: false,
   },
 };
-const run: RunResult = { run: RUN.run, results: [...RUN.results, observed, compared] };
+const run: RunResult = {
+  run: { ...RUN.run, untilFail: { stopped: true, runs: 7, planned: 100 } },
+  results: [...RUN.results, observed, compared],
+  rates: [{ lab: 'signal-single', target: HOST, runs: 7, failed: 1, planned: 100, rate: 1 / 7, ci95: { low: 0.0036, high: 0.5787 } }],
+};
 
 function errorsOf(document: unknown): string[] {
   return validate(document) ? [] : (validate.errors ?? []).map((e) => `${e.instancePath} ${e.message ?? ''}`);

@@ -212,4 +212,126 @@ describe('runTargets', () => {
     assert.deepEqual(host.runs, ['single-subflow a1', 'no-join a1'], 'single-subflow finished first');
     assert.deepEqual(out.map(point), ['no-join [host] pass', 'single-subflow [host] pass']);
   });
+
+  describe('repeats and --until-fail', () => {
+    /** Fails from repeat `from` of no-join on; records the repeats it started. */
+    class FailsFrom extends OneByOne {
+      readonly started: number[] = [];
+      constructor(
+        private readonly from: number,
+        busy: { now: number; max: number },
+      ) {
+        super('host', HOST, { kind: 'kernel', backend: 'netns', realTiming: true }, () => 1, busy);
+      }
+      override async runLab(lab: Lab, repeat: number, attempt: number) {
+        this.started.push(repeat);
+        const r = await super.runLab(lab, repeat, attempt);
+        return lab.name === 'no-join' && repeat >= this.from ? { ...r, status: 'fail' as const } : r;
+      }
+    }
+    const noJoin = labs.filter((l) => l.name === 'no-join');
+
+    test('repeats of one lab run side by side within --jobs, and are reported in repeat order', async () => {
+      class LastFirst extends OneByOne {
+        override async runLab(lab: Lab, repeat: number, attempt: number) {
+          // Repeat 0 takes longest, so the later ones finish first.
+          for (let i = 0; i < 4 - repeat; i += 1) await tick();
+          return super.runLab(lab, repeat, attempt);
+        }
+      }
+      const busy = { now: 0, max: 0 };
+      const host = new LastFirst('host', HOST, { kind: 'kernel', backend: 'netns', realTiming: true }, () => 1, busy);
+      const out: LabResult[] = [];
+      await runTargets(
+        noJoin,
+        { targets: [host], reference: 0, followers: [] },
+        options({ slots: 2, jobs: 2, repeat: 4, onResult: (r) => out.push(r) }),
+      );
+      assert.equal(busy.max, 2, 'two repeats at once');
+      assert.deepEqual(
+        out.map((r) => r.repeat),
+        [0, 1, 2, 3],
+      );
+    });
+
+    test("a lab's own repeat: applies without --repeat, and --repeat overrides it", async () => {
+      const asks = noJoin.map((l) => ({ ...l, repeat: 3 }));
+      const counted = async (repeat: number | undefined): Promise<number> => {
+        const out: LabResult[] = [];
+        const host = new OneByOne('host', HOST, { kind: 'kernel', backend: 'netns', realTiming: true }, () => 1, { now: 0, max: 0 });
+        await runTargets(asks, { targets: [host], reference: 0, followers: [] }, options({ repeat, onResult: (r) => out.push(r) }));
+        return out.length;
+      };
+      assert.equal(await counted(undefined), 3);
+      assert.equal(await counted(5), 5);
+    });
+
+    test('--until-fail, one job: the run stops right after the first failing repeat', async () => {
+      const host = new FailsFrom(2, { now: 0, max: 0 });
+      const out: LabResult[] = [];
+      await runTargets(
+        noJoin,
+        { targets: [host], reference: 0, followers: [] },
+        options({ repeat: 10, untilFail: true, onResult: (r) => out.push(r) }),
+      );
+      assert.deepEqual(host.started, [0, 1, 2]);
+      assert.deepEqual(
+        out.map((r) => `${r.repeat} ${r.status}`),
+        ['0 pass', '1 pass', '2 fail'],
+      );
+    });
+
+    test('--until-fail, two jobs: the run in flight finishes and is reported; no new one starts', async () => {
+      const host = new FailsFrom(0, { now: 0, max: 0 });
+      const out: LabResult[] = [];
+      await runTargets(
+        noJoin,
+        { targets: [host], reference: 0, followers: [] },
+        options({ slots: 2, jobs: 2, repeat: 10, untilFail: true, onResult: (r) => out.push(r) }),
+      );
+      assert.deepEqual(host.started, [0, 1]);
+      assert.deepEqual(
+        out.map((r) => `${r.repeat} ${r.status}`),
+        ['0 fail', '1 fail'],
+      );
+    });
+
+    test('without --until-fail a failure stops nothing; a passing lab runs all its repeats', async () => {
+      const failing = new FailsFrom(0, { now: 0, max: 0 });
+      await runTargets(noJoin, { targets: [failing], reference: 0, followers: [] }, options({ repeat: 4, onResult: () => undefined }));
+      assert.equal(failing.started.length, 4);
+      const passing = new FailsFrom(99, { now: 0, max: 0 });
+      await runTargets(
+        noJoin,
+        { targets: [passing], reference: 0, followers: [] },
+        options({ repeat: 4, untilFail: true, onResult: () => undefined }),
+      );
+      assert.equal(passing.started.length, 4);
+    });
+
+    test('--until-fail: a booted kernel still waiting for its slot when the host fails does not boot', async () => {
+      const busy = { now: 0, max: 0 };
+      const host = new FailsFrom(0, busy);
+      let booted = false;
+      class Guest extends Batch {
+        override async run(all: readonly Lab[], opts: TargetRunOptions, emit: EmitResult) {
+          const go = await opts.slots.run(async () => !opts.shouldStop?.());
+          if (!go) return GUEST;
+          booted = true;
+          return super.run(all, opts, emit);
+        }
+      }
+      const out: LabResult[] = [];
+      await runTargets(
+        noJoin,
+        { targets: [host, new Guest('debian:6.12', GUEST, busy)], reference: 0, followers: [] },
+        options({ slots: 1, repeat: 3, untilFail: true, onResult: (r) => out.push(r) }),
+      );
+      assert.equal(booted, false);
+      assert.deepEqual(
+        out.map((r) => `${r.target.spec} ${r.repeat} ${r.status}`),
+        ['host 0 fail'],
+      );
+    });
+  });
 });

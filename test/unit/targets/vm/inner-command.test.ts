@@ -12,7 +12,10 @@ describe('the run inside a guest', () => {
     assert.match(script!, / run '\/[^']*no-join\.lab\.yaml' --engine off --seed 42 --jobs \d+ --timeout 30000ms --retries 2 --results /);
     assert.doesNotMatch(innerCommand(labs, { seed: 1 })[2]!, /--retries|--timeout/);
     assert.match(innerCommand(labs, { seed: 1, repeat: 3 })[2]!, / --seed 1 --jobs \d+ --repeat 3 --results /);
-    assert.doesNotMatch(innerCommand(labs, { seed: 1, repeat: 1 })[2]!, /--repeat/);
+    // --repeat 1 is passed on: it overrides a lab's own repeat: inside too; without --repeat the labs' own count.
+    assert.match(innerCommand(labs, { seed: 1, repeat: 1 })[2]!, / --repeat 1 --results /);
+    assert.doesNotMatch(innerCommand(labs, { seed: 1 })[2]!, /--repeat|--until-fail/);
+    assert.match(innerCommand(labs, { seed: 1, repeat: 100, untilFail: true })[2]!, / --repeat 100 --until-fail --results /);
   });
 
   test('runs the --jobs it is given inside the guest', async () => {
