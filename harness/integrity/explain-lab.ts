@@ -10,7 +10,7 @@ import { connectionPayloadSeed } from '../seed.js';
 import { payloadBytes } from '../workload/payload.js';
 import { explainStreamDiff, type Explanation } from './explain.js';
 import type { Direction, StreamDiff } from './types.js';
-import { rebuildConnections, type CaptureFile } from './wire-stream.js';
+import { endOf, rebuildConnections, type CaptureFile } from './wire-stream.js';
 
 /** Reads pcap files; a file that cannot be read whole is an error naming it. */
 export function readCaptures(files: readonly string[]): CaptureFile[] {
@@ -29,20 +29,24 @@ export function readCaptures(files: readonly string[]): CaptureFile[] {
 
 /**
  * Explains each StreamDiff with the captures: `payloadSeed(connection)` gives the seed of that
- * connection's payload (both directions carry the same stream). What a failing lab's diagnostics
- * call when the lab ran with --capture.
+ * connection's payload (both directions carry the same stream); `clientEnds(connection)`, when
+ * known, the client's subflow ends (address:port) the run reported, which find the connection in
+ * captures that hold only some connections (else the n-th MP_CAPABLE SYN is connection n). What a
+ * failing lab's diagnostics call when the lab ran with --capture.
  */
 export function explainCaptures(
   pcaps: readonly string[],
   diffs: readonly StreamDiff[],
   payloadSeed: (connection: number) => number,
+  clientEnds: (connection: number) => readonly string[] = () => [],
 ): Explanation[] {
   const connections = rebuildConnections(readCaptures(pcaps));
   return diffs.map((d) => {
-    const conn = connections[d.connection];
+    const ends = clientEnds(d.connection);
+    const conn = ends.length ? connections.find((c) => c.subflows.some((s) => ends.includes(s.clientEnd))) : connections[d.connection];
     if (!conn)
       throw new UsageError(
-        `the captures (${pcaps.map((p) => basename(p)).join(', ')}) hold ${connections.length} MPTCP connection(s): no connection ${d.connection}`,
+        `the captures (${pcaps.map((p) => basename(p)).join(', ')}) hold ${connections.length} MPTCP connection(s), none of them connection ${d.connection}${ends.length ? ` (${ends.join(', ')})` : ''}`,
       );
     return explainStreamDiff(d, conn, payloadBytes(payloadSeed(d.connection), d.expectedBytes));
   });
@@ -59,6 +63,8 @@ export interface LabRun {
   diffs: StreamDiff[];
   /** Bytes each connection sends each way, from the run's transfers. */
   sizeBytes: (connection: number) => number | undefined;
+  /** The client's subflow ends of each connection, from the run's transfers. */
+  clientEnds: (connection: number) => string[];
 }
 
 /** results.json of the results folder above `labDir` (RESULTS/labs/LAB[.rN][/...]). */
@@ -106,10 +112,20 @@ export function loadLabRun(labDir: string): LabRun {
     pcaps,
     diffs: findStreamDiffs(r),
     sizeBytes: (c) => {
-      const t: unknown = transfers.find((x) => isObject(x) && x.connection === c);
-      return isObject(t) && typeof t.sizeBytes === 'number' ? t.sizeBytes : undefined;
+      const t = transferOf(transfers, c);
+      return typeof t?.sizeBytes === 'number' ? t.sizeBytes : undefined;
+    },
+    clientEnds: (c) => {
+      const client = transferOf(transfers, c)?.client;
+      const subflows = isObject(client) && Array.isArray(client.subflows) ? client.subflows : [];
+      return subflows.flatMap((s) => (isObject(s) && typeof s.saddr === 'string' && typeof s.sport === 'number' ? [endOf(s.saddr, s.sport)] : []));
     },
   };
+}
+
+function transferOf(transfers: readonly unknown[], connection: number): Json | undefined {
+  const t = transfers.find((x) => isObject(x) && x.connection === connection);
+  return isObject(t) ? t : undefined;
 }
 
 function filesOf(r: Json): string[] {
@@ -177,5 +193,5 @@ export function explainLabRun(labDir: string, ranges: readonly string[]): Explan
     throw new UsageError(
       `${run.resultsFile}: ${run.place} (${run.lab}) holds no located integrity failure (StreamDiff): give --range CONN:DIR:OFFSET:LEN`,
     );
-  return explainCaptures(run.pcaps, diffs, (c) => connectionPayloadSeed(run.runSeed, run.lab, c));
+  return explainCaptures(run.pcaps, diffs, (c) => connectionPayloadSeed(run.runSeed, run.lab, c), run.clientEnds);
 }

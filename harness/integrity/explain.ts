@@ -50,10 +50,25 @@ export interface RangeExplanation {
   carriedBy: MappingView[];
   /** For a misplaced origin: the mappings that carried the bytes found at the wrong place (covering `from`). */
   misplacedFrom?: MappingView[];
+  /** For a misplaced origin: where the receiver put the first wrong byte, against where its mapping says it belongs. */
+  placement?: Placement;
   /** The receiver's DATA_ACKs around the arrival of the bytes in question (the last before, the next ones after). */
   dataAcks: DataAckView[];
+  /** The receiver's first DATA_ACK at the range's end (offset + length): it took the wrong bytes as in sequence. */
+  ackAtEnd?: DataAckView;
   /** The first DATA_ACK of the stream that acknowledged bytes not yet on the wire. */
   firstAckAhead?: DataAckView;
+}
+
+export interface Placement {
+  subflow: number;
+  /** Subflow sequence number (relative) of the first wrong byte, and its stream offset by its mapping. */
+  ssn: number;
+  from: number;
+  /** Where it ended up. */
+  offset: number;
+  /** offset − from: negative when the receiver put the bytes before their place. */
+  shift: number;
 }
 
 export interface Explanation {
@@ -80,7 +95,7 @@ export function explainStreamDiff(diff: StreamDiff, conn: WireConnection, expect
   if (stream.idsn === undefined)
     notes.push(`the sender's MP_CAPABLE key is in no capture: the ${diff.direction} stream could not be rebuilt`);
   if (stream.data.seenBytes < diff.expectedBytes)
-    notes.push(`the captures hold ${stream.data.seenBytes} of the ${diff.expectedBytes} bytes sent (packets missing from the captures)`);
+    notes.push(`the captures hold ${stream.data.seenBytes} of the ${diff.expectedBytes} bytes sent (trimmed captures, or packets tcpdump dropped)`);
   return {
     connection: diff.connection,
     direction: diff.direction,
@@ -140,15 +155,24 @@ function explainRange(r: WrongRange, stream: WireStream, expected: Buffer, v: Vi
     dataAcks: [],
   };
   let arrival = earliest(carried);
-  if (r.origin.kind === 'misplaced') {
-    const from = mappingsCovering(stream, r.origin.from, r.length);
+  const origin = r.origin;
+  if (origin.kind === 'misplaced') {
+    const from = mappingsCovering(stream, origin.from, r.length);
     out.misplacedFrom = from.map(v.mapping);
     arrival = earliest(from) ?? arrival;
+    const first = from.find((m) => m.offset <= origin.from);
+    if (first) out.placement = placementOf(first, origin.from, r.offset);
   }
   if (arrival) out.dataAcks = acksAround(stream.dataAcks, arrival.timeNs).map(v.ack);
+  const atEnd = stream.dataAcks.find((a) => a.offset === r.offset + r.length);
+  if (atEnd) out.ackAtEnd = v.ack(atEnd);
   const ahead = stream.dataAcks.find((a) => a.offset > a.frontier);
   if (ahead) out.firstAckAhead = v.ack(ahead);
   return out;
+}
+
+function placementOf(m: WireMapping, from: number, offset: number): Placement {
+  return { subflow: m.subflow, ssn: m.ssn + (from - m.offset), from, offset, shift: offset - from };
 }
 
 function compareWire(stream: WireStream, expected: Buffer, offset: number, length: number): RangeExplanation['wire'] {
@@ -213,6 +237,11 @@ function faultText(r: RangeExplanation, e: Explanation): string {
   return `unknown: the captures hold ${r.wire.seen} of the ${r.length} bytes at ${at}, all right`;
 }
 
+function placementText(p: Placement): string {
+  const where = p.shift < 0 ? `${-p.shift} bytes before their place` : `${p.shift} bytes after their place`;
+  return `the receiver put subflow ${p.subflow}'s bytes from ssn ${p.ssn} (stream offset ${p.from} by their mapping) at offset ${p.offset}: ${where}`;
+}
+
 /** The explanation as text lines (TAP diagnostics, the explain command). */
 export function explanationLines(e: Explanation): string[] {
   const lines = [
@@ -226,7 +255,10 @@ export function explanationLines(e: Explanation): string[] {
     lines.push(`  ${faultText(r, e)}`);
     for (const m of r.carriedBy) lines.push(`  sent at ${r.offset} by ${mappingText(m)}`);
     for (const m of r.misplacedFrom ?? []) lines.push(`  the wrong bytes were carried by ${mappingText(m)}`);
+    if (r.placement) lines.push(`  ${placementText(r.placement)}`);
     if (r.dataAcks.length) lines.push(`  DATA_ACKs of the ${e.receiver} around then: ${r.dataAcks.map(ackText).join('; ')}`);
+    if (r.ackAtEnd)
+      lines.push(`  the ${e.receiver} acknowledged up to the range's end, ${r.offset} + ${r.length}: ${ackText(r.ackAtEnd)} — it took the wrong bytes as in sequence`);
     if (r.firstAckAhead) lines.push(`  first DATA_ACK past data not yet sent: ${ackText(r.firstAckAhead)}`);
   }
   for (const n of e.notes) lines.push(`note: ${n}`);

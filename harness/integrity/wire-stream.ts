@@ -128,7 +128,8 @@ interface Orphan {
   synack: PacketRef;
 }
 
-const endOf = (addr: string, port: number): string => (addr.includes(':') ? `[${addr}]:${port}` : `${addr}:${port}`);
+/** address:port, IPv6 in brackets: how subflow ends are named. */
+export const endOf = (addr: string, port: number): string => (addr.includes(':') ? `[${addr}]:${port}` : `${addr}:${port}`);
 
 function newStream(direction: Direction): WireStream {
   return { direction, mappings: [], segments: [], dataAcks: [], data: new StreamBuffer(), unmappedBytes: 0 };
