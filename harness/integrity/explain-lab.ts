@@ -118,7 +118,9 @@ export function loadLabRun(labDir: string): LabRun {
     clientEnds: (c) => {
       const client = transferOf(transfers, c)?.client;
       const subflows = isObject(client) && Array.isArray(client.subflows) ? client.subflows : [];
-      return subflows.flatMap((s) => (isObject(s) && typeof s.saddr === 'string' && typeof s.sport === 'number' ? [endOf(s.saddr, s.sport)] : []));
+      return subflows.flatMap((s) =>
+        isObject(s) && typeof s.saddr === 'string' && typeof s.sport === 'number' ? [endOf(s.saddr, s.sport)] : [],
+      );
     },
   };
 }

@@ -95,7 +95,9 @@ export function explainStreamDiff(diff: StreamDiff, conn: WireConnection, expect
   if (stream.idsn === undefined)
     notes.push(`the sender's MP_CAPABLE key is in no capture: the ${diff.direction} stream could not be rebuilt`);
   if (stream.data.seenBytes < diff.expectedBytes)
-    notes.push(`the captures hold ${stream.data.seenBytes} of the ${diff.expectedBytes} bytes sent (trimmed captures, or packets tcpdump dropped)`);
+    notes.push(
+      `the captures hold ${stream.data.seenBytes} of the ${diff.expectedBytes} bytes sent (trimmed captures, or packets tcpdump dropped)`,
+    );
   return {
     connection: diff.connection,
     direction: diff.direction,
@@ -258,7 +260,9 @@ export function explanationLines(e: Explanation): string[] {
     if (r.placement) lines.push(`  ${placementText(r.placement)}`);
     if (r.dataAcks.length) lines.push(`  DATA_ACKs of the ${e.receiver} around then: ${r.dataAcks.map(ackText).join('; ')}`);
     if (r.ackAtEnd)
-      lines.push(`  the ${e.receiver} acknowledged up to the range's end, ${r.offset} + ${r.length}: ${ackText(r.ackAtEnd)} — it took the wrong bytes as in sequence`);
+      lines.push(
+        `  the ${e.receiver} acknowledged up to the range's end, ${r.offset} + ${r.length}: ${ackText(r.ackAtEnd)} — it took the wrong bytes as in sequence`,
+      );
     if (r.firstAckAhead) lines.push(`  first DATA_ACK past data not yet sent: ${ackText(r.firstAckAhead)}`);
   }
   for (const n of e.notes) lines.push(`note: ${n}`);

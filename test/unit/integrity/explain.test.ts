@@ -68,7 +68,10 @@ describe('explain: the saved failing capture', () => {
   test('the text names the fault, the subflow and mapping, and the DATA_ACK', () => {
     const text = explanationLines(e).join('\n');
     assert.match(text, /sender ok: the client put the right bytes on the wire at 88752–104543 → the server \(receiver\) is at fault/);
-    assert.match(text, /the wrong bytes were carried by subflow 2 \(198\.18\.2\.1:45467 → 198\.18\.1\.2:18807\), its first mapping: dsn \d+ \(offset 88752\), ssn 1, len 16600/);
+    assert.match(
+      text,
+      /the wrong bytes were carried by subflow 2 \(198\.18\.2\.1:45467 → 198\.18\.1\.2:18807\), its first mapping: dsn \d+ \(offset 88752\), ssn 1, len 16600/,
+    );
     assert.match(text, /from ssn 809 .* at offset 88752: 808 bytes before their place/);
     assert.match(text, /acknowledged up to the range's end, 88752 \+ 15792: 104544 at 2\.982 ms/);
   });
