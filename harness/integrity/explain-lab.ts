@@ -5,6 +5,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { UsageError } from '../exit.js';
+import type { TransferObservation } from '../observations.js';
 import { readPcap } from '../observe/pcap.js';
 import { connectionPayloadSeed } from '../seed.js';
 import { payloadBytes } from '../workload/payload.js';
@@ -50,6 +51,23 @@ export function explainCaptures(
       );
     return explainStreamDiff(d, conn, payloadBytes(payloadSeed(d.connection), d.expectedBytes));
   });
+}
+
+/**
+ * The explanation of a failing lab run from its LabResult: its pcaps, the run's seed and the
+ * StreamDiffs located by the receiver. What a failing lab's TAP diagnostics call when it has
+ * captures (explanationLines of each).
+ */
+export function explainLabResult(
+  r: { lab: string; pcaps?: string[]; observations?: { transfers?: readonly TransferObservation[] } },
+  runSeed: number,
+  diffs: readonly StreamDiff[],
+): Explanation[] {
+  if (!r.pcaps?.length || !diffs.length) return [];
+  const transfers = r.observations?.transfers ?? [];
+  const ends = (c: number): string[] =>
+    (transfers.find((t) => t.connection === c)?.client.subflows ?? []).map((s) => endOf(s.saddr, s.sport));
+  return explainCaptures(r.pcaps, diffs, (c) => connectionPayloadSeed(runSeed, r.lab, c), ends);
 }
 
 /** What `explain` needs of results.json for one lab run. */

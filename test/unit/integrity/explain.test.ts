@@ -5,7 +5,8 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, test } from 'node:test';
 import { explainStreamDiff, explanationLines } from '../../../harness/integrity/explain.js';
-import { readCaptures } from '../../../harness/integrity/explain-lab.js';
+import { explainLabResult, readCaptures } from '../../../harness/integrity/explain-lab.js';
+import type { LabResult } from '../../../harness/result.js';
 import type { StreamDiff } from '../../../harness/integrity/types.js';
 import { rebuildConnections } from '../../../harness/integrity/wire-stream.js';
 import { connectionPayloadSeed } from '../../../harness/seed.js';
@@ -90,4 +91,13 @@ describe('explain: the saved failing capture', () => {
     assert.equal(u?.fault, 'unknown');
     assert.equal(u?.wire.seen, 0);
   });
+});
+
+test("explainLabResult: a failing LabResult's pcaps, transfers and the run seed find connection 1", () => {
+  const doc = JSON.parse(readFileSync(`${dir}results.json`, 'utf8')) as { run: { seed: number }; results: LabResult[] };
+  const r = doc.results[0]!;
+  const [e] = explainLabResult({ ...r, pcaps: (r.pcaps ?? []).map((p) => `${dir}${p}`) }, doc.run.seed, [failure.diff]);
+  assert.equal(e?.ranges[0]?.fault, 'receiver');
+  assert.equal(e?.ranges[0]?.placement?.shift, -808);
+  assert.deepEqual(explainLabResult({ ...r, pcaps: [] }, doc.run.seed, [failure.diff]), []);
 });
