@@ -113,8 +113,7 @@ export function loadLabRun(labDir: string): LabRun {
   const run = isObject(doc) && isObject(doc.run) ? doc.run : undefined;
   const results = isObject(doc) && Array.isArray(doc.results) ? doc.results : undefined;
   if (!run || typeof run.seed !== 'number' || !results) throw new UsageError(`${resultsFile}: expected { run: { seed }, results: [...] }`);
-  const dir = resolve(labDir);
-  const index = results.findIndex((r) => isObject(r) && filesOf(r).some((f) => dirname(resolve(dirname(resultsFile), f)) === dir));
+  const { index, dir } = entryIn(results, resultsFile, labDir);
   if (index < 0) throw new UsageError(`${resultsFile}: no entry of results[] has its log or pcaps in ${labDir}`);
   const r = results[index] as Json;
   const place = `results[${index}]`;
@@ -141,6 +140,29 @@ export function loadLabRun(labDir: string): LabRun {
       );
     },
   };
+}
+
+/**
+ * The entry of results[] whose files are in `labDir` or a folder above it (a pcap or a folder
+ * inside the lab's folder names it too); one with pcaps there first (a comparison's entry may
+ * share the kernel run's folder).
+ */
+function entryIn(results: readonly unknown[], resultsFile: string, labDir: string): { index: number; dir: string } {
+  const top = dirname(resultsFile);
+  // A results folder moved elsewhere still names its old absolute paths: the lab folder's name decides then.
+  const sameDir = (f: string, dir: string): boolean => {
+    const d = dirname(resolve(top, f));
+    return d === dir || (!d.startsWith(top) && basename(d) === basename(dir));
+  };
+  const inDir = (r: unknown, dir: string, pcapsOnly: boolean): boolean =>
+    isObject(r) && filesOf(r).some((f) => (!pcapsOnly || f.endsWith('.pcap')) && sameDir(f, dir));
+  for (let dir = resolve(labDir); dir.startsWith(top) && dir !== top; dir = dirname(dir)) {
+    for (const pcapsOnly of [true, false]) {
+      const index = results.findIndex((r) => inDir(r, dir, pcapsOnly));
+      if (index >= 0) return { index, dir };
+    }
+  }
+  return { index: -1, dir: resolve(labDir) };
 }
 
 function transferOf(transfers: readonly unknown[], connection: number): Json | undefined {

@@ -36,14 +36,21 @@ describe('mptcp-lab explain', () => {
     assert.equal(e?.ranges[0]?.placement.shift, -808);
   });
 
-  test("a StreamDiff in results.json is explained without --range, wherever the receiver's report put it", async () => {
+  test("a StreamDiff in results.json is explained without --range, wherever the receiver's report put it (results moved, a pcap named)", async () => {
     const dir = join(scratch, 'with-diff');
     cpSync(FIXTURE, dir, { recursive: true });
-    const doc = JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8')) as { results: { checks: Record<string, unknown>[] }[] };
+    const doc = JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8')) as {
+      results: { checks: Record<string, unknown>[]; pcaps: string[]; log: string }[];
+    };
     const failure = JSON.parse(readFileSync(join(FIXTURE, 'failure.json'), 'utf8')) as { diff: unknown };
-    doc.results[0]!.checks[0]!.streams = [failure.diff];
+    const entry = doc.results[0]!;
+    entry.checks[0]!.streams = [failure.diff];
+    // as a results folder moved from elsewhere names them
+    entry.pcaps = entry.pcaps.map((p) => `/elsewhere/${p}`);
+    entry.log = `/elsewhere/${entry.log}`;
     writeFileSync(join(dir, 'results.json'), JSON.stringify(doc));
-    const r = await runCli(['explain', join(dir, 'labs', 'join-misplaced-mapping.r127')]);
+    // a file inside the lab's folder names it too
+    const r = await runCli(['explain', join(dir, 'labs', 'join-misplaced-mapping.r127', 'l2.pcap')]);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /range 88752–104543 \(15792 bytes\): misplaced: the stream's bytes 89560–105351/);
   });
