@@ -12,6 +12,7 @@ export { DEFAULT_CTRL, mptcpCtrl, type MptcpCtrl } from './ctrl.js';
 export { SplitMix64, Xoshiro256StarStar, type RandomSource } from './random.js';
 export * as options from './options.js';
 export * as crypto from './crypto.js';
+export { expandSeq } from './msk-recv.js';
 export {
   parseIp,
   parseIpv4,

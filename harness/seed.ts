@@ -13,3 +13,13 @@ export function deriveSeed(seed: number, ...parts: string[]): number {
 export function newSeed(): number {
   return randomInt(1, 2 ** 31);
 }
+
+/** The payload seed of a lab's workload: connection i sends the stream of seed + i, both ways (workload/plan.ts). */
+export function payloadSeed(runSeed: number, lab: string): number {
+  return deriveSeed(runSeed, lab, 'payload');
+}
+
+/** The seed of connection i's payload stream in a run of `lab` with `runSeed`. */
+export function connectionPayloadSeed(runSeed: number, lab: string, connection: number): number {
+  return (payloadSeed(runSeed, lab) + connection) >>> 0;
+}

@@ -17,7 +17,7 @@ import { counterDelta, filterCounters, readCounters, type Counters } from '../..
 import { unmetRequirements } from '../../requirements.js';
 import { resultBase, skippedResult, type LabResult, type TargetInfo } from '../../result.js';
 import type { ClientSpec, ServerSpec } from '../../workload/spec.js';
-import { deriveSeed } from '../../seed.js';
+import { deriveSeed, payloadSeed } from '../../seed.js';
 import { runWorkload } from './workload.js';
 
 export interface LabRunOptions {
@@ -41,7 +41,7 @@ function agentSpecs(lab: Lab, seed: number, timeoutMs: number): { server: Server
     connections: w.connections,
     direction: w.direction,
     sizeBytes: w.sizeBytes,
-    seed: deriveSeed(seed, lab.name, 'payload'),
+    seed: payloadSeed(seed, lab.name),
     write: w.write,
     timeoutMs,
   };
