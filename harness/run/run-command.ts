@@ -13,7 +13,7 @@ import { formatJunit } from '../report/junit.js';
 import { formatResultsJson } from '../report/json.js';
 import { formatSummary } from '../report/summary.js';
 import { TapWriter, formatTap, type TapVersion } from '../report/tap.js';
-import { countWarnings, summarize, type LabResult, type RunResult } from '../result.js';
+import { countWarnings, knownBugChecks, summarize, type LabResult, type RunResult } from '../result.js';
 import { githubAnnotations } from '../report/github.js';
 import { hostTarget } from '../targets/netns/run-lab.js';
 import { createTarget } from '../targets/registry.js';
@@ -108,9 +108,10 @@ export async function runCommand(req: RunRequest): Promise<number> {
   }
   const counts = summarize(done.run.results);
   const warnings = countWarnings(done.run.results);
+  const knownBugs = done.run.results.reduce((n, r) => n + knownBugChecks(r).length, 0);
   if (process.env.GITHUB_ACTIONS === 'true') process.stderr.write(githubAnnotations(done.run.results));
   process.stderr.write(
-    `mptcp-lab: ${counts.pass} passed, ${counts.fail} failed, ${counts.skip} skipped, ${counts.flaky} flaky, ${warnings} warning${warnings === 1 ? '' : 's'}; results in ${done.dir}\n`,
+    `mptcp-lab: ${counts.pass} passed, ${counts.fail} failed, ${counts.skip} skipped, ${counts.flaky} flaky, ${warnings} warning${warnings === 1 ? '' : 's'}${knownBugs ? `, ${knownBugs} check${knownBugs === 1 ? '' : 's'} failed as known kernel bugs` : ''}; results in ${done.dir}\n`,
   );
   return counts.fail ? EXIT.failed : EXIT.ok;
 }
