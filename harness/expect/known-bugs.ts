@@ -13,9 +13,13 @@ export function knownBugsFor(lab: Pick<Lab, 'knownBugs'>, release: string): Know
   return lab.knownBugs.filter((b) => kernelMatches(release, b.kernels));
 }
 
-/** The first of `bugs` that names the check, if any. */
+/**
+ * The first of `bugs` that names the check, if any. An event check's name carries its attributes
+ * after a space (`events.server.SF_ESTABLISHED {"saddr":…}`): the name without them matches too.
+ */
 export function knownBugOf(bugs: readonly KnownBug[], check: string): KnownBug | undefined {
-  const variants = nameVariants(check);
+  const bare = check.split(' ')[0]!;
+  const variants = [...nameVariants(check), ...(bare !== check ? nameVariants(bare) : [])];
   return bugs.find((b) => variants.some((v) => nameMatches(b.check, v)));
 }
 
