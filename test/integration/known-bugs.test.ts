@@ -17,10 +17,12 @@ const scratch = mkdtempSync(join(tmpdir(), 'mptcp-lab-known-bugs-'));
 after(() => rmSync(scratch, { recursive: true, force: true }));
 const FIXTURE = join(ROOT, 'test', 'fixtures', 'labs', 'known-bug.lab.yaml');
 
-/** The fixture lab with its first known bug declared for `kernels` only (written to the scratch folder). */
+/** The fixture lab with its first known bug declared for `kernels` only (written to the scratch folder under the same name). */
 function fixtureFor(kernels: string): string {
   const text = readFileSync(FIXTURE, 'utf8').replace("kernels: '>=1'", `kernels: '${kernels}'`);
-  const file = join(scratch, `known-bug-${kernels.replace(/[^0-9]+/g, '_')}.lab.yaml`);
+  assert.ok(text.includes(`kernels: '${kernels}'`), 'the fixture declares its bug for >=1');
+  const dir = mkdtempSync(join(scratch, 'lab-'));
+  const file = join(dir, 'known-bug.lab.yaml');
   writeFileSync(file, text);
   return file;
 }
