@@ -22,6 +22,29 @@ export interface CheckResult {
    * is reported as a warning (TAP # TODO, a GitHub ::warning).
    */
   warning?: string;
+  /**
+   * Set when the check failed on a kernel that a known bug of the lab covers
+   * (lab `known-bugs`): the failure is that bug, so the check does not fail
+   * the lab (ok is true) and is reported as a TODO naming it. expected and
+   * actual stay what was measured.
+   */
+  knownBug?: KnownBugNote;
+}
+
+/** A known kernel bug as reported: what it is and where it is described. */
+export interface KnownBugNote {
+  description: string;
+  reference: string;
+}
+
+/** A known bug of the lab that covers the kernel of a result, and whether the run hit it. */
+export interface KnownBugOutcome extends KnownBugNote {
+  /** The check pattern as the lab declares it. */
+  check: string;
+  /** The kernel ranges as the lab declares them. */
+  kernels: string[];
+  /** Whether a check it covers failed in this run. */
+  reproduced: boolean;
 }
 
 export interface TargetInfo {
@@ -51,6 +74,8 @@ export interface LabResult {
   /** Index of this repetition with --repeat (0-based). */
   repeat: number;
   checks: CheckResult[];
+  /** The lab's known bugs that cover this kernel (none: the field is left out). */
+  knownBugs?: KnownBugOutcome[];
   observations?: Observations;
   /** For a comparison point: every compared item (see harness/compare). */
   comparison?: Comparison;
@@ -107,6 +132,11 @@ export function targetLabel(t: TargetInfo): string {
 /** The checks of a result that are warnings, not verdicts. */
 export function warningChecks(r: LabResult): CheckResult[] {
   return r.checks.filter((c) => c.warning !== undefined);
+}
+
+/** The checks of a result that failed as a known kernel bug. */
+export function knownBugChecks(r: LabResult): CheckResult[] {
+  return r.checks.filter((c) => c.knownBug !== undefined);
 }
 
 /** Warnings over all results. */

@@ -211,8 +211,20 @@ export interface Lab {
   /** Tolerances of differential comparisons the lab declares (unset: the comparer's defaults). */
   compare: LabTolerances;
   knownDivergences: { check: string; reason: string }[];
+  /** Kernel bugs the lab is known to hit (harness/expect/known-bugs.ts). */
+  knownBugs: KnownBug[];
   /** The kernel's measured spread of the lab's timing quantities, from the calibration file beside the lab, if any. */
   calibration?: Calibration;
+}
+
+/** A kernel bug a lab declares: on kernels in `kernels`, a failure of `check` is reported as this bug. */
+export interface KnownBug {
+  /** Check name, dotted prefix or glob, as in known-divergences. */
+  check: string;
+  /** Version ranges as written (harness/lab/kernel-range.ts); a kernel in any of them has the bug. */
+  kernels: string[];
+  description: string;
+  reference: string;
 }
 
 /** What a lab may loosen in a comparison; harness/compare's Tolerances has the same fields. */

@@ -342,6 +342,7 @@ export function normalize(parsed: LabParsed, file: string, defaultName: string):
     expect,
     compare: labTolerances(parsed.compare),
     knownDivergences: parsed['known-divergences'],
+    knownBugs: parsed['known-bugs'],
   };
   if (duration) {
     lab.expect.durationMaxMs = duration.max === 'auto' ? completionBoundMs(lab, duration.margin) : parseDuration(duration.max);

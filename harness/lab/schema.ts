@@ -4,6 +4,7 @@
 // What it produces is checked (`satisfies`) against the lab model's own types.
 import { z } from 'zod';
 import type { Direction, EndpointFlag, EventAction, Expectations, Expected, HostStep, PmEventPattern, Role } from './model.js';
+import { parseKernelRange } from './kernel-range.js';
 import { parseDuration, parsePercent, parseRate, parseSize } from './units.js';
 import { MAX_LAB_REPEAT } from './repeat.js';
 
@@ -266,6 +267,27 @@ const compareSchema = z
   })
   .describe('Tolerances of the comparison between targets (kernel vs engine, kernel vs kernel).');
 
+/** A kernel version range (harness/lab/kernel-range.ts), the parser's own message when it is not one. */
+const kernelRange = z.string().superRefine((text, ctx) => {
+  const range = parseKernelRange(text);
+  if ('error' in range) ctx.addIssue({ code: 'custom', message: range.error });
+});
+
+const knownBugSchema = z.strictObject({
+  check: z
+    .string()
+    .min(1)
+    .describe('The check the bug makes fail: a name ("integrity"), a dotted prefix ("join") or a glob ("events.server.*").'),
+  kernels: z
+    .union([kernelRange, z.array(kernelRange).min(1)])
+    .transform((k) => (typeof k === 'string' ? [k] : k))
+    .describe(
+      'Kernel versions with the bug: a range such as ">=6.18 <6.19", "6.18" (every 6.18.x) or "*", or a list of ranges (any of them).',
+    ),
+  description: z.string().min(1).describe('What the bug is, one line: shown in the TODO of a failing check.'),
+  reference: z.string().min(1).describe('Where it is described or fixed: a URL, a commit, a findings file.'),
+});
+
 export const labSchema = z.strictObject({
   name: z.string().regex(NAME, 'a lab name: lowercase letters, digits and dashes, at most 32').optional(),
   description: z.string().default(''),
@@ -295,6 +317,10 @@ export const labSchema = z.strictObject({
   expect: expectSchema.default({ integrity: true }),
   compare: compareSchema.default({}),
   'known-divergences': z.array(z.strictObject({ check: z.string(), reason: z.string() })).default([]),
+  'known-bugs': z
+    .array(knownBugSchema)
+    .default([])
+    .describe('Kernel bugs this lab is known to hit: on those kernels a failure of the check is a TODO naming the bug, not a failure.'),
 });
 
 export type LabInput = z.input<typeof labSchema>;

@@ -2,8 +2,10 @@
 // result (classname = the lab's group). A flaky lab passes, with a note in
 // <system-out>; a failed lab has <failure message=...>details</failure>.
 import { writeFile } from 'node:fs/promises';
-import { targetLabel, warningChecks, type LabResult, type RunResult } from '../result.js';
+import { knownBugLabel } from '../expect/known-bugs.js';
+import { knownBugChecks, targetLabel, warningChecks, type LabResult, type RunResult } from '../result.js';
 import { checkLine, failedChecks, labArgument, failureMessage, flakyNote, relevantCounters, replayCommand } from './diagnostics.js';
+import { notReproducedNotes } from './known-bugs.js';
 
 /** Characters XML 1.0 cannot hold at all, even escaped. */
 const INVALID_XML =
@@ -53,9 +55,13 @@ function testcase(r: LabResult, seed: number): string[] {
   const open = `    <testcase${attrs({ name, classname: r.group, time: seconds(r.durationMs), file: r.file })}`;
   switch (r.status) {
     case 'pass': {
-      const warned = warningChecks(r);
-      if (!warned.length) return [`${open}/>`];
-      const text = warned.map((c) => `warning: ${checkLine(c)}: ${c.warning}`).join('\n');
+      const lines = [
+        ...warningChecks(r).map((c) => `warning: ${checkLine(c)}: ${c.warning}`),
+        ...knownBugChecks(r).map((c) => `known kernel bug: ${checkLine(c)}: ${knownBugLabel(c.knownBug!)}`),
+        ...notReproducedNotes(r),
+      ];
+      if (!lines.length) return [`${open}/>`];
+      const text = lines.join('\n');
       return [`${open}>`, `      <system-out>${xmlText(text)}</system-out>`, '    </testcase>'];
     }
     case 'skip':

@@ -2,9 +2,10 @@
 // replay, then one table row per lab result, failures first, and the
 // failure rate of each repeated lab.
 import { writeFile } from 'node:fs/promises';
-import { summarize, targetLabel, warningChecks, type LabResult, type RunResult, type Status } from '../result.js';
+import { knownBugChecks, summarize, targetLabel, warningChecks, type LabResult, type RunResult, type Status } from '../result.js';
 import { untilFailNote } from '../run/until-fail.js';
 import { checkLine, failedChecks, failureMessage, flakyNote, labArgument, replayCommand } from './diagnostics.js';
+import { knownBugTallies, tallyOutcome } from './known-bugs.js';
 import { formatRate } from './rate.js';
 
 /** Make text safe inside one Markdown table cell. */
@@ -33,7 +34,20 @@ const LABEL: Record<Status, string> = { fail: '**FAIL**', flaky: 'flaky', skip: 
 function statusCell(r: LabResult): string {
   if (r.status === 'flaky') return `${LABEL.flaky} (${mdCell(flakyNote(r).replace('flaky: ', ''))})`;
   const warned = warningChecks(r).length;
-  return warned ? `${LABEL[r.status]} (${warned} warning${warned === 1 ? '' : 's'})` : LABEL[r.status];
+  const known = knownBugChecks(r).length;
+  const notes = [
+    ...(warned ? [`${warned} warning${warned === 1 ? '' : 's'}`] : []),
+    ...(known ? [`${known} check${known === 1 ? '' : 's'} failed as known kernel bugs`] : []),
+  ];
+  return notes.length ? `${LABEL[r.status]} (${notes.join(', ')})` : LABEL[r.status];
+}
+
+/** One line per lab, target and known bug: the bug, its check, and in how many runs it was reproduced. */
+function knownBugLines(results: readonly LabResult[]): string[] {
+  return knownBugTallies(results).map(
+    (t) =>
+      `- ${mdCell(t.lab)} [${mdCell(t.target)}]: ${mdCell(t.description)} (${mdCell(t.reference)}), check \`${mdCell(t.check)}\`: ${tallyOutcome(t)}`,
+  );
 }
 
 /** One line per warning: lab, target, the check, and why it was not judged. */
@@ -106,6 +120,17 @@ export function formatSummary(run: RunResult): string {
       "Timing divergences that were not judged (no calibration of the kernel's spread, or a CPU-bound host):",
       '',
       ...warnings,
+    );
+  }
+  const knownBugs = knownBugLines(run.results);
+  if (knownBugs.length > 0) {
+    out.push(
+      '',
+      '## Known kernel bugs',
+      '',
+      'Bugs the labs declare for these kernels (`known-bugs`): a failure of their check is reported, not failed.',
+      '',
+      ...knownBugs,
     );
   }
   if (failedLabs.length > 0) {

@@ -19,6 +19,12 @@
 // A lab that passed with warnings (timing divergences nobody can judge: see
 // harness/compare/timing.ts) is `ok ... # TODO 1 warning: link_share.l1`, its
 // warned checks `not ok ... # TODO warning: ...` inside the subtest.
+// A check that failed as a known kernel bug of the lab on this kernel (lab
+// `known-bugs`) is `not ok ... # TODO known kernel bug: <description>
+// (<reference>)`, its lab `ok ... # TODO known kernel bug: ...`; a known bug
+// the run did not reproduce is a `# ... not reproduced in this run` line after
+// the point, and before the plan one `#` line per lab, target and bug counts
+// the runs that reproduced it (useful with --repeat).
 // A flaky lab is `ok ... # TODO flaky: ...`: TAP consumers count an ok TODO
 // point as passing (prove lists it under "TODO passed", tap-parser under
 // `todo`), so it does not fail the run but stays visible. SKIP would hide
@@ -28,10 +34,12 @@
 //   # rate: join [kernel host 6.18.44 netns]: 3/20 failed: 15 %, 95 % CI 3–38 %
 // TAP 13 output has the same structure; only the version line differs.
 import { Document, visit } from 'yaml';
-import { warningChecks, type LabResult, type RunResult } from '../result.js';
+import { knownBugLabel } from '../expect/known-bugs.js';
+import { knownBugChecks, warningChecks, type CheckResult, type LabResult, type RunResult } from '../result.js';
 import { failedChecks, failureMessage, flakyNote, labArgument, labTitle, relevantCounters, replayCommand } from './diagnostics.js';
 import { RateLines, type RateLineOptions } from './rate-lines.js';
 import { untilFailLines } from '../run/until-fail.js';
+import { knownBugTallies, notReproducedNotes, tallyLine } from './known-bugs.js';
 
 export type TapVersion = 13 | 14;
 
@@ -81,16 +89,33 @@ function directive(kind: 'SKIP' | 'TODO', reason: string | undefined): string {
   return reason ? ` # ${kind} ${escapeTap(reason)}` : ` # ${kind}`;
 }
 
+function measured(c: CheckResult): Record<string, unknown> {
+  return { expected: c.expected, actual: c.actual, ...(c.source ? { source: c.source } : {}) };
+}
+
+/** The TODO of a passed lab with warned checks or known bugs, empty without. */
+function passNote(r: LabResult): string {
+  const warned = warningChecks(r);
+  const notes = warned.length ? [`${warned.length} warning${warned.length === 1 ? '' : 's'}: ${warned.map((c) => c.name).join(', ')}`] : [];
+  const bugs = [...new Set(knownBugChecks(r).map((c) => knownBugLabel(c.knownBug!)))];
+  if (bugs.length) notes.push(`known kernel bug: ${bugs.join('; ')}`);
+  return notes.length ? directive('TODO', notes.join('; ')) : '';
+}
+
 function subtest(r: LabResult, indent: string): string[] {
   const lines = [`${indent}1..${r.checks.length}`];
   r.checks.forEach((c, i) => {
     const n = i + 1;
     if (c.skip !== undefined) {
       lines.push(`${indent}ok ${n} - ${escapeTap(c.name)}${directive('SKIP', c.skip)}`);
+    } else if (c.knownBug !== undefined) {
+      // A known bug of this kernel: a TODO point, so the failure stays visible and fails nothing.
+      lines.push(`${indent}not ok ${n} - ${escapeTap(c.name)}${directive('TODO', `known kernel bug: ${knownBugLabel(c.knownBug)}`)}`);
+      lines.push(...yamlBlock(measured(c), indent));
     } else if (c.warning !== undefined) {
       // A warning is a divergence nobody can judge yet: a TODO point, visible to tools, failing nothing.
       lines.push(`${indent}not ok ${n} - ${escapeTap(c.name)}${directive('TODO', `warning: ${c.warning}`)}`);
-      lines.push(...yamlBlock({ expected: c.expected, actual: c.actual, ...(c.source ? { source: c.source } : {}) }, indent));
+      lines.push(...yamlBlock(measured(c), indent));
     } else if (c.ok) {
       lines.push(`${indent}ok ${n} - ${escapeTap(c.name)}`);
     } else {
@@ -134,14 +159,9 @@ export function formatTapPoint(n: number, r: LabResult, seed?: number): string {
   }
   const name = escapeTap(title);
   switch (r.status) {
-    case 'pass': {
-      const warned = warningChecks(r);
-      const note = warned.length
-        ? directive('TODO', `${warned.length} warning${warned.length === 1 ? '' : 's'}: ${warned.map((c) => c.name).join(', ')}`)
-        : '';
-      lines.push(`ok ${n} - ${name}${note}`);
+    case 'pass':
+      lines.push(`ok ${n} - ${name}${passNote(r)}`);
       break;
-    }
     case 'skip':
       lines.push(`ok ${n} - ${name}${directive('SKIP', r.skipReason ?? 'skipped')}`);
       break;
@@ -152,12 +172,15 @@ export function formatTapPoint(n: number, r: LabResult, seed?: number): string {
       lines.push(`not ok ${n} - ${name}`, ...yamlBlock(failureDiagnostics(r, seed), ''));
       break;
   }
+  for (const note of notReproducedNotes(r)) lines.push(`# ${oneLine(title)}: ${oneLine(note)}`);
   return lines.join('\n') + '\n';
 }
 
 /** Streaming writer: header(), then point() as labs finish, then end() with the plan. */
 export class TapWriter {
   private count = 0;
+  /** Results that carry known bugs, for the tally before the plan. */
+  private readonly withKnownBugs: LabResult[] = [];
   private readonly version: TapVersion;
   private readonly seed: number | undefined;
   private readonly rates: RateLines | undefined;
@@ -178,6 +201,7 @@ export class TapWriter {
   point(r: LabResult): void {
     for (const line of this.rates?.before(r) ?? []) this.comment(line);
     this.count += 1;
+    if (r.knownBugs?.length) this.withKnownBugs.push(r);
     this.write(formatTapPoint(this.count, r, this.seed));
   }
 
@@ -186,8 +210,9 @@ export class TapWriter {
     for (const line of text.split('\n')) this.write(`# ${line}\n`);
   }
 
-  /** Writes the last rate lines, `trailer` as comments, and the trailing plan; returns the number of points. */
+  /** Writes the known bugs' tally over repeated runs, the last rate lines, `trailer` as comments, and the trailing plan; returns the number of points. */
   end(trailer: readonly string[] = []): number {
+    for (const t of knownBugTallies(this.withKnownBugs)) if (t.runs > 1) this.comment(oneLine(tallyLine(t)));
     for (const line of [...(this.rates?.end() ?? []), ...trailer]) this.comment(line);
     this.write(`1..${this.count}\n`);
     return this.count;

@@ -5,6 +5,7 @@
 import type { Lab } from '../lab/model.js';
 import type { LabResult } from '../result.js';
 import { eventsNotOnBoth } from '../../kernels/features.js';
+import { knownBugLabel } from '../expect/known-bugs.js';
 import { differentialResult } from './differential.js';
 
 /** The kernel the others are compared with: the host when it runs, else the first one given. */
@@ -41,9 +42,22 @@ export function comparable(a: LabResult, b: LabResult): [LabResult, LabResult] {
   return [trim(a, b), trim(b, a)];
 }
 
+/**
+ * The known bugs a side reproduced, as known divergences of the comparison: the other side (the
+ * engine, a kernel without the bug) is expected to differ there, and the report says why.
+ */
+export function reproducedBugsAsDivergences(lab: Lab, a: LabResult, b: LabResult): Lab {
+  const extra = [a, b].flatMap((r) =>
+    (r.knownBugs ?? [])
+      .filter((k) => k.reproduced)
+      .map((k) => ({ check: k.check, reason: `known kernel bug of ${r.target.spec} ${r.target.version}: ${knownBugLabel(k)}` })),
+  );
+  return extra.length ? { ...lab, knownDivergences: [...lab.knownDivergences, ...extra] } : lab;
+}
+
 /** The comparison point of one lab run on two targets. */
 export function compareOnce(lab: Lab, a: LabResult, b: LabResult): LabResult {
-  return differentialResult(lab, ...comparable(a, b));
+  return differentialResult(reproducedBugsAsDivergences(lab, a, b), ...comparable(a, b));
 }
 
 /** How a comparison may run side `a`'s lab again: `again(attempt)` is attempt 2, 3, … of the comparison. */

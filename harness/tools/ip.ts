@@ -4,9 +4,22 @@
 // lines; every word comes from the normalized lab, never from free text.
 import type { Endpoint, Host, Lab, Route, Rule } from '../lab/model.js';
 
-/** `ip link add` lines that create every veth pair directly in its two namespaces. */
+/** Interface index of link k's side a; side b gets the next one. */
+const FIRST_VETH_INDEX = 100;
+
+/**
+ * `ip link add` lines that create every veth pair directly in its two namespaces. The two ends get
+ * different interface indexes: made in fresh namespaces they would both get the same one, and the
+ * kernel takes a device whose index equals its peer's (iflink) for a physical one, whose carrier
+ * change linkwatch may hold back up to a second (net/core/link_watch.c linkwatch_urgent_event):
+ * until then its IPv6 link-local and multicast routes are missing and its routes "linkdown", and
+ * a neighbour solicitation to it is dropped (docs/findings/ipv6-join-link-local-dad.md).
+ */
 export function vethLines(lab: Lab, nsOf: (host: string) => string): string[] {
-  return lab.links.map((l) => `link add ${l.a.ifname} netns ${nsOf(l.a.host)} type veth peer name ${l.b.ifname} netns ${nsOf(l.b.host)}`);
+  return lab.links.map((l, k) => {
+    const index = FIRST_VETH_INDEX + 2 * k;
+    return `link add ${l.a.ifname} index ${index} netns ${nsOf(l.a.host)} type veth peer name ${l.b.ifname} index ${index + 1} netns ${nsOf(l.b.host)}`;
+  });
 }
 
 function routeLine(r: Route): string {

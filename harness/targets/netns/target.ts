@@ -3,6 +3,7 @@
 // pass) and a hard guard so a hung lab is reported and the run goes on.
 import { join } from 'node:path';
 import { probeCapabilities } from '../../capabilities.js';
+import { applyKnownBugs } from '../../expect/known-bugs.js';
 import type { Lab } from '../../lab/model.js';
 import { repeatsOf } from '../../lab/repeat.js';
 import { failedResult, type LabResult } from '../../result.js';
@@ -52,10 +53,14 @@ async function runWithRetries(lab: Lab, repeat: number, opts: TargetRunOptions, 
   let first: LabResult | undefined;
   for (let attempt = firstAttempt; attempt <= firstAttempt + retries; attempt += 1) {
     const outDir = labDir(opts, lab, repeat, attempt);
-    const r = skipMissingCounters(
-      await guarded(lab, { seed: opts.seed, timeoutMs: opts.timeoutMs, outDir, capture: opts.capture }),
+    // Known bugs before the retry decision: a lab that failed only by a known bug is not retried.
+    const r = applyKnownBugs(
       lab,
-      (await probeCapabilities()).kernelRelease,
+      skipMissingCounters(
+        await guarded(lab, { seed: opts.seed, timeoutMs: opts.timeoutMs, outDir, capture: opts.capture }),
+        lab,
+        (await probeCapabilities()).kernelRelease,
+      ),
     );
     const withMeta: LabResult = { ...r, repeat, attempts: attempt, ...(outDir ? { log: join(outDir, 'log.txt') } : {}) };
     if (r.status !== 'fail') {

@@ -59,7 +59,7 @@ describe('LabError messages for bad lab files', () => {
     const { line } = problem(e, []);
     assert.equal(
       line,
-      `${FILE}:1:1: (top level): unknown key "colour": expected one of name, description, group, tags, requires, timeout, repeat, hosts, links, workload, events, expect, compare, known-divergences`,
+      `${FILE}:1:1: (top level): unknown key "colour": expected one of name, description, group, tags, requires, timeout, repeat, hosts, links, workload, events, expect, compare, known-divergences, known-bugs`,
     );
   });
 
@@ -76,6 +76,23 @@ describe('LabError messages for bad lab files', () => {
     const e = reject(text);
     const { line } = problem(e, ['compare', 'link_share']);
     assert.match(line, new RegExp(`^${FILE}:${where(text, '1.5')}: compare.link_share: `));
+  });
+
+  test('a known bug whose kernels are not a version range names the file, the place and the word', () => {
+    const text = `${minimal()}known-bugs:\n  - { check: integrity, kernels: ['6.12', '>=6.18 <6.x'], description: d, reference: r }\n`;
+    const e = reject(text);
+    const { line } = problem(e, ['known-bugs', 0, 'kernels', 1]);
+    assert.match(
+      line,
+      new RegExp(
+        `^${FILE.replace(/\./g, '\\.')}:\\d+:\\d+: known-bugs\\[0\\]\\.kernels\\[1\\]: "<6\\.x" in kernel range ">=6\\.18 <6\\.x" is not a comparison`,
+      ),
+    );
+  });
+
+  test('a known bug without its description is refused', () => {
+    const e = reject(`${minimal()}known-bugs:\n  - { check: integrity, kernels: '*', reference: r }\n`);
+    problem(e, ['known-bugs', 0, 'description']);
   });
 
   test('unknown key nested in a link', () => {

@@ -30,6 +30,7 @@ describe('labFromYaml: a valid two-host lab', () => {
     assert.deepEqual(l.expect, { integrity: true });
     assert.deepEqual(l.knownDivergences, []);
     assert.equal(l.repeat, undefined, 'no repeat: unless the lab asks');
+    assert.deepEqual(l.knownBugs, []);
     assert.deepEqual(
       l.hosts.map((h) => h.name),
       ['client', 'server'],
@@ -334,4 +335,14 @@ workload:
   test('the same text gives the same lab', () => {
     assert.deepEqual(labFromYaml(TWO_HOST, 'a.lab.yaml'), labFromYaml(TWO_HOST, 'a.lab.yaml'));
   });
+});
+
+test('known-bugs: one range or a list, kept as written', () => {
+  const l = lab(
+    `${minimal()}known-bugs:\n  - { check: integrity, kernels: '>=6.18 <6.19', description: d, reference: r }\n  - { check: join, kernels: ['6.1', '*'], description: e, reference: s }\n`,
+  );
+  assert.deepEqual(l.knownBugs, [
+    { check: 'integrity', kernels: ['>=6.18 <6.19'], description: 'd', reference: 'r' },
+    { check: 'join', kernels: ['6.1', '*'], description: 'e', reference: 's' },
+  ]);
 });

@@ -69,3 +69,22 @@ export const RUN: RunResult = {
   },
   results: RESULTS,
 };
+
+/** A lab on the host that passed because its one failed check is a known bug of the kernel; a second bug was not reproduced. */
+export const KNOWN_BUG: LabResult = lab({
+  lab: 'corruption',
+  status: 'pass',
+  checks: [
+    {
+      name: 'integrity',
+      ok: true,
+      expected: 'intact',
+      actual: 'connection 1: sha256 mismatch',
+      knownBug: { description: 'misplaced mapping', reference: 'issue 10' },
+    },
+  ],
+  knownBugs: [
+    { check: 'integrity', kernels: ['>=6.18 <6.19'], description: 'misplaced mapping', reference: 'issue 10', reproduced: true },
+    { check: 'join', kernels: ['6.18'], description: 'no SYN-ACK', reference: 'findings', reproduced: false },
+  ],
+});

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { escapeCommand, githubAnnotations } from '../../../harness/report/github.js';
-import { RESULTS } from './fixture.js';
+import { KNOWN_BUG, RESULTS } from './fixture.js';
 
 test('workflow commands: an ::error per failed result, a ::warning per warned check, escaped', () => {
   const pass = RESULTS.find((r) => r.status === 'pass')!;
@@ -24,4 +24,11 @@ test('workflow commands: an ::error per failed result, a ::warning per warned ch
 test('escapeCommand: message and property escapes', () => {
   assert.equal(escapeCommand('50% a\r\nb'), '50%25 a%0D%0Ab');
   assert.equal(escapeCommand('a:b,c', true), 'a%3Ab%2Cc');
+});
+
+test('a check failed as a known kernel bug is a ::notice, not an ::error', () => {
+  const lines = githubAnnotations([KNOWN_BUG]).trimEnd().split('\n');
+  assert.deepEqual(lines, [
+    '::notice file=labs/corruption.yaml,title=corruption [kernel host 6.18.44 netns]::integrity: expected intact, actual connection 1: sha256 mismatch: known kernel bug: misplaced mapping (issue 10)',
+  ]);
 });

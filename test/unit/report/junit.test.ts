@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { formatJunit, xmlAttr, xmlText } from '../../../harness/report/junit.js';
-import { RUN } from './fixture.js';
+import { KNOWN_BUG, RUN } from './fixture.js';
 import { all, parseXml } from './xml.js';
 
 test('one testsuite per target, one testcase per lab', () => {
@@ -60,4 +60,14 @@ test('no labs', () => {
   const root = parseXml(formatJunit({ run: RUN.run, results: [] }));
   assert.equal(root.attrs.tests, '0');
   assert.equal(all(root, 'testsuite').length, 0);
+});
+
+test('a lab passed by a known kernel bug: a passing testcase whose output names the bug and the one not reproduced', () => {
+  const root = parseXml(formatJunit({ run: RUN.run, results: [KNOWN_BUG] }));
+  assert.equal(root.attrs.failures, '0');
+  const testcase = all(all(root, 'testsuite')[0]!, 'testcase')[0]!;
+  assert.equal(all(testcase, 'failure').length, 0);
+  const out = all(testcase, 'system-out')[0]!.text;
+  assert.match(out, /known kernel bug: integrity: expected intact, actual connection 1: sha256 mismatch: misplaced mapping \(issue 10\)/);
+  assert.match(out, /known bug no SYN-ACK \(findings\) not reproduced in this run/);
 });

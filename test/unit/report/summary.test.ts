@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { formatDuration, formatSummary, mdCell } from '../../../harness/report/summary.js';
 import { formatResultsJson } from '../../../harness/report/json.js';
-import { RUN } from './fixture.js';
+import { KNOWN_BUG, RUN } from './fixture.js';
 
 test('summary: totals, seed, replay, one row per result, failures first', () => {
   const md = formatSummary(RUN);
@@ -38,4 +38,22 @@ test('results.json is the RunResult as is', () => {
   assert.ok(text.endsWith('}\n'));
   assert.ok(text.includes('\n  "run": {'));
   assert.deepEqual(JSON.parse(text), RUN);
+});
+
+test('summary: a lab passed by a known kernel bug, and each bug with the runs that reproduced it', () => {
+  const md = formatSummary({
+    run: RUN.run,
+    results: [
+      KNOWN_BUG,
+      { ...KNOWN_BUG, repeat: 1, checks: [], knownBugs: KNOWN_BUG.knownBugs!.map((b) => ({ ...b, reproduced: false })) },
+    ],
+  });
+  assert.ok(md.includes('| corruption | kernel host 6.18.44 netns | pass (1 check failed as known kernel bugs) |'), md);
+  assert.ok(md.includes('## Known kernel bugs'));
+  assert.ok(
+    md.includes('- corruption [kernel host 6.18.44 netns]: misplaced mapping (issue 10), check `integrity`: reproduced in 1 of 2 runs'),
+    md,
+  );
+  assert.ok(md.includes('- corruption [kernel host 6.18.44 netns]: no SYN-ACK (findings), check `join`: not reproduced in 2 runs'), md);
+  assert.ok(!formatSummary(RUN).includes('Known kernel bugs'));
 });

@@ -7,10 +7,10 @@ const two = lab(TWO_HOST);
 const ns = (h: string) => `mptcplab-42-${h}`;
 
 describe('vethLines', () => {
-  test('one veth pair per link, each end created in its namespace', () => {
+  test('one veth pair per link, each end created in its namespace, the two ends with different indexes', () => {
     assert.deepEqual(vethLines(two, ns), [
-      'link add eth0 netns mptcplab-42-client type veth peer name eth0 netns mptcplab-42-server',
-      'link add eth1 netns mptcplab-42-client type veth peer name eth1 netns mptcplab-42-server',
+      'link add eth0 index 100 netns mptcplab-42-client type veth peer name eth0 index 101 netns mptcplab-42-server',
+      'link add eth1 index 102 netns mptcplab-42-client type veth peer name eth1 index 103 netns mptcplab-42-server',
     ]);
   });
 
@@ -18,9 +18,9 @@ describe('vethLines', () => {
     assert.deepEqual(
       vethLines(lab(chainYaml()), (h) => `ns-${h}`),
       [
-        'link add eth0 netns ns-client type veth peer name eth0 netns ns-r1',
-        'link add eth1 netns ns-r1 type veth peer name eth0 netns ns-r2',
-        'link add eth1 netns ns-r2 type veth peer name eth0 netns ns-server',
+        'link add eth0 index 100 netns ns-client type veth peer name eth0 index 101 netns ns-r1',
+        'link add eth1 index 102 netns ns-r1 type veth peer name eth0 index 103 netns ns-r2',
+        'link add eth1 index 104 netns ns-r2 type veth peer name eth0 index 105 netns ns-server',
       ],
     );
   });
