@@ -7,6 +7,7 @@ import { VERSION } from '../version.js';
 import { calibrateSubcommand } from './calibrate.js';
 import { cleanSubcommand } from './clean.js';
 import { doctorSubcommand } from './doctor.js';
+import { exportSubcommand } from './export.js';
 import { kernelsSubcommand } from './kernels.js';
 import { listSubcommand } from './list.js';
 import { runSubcommand } from './run.js';
@@ -36,5 +37,6 @@ export function buildProgram(hooks: ProgramHooks): Command {
   doctorSubcommand(p, setExit);
   cleanSubcommand(p, setExit);
   kernelsSubcommand(p, setExit);
+  exportSubcommand(p, setExit);
   return p;
 }

@@ -60,7 +60,7 @@ const OFFLOADS_OFF = ['tso', 'off', 'gso', 'off', 'gro', 'off'];
  * its peer whole, so a router forwards the sender's super-packets as they are and netem on the
  * router's egress drops them whole: with loss anywhere, every interface of the lab sends segments.
  */
-function labHasLoss(lab: Lab): boolean {
+export function labHasLoss(lab: Lab): boolean {
   return (
     lab.hosts.some((h) => h.interfaces.some((i) => Boolean(i.egress.lossPct))) ||
     lab.events.some((e) => e.action === 'impair' && Boolean(e.impairment.lossPct))
