@@ -34,11 +34,15 @@ function eventLines(lab: Lab, ns: Record<string, string>, caps: QdiscCaps, e: Ti
 
 /** One function per event (a subshell under `set -e`: its first failing command fails the event). */
 function eventFunction(index: number, e: TimedEvent, lines: string[]): string {
-  return [`event_${index}() (`, '  set -e', `  ${comment(`at ${e.atMs} ms: ${describeEvent(e)}`)}`, ...lines, ')'].join('\n');
+  // Only a command's first line is indented: a here-document's lines and end marker must stay as they are.
+  const body = lines.map((l) => `  ${l}`);
+  return [`event_${index}() (`, '  set -e', `  ${comment(`at ${e.atMs} ms: ${describeEvent(e)}`)}`, ...body, ')'].join('\n');
 }
 
+/** Runs event `index` and says on stderr that it was applied or failed, as the harness logs it. */
 function call(index: number, e: TimedEvent): string {
-  return `  event_${index} || echo ${word(`event at ${e.atMs} ms FAILED: ${describeEvent(e).replace(/\s*\n\s*/g, ' ')}`)} >&2`;
+  const what = `event at ${e.atMs} ms: ${describeEvent(e).replace(/\s*\n\s*/g, ' ')}`;
+  return `  if event_${index}; then echo ${word(`${what}: applied`)} >&2; else echo ${word(`${what}: FAILED`)} >&2; fi`;
 }
 
 /** Seconds as sleep_s takes them ("0.250"). */
@@ -46,8 +50,9 @@ function seconds(ms: number): string {
   return (ms / 1000).toFixed(3);
 }
 
-/** The events' functions, events_now and events_later (empty functions when the lab has none). */
+/** The events' functions, events_now and events_later; nothing when the lab has no events. */
 export function eventsText(input: Lab, caps: QdiscCaps): string {
+  if (!input.events.length) return '';
   const lab = copyForEvents(input);
   const ns = Object.fromEntries(lab.hosts.map((h) => [h.name, varRef(nsVar(h.name))]));
   // In time order, so each impairment change builds on the ones before it, as it does in a run.
@@ -58,7 +63,8 @@ export function eventsText(input: Lab, caps: QdiscCaps): string {
   let at = 0;
   events.forEach((e, k) => {
     if (e.atMs <= 0) return;
-    later.push(`  sleep_s ${seconds(e.atMs - at)}`, call(k + 1, e));
+    if (e.atMs > at) later.push(`  sleep_s ${seconds(e.atMs - at)}`);
+    later.push(call(k + 1, e));
     at = e.atMs;
   });
   return [...functions, `events_now() {\n${[...now, '  :'].join('\n')}\n}`, `events_later() {\n${[...later, '  :'].join('\n')}\n}`].join(

@@ -171,7 +171,7 @@ export function exportScript(lab: Lab, opts: ExportOptions): string {
     events: lab.events.length > 0,
   };
   const workload = opts.mptcpConnect ? mptcpConnectWorkload(parts, opts.mptcpConnect) : pythonWorkload(parts);
-  const what = `${server.connections} connection(s), ${server.direction}, ${server.sizeBytes} bytes each way`;
+  const what = `${server.connections} connection(s), ${server.direction} of ${server.sizeBytes} bytes each`;
   return [
     header(lab, opts, programs),
     `LAB=${word(lab.name)}`,
@@ -179,8 +179,7 @@ export function exportScript(lab: Lab, opts: ExportOptions): string {
     PRELUDE,
     checks(programs),
     setup(lab, plan),
-    '# Timed events (ip/tc/nft commands), on the clock that starts at the first data byte.',
-    events,
+    ...(events ? ['# Timed events (ip/tc/nft commands), on the clock that starts at the first data byte.', events] : []),
     'set +e',
     workload,
     `if [ "$VERIFIED" = 1 ]; then echo "VERIFIED: lab $LAB: ${what}, intact"; else echo "NOT VERIFIED: lab $LAB: ${what}"; fi`,

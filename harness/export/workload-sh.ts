@@ -37,7 +37,13 @@ function commonArgs(s: ServerSpec | ClientSpec): string[] {
 export function pythonWorkload(w: WorkloadParts): string {
   const { server, client } = w;
   const py = hereDoc(WORKLOAD_PY, 'PYTHON');
-  const serverArgs = [...commonArgs(server), '--family', String(server.family), '--ready', '$WORK/server.ready'];
+  const serverArgs = [
+    ...commonArgs(server),
+    '--family', String(server.family),
+    '--ready', '$WORK/server.ready',
+    // The server tolerates the abort the client makes, and checks what came before it.
+    ...(client.abortAfterBytes !== undefined ? ['--abort-after', String(client.abortAfterBytes)] : []),
+  ]; // prettier-ignore
   const clientArgs = [
     ...commonArgs(client),
     '--address', client.address,
