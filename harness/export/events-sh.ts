@@ -45,6 +45,9 @@ function call(index: number, e: TimedEvent): string {
   return `  if event_${index}; then echo ${word(`${what}: applied`)} >&2; else echo ${word(`${what}: FAILED`)} >&2; fi`;
 }
 
+/** events_later runs in the background: ended by the script, it ends its sleep too. */
+const LATER_TRAP = `  trap '[ -z "$SLEEP_PID" ] || kill "$SLEEP_PID" 2>/dev/null; exit 0' TERM`;
+
 /** Seconds as sleep_s takes them ("0.250"). */
 function seconds(ms: number): string {
   return (ms / 1000).toFixed(3);
@@ -67,7 +70,9 @@ export function eventsText(input: Lab, caps: QdiscCaps): string {
     later.push(call(k + 1, e));
     at = e.atMs;
   });
-  return [...functions, `events_now() {\n${[...now, '  :'].join('\n')}\n}`, `events_later() {\n${[...later, '  :'].join('\n')}\n}`].join(
-    '\n\n',
-  );
+  return [
+    ...functions,
+    `events_now() {\n${[...now, '  :'].join('\n')}\n}`,
+    `events_later() {\n${[LATER_TRAP, ...later, '  :'].join('\n')}\n}`,
+  ].join('\n\n');
 }

@@ -48,8 +48,8 @@ cleanup() {
   status=$?
   set +e
   trap - EXIT INT TERM
-  for pid in $PIDS; do kill "$pid" 2>/dev/null; done
-  for pid in $PIDS; do wait "$pid" 2>/dev/null; done
+  for pid in $PIDS $SLEEP_PID; do kill "$pid" 2>/dev/null; done
+  for pid in $PIDS $SLEEP_PID; do wait "$pid" 2>/dev/null; done
   for ns in $NAMESPACES; do
     # Anything a shell event left running inside is ours too.
     for pid in $(ip netns pids "$ns" 2>/dev/null); do kill -9 "$pid" 2>/dev/null; done
@@ -62,16 +62,16 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 
-# Sleeps without a child process (nothing to leave behind when the script is killed).
-mkfifo "$WORK/never"
-sleep_s() { read -r -t "$1" _ <>"$WORK/never" || true; }
+# Sleeps in a child process the script can end: wait (unlike read -t, which crashed bash 5.2 on a signal) lets a trap run at once.
+SLEEP_PID=""
+sleep_s() { sleep "$1" & SLEEP_PID=$!; wait "$SLEEP_PID"; SLEEP_PID=""; }
 
 # Waits up to 10 s for a file to appear.
 wait_file() {
   n=0
   while [ ! -e "$1" ]; do
-    n=$((n + 1)); [ "$n" -le 10000 ] || return 1
-    sleep_s 0.001
+    n=$((n + 1)); [ "$n" -le 2000 ] || return 1
+    sleep_s 0.005
   done
 }
 
@@ -94,7 +94,7 @@ endpoint_id() {
 
 /** Programs the script runs, from its own commands. */
 function programsNeeded(plan: SetupPlan, events: string, opts: ExportOptions): string[] {
-  const used = new Set(['ip', 'awk', 'mkfifo', 'mktemp', opts.mptcpConnect ? 'cmp' : 'python3']);
+  const used = new Set(['ip', 'awk', 'sleep', 'mktemp', opts.mptcpConnect ? 'cmp' : 'python3']);
   if (opts.mptcpConnect) used.add('ss');
   const text = [...plan.hosts.map(commandText), events].join('\n');
   for (const p of ['tc', 'nft', 'ethtool']) if (new RegExp(`(^|[\\s"])${p} `, 'm').test(text)) used.add(p);

@@ -188,6 +188,12 @@ def transfer(sock, role, i, a):
     return ok and not errors, line
 
 
+def say(line):
+    # One write per line: the two sides share the script's stdout.
+    sys.stdout.write(line + "\n")
+    sys.stdout.flush()
+
+
 def proto(a):
     return IPPROTO_MPTCP if a.mptcp else socket.IPPROTO_TCP
 
@@ -264,7 +270,7 @@ def main():
     a = p.parse_args()
 
     def timeout(*_):
-        print("%s: TIMEOUT after %g s" % (a.role, a.timeout), flush=True)
+        say("%s: TIMEOUT after %g s" % (a.role, a.timeout))
         os._exit(1)
 
     signal.signal(signal.SIGALRM, timeout)
@@ -272,10 +278,10 @@ def main():
     try:
         results = serve(a) if a.role == "server" else connect_all(a)
     except OSError as e:
-        print("%s: %s" % (a.role, e), flush=True)
+        say("%s: %s" % (a.role, e))
         return 1
     for _, line in results:
-        print(line, flush=True)
+        say(line)
     return 0 if all(ok for ok, _ in results) else 1
 
 

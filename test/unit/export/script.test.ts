@@ -62,7 +62,7 @@ describe('export --sh', () => {
   });
 
   test('timed events: ip and tc commands, sleeps between them, the endpoint id looked up by address', () => {
-    assert.match(text, /^events_later\(\) \{\n {2}sleep_s 0\.005\n/m);
+    assert.match(text, /^events_later\(\) \{\n {2}trap .* TERM\n {2}sleep_s 0\.005\n/m);
     assert.match(text, /^ {2}ip -n "\$\{NS_client\}" link set dev eth0 down$/m);
     // Two events at 3 s: no sleep between them.
     assert.doesNotMatch(text, /sleep_s 0\.000/);
@@ -85,7 +85,7 @@ describe('export --sh', () => {
   test('cleans up on exit, INT and TERM: processes by PID, then the namespaces', () => {
     assert.match(text, /^trap cleanup EXIT$/m);
     assert.match(text, /^trap 'exit 1' INT TERM$/m);
-    assert.match(text, /for pid in \$PIDS; do kill "\$pid"/);
+    assert.match(text, /for pid in \$PIDS \$SLEEP_PID; do kill "\$pid"/);
     assert.match(text, /ip netns del "\$ns"/);
   });
 
