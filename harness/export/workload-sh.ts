@@ -1,7 +1,8 @@
 // The workload part of the exported script: the lab's server and client, with
 // the parameters the netns backend gives its agents (agentSpecs), either as
 // the embedded Python program (workload-py.ts) or as the kernel selftests'
-// mptcp_connect. Each leaves VERIFIED=1 when the transfer checked out, 0 when not.
+// mptcp_connect (its flags are described in the script it writes). Each leaves
+// VERIFIED=1 when the transfer checked out, 0 when not.
 import type { ClientSpec, ServerSpec } from '../workload/spec.js';
 import { hereDoc, nsVar, varRef, word } from './shell.js';
 import { WORKLOAD_PY } from './workload-py.js';
@@ -92,16 +93,20 @@ export function mptcpConnectWorkload(w: WorkloadParts, binary: string): string {
   const listen = server.family === 6 ? '::' : '0.0.0.0';
   const proto = (mptcp: boolean): string => (mptcp ? 'MPTCP' : 'TCP');
   const lines = [
-    "# The workload: the kernel selftests' mptcp_connect, one server and one client per connection (poll mode: it",
-    "# writes what it reads, up to 8 KiB, in writes of random size: not the lab's write pattern). The payload is",
-    "# random bytes (not the lab's stream); cmp compares each direction and prints the first differing byte, counted from 1.",
+    "# The workload: the kernel selftests' mptcp_connect (tools/testing/selftests/net/mptcp/mptcp_connect.c), one",
+    '# listener and one client per connection, one after another. Flags: -l listen on the address given; -p port;',
+    '# -s MPTCP|TCP the socket protocol; -t poll timeout in seconds; -j (the server only, as mptcp_join.sh passes it)',
+    '# keeps the listener open for MP_JOINs (else it may close it after accept) and makes its first write at most 100',
+    '# bytes followed by 200 ms. Each side sends its stdin and writes what it receives to stdout (poll mode: reads of',
+    "# 8 KiB, writes of random size: not the lab's write pattern). The payload is random bytes, not the lab's stream;",
+    '# cmp compares each direction and prints the first differing byte, counted from 1.',
     `MPTCP_CONNECT=${word(binary)}`,
     '[ -x "$MPTCP_CONNECT" ] || fail "$MPTCP_CONNECT: not an executable"',
     'VERIFIED=1',
     `i=0; while [ "$i" -lt ${server.connections} ]; do`,
     `  head -c ${dir.client ? server.sizeBytes : 0} /dev/urandom >"$WORK/up-$i"`,
     `  head -c ${dir.server ? server.sizeBytes : 0} /dev/urandom >"$WORK/down-$i"`,
-    `  ip netns exec ${ns(w.serverHost)} "$MPTCP_CONNECT" -l -p ${server.port} -s ${proto(server.mptcp)} -t ${timeout} ${listen} <"$WORK/down-$i" >"$WORK/up-$i.received" &`,
+    `  ip netns exec ${ns(w.serverHost)} "$MPTCP_CONNECT" -l -j -p ${server.port} -s ${proto(server.mptcp)} -t ${timeout} ${listen} <"$WORK/down-$i" >"$WORK/up-$i.received" &`,
     '  SERVER=$!; PIDS="$PIDS $SERVER"',
     `  wait_listen ${ns(w.serverHost)} ${server.port} || fail "mptcp_connect did not start listening"`,
     `  ip netns exec ${ns(w.clientHost)} "$MPTCP_CONNECT" -p ${client.port} -s ${proto(client.mptcp)} -t ${timeout} ${word(client.address)} <"$WORK/up-$i" >"$WORK/down-$i.received" &`,

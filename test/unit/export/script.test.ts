@@ -100,7 +100,7 @@ describe('export --sh', () => {
     const t = script(l, { mptcpConnect: '/opt/selftests/mptcp_connect' });
     bashParses(t);
     assert.match(t, /^MPTCP_CONNECT=\/opt\/selftests\/mptcp_connect$/m);
-    assert.match(t, /"\$MPTCP_CONNECT" -l -p \d+ -s MPTCP -t 60 0\.0\.0\.0 </);
+    assert.match(t, /"\$MPTCP_CONNECT" -l -j -p \d+ -s MPTCP -t 60 0\.0\.0\.0 </);
     assert.match(t, /"\$MPTCP_CONNECT" -p \d+ -s MPTCP -t 60 198\.18\.1\.2 </);
     assert.match(t, /while \[ "\$i" -lt 2 \]/);
     assert.match(t, /cmp "\$WORK\/\$d-\$i"/);
