@@ -215,6 +215,8 @@ def serve(a):
     threads = []
     for i in range(a.connections):
         conn, _ = ls.accept()
+        if a.accepted and i == 0:
+            open(a.accepted, "w").close()
 
         def run(i=i, conn=conn):
             results[i] = transfer(conn, "server", i, a)
@@ -264,6 +266,7 @@ def main():
     p.add_argument("--timeout", type=float, default=60, help="seconds before giving up")
     p.add_argument("--family", type=int, choices=[4, 6], default=4, help="server: listen on this family's wildcard (6: dual-stack)")
     p.add_argument("--ready", help="server: file created once listening")
+    p.add_argument("--accepted", help="server: file created once connection 0 is accepted")
     p.add_argument("--address", help="client: the server address")
     p.add_argument("--bind", help="client: local address to bind")
     p.add_argument("--hold", help="client: create HOLD.connected once connection 0 is up, send once HOLD.go exists")

@@ -42,6 +42,7 @@ export function pythonWorkload(w: WorkloadParts): string {
     ...commonArgs(server),
     '--family', String(server.family),
     '--ready', '$WORK/server.ready',
+    ...(w.events ? ['--accepted', '$WORK/server.accepted'] : []),
     // The server tolerates the abort the client makes, and checks what came before it.
     ...(client.abortAfterBytes !== undefined ? ['--abort-after', String(client.abortAfterBytes)] : []),
   ]; // prettier-ignore
@@ -64,8 +65,9 @@ export function pythonWorkload(w: WorkloadParts): string {
     'CLIENT=$!; PIDS="$PIDS $CLIENT"',
     ...(w.events
       ? [
-          // As the harness: the events due at 0 ms once connected, then the first byte, then the clock starts.
-          'if wait_file "$WORK/hold.connected"; then',
+          // As the harness: the events due at 0 ms once both ends have the connection (an impairment must not
+          // reach the handshake's last packets), then the first byte, then the clock starts.
+          'if wait_file "$WORK/hold.connected" && wait_file "$WORK/server.accepted"; then',
           '  events_now',
           '  : >"$WORK/hold.go"',
           '  events_later &',

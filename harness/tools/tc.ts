@@ -66,6 +66,23 @@ export function compileQdiscs(dev: string, i: Impairment, caps: QdiscCaps, verb:
   return cmds;
 }
 
+/**
+ * True when `after` needs the same qdiscs as `before` (netem or not, tbf or not, and at least one):
+ * then `tc qdisc replace` changes them in place and keeps the packets they hold, where deleting
+ * the root would drop them (a netem delay queue holds a whole delay's worth).
+ */
+export function sameQdiscShape(before: Impairment, after: Impairment, caps: QdiscCaps): boolean {
+  const netem = needsNetem(before, caps);
+  // netem keeps its reordering and corruption when a change leaves them out: removing them needs a new qdisc.
+  const removes = (before.reorderPct && !after.reorderPct) || (before.corruptPct && !after.corruptPct);
+  return (
+    !removes &&
+    netem === needsNetem(after, caps) &&
+    Boolean(before.rateBps) === Boolean(after.rateBps) &&
+    (netem || Boolean(before.rateBps))
+  );
+}
+
 /** Removes whatever root qdisc mptcp-lab put on dev (the kernel default comes back). */
 export function clearQdiscs(dev: string): string[] {
   return ['tc', 'qdisc', 'del', 'dev', dev, 'root'];

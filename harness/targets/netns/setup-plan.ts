@@ -7,7 +7,7 @@ import type { ConcurrentCommand } from '../../../lib/concurrent.js';
 import type { Host, Impairment, Lab } from '../../lab/model.js';
 import { hostLines, ipv6RuleLines, pmLines, vethLines } from '../../tools/ip.js';
 import { compileLossRuleset, compileLossUpdate, compileRewrite } from '../../tools/nft.js';
-import { compileQdiscs, lossByNft, type QdiscCaps } from '../../tools/tc.js';
+import { compileQdiscs, lossByNft, sameQdiscShape, type QdiscCaps } from '../../tools/tc.js';
 
 /** A command of the plan; `mayFail` when its failure is expected and ignored (deleting what may not exist). */
 export interface PlannedCommand extends ConcurrentCommand {
@@ -127,11 +127,14 @@ export function planImpairmentChange(
     if (from && end.host !== from) continue;
     const host = lab.hosts.find((h) => h.name === end.host)!;
     const i = host.interfaces.find((x) => x.name === end.ifname)!;
+    const before = i.egress;
     i.egress = { ...i.egress, ...change };
     const n = ns[end.host]!;
+    const inPlace = sameQdiscShape(before, i.egress, caps);
     // tc -n, not ip netns exec: no mount namespace to set up, so the change is in place sooner after it is due.
-    commands.push({ argv: ['tc', '-n', n, 'qdisc', 'del', 'dev', i.name, 'root'], mayFail: true });
-    for (const argv of compileQdiscs(i.name, i.egress, caps)) commands.push({ argv: ['tc', '-n', n, ...argv.slice(1)] });
+    if (!inPlace) commands.push({ argv: ['tc', '-n', n, 'qdisc', 'del', 'dev', i.name, 'root'], mayFail: true });
+    for (const argv of compileQdiscs(i.name, i.egress, caps, inPlace ? 'replace' : 'add'))
+      commands.push({ argv: ['tc', '-n', n, ...argv.slice(1)] });
     const peer = { host: i.peer.host, ifname: i.peer.name };
     if (change.lossPct !== undefined) commands.push({ argv: ['ethtool', '-K', i.name, ...OFFLOADS_OFF], netns: n });
     if (change.lossPct !== undefined && !caps.netem) {

@@ -69,8 +69,8 @@ describe('export --sh', () => {
     assert.match(text, /^ {2}id=\$\(endpoint_id "\$\{NS_client\}" 198\.18\.2\.1\)$/m);
     assert.match(text, /^ {2}ip -n "\$\{NS_client\}" mptcp endpoint change id "\$\{id\}" backup$/m);
     assert.match(text, /^ {2}ip netns exec "\$\{NS_server\}" sh -c 'ip -s link'$/m);
-    // The loss change at 4 s replaces the client's qdisc and the server's nft chain.
-    assert.match(text, /^ {2}tc -n "\$\{NS_client\}" qdisc del dev eth0 root 2>\/dev\/null \|\| true$/m);
+    // The loss change at 4 s replaces the client's tbf in place (same shape) and the server's nft chain.
+    assert.match(text, /^ {2}tc -n "\$\{NS_client\}" qdisc replace dev eth0 root handle 1: tbf rate 20000000bit /m);
     assert.match(text, /numgen random mod 10000 < 500 counter drop/);
   });
 
@@ -79,6 +79,8 @@ describe('export --sh', () => {
     assert.match(text, /IPPROTO_MPTCP = getattr\(socket, "IPPROTO_MPTCP", 262\)/);
     assert.match(text, / server --port \d+ --connections 1 --direction upload --size 4000000 --seed \d+ --chunk 65536 --pause-ms 0 /);
     assert.match(text, / client .* --address 198\.18\.2\.2 --bind 198\.18\.1\.1 --hold "\$WORK\/hold" &$/m);
+    assert.match(text, / server .* --accepted "\$WORK\/server\.accepted" &$/m);
+    assert.match(text, /^if wait_file "\$WORK\/hold\.connected" && wait_file "\$WORK\/server\.accepted"; then$/m);
     assert.match(text, /^if \[ "\$VERIFIED" = 1 \]; then echo "VERIFIED: lab /m);
   });
 

@@ -1,7 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { clearQdiscs, compileQdiscs, lossByNft, netemArgs } from '../../../harness/tools/tc.js';
+import { clearQdiscs, compileQdiscs, lossByNft, netemArgs, sameQdiscShape } from '../../../harness/tools/tc.js';
 import type { Impairment } from '../../../harness/lab/model.js';
 
 const NO_NETEM = { netem: false, tbf: true };
@@ -244,4 +244,19 @@ describe('tbf burst and limit are sane', () => {
 
 test('clearQdiscs deletes the root qdisc', () => {
   assert.deepEqual(clearQdiscs('eth3'), ['tc', 'qdisc', 'del', 'dev', 'eth3', 'root']);
+});
+
+describe('sameQdiscShape: an impairment change made in place (the queued packets kept)', () => {
+  test('the same qdiscs with other parameters change in place', () => {
+    assert.equal(sameQdiscShape({ delayMs: 10 }, { delayMs: 10, reorderPct: 25 }, NETEM), true);
+    assert.equal(sameQdiscShape({ rateBps: 20e6 }, { rateBps: 10e6 }, NO_NETEM), true);
+    assert.equal(sameQdiscShape({ rateBps: 20e6, delayMs: 5 }, { rateBps: 20e6, delayMs: 5, lossPct: 1 }, NETEM), true);
+  });
+  test('another set of qdiscs, none, or netem losing its reordering or corruption needs new ones', () => {
+    assert.equal(sameQdiscShape({ rateBps: 20e6 }, { rateBps: 20e6, delayMs: 10 }, NETEM), false);
+    assert.equal(sameQdiscShape({ delayMs: 10 }, { delayMs: 10, rateBps: 20e6 }, NETEM), false);
+    assert.equal(sameQdiscShape({}, { lossPct: 5 }, NO_NETEM), false);
+    assert.equal(sameQdiscShape({ delayMs: 10, reorderPct: 25 }, { delayMs: 10, reorderPct: 0 }, NETEM), false);
+    assert.equal(sameQdiscShape({ delayMs: 10, corruptPct: 1 }, { delayMs: 10, corruptPct: 0 }, NETEM), false);
+  });
 });
