@@ -188,7 +188,7 @@ describe('subcommands', () => {
     const program = buildProgram({ setExit: () => undefined });
     assert.deepEqual(
       program.commands.map((c) => c.name()),
-      ['run', 'calibrate', 'list', 'show', 'validate', 'doctor', 'clean', 'kernels'],
+      ['run', 'calibrate', 'list', 'show', 'validate', 'doctor', 'clean', 'kernels', 'export'],
     );
     assert.deepEqual(
       program.commands.find((c) => c.name() === 'kernels')?.commands.map((c) => c.name()),
