@@ -8,6 +8,7 @@ import { calibrateSubcommand } from './calibrate.js';
 import { cleanSubcommand } from './clean.js';
 import { doctorSubcommand } from './doctor.js';
 import { explainSubcommand } from './explain.js';
+import { exportSubcommand } from './export.js';
 import { kernelsSubcommand } from './kernels.js';
 import { listSubcommand } from './list.js';
 import { runSubcommand } from './run.js';
@@ -38,5 +39,6 @@ export function buildProgram(hooks: ProgramHooks): Command {
   cleanSubcommand(p, setExit);
   kernelsSubcommand(p, setExit);
   explainSubcommand(p, setExit);
+  exportSubcommand(p, setExit);
   return p;
 }

@@ -4,7 +4,7 @@ import { shellQuote } from '../../../lib/concurrent.js';
 import { run } from '../../../lib/exec.js';
 import type { BuiltLab } from './build.js';
 import { changeImpairment, linkEnds } from './build.js';
-import type { EventSpec, HostShell, TimedEvent } from '../../lab/model.js';
+import type { EventSpec, HostShell, Lab, TimedEvent } from '../../lab/model.js';
 import { endpointWords } from '../../tools/ip.js';
 import { describeEvent } from '../../lab/describe-event.js';
 
@@ -52,37 +52,40 @@ export type IpRunner = (ns: string, words: string[]) => Promise<void>;
 
 const ipProcess: IpRunner = async (ns, words) => void (await run(['ip', '-n', ns, ...words]));
 
-export async function applyEvent(built: BuiltLab, e: EventSpec, ip: IpRunner = ipProcess): Promise<void> {
+/** The `ip` words an event runs, by host; `id` is the endpoint id of a delete or backup change (looked up when the lab gave an address). */
+export function eventIpCommands(lab: Lab, e: EventSpec, id: string): { host: string; words: string[] }[] | undefined {
   switch (e.action) {
     case 'link-down':
     case 'link-up':
-      await Promise.all(
-        linkEnds(built.lab, e.link).map((end) =>
-          ip(built.ns[end.host]!, ['link', 'set', 'dev', end.ifname, e.action === 'link-up' ? 'up' : 'down']),
-        ),
-      );
-      return;
+      return linkEnds(lab, e.link).map((end) => ({
+        host: end.host,
+        words: ['link', 'set', 'dev', end.ifname, e.action === 'link-up' ? 'up' : 'down'],
+      }));
     case 'endpoint-add':
-      return ip(built.ns[e.host]!, ['mptcp', 'endpoint', 'add', ...endpointWords(e.endpoint)]);
-    case 'endpoint-delete': {
-      const ns = built.ns[e.host]!;
-      return ip(ns, ['mptcp', 'endpoint', 'delete', 'id', String(await endpointId(ns, e.id, e.address))]);
-    }
+      return [{ host: e.host, words: ['mptcp', 'endpoint', 'add', ...endpointWords(e.endpoint)] }];
+    case 'endpoint-delete':
+      return [{ host: e.host, words: ['mptcp', 'endpoint', 'delete', 'id', id] }];
     case 'endpoint-flush':
-      return ip(built.ns[e.host]!, ['mptcp', 'endpoint', 'flush']);
-    case 'backup': {
-      const ns = built.ns[e.host]!;
-      return ip(ns, ['mptcp', 'endpoint', 'change', 'id', String(await endpointId(ns, e.id, e.address)), e.backup ? 'backup' : 'nobackup']);
-    }
+      return [{ host: e.host, words: ['mptcp', 'endpoint', 'flush'] }];
+    case 'backup':
+      return [{ host: e.host, words: ['mptcp', 'endpoint', 'change', 'id', id, e.backup ? 'backup' : 'nobackup'] }];
     case 'impair':
-      return changeImpairment(built, e.link, e.from, e.impairment);
-    case 'shell': {
-      const $host = hostShell(built.ns[e.host]!);
-      if (typeof e.command === 'string') await $host`${raw(e.command)}`;
-      else await e.command($host);
-      return;
-    }
+    case 'shell':
+      return undefined;
   }
+}
+
+export async function applyEvent(built: BuiltLab, e: EventSpec, ip: IpRunner = ipProcess): Promise<void> {
+  if (e.action === 'impair') return changeImpairment(built, e.link, e.from, e.impairment);
+  if (e.action === 'shell') {
+    const $host = hostShell(built.ns[e.host]!);
+    if (typeof e.command === 'string') await $host`${raw(e.command)}`;
+    else await e.command($host);
+    return;
+  }
+  const byId = e.action === 'endpoint-delete' || e.action === 'backup';
+  const id = byId ? String(await endpointId(built.ns[e.host]!, e.id, e.address)) : '';
+  await Promise.all((eventIpCommands(built.lab, e, id) ?? []).map((c) => ip(built.ns[c.host]!, c.words)));
 }
 
 export interface AppliedEvent {

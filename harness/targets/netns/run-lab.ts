@@ -33,7 +33,7 @@ export function hostTarget(caps: Capabilities): TargetInfo {
   return { kind: 'kernel', spec: 'host', version: caps.kernelVersion, backend: 'netns' };
 }
 
-function agentSpecs(lab: Lab, seed: number, timeoutMs: number): { server: ServerSpec; client: ClientSpec } {
+export function agentSpecs(lab: Lab, seed: number, timeoutMs: number): { server: ServerSpec; client: ClientSpec } {
   const w = lab.workload;
   const port = w.port ?? 10_000 + (deriveSeed(seed, lab.name, 'port') % 50_000);
   const common = {

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { baseSysctls } from '../../../../harness/targets/netns/build.js';
+import { baseSysctls } from '../../../../harness/targets/netns/setup-plan.js';
 import { host, lab, minimal } from '../../lab/fixtures.js';
 
 const IPV6_ON_L2 = minimal('', '  - between: [client, server]\n  - { between: [client, server], ipv4: false, ipv6: true }\n');
