@@ -34,7 +34,7 @@ describe('export --sh', () => {
     assert.match(text, /^NS_client="mptcplab-\$\$-sh\$SUFFIX-client"$/m);
     assert.match(text, /^NS_server="mptcplab-\$\$-sh\$SUFFIX-server"$/m);
     assert.match(text, /^netns add \$\{NS_client\}$/m);
-    assert.match(text, /^link add eth0 netns \$\{NS_client\} type veth peer name eth0 netns \$\{NS_server\}$/m);
+    assert.match(text, /^link add eth0 index 100 netns \$\{NS_client\} type veth peer name eth0 index 101 netns \$\{NS_server\}$/m);
   });
 
   test('holds every set-up command the netns backend plans, word for word', () => {
