@@ -82,6 +82,8 @@ export interface LabResult {
   /** Lab-relative log file, when one was written. */
   log?: string;
   pcaps?: string[];
+  /** A failed integrity with captures: the wrong ranges tied to the wire (harness/integrity/explain.ts), one line each. */
+  explanation?: string[];
 }
 
 export interface RunInfo {

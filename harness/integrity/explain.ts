@@ -253,7 +253,7 @@ export function explanationLines(e: Explanation): string[] {
       .join('; ')}`,
   ];
   for (const r of e.ranges) {
-    lines.push(`range ${range(r.offset, r.length)} (${r.length} bytes): ${originText(r.origin, r.length)}`);
+    lines.push(`range ${range(r.offset, r.length)} (${r.length} byte${r.length === 1 ? '' : 's'}): ${originText(r.origin, r.length)}`);
     lines.push(`  ${faultText(r, e)}`);
     for (const m of r.carriedBy) lines.push(`  sent at ${r.offset} by ${mappingText(m)}`);
     for (const m of r.misplacedFrom ?? []) lines.push(`  the wrong bytes were carried by ${mappingText(m)}`);

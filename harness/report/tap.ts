@@ -143,6 +143,7 @@ function failureDiagnostics(r: LabResult, seed: number | undefined): Record<stri
   diag.attempts = r.attempts;
   if (r.log) diag.log = r.log;
   if (r.pcaps && r.pcaps.length > 0) diag.pcaps = r.pcaps;
+  if (r.explanation?.length) diag.explanation = r.explanation;
   if (seed !== undefined) {
     diag.seed = seed;
     diag.replay = replayCommand(labArgument(r), seed);

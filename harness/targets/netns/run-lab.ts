@@ -9,6 +9,8 @@ import { probeCapabilities, type Capabilities } from '../../capabilities.js';
 import { killPid, registerPid } from '../../../lib/pids.js';
 import { spawnLong } from '../../../lib/exec.js';
 import { evaluate } from '../../expect/checks.js';
+import { explainLabResult, findStreamDiffs } from '../../integrity/explain-lab.js';
+import { explanationLines } from '../../integrity/explain.js';
 import type { Lab } from '../../lab/model.js';
 import type { Observations } from '../../observations.js';
 import { linkStatsDelta, readLinkStats, type LinkStatsByName } from '../../observe/links.js';
@@ -201,6 +203,7 @@ export async function runLabOnHost(lab: Lab, opts: LabRunOptions): Promise<LabRe
     log('checks evaluated');
     const failed = Boolean(error) && lab.expect.integrity;
     const status = failed || checks.some((c) => !c.ok) ? 'fail' : 'pass';
+    const explanation = status === 'fail' ? explainOnTheWire(lab.name, opts.seed, obs, pcaps, log) : undefined;
     return {
       ...base,
       status,
@@ -209,6 +212,7 @@ export async function runLabOnHost(lab: Lab, opts: LabRunOptions): Promise<LabRe
       checks,
       observations: obs,
       ...(pcaps.length ? { pcaps } : {}),
+      ...(explanation ? { explanation } : {}),
     };
   } catch (e) {
     const error = e instanceof Error ? e.message : String(e);
@@ -217,5 +221,26 @@ export async function runLabOnHost(lab: Lab, opts: LabRunOptions): Promise<LabRe
   } finally {
     if (built) await teardownLab(built);
     if (opts.outDir) await writeFile(join(opts.outDir, 'log.txt'), logLines.join('\n') + '\n');
+  }
+}
+
+/** A located integrity failure of a run with captures, tied to the wire: which subflow and mapping carried the wrong bytes. */
+function explainOnTheWire(
+  lab: string,
+  seed: number,
+  obs: Observations,
+  pcaps: string[],
+  log: (line: string) => void,
+): string[] | undefined {
+  const diffs = findStreamDiffs(obs.transfers);
+  if (!pcaps.length || !diffs.length) return undefined;
+  try {
+    const lines = explainLabResult({ lab, pcaps, observations: obs }, seed, diffs).flatMap(explanationLines);
+    log('integrity failure explained from the captures');
+    return lines;
+  } catch (e) {
+    const why = e instanceof Error ? e.message : String(e);
+    log(`explain: ${why}`);
+    return [`the captures could not explain it: ${why}`];
   }
 }
