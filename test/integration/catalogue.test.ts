@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { Parser } from 'tap-parser';
+import { loadLabFile } from '../../harness/lab/load.js';
 import { cannotRun, hostSnapshot, labProcesses, namespacesOf, runCli } from './host-state.js';
 
 interface ResultsJson {
@@ -52,11 +53,12 @@ test('the whole catalogue passes on this kernel, two labs at a time', { skip: ca
   });
   assert.equal(tap.ok, true);
   assert.equal(tap.count, results.results.length);
-  // By default every lab also runs on the engine, and the two runs are compared.
+  // By default every lab also runs on the engine, and the two runs are compared: as many times as the lab's repeat: asks.
   const labs = new Set(results.results.map((x) => x.lab));
   for (const lab of labs) {
     const kinds = results.results.filter((x) => x.lab === lab).map((x) => x.target.kind);
-    assert.deepEqual(kinds, ['kernel', 'engine', 'compare'], lab);
+    const repeats = (await loadLabFile(results.results.find((x) => x.lab === lab)!.file)).repeat ?? 1;
+    assert.deepEqual(kinds, Array.from({ length: repeats }, () => ['kernel', 'engine', 'compare']).flat(), lab);
   }
 
   const groups = new Map<string, string[]>();
