@@ -44,13 +44,22 @@ export function comparable(a: LabResult, b: LabResult): [LabResult, LabResult] {
 
 /**
  * The known bugs a side reproduced, as known divergences of the comparison: the other side (the
- * engine, a kernel without the bug) is expected to differ there, and the report says why.
+ * engine, a kernel without the bug) is expected to differ there, and the report says why. The
+ * rest of that run follows from the bug too (seen with join-misplaced-mapping: after the
+ * misplaced mapping the server reset a subflow, MPRstTx 1, and the connection ended with one
+ * subflow less), so any other divergence of the same run is put down to it as well ("*").
  */
 export function reproducedBugsAsDivergences(lab: Lab, a: LabResult, b: LabResult): Lab {
   const extra = [a, b].flatMap((r) =>
     (r.knownBugs ?? [])
       .filter((k) => k.reproduced)
-      .map((k) => ({ check: k.check, reason: `known kernel bug of ${r.target.spec} ${r.target.version}: ${knownBugLabel(k)}` })),
+      .flatMap((k) => {
+        const reason = `known kernel bug of ${r.target.spec} ${r.target.version}: ${knownBugLabel(k)}`;
+        return [
+          { check: k.check, reason },
+          { check: '*', reason: `in a run that reproduced the ${reason}` },
+        ];
+      }),
   );
   return extra.length ? { ...lab, knownDivergences: [...lab.knownDivergences, ...extra] } : lab;
 }

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { applyKnownBugs, knownBugOf, knownBugsFor } from '../../../harness/expect/known-bugs.js';
 import type { KnownBug, Lab } from '../../../harness/lab/model.js';
 import { reproducedBugsAsDivergences } from '../../../harness/run/pairing.js';
+import { applyKnownDivergences } from '../../../harness/compare/compare.js';
 import type { CheckResult, LabResult, TargetInfo } from '../../../harness/result.js';
 
 const HOST: TargetInfo = { kind: 'kernel', spec: 'host', version: '6.18.44', backend: 'netns' };
@@ -101,7 +102,24 @@ describe('known bugs in a comparison', () => {
     const engine = result([{ ...integrityFailed, ok: true }], { target: { kind: 'engine', spec: 'sim', version: '0.1', backend: 'sim' } });
     assert.deepEqual(reproducedBugsAsDivergences(labFull, kernel, engine).knownDivergences, [
       { check: 'integrity', reason: 'known kernel bug of host 6.18.44: misplaced mapping (issue 10)' },
+      { check: '*', reason: 'in a run that reproduced the known kernel bug of host 6.18.44: misplaced mapping (issue 10)' },
     ]);
     assert.equal(reproducedBugsAsDivergences(labFull, applyKnownBugs(lab, result([joinOk])), engine), labFull);
+  });
+});
+
+describe('a run that reproduced a known bug, compared', () => {
+  test('its other divergences are put down to the bug; an agreeing item gets no note', () => {
+    const withBug = reproducedBugsAsDivergences(
+      { ...lab, knownDivergences: [] } as unknown as Lab,
+      applyKnownBugs(lab, result([integrityFailed])),
+      result([{ ...integrityFailed, ok: true }]),
+    );
+    const [reset, same] = applyKnownDivergences(withBug, [
+      { name: 'counters.server.MPTcpExtMPRstTx', kind: 'counter', nature: 'protocol', a: '1', b: '0', ok: false },
+      { name: 'counters.server.MPTcpExtMPJoinSynRx', kind: 'counter', nature: 'protocol', a: '2', b: '2', ok: true },
+    ]);
+    assert.match(reset?.knownDivergence ?? '', /^in a run that reproduced the known kernel bug of host 6\.18\.44/);
+    assert.equal(same?.detail, undefined);
   });
 });
