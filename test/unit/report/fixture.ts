@@ -5,7 +5,8 @@ import type { LabResult, RunResult, TargetInfo } from '../../../harness/result.j
 export const HOST: TargetInfo = { kind: 'kernel', spec: 'host', version: '6.18.44', backend: 'netns' };
 export const VM: TargetInfo = { kind: 'kernel', spec: 'debian:6.12', version: '6.12.41', backend: 'vm' };
 
-function lab(over: Partial<LabResult> & Pick<LabResult, 'lab' | 'status'>): LabResult {
+/** A lab result with test defaults, `over` on top. */
+export function labResult(over: Partial<LabResult> & Pick<LabResult, 'lab' | 'status'>): LabResult {
   return {
     file: `labs/${over.lab}.yaml`,
     group: 'join',
@@ -26,7 +27,7 @@ observations.counters = {
 };
 
 export const RESULTS: LabResult[] = [
-  lab({
+  labResult({
     lab: 'mpc-basic',
     status: 'pass',
     group: 'mpc',
@@ -35,7 +36,7 @@ export const RESULTS: LabResult[] = [
       { name: 'info', ok: true, expected: 'x', actual: 'x', skip: 'MPTCP_INFO: socket fell back' },
     ],
   }),
-  lab({
+  labResult({
     lab: 'join #2 \\ odd',
     status: 'fail',
     observations,
@@ -46,9 +47,9 @@ export const RESULTS: LabResult[] = [
     ],
     log: 'logs/join.log',
   }),
-  lab({ lab: 'delay', status: 'skip', skipReason: 'no sch_netem # module missing: modprobe sch_netem', target: VM }),
-  lab({ lab: 'add-addr', status: 'flaky', attempts: 3, checks: [{ name: 'add', ok: true, expected: '1', actual: '1' }] }),
-  lab({
+  labResult({ lab: 'delay', status: 'skip', skipReason: 'no sch_netem # module missing: modprobe sch_netem', target: VM }),
+  labResult({ lab: 'add-addr', status: 'flaky', attempts: 3, checks: [{ name: 'add', ok: true, expected: '1', actual: '1' }] }),
+  labResult({
     lab: 'setup-broken',
     status: 'fail',
     error: 'ip link add: exit 2: RTNETLINK answers: File exists\n<second line> & "quote"',
@@ -71,7 +72,7 @@ export const RUN: RunResult = {
 };
 
 /** A lab on the host that passed because its one failed check is a known bug of the kernel; a second bug was not reproduced. */
-export const KNOWN_BUG: LabResult = lab({
+export const KNOWN_BUG: LabResult = labResult({
   lab: 'corruption',
   status: 'pass',
   checks: [

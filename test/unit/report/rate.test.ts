@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { betaQuantile, clopperPearson, failureRates, formatRate, incompleteBeta, logGamma } from '../../../harness/report/rate.js';
 import type { LabResult } from '../../../harness/result.js';
-import { HOST, VM } from './fixture.js';
+import { HOST, labResult, VM } from './fixture.js';
 
 function close(actual: number, expected: number, tolerance: number, what: string): void {
   assert.ok(Math.abs(actual - expected) <= tolerance, `${what}: ${actual}, expected ${expected} ± ${tolerance}`);
@@ -106,18 +106,8 @@ describe('formatRate', () => {
 });
 
 describe('failureRates', () => {
-  const run = (repeat: number, status: LabResult['status'], target = HOST, lab = 'hunt'): LabResult => ({
-    lab,
-    file: `${lab}.lab.yaml`,
-    group: 'g',
-    tags: [],
-    target,
-    status,
-    durationMs: 1,
-    attempts: 1,
-    repeat,
-    checks: [],
-  });
+  const run = (repeat: number, status: LabResult['status'], target = HOST, lab = 'hunt'): LabResult =>
+    labResult({ lab, status, target, repeat });
 
   test('one rate per lab and kernel; flaky counts as failed, skips and comparisons are not runs', () => {
     const compare = {

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import type { LabResult } from '../../../harness/result.js';
+import { labResult } from '../report/fixture.js';
 import { PcapKeeper, unneededRepeats, type RunOutcome } from '../../../harness/run/keep-pcaps.js';
 
 describe('unneededRepeats', () => {
@@ -31,20 +32,7 @@ describe('PcapKeeper', () => {
       statuses.map(async (status, repeat) => {
         const pcaps = [join(dir, `r${repeat}-l1.pcap`), join(dir, `r${repeat}-l2.pcap`)];
         for (const f of pcaps) await writeFile(f, 'pcap');
-        const target = { kind: 'kernel' as const, spec: 'host', version: '6.18.44', backend: 'netns' };
-        return {
-          lab: 'hunt',
-          file: 'hunt.lab.yaml',
-          group: 'g',
-          tags: [],
-          target,
-          status,
-          durationMs: 1,
-          attempts: 1,
-          repeat,
-          checks: [],
-          pcaps,
-        };
+        return labResult({ lab: 'hunt', status, repeat, pcaps });
       }),
     );
   }
