@@ -46,7 +46,9 @@ async function merge(dirs: readonly string[], flags: MergeFlags): Promise<number
   };
   for (const [name, text] of Object.entries(files)) await writeFile(join(flags.out, name), text);
   process.stdout.write(tap);
-  process.stderr.write(`mptcp-lab report merge: ${merged.results.length} results of ${merged.runs.length} runs into ${flags.out}\n${conclusion}`);
+  process.stderr.write(
+    `mptcp-lab report merge: ${merged.results.length} results of ${merged.runs.length} runs into ${flags.out}\n${conclusion}`,
+  );
   return mergedExitStatus(merged);
 }
 

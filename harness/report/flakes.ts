@@ -25,7 +25,16 @@ export function countFlakes(results: Iterable<LabResult>): FlakeRow[] {
   for (const r of results) {
     if (r.status === 'skip') continue;
     const key = JSON.stringify([r.lab, targetLabel(r.target)]);
-    const row = rows.get(key) ?? { lab: r.lab, target: r.target, runs: 0, passes: 0, failures: 0, flaky: 0, rate: 0, ci95: { low: 0, high: 1 } };
+    const row = rows.get(key) ?? {
+      lab: r.lab,
+      target: r.target,
+      runs: 0,
+      passes: 0,
+      failures: 0,
+      flaky: 0,
+      rate: 0,
+      ci95: { low: 0, high: 1 },
+    };
     row.runs += 1;
     if (r.status === 'pass') row.passes += 1;
     else if (r.status === 'fail') row.failures += 1;

@@ -67,7 +67,13 @@ export function githubAnnotations(results: readonly LabResult[], options: Annota
     if (r.status === 'fail') out += errors(r, file, lineOf);
     if (r.status === 'flaky') out += command('warning', file, labTitle(r), flakyNote(r));
     for (const c of warningChecks(r)) {
-      out += command('warning', file, `${r.lab} [${targetLabel(r.target)}]`, `${checkLine(c)}: ${c.warning ?? ''}`, lineOf?.(r.file, c.name));
+      out += command(
+        'warning',
+        file,
+        `${r.lab} [${targetLabel(r.target)}]`,
+        `${checkLine(c)}: ${c.warning ?? ''}`,
+        lineOf?.(r.file, c.name),
+      );
     }
     for (const c of knownBugChecks(r)) {
       const bug = c.knownBug!;

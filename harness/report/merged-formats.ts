@@ -1,7 +1,15 @@
 // A merged report in the formats of a single run, by the same writers: TAP
 // (harness/report/tap.ts) and JUnit (junit.ts), each result replayed with its
 // own run's seed.
-import { targetLabel, type LabResult, type MergedLabResult, type MergedRunResult, type RunInfo, type RunResult, type TargetInfo } from '../result.js';
+import {
+  targetLabel,
+  type LabResult,
+  type MergedLabResult,
+  type MergedRunResult,
+  type RunInfo,
+  type RunResult,
+  type TargetInfo,
+} from '../result.js';
 import { formatJunit } from './junit.js';
 import { TapWriter, type TapVersion } from './tap.js';
 

@@ -36,8 +36,9 @@ function cell(results: readonly LabResult[]): string {
   return notes.length ? `${mark} (${notes.join(', ')})` : mark;
 }
 
+/** "host 6.18.44", "debian:6.12 6.12.41 vm", "engine sim". */
 function columnLabel(t: TargetInfo): string {
-  return t.kind === 'kernel' ? `${t.spec} ${t.version}${t.backend === 'netns' ? '' : ` ${t.backend}`}` : targetLabel(t);
+  return t.kind === 'kernel' ? `${t.spec} ${t.version}${t.backend === 'netns' ? '' : ` ${t.backend}`}` : `${t.kind} ${t.spec}`;
 }
 
 /** The labs × targets table: a row per lab, a column per target (comparisons in one column: the worst of them). */
@@ -67,7 +68,12 @@ function failureDetails(r: LabResult, run: RunInfo): string {
   }
   if (r.error) lines.push('```text', r.error.replaceAll('```', "'''"), '```', '');
   const kernel = r.target.kind === 'kernel' && r.target.spec !== 'host' ? ` --kernel ${r.target.spec}` : '';
-  lines.push(`Replay: \`${replayCommand(labArgument(r), run.seed)}${kernel}\` (machine ${mdCell(run.machine.hostname)})`, '', '</details>', '');
+  lines.push(
+    `Replay: \`${replayCommand(labArgument(r), run.seed)}${kernel}\` (machine ${mdCell(run.machine.hostname)})`,
+    '',
+    '</details>',
+    '',
+  );
   return lines.join('\n') + '\n';
 }
 
@@ -103,7 +109,10 @@ export function mergedSummaryBlocks(merged: MergedRunResult): string[] {
       `## Jobs that produced nothing\n\n${merged.merged.missing.map((m) => `- \`${mdCell(m.input)}\`: ${mdCell(m.reason)}\n`).join('')}\n`,
     );
   }
-  blocks.push(...table(merged.results), `\n${MARK.pass} pass, ${MARK.fail} fail, ${MARK.flaky} flaky, ${MARK.skip} skip; n/m: of m runs\n\n`);
+  blocks.push(
+    ...table(merged.results),
+    `\n${MARK.pass} pass, ${MARK.fail} fail, ${MARK.flaky} flaky, ${MARK.skip} skip; n/m: of m runs\n\n`,
+  );
   const failed = merged.results.filter((r) => r.status === 'fail');
   if (failed.length) {
     // A batch that failed as a whole says so once, not once per lab.
@@ -115,7 +124,9 @@ export function mergedSummaryBlocks(merged: MergedRunResult): string[] {
     });
     blocks.push('## Failures\n\n');
     for (const [label, r] of batches) {
-      blocks.push(`<details><summary>${MARK.fail} ${mdCell(label)}: the whole batch failed</summary>\n\n\`\`\`text\n${r.error}\n\`\`\`\n\n</details>\n\n`);
+      blocks.push(
+        `<details><summary>${MARK.fail} ${mdCell(label)}: the whole batch failed</summary>\n\n\`\`\`text\n${r.error}\n\`\`\`\n\n</details>\n\n`,
+      );
     }
     blocks.push(...own.map((r) => failureDetails(r, runOf(r))));
   }

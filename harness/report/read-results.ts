@@ -100,7 +100,13 @@ export async function readResults(input: string): Promise<ReadResults> {
 export function asMerged(file: ResultsFile, input: string): MergedRunResult {
   if (isMerged(file)) return file;
   return {
-    merged: { tool: file.run.tool, version: file.run.version, created: file.run.finished ?? file.run.started, inputs: [input], missing: [] },
+    merged: {
+      tool: file.run.tool,
+      version: file.run.version,
+      created: file.run.finished ?? file.run.started,
+      inputs: [input],
+      missing: [],
+    },
     runs: [file.run],
     results: file.results.map((r) => ({ ...r, runIndex: 0 })),
     ...(file.rates ? { rates: file.rates } : {}),

@@ -70,7 +70,10 @@ export function failedTestNames(merged: MergedRunResult): string[] {
 
 export function formatConclusion(merged: MergedRunResult): string {
   const failed = failedTestNames(merged);
-  const reasons = [...(failed.length ? [`Unstable: ${failed.length} failed test(s): ${failed.join(' ')}`] : []), ...criticalReasons(merged)];
+  const reasons = [
+    ...(failed.length ? [`Unstable: ${failed.length} failed test(s): ${failed.join(' ')}`] : []),
+    ...criticalReasons(merged),
+  ];
   const title = conclusionTitle(merged);
   if (!reasons.length) return `${title}: Success! ✅\n`;
   const critical = reasons.some((r) => r.startsWith('Critical'));

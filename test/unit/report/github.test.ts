@@ -15,7 +15,10 @@ test('workflow commands: an ::error per failed result, a ::warning per warned ch
   assert.equal(lines.filter((l) => l.startsWith('::error file=')).length, failed);
   const warning = lines.filter((l) => l.startsWith('::warning '));
   assert.equal(warning.length, 2);
-  assert.match(warning[0]!, /^::warning file=labs\/add-addr.yaml,title=add-addr \[kernel host 6.18.44 netns\]::flaky: failed 2 times then passed$/);
+  assert.match(
+    warning[0]!,
+    /^::warning file=labs\/add-addr.yaml,title=add-addr \[kernel host 6.18.44 netns\]::flaky: failed 2 times then passed$/,
+  );
   assert.equal(
     warning[1],
     `::warning file=${pass.file},title=${pass.lab} [kernel host 6.18.44 netns]::duration: expected 180 ms, actual 600 ms: not judged: CPU-bound, 97%25%0Abusy`,
