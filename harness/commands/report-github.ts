@@ -39,7 +39,7 @@ async function github(dir: string, flags: GithubFlags): Promise<number> {
     return EXIT.cannotRun;
   }
   const merged = asMerged(read.file, dir);
-  const root = process.env.GITHUB_WORKSPACE ?? process.cwd();
+  const root = process.env.GITHUB_WORKSPACE || process.cwd();
   const lines = new CheckLines();
   process.stdout.write(
     githubAnnotations(merged.results, {
