@@ -4,7 +4,7 @@
 // "an input that produced nothing", with the reason, never an exception.
 import { readFile, realpath, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { isMerged, type MergedRunResult, type ResultsFile, type RunInfo } from '../result.js';
+import { isMerged, type MergedRunResult, type ResultsFile } from '../result.js';
 
 export type ReadResults = { input: string; path: string; file: ResultsFile } | { input: string; missing: string };
 
@@ -18,7 +18,9 @@ function runInfoProblem(run: unknown, where: string): string | undefined {
   if (!isObject(run)) return `${where} is not an object`;
   if (typeof run.seed !== 'number') return `${where}.seed is not a number`;
   if (typeof run.tool !== 'string' || typeof run.started !== 'string') return `${where} has no tool or started`;
-  if (!isObject(run.machine)) return `${where}.machine is not an object`;
+  if (!isObject(run.machine) || typeof run.machine.hostname !== 'string') return `${where}.machine has no hostname`;
+  if (!Array.isArray(run.kernels) || !run.kernels.every((k) => isObject(k) && typeof k.spec === 'string'))
+    return `${where}.kernels is not a list of targets`;
   return undefined;
 }
 
@@ -111,10 +113,4 @@ export function asMerged(file: ResultsFile, input: string): MergedRunResult {
     results: file.results.map((r) => ({ ...r, runIndex: 0 })),
     ...(file.rates ? { rates: file.rates } : {}),
   };
-}
-
-/** The seed that replays a merged result: its run's. */
-export function seedOf(merged: Pick<MergedRunResult, 'runs'>, runIndex: number): number | undefined {
-  const run: RunInfo | undefined = merged.runs[runIndex];
-  return run?.seed;
 }
