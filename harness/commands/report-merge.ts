@@ -4,7 +4,7 @@
 // MPTCP CI's summary.txt and conclusion.txt (docs/reports.md). TAP on
 // stdout, what was read once or not at all on stderr. Exit 0 all passed,
 // 1 a failure, 3 a job produced nothing (even with failures: the verdict
-// is incomplete), 2 bad usage (the same lab twice from two runs).
+// is incomplete), 2 bad usage.
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';

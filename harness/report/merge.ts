@@ -4,9 +4,10 @@
 // - the same file given twice (same real path) is read once;
 // - the same run in two files (identical run metadata: an artifact downloaded
 //   twice, a merge merged again with one of its parts) is kept once;
-// - two different runs with a result for the same lab, target, repeat and
-//   seed are an error: the merge would count that lab twice.
-import { UsageError } from '../exit.js';
+// - two different runs (other start, other machine) with a result for the
+//   same lab, target, repeat and seed are two executions, both facts: both
+//   are kept, and said on stderr, since a matrix that runs a lab twice with
+//   one seed is more likely a mistake than a wish.
 import { targetLabel, type FailureRate, type MergedLabResult, type MergedRunResult, type MissingInput, type RunInfo } from '../result.js';
 import { VERSION } from '../version.js';
 import { compareMerged } from './merge-order.js';
@@ -26,18 +27,20 @@ function plannedOf(rates: readonly FailureRate[]): (lab: string) => number {
   return (lab) => planned.get(lab) ?? 1;
 }
 
-/** Fails on two runs' results for the same lab, target, repeat and seed. */
-function checkCollisions(results: readonly MergedLabResult[], runs: readonly RunInfo[], sources: readonly string[]): void {
+/** A note per result that another run has for the same lab, target, repeat and seed. */
+function collisions(results: readonly MergedLabResult[], runs: readonly RunInfo[], sources: readonly string[]): string[] {
   const seen = new Map<string, number>();
+  const notes: string[] = [];
   for (const r of results) {
     const key = JSON.stringify([r.lab, targetLabel(r.target), r.repeat, runs[r.runIndex]!.seed]);
     const first = seen.get(key);
     if (first === undefined) seen.set(key, r.runIndex);
     else if (first !== r.runIndex)
-      throw new UsageError(
-        `report merge: ${r.lab} [${targetLabel(r.target)}] repeat ${r.repeat} with seed ${runs[r.runIndex]!.seed} is in two runs (${sources[first]} and ${sources[r.runIndex]}): the same lab twice would be counted twice; give each run once`,
+      notes.push(
+        `${r.lab} [${targetLabel(r.target)}] repeat ${r.repeat} with seed ${runs[r.runIndex]!.seed} is in two runs (${sources[first]} and ${sources[r.runIndex]}): both kept, as two executions`,
       );
   }
+  return notes;
 }
 
 /** Every run of the inputs once (see the head of this file), with its results. */
@@ -92,7 +95,7 @@ export function collectRuns(inputs: readonly ReadResults[]): CollectedRuns {
 
 export function mergeResults(inputs: readonly ReadResults[], created = new Date()): MergeOutcome {
   const { runs, sources, results, rates, missing, notes } = collectRuns(inputs);
-  checkCollisions(results, runs, sources);
+  notes.push(...collisions(results, runs, sources));
   results.sort(compareMerged);
   const merged: MergedRunResult = {
     merged: { tool: 'mptcp-lab', version: VERSION, created: created.toISOString(), inputs: inputs.map((i) => i.input), missing },

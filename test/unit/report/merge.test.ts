@@ -7,9 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { Ajv } from 'ajv';
-import { UsageError } from '../../../harness/exit.js';
 import { formatResultsJson } from '../../../harness/report/json.js';
-import { collectRuns, mergeResults } from '../../../harness/report/merge.js';
+import { mergeResults } from '../../../harness/report/merge.js';
 import { readResults, resultsProblem } from '../../../harness/report/read-results.js';
 import type { LabResult, ResultsFile, RunInfo, RunResult, TargetInfo } from '../../../harness/result.js';
 import { HOST, labResult, RUN, VM } from './fixture.js';
@@ -139,16 +138,19 @@ test('a merge merged again with one of its parts keeps each run once, and its mi
   );
 });
 
-test('two runs with a result for the same lab, target, repeat and seed are an error, naming both folders', async () => {
+test('two different runs with a result for the same lab, target, repeat and seed: both kept, said in a note naming both folders', async () => {
   const one: RunResult = { run: runInfo(7, [HOST]), results: [labResult({ lab: 'x', status: 'pass' })] };
   const other: RunResult = { run: { ...one.run, started: '2025-02-02T00:00:00.000Z' }, results: [labResult({ lab: 'x', status: 'fail' })] };
-  const inputs = await Promise.all([folder('c1', one), folder('c2', other)].map(readResults));
-  assert.throws(
-    () => mergeResults(inputs),
-    (e: unknown) => e instanceof UsageError && /x \[kernel host .*\] repeat 0 with seed 7 is in two runs \(.*c1 and .*c2\)/.test(e.message),
+  const { merged, notes } = mergeResults(await Promise.all([folder('c1', one), folder('c2', other)].map(readResults)));
+  assert.deepEqual(
+    merged.results.map((r) => [r.status, r.runIndex]),
+    [
+      ['pass', 0],
+      ['fail', 1],
+    ],
   );
-  // Counting flakes over many runs, the same seed twice is two runs.
-  assert.equal(collectRuns(inputs).results.length, 2);
+  assert.equal(notes.length, 1);
+  assert.match(notes[0]!, /x \[kernel host .*\] repeat 0 with seed 7 is in two runs \(.*c1 and .*c2\): both kept/);
 });
 
 test('repeats over runs get a failure rate', async () => {
