@@ -3,8 +3,9 @@
 // $GITHUB_STEP_SUMMARY (cut under GitHub's 1 MiB), and workflow commands on
 // stdout: ::error at the line of each failed expectation in its lab file,
 // ::warning for flaky results and warnings, ::notice for skips and known
-// kernel bugs. Paths are relative to $GITHUB_WORKSPACE (else the current
-// folder). Exit 0 when reported, 3 when DIR has no results.json.
+// kernel bugs; and `conclusion=<conclusion.txt's line>` appended to
+// $GITHUB_OUTPUT when set. Paths are relative to $GITHUB_WORKSPACE (else the
+// current folder). Exit 0 when reported, 3 when DIR has no results.json.
 import { appendFile, stat } from 'node:fs/promises';
 import { isAbsolute, relative, resolve } from 'node:path';
 import type { Command } from 'commander';
@@ -14,6 +15,7 @@ import { fitSummary, STEP_SUMMARY_LIMIT } from '../report/fit-summary.js';
 import { escapeCommand, githubAnnotations } from '../report/github.js';
 import { mergedSummaryBlocks } from '../report/merged-summary.js';
 import { asMerged, readResults } from '../report/read-results.js';
+import { formatConclusion } from '../report/upstream-ci.js';
 
 interface GithubFlags {
   summary?: string;
@@ -47,6 +49,8 @@ async function github(dir: string, flags: GithubFlags): Promise<number> {
       lineOf: (file, check) => lines.lineOf(resolve(root, file), check),
     }),
   );
+  // The step's output `conclusion` (the reusable workflow's): conclusion.txt's line.
+  if (process.env.GITHUB_OUTPUT) await appendFile(process.env.GITHUB_OUTPUT, `conclusion=${formatConclusion(merged)}`);
   const target = flags.summary ?? process.env.GITHUB_STEP_SUMMARY;
   if (!target) {
     process.stderr.write('mptcp-lab report github: GITHUB_STEP_SUMMARY is not set and no --summary: no summary written\n');

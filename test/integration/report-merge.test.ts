@@ -67,8 +67,11 @@ describe('report merge and report github over two real runs', { skip }, () => {
 
   test('report github: the summary file, and an ::error at the line of the failed expectation', async () => {
     const summary = join(scratch, 'step-summary.md');
-    const g = await runCli(['report', 'github', out], { env: { ...process.env, GITHUB_STEP_SUMMARY: summary, GITHUB_WORKSPACE: '' } });
+    const output = join(scratch, 'github-output');
+    const env = { ...process.env, GITHUB_STEP_SUMMARY: summary, GITHUB_OUTPUT: output, GITHUB_WORKSPACE: '' };
+    const g = await runCli(['report', 'github', out], { env });
     assert.equal(g.code, 0, g.stderr);
+    assert.equal(readFileSync(output, 'utf8'), 'conclusion=mptcp-lab: host: Unstable: 1 failed test(s): fails@host 🔴\n');
     const joinLine =
       readFileSync(FAILING, 'utf8')
         .split('\n')
