@@ -206,11 +206,15 @@ describe('subcommands', () => {
     const program = buildProgram({ setExit: () => undefined });
     assert.deepEqual(
       program.commands.map((c) => c.name()),
-      ['run', 'calibrate', 'list', 'show', 'validate', 'doctor', 'clean', 'kernels', 'explain', 'export'],
+      ['run', 'calibrate', 'list', 'show', 'validate', 'doctor', 'clean', 'kernels', 'explain', 'export', 'report'],
     );
     assert.deepEqual(
       program.commands.find((c) => c.name() === 'kernels')?.commands.map((c) => c.name()),
       ['list', 'fetch', 'prune'],
+    );
+    assert.deepEqual(
+      program.commands.find((c) => c.name() === 'report')?.commands.map((c) => c.name()),
+      ['merge', 'github', 'flakes'],
     );
   });
 });
