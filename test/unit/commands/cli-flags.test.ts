@@ -218,3 +218,13 @@ describe('subcommands', () => {
     );
   });
 });
+
+describe('report flags', () => {
+  test('report merge needs --out and at least one folder; --tap-version is 13 or 14', async () => {
+    await rejectsWith('commander.missingMandatoryOptionValue', 'report', 'merge', 'a');
+    await rejectsWith('commander.missingArgument', 'report', 'merge', '--out', 'm');
+    await rejectsWith('commander.invalidArgument', 'report', 'merge', 'a', '--out', 'm', '--tap-version', '15');
+    await rejectsWith('commander.missingArgument', 'report', 'github');
+    await rejectsWith('commander.unknownCommand', 'report', 'merj');
+  });
+});
