@@ -126,6 +126,49 @@ export interface RunResult {
   rates?: FailureRate[];
 }
 
+/** A result of a merged report (mptcp-lab report merge): a lab result and the run it came from. */
+export interface MergedLabResult extends LabResult {
+  /** Index in `runs` of the run that produced it (its seed replays it). */
+  runIndex: number;
+}
+
+/** An input of a merge that gave no results: a job that produced nothing. */
+export interface MissingInput {
+  /** The folder or file as given. */
+  input: string;
+  reason: string;
+}
+
+/**
+ * results.json of `mptcp-lab report merge`: several runs (shards, kernels,
+ * machines) in one. A single run's results.json stays a RunResult.
+ */
+export interface MergedRunResult {
+  merged: {
+    tool: string;
+    version: string;
+    /** When the merge was made (ISO 8601). */
+    created: string;
+    /** The folders or files given, in order. */
+    inputs: string[];
+    /** Inputs without a readable results.json. */
+    missing: MissingInput[];
+  };
+  /** Every input run's metadata, in input order (a merged input's runs in their order). */
+  runs: RunInfo[];
+  /** In report order (harness/report/merge-order.ts). */
+  results: MergedLabResult[];
+  /** The failure rate of every lab seen more than once per target over all runs. */
+  rates?: FailureRate[];
+}
+
+/** What a results.json holds: one run, or a merge of several. */
+export type ResultsFile = RunResult | MergedRunResult;
+
+export function isMerged(file: ResultsFile): file is MergedRunResult {
+  return 'merged' in file;
+}
+
 export function targetLabel(t: TargetInfo): string {
   if (t.kind === 'compare') return t.spec;
   return `${t.kind} ${t.spec} ${t.version} ${t.backend}`;

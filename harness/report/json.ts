@@ -1,8 +1,8 @@
-// results.json: the RunResult as is, pretty-printed.
+// results.json: the RunResult (or a merge's MergedRunResult) as is, pretty-printed.
 import { writeFile } from 'node:fs/promises';
-import type { RunResult } from '../result.js';
+import type { ResultsFile, RunResult } from '../result.js';
 
-export function formatResultsJson(run: RunResult): string {
+export function formatResultsJson(run: ResultsFile): string {
   return JSON.stringify(run, null, 2) + '\n';
 }
 

@@ -3,7 +3,7 @@
 // <system-out>; a failed lab has <failure message=...>details</failure>.
 import { writeFile } from 'node:fs/promises';
 import { knownBugLabel } from '../expect/known-bugs.js';
-import { knownBugChecks, targetLabel, warningChecks, type LabResult, type RunResult } from '../result.js';
+import { knownBugChecks, targetLabel, warningChecks, type LabResult, type RunInfo, type RunResult } from '../result.js';
 import { checkLine, failedChecks, labArgument, failureMessage, flakyNote, relevantCounters, replayCommand } from './diagnostics.js';
 import { notReproducedNotes } from './known-bugs.js';
 
@@ -88,7 +88,18 @@ function counts(results: readonly LabResult[]): Record<string, string | number> 
   };
 }
 
-export function formatJunit(run: RunResult): string {
+export interface JunitOptions {
+  /** The run each result came from when there are several (a merged report): its seed, machine and start. */
+  runOf?: (r: LabResult) => RunInfo;
+}
+
+/** The values of a suite's runs, once each, in order: "42" for one run, "42,7" for two. */
+function joined(results: readonly LabResult[], runOf: (r: LabResult) => RunInfo, value: (run: RunInfo) => string | number): string {
+  return [...new Set(results.map((r) => String(value(runOf(r)))))].join(',');
+}
+
+export function formatJunit(run: RunResult, options: JunitOptions = {}): string {
+  const runOf = options.runOf ?? (() => run.run);
   const byTarget = new Map<string, LabResult[]>();
   for (const r of run.results) {
     const label = targetLabel(r.target);
@@ -99,10 +110,12 @@ export function formatJunit(run: RunResult): string {
   const out = ['<?xml version="1.0" encoding="UTF-8"?>', `<testsuites${attrs({ name: run.run.tool, ...counts(run.results) })}>`];
   for (const [label, results] of byTarget) {
     const t = results[0]?.target;
-    out.push(`  <testsuite${attrs({ name: label, ...counts(results), timestamp: run.run.started, hostname: run.run.machine.hostname })}>`);
+    const started = results.map((r) => runOf(r).started).sort()[0] ?? run.run.started;
+    const hostname = joined(results, runOf, (x) => x.machine.hostname);
+    out.push(`  <testsuite${attrs({ name: label, ...counts(results), timestamp: started, hostname })}>`);
     out.push('    <properties>');
     const props: Record<string, string | number | undefined> = {
-      seed: run.run.seed,
+      seed: joined(results, runOf, (x) => x.seed),
       'target.kind': t?.kind,
       'target.spec': t?.spec,
       'target.version': t?.version,
@@ -113,7 +126,7 @@ export function formatJunit(run: RunResult): string {
       if (v !== undefined) out.push(`      <property${attrs({ name: k, value: v })}/>`);
     }
     out.push('    </properties>');
-    for (const r of results) out.push(...testcase(r, run.run.seed));
+    for (const r of results) out.push(...testcase(r, runOf(r).seed));
     out.push('  </testsuite>');
   }
   out.push('</testsuites>');

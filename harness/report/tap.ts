@@ -48,6 +48,8 @@ export interface TapOptions {
   version?: TapVersion;
   /** The run's seed, for the replay hint of failures. */
   seed?: number;
+  /** The seed of each result when they come from several runs (a merged report); overrides `seed`. */
+  seedOf?: (r: LabResult) => number | undefined;
   /** `# rate:` lines after each repeated lab's results (rate-lines.ts). */
   rates?: RateLineOptions;
 }
@@ -184,6 +186,7 @@ export class TapWriter {
   private readonly withKnownBugs: LabResult[] = [];
   private readonly version: TapVersion;
   private readonly seed: number | undefined;
+  private readonly seedOf: TapOptions['seedOf'];
   private readonly rates: RateLines | undefined;
 
   constructor(
@@ -192,6 +195,7 @@ export class TapWriter {
   ) {
     this.version = options.version ?? 14;
     this.seed = options.seed;
+    this.seedOf = options.seedOf;
     this.rates = options.rates && new RateLines(options.rates);
   }
 
@@ -203,7 +207,7 @@ export class TapWriter {
     for (const line of this.rates?.before(r) ?? []) this.comment(line);
     this.count += 1;
     if (r.knownBugs?.length) this.withKnownBugs.push(r);
-    this.write(formatTapPoint(this.count, r, this.seed));
+    this.write(formatTapPoint(this.count, r, this.seedOf ? this.seedOf(r) : this.seed));
   }
 
   /** A `#` comment line (progress notes that must not break the stream). */

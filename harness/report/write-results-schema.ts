@@ -1,5 +1,5 @@
 // Writes schema/results.schema.json, the JSON Schema of results.json, from the
-// TypeScript type the JSON reporter writes (RunResult), so the published
+// TypeScript types the JSON reporter and report merge write (ResultsFile), so the published
 // schema cannot drift from the code. Run by `npm run build` after tsc.
 // The type is found by name among every harness source file, not by its
 // file, so moving it (or what it references) between modules keeps working.
@@ -8,7 +8,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createGenerator } from 'ts-json-schema-generator';
 
-const ROOT_TYPE = 'RunResult';
+// A single run's RunResult or a merge's MergedRunResult.
+const ROOT_TYPE = 'ResultsFile';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const out = join(root, 'schema', 'results.schema.json');

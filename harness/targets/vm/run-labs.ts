@@ -90,7 +90,8 @@ export function innerCommand(labs: readonly Lab[], opts: VmRunOptions): string[]
   return ['sh', '-c', script];
 }
 
-function whyBatchFailed(vm: VmResult): string | undefined {
+/** Why a guest's whole batch failed, or undefined (harness/report/batch-failure.ts classifies these texts: keep them in step). */
+export function whyBatchFailed(vm: VmResult): string | undefined {
   if (vm.trouble.length) return `kernel trouble (console):\n${vm.trouble.slice(0, 40).join('\n')}`;
   if (vm.timedOut)
     return `the guest stopped answering: killed after its timeout; last console lines:\n${vm.console.split('\n').slice(-15).join('\n')}`;

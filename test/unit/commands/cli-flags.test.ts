@@ -206,11 +206,25 @@ describe('subcommands', () => {
     const program = buildProgram({ setExit: () => undefined });
     assert.deepEqual(
       program.commands.map((c) => c.name()),
-      ['run', 'calibrate', 'list', 'show', 'validate', 'doctor', 'clean', 'kernels', 'explain', 'export'],
+      ['run', 'calibrate', 'list', 'show', 'validate', 'doctor', 'clean', 'kernels', 'explain', 'export', 'report'],
     );
     assert.deepEqual(
       program.commands.find((c) => c.name() === 'kernels')?.commands.map((c) => c.name()),
       ['list', 'fetch', 'prune'],
     );
+    assert.deepEqual(
+      program.commands.find((c) => c.name() === 'report')?.commands.map((c) => c.name()),
+      ['merge', 'github', 'flakes'],
+    );
+  });
+});
+
+describe('report flags', () => {
+  test('report merge needs --out and at least one folder; --tap-version is 13 or 14', async () => {
+    await rejectsWith('commander.missingMandatoryOptionValue', 'report', 'merge', 'a');
+    await rejectsWith('commander.missingArgument', 'report', 'merge', '--out', 'm');
+    await rejectsWith('commander.invalidArgument', 'report', 'merge', 'a', '--out', 'm', '--tap-version', '15');
+    await rejectsWith('commander.missingArgument', 'report', 'github');
+    await rejectsWith('commander.unknownCommand', 'report', 'merj');
   });
 });

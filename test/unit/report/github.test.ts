@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { escapeCommand, githubAnnotations } from '../../../harness/report/github.js';
 import { KNOWN_BUG, RESULTS } from './fixture.js';
 
-test('workflow commands: an ::error per failed result, a ::warning per warned check, escaped', () => {
+test('workflow commands: an ::error per failed result, a ::warning per warned check and per flaky result, escaped', () => {
   const pass = RESULTS.find((r) => r.status === 'pass')!;
   const warned = {
     ...pass,
@@ -14,9 +14,13 @@ test('workflow commands: an ::error per failed result, a ::warning per warned ch
   const failed = RESULTS.filter((r) => r.status === 'fail').length;
   assert.equal(lines.filter((l) => l.startsWith('::error file=')).length, failed);
   const warning = lines.filter((l) => l.startsWith('::warning '));
-  assert.equal(warning.length, 1);
+  assert.equal(warning.length, 2);
+  assert.match(
+    warning[0]!,
+    /^::warning file=labs\/add-addr.yaml,title=add-addr \[kernel host 6.18.44 netns\]::flaky: failed 2 times then passed$/,
+  );
   assert.equal(
-    warning[0],
+    warning[1],
     `::warning file=${pass.file},title=${pass.lab} [kernel host 6.18.44 netns]::duration: expected 180 ms, actual 600 ms: not judged: CPU-bound, 97%25%0Abusy`,
   );
 });
