@@ -11,6 +11,7 @@ import { explainSubcommand } from './explain.js';
 import { exportSubcommand } from './export.js';
 import { kernelsSubcommand } from './kernels.js';
 import { listSubcommand } from './list.js';
+import { matrixSubcommand } from './matrix.js';
 import { runSubcommand } from './run.js';
 import { showSubcommand } from './show.js';
 import { validateSubcommand } from './validate.js';
@@ -40,5 +41,6 @@ export function buildProgram(hooks: ProgramHooks): Command {
   kernelsSubcommand(p, setExit);
   explainSubcommand(p, setExit);
   exportSubcommand(p, setExit);
+  matrixSubcommand(p, setExit);
   return p;
 }
