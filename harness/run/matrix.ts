@@ -11,6 +11,8 @@ export interface MatrixEntry {
   shard: string;
   /** The job's name as GitHub shows it: "debian:6.12 1/2". */
   name: string;
+  /** A name for the job's results artifact, unique in the matrix and without the characters artifact names refuse (":", "/"). */
+  artifact: string;
 }
 
 export interface Matrix {
@@ -53,7 +55,8 @@ export function matrixOf(plan: readonly { kernel: string; shards: number }[]): M
     include: plan.flatMap(({ kernel, shards }) =>
       Array.from({ length: shards }, (_, i) => {
         const shard = `${i + 1}/${shards}`;
-        return { kernel, shard, name: shards === 1 ? kernel : `${kernel} ${shard}` };
+        const artifact = `mptcp-lab-results-${kernel.replace(/[^A-Za-z0-9._-]/g, '-')}-${i + 1}-of-${shards}`;
+        return { kernel, shard, name: shards === 1 ? kernel : `${kernel} ${shard}`, artifact };
       }),
     ),
   };

@@ -34,9 +34,9 @@ describe('matrixOf', () => {
     ]);
     assert.deepEqual(m, {
       include: [
-        { kernel: 'host', shard: '1/2', name: 'host 1/2' },
-        { kernel: 'host', shard: '2/2', name: 'host 2/2' },
-        { kernel: 'debian:6.12', shard: '1/1', name: 'debian:6.12' },
+        { kernel: 'host', shard: '1/2', name: 'host 1/2', artifact: 'mptcp-lab-results-host-1-of-2' },
+        { kernel: 'host', shard: '2/2', name: 'host 2/2', artifact: 'mptcp-lab-results-host-2-of-2' },
+        { kernel: 'debian:6.12', shard: '1/1', name: 'debian:6.12', artifact: 'mptcp-lab-results-debian-6.12-1-of-1' },
       ],
     });
     // Round trip as GitHub passes it: JSON text in a job output, parsed by fromJSON.
@@ -61,6 +61,9 @@ describe('matrixOf', () => {
             plan.reduce((n, p) => n + p.shards, 0),
           );
           assert.equal(new Set(m.include.map((e) => e.name)).size, m.include.length);
+          assert.equal(new Set(m.include.map((e) => e.artifact)).size, m.include.length);
+          // Artifact names refuse " : < > | * ? \ / and line breaks.
+          for (const e of m.include) assert.match(e.artifact, /^[A-Za-z0-9._-]+$/);
           for (const e of m.include) assert.equal(parseShard(e.shard).count, plan.find((p) => p.kernel === e.kernel)!.shards);
         },
       ),
