@@ -26,15 +26,19 @@ function minutes(v: string): number {
   return n;
 }
 
-/** A path spec names a tree or image on the job's machine, which need not exist where the matrix is made; the others are checked as `run` checks them. */
+/**
+ * --kernel's list. A path names a tree or image on the job's machine (an
+ * artifact the job downloads), which need not exist where the matrix is
+ * made; every other spec is checked as `run` checks it.
+ */
 function matrixKernels(text: string): string[] {
   const specs = text
     .split(',')
     .map((k) => k.trim())
     .filter(Boolean);
   const named = specs.filter((k) => !/^\.{0,2}\//.test(k));
-  if (named.length) kernelSpecs(named.join(','));
-  if (!specs.length) kernelSpecs('');
+  // The named specs checked; an empty list is an error that says what --kernel takes.
+  if (named.length || !specs.length) kernelSpecs(named.join(','));
   const twice = specs.find((k, i) => specs.indexOf(k) !== i);
   if (twice) throw new UsageError(`--kernel: ${twice} is given twice; expected each kernel once`);
   return specs;
@@ -81,6 +85,7 @@ export async function matrixCommand(labs: string[], flags: MatrixFlags): Promise
   const selected = await selectLabs(labs, {});
   if (!selected.length) throw new UsageError('no lab matches the selection');
   const timings = flags.timings !== undefined ? await readTimings(flags.timings) : undefined;
+  // The jobs run `run` with its default engine beside the kernel.
   const weights = labWeights(selected, { engine: true, ...(timings ? { timings } : {}) });
   const plan = shardPlan(kernels, weights, flags);
   const matrix = matrixOf(plan);

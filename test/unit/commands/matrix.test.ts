@@ -44,6 +44,15 @@ test('--max-minutes: more shards for a booted kernel than for the host', () => {
   assert.ok(count('debian:6.1') > count('host'), r.stdout);
 });
 
+test('a kernel build tree path is taken as it is: the job downloads it, the matrix step need not have it', () => {
+  const r = matrix(['no-join', '--kernel', 'host,./kernel-tree', '--shards', '1']);
+  assert.equal(r.status, 0, r.stderr);
+  assert.deepEqual(
+    (JSON.parse(r.stdout) as Matrix).include.map((e) => e.kernel),
+    ['host', './kernel-tree'],
+  );
+});
+
 test('--github-output appends matrix=<json>; without $GITHUB_OUTPUT it is exit 2', () => {
   const out = join(dir, 'github-output');
   writeFileSync(out, 'earlier=1\n');
@@ -63,6 +72,7 @@ test('bad input: exit 2 and why', () => {
     [['--max-minutes', '-1'], /minutes above 0/],
     [['--kernel', 'debian:5.10', '--shards', '1'], /unknown Debian kernel/],
     [['--kernel', 'host,host', '--shards', '1'], /host is given twice/],
+    [['--kernel', ' , ', '--shards', '1'], /--kernel: expected host, debian:6\.1/],
     [['--shards', '1', '--timings', join(dir, 'none.json')], /--timings .*none\.json: cannot read it/],
   ] as const) {
     const r = matrix([...args]);
