@@ -97,7 +97,7 @@ export async function matrixCommand(labs: string[], flags: MatrixFlags): Promise
 export function matrixSubcommand(p: Command, setExit: (code: number) => void): void {
   p.command('matrix')
     .description(
-      'print a CI matrix of kernels × shards as JSON for GitHub\'s fromJSON ({"include":[{"kernel","shard","name"}]}); each job runs `mptcp-lab run LABS --kernel K --shard i/N`',
+      'print a CI matrix of kernels × shards as JSON for GitHub\'s fromJSON ({"include":[{"kernel","shard","name","artifact"}]}); each job runs `mptcp-lab run LABS --kernel K --shard i/N`',
     )
     .argument('[labs...]', 'catalogue names, groups, or lab files/folders, as the jobs will run them (default: the whole catalogue)')
     .option('--kernel <specs>', 'kernels, comma-separated: host, debian:6.1, debian:6.12, a build tree or an image path', 'host')
