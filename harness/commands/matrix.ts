@@ -7,7 +7,7 @@ import { appendFile } from 'node:fs/promises';
 import { EXIT, UsageError } from '../exit.js';
 import { selectLabs } from '../lab/catalogue.js';
 import { labWeights } from '../run/lab-weights.js';
-import { kernelSlowdown, matrixOf, shardTimes, shardsWithin, type Matrix } from '../run/matrix.js';
+import { kernelCost, matrixOf, shardTimes, shardsWithin, type Matrix } from '../run/matrix.js';
 import type { Weighted } from '../run/shard.js';
 import { readTimings } from '../run/timings.js';
 import { int, kernelSpecs } from './run.js';
@@ -50,7 +50,7 @@ function shardPlan(kernels: readonly string[], weights: readonly Weighted[], fla
     const shards =
       flags.shards !== undefined
         ? Math.min(flags.shards, weights.length)
-        : shardsWithin(weights, flags.maxMinutes! * 60_000, kernelSlowdown(kernel));
+        : shardsWithin(weights, flags.maxMinutes! * 60_000, kernelCost(kernel));
     return { kernel, shards };
   });
 }
@@ -59,7 +59,7 @@ function shardPlan(kernels: readonly string[], weights: readonly Weighted[], fla
 function describePlan(plan: readonly { kernel: string; shards: number }[], weights: readonly Weighted[], flags: MatrixFlags): string {
   return plan
     .map(({ kernel, shards }) => {
-      const times = shardTimes(weights, shards, kernelSlowdown(kernel));
+      const times = shardTimes(weights, shards, kernelCost(kernel));
       const over =
         flags.maxMinutes !== undefined && Math.max(...times) > flags.maxMinutes * 60_000
           ? ' (a single lab takes longer than --max-minutes)'
@@ -104,7 +104,7 @@ export function matrixSubcommand(p: Command, setExit: (code: number) => void): v
     .option('--shards <n>', 'shards per kernel (at most one per lab)', int('--shards', 1))
     .option(
       '--max-minutes <m>',
-      'instead of --shards: as few shards per kernel as keep each job within m minutes of expected lab time (booted kernels counted 6× slower than the host: TCG)',
+      "instead of --shards: as few shards per kernel as keep each job within m minutes of expected time (a booted kernel: 6× the host's lab time and 1 minute to boot, as under TCG)",
       minutes,
     )
     .option(

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
-import { GUEST_SLOWDOWN, kernelSlowdown, matrixOf, shardTimes, shardsWithin } from '../../../harness/run/matrix.js';
+import { GUEST_SLOWDOWN, GUEST_START_MS, kernelCost, matrixOf, shardTimes, shardsWithin } from '../../../harness/run/matrix.js';
 import { parseShard, type Weighted } from '../../../harness/run/shard.js';
 
 /**
@@ -84,28 +84,31 @@ describe('shards within --max-minutes', () => {
     { name: 'c', weight: 20_000 },
     { name: 'd', weight: 10_000 },
   ];
+  const host = kernelCost('host');
 
-  test('the fewest shards whose heaviest fits', () => {
-    assert.equal(shardsWithin(labs, 100_000, 1), 1);
-    assert.equal(shardsWithin(labs, 50_000, 1), 2);
-    assert.equal(shardsWithin(labs, 45_000, 1), 3);
-    assert.deepEqual(shardTimes(labs, 2, 1), [50_000, 50_000]);
+  test('the fewest shards whose longest job fits', () => {
+    assert.equal(shardsWithin(labs, 100_000, host), 1);
+    assert.equal(shardsWithin(labs, 50_000, host), 2);
+    assert.equal(shardsWithin(labs, 45_000, host), 3);
+    assert.deepEqual(shardTimes(labs, 2, host), [50_000, 50_000]);
   });
 
-  test('booted kernels count as slower than the host', () => {
-    assert.equal(kernelSlowdown('host'), 1);
-    assert.equal(kernelSlowdown('debian:6.12'), GUEST_SLOWDOWN);
-    assert.equal(shardsWithin(labs, 100_000, 1), 1);
-    assert.equal(shardsWithin(labs, 100_000 * GUEST_SLOWDOWN, GUEST_SLOWDOWN), 1);
-    assert.ok(shardsWithin(labs, 100_000, GUEST_SLOWDOWN) > 1);
+  test('a booted kernel: its labs slower than on the host, and every job pays the boot', () => {
+    const guest = kernelCost('debian:6.12');
+    assert.deepEqual(host, { slowdown: 1, startMs: 0 });
+    assert.deepEqual(guest, { slowdown: GUEST_SLOWDOWN, startMs: GUEST_START_MS });
+    assert.deepEqual(shardTimes(labs, 2, guest), [GUEST_START_MS + 50_000 * GUEST_SLOWDOWN, GUEST_START_MS + 50_000 * GUEST_SLOWDOWN]);
+    assert.equal(shardsWithin(labs, GUEST_START_MS + 100_000 * GUEST_SLOWDOWN, guest), 1);
+    assert.equal(shardsWithin(labs, GUEST_START_MS + 50_000 * GUEST_SLOWDOWN, guest), 2);
+    assert.ok(shardsWithin(labs, 100_000, guest) > 1);
   });
 
   test('a lab longer than the budget alone: no more shards than leave it alone on top', () => {
-    assert.equal(shardsWithin(labs, 1_000, 1), 3);
-    assert.equal(shardsWithin([{ name: 'x', weight: 5 }], 1, 1), 1);
+    assert.equal(shardsWithin(labs, 1_000, host), 3);
+    assert.equal(shardsWithin([{ name: 'x', weight: 5 }], 1, host), 1);
   });
 
-  test('never more shards than labs, and the heaviest shard always fits when it can', () => {
+  test('never more shards than labs, and the longest job always fits when it can', () => {
     fc.assert(
       fc.property(
         fc.uniqueArray(fc.record({ name: fc.string({ minLength: 1, maxLength: 6 }), weight: fc.integer({ min: 0, max: 10_000 }) }), {
@@ -114,12 +117,13 @@ describe('shards within --max-minutes', () => {
           maxLength: 30,
         }),
         fc.integer({ min: 1, max: 50_000 }),
-        (items, budget) => {
-          const n = shardsWithin(items, budget, 1);
+        fc.record({ slowdown: fc.integer({ min: 1, max: 8 }), startMs: fc.integer({ min: 0, max: 20_000 }) }),
+        (items, budget, cost) => {
+          const n = shardsWithin(items, budget, cost);
           assert.ok(n >= 1 && n <= items.length);
-          const heaviest = Math.max(...items.map((i) => i.weight));
-          assert.ok(Math.max(...shardTimes(items, n, 1)) <= Math.max(budget, heaviest));
-          if (n > 1) assert.ok(Math.max(...shardTimes(items, n - 1, 1)) > Math.max(budget, heaviest));
+          const alone = cost.startMs + Math.max(...items.map((i) => i.weight)) * cost.slowdown;
+          assert.ok(Math.max(...shardTimes(items, n, cost)) <= Math.max(budget, alone));
+          if (n > 1) assert.ok(Math.max(...shardTimes(items, n - 1, cost)) > Math.max(budget, alone));
         },
       ),
     );
