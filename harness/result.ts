@@ -101,6 +101,8 @@ export interface RunInfo {
    * runs reported out of those planned (labs × repeats × kernels).
    */
   untilFail?: { stopped: boolean; runs: number; planned: number };
+  /** Set with --shard i/N: this run is shard `index` (1-based) of `count`, so merged runs can be told apart. */
+  shard?: { index: number; count: number };
 }
 
 /** The failure rate of one repeated lab on one target (harness/report/rate.ts). */

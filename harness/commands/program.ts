@@ -11,6 +11,7 @@ import { explainSubcommand } from './explain.js';
 import { exportSubcommand } from './export.js';
 import { kernelsSubcommand } from './kernels.js';
 import { listSubcommand } from './list.js';
+import { matrixSubcommand } from './matrix.js';
 import { reportSubcommand } from './report.js';
 import { runSubcommand } from './run.js';
 import { showSubcommand } from './show.js';
@@ -41,6 +42,7 @@ export function buildProgram(hooks: ProgramHooks): Command {
   kernelsSubcommand(p, setExit);
   explainSubcommand(p, setExit);
   exportSubcommand(p, setExit);
+  matrixSubcommand(p, setExit);
   reportSubcommand(p, setExit);
   return p;
 }

@@ -8,6 +8,7 @@ import { UsageError } from '../exit.js';
 import { parseDuration } from '../lab/units.js';
 import type { TapVersion } from '../report/tap.js';
 import type { CaptureMode, RunRequest } from '../run/run-command.js';
+import { parseShard } from '../run/shard.js';
 import { UNTIL_FAIL_REPEAT } from '../run/until-fail.js';
 import { checkTargetSpec } from '../targets/registry.js';
 
@@ -35,6 +36,9 @@ export interface RunFlags {
   /** lib/modules/<release> of an image spec in --kernel. */
   modules?: string;
   accel: Accel | 'auto';
+  /** --shard i/N, checked by runRequest. */
+  shard?: string;
+  timings?: string;
 }
 
 export function int(name: string, min: number) {
@@ -116,8 +120,14 @@ export function runRequest(labs: string[], flags: RunFlags): RunRequest {
       throw new UsageError(`--grep: not a regular expression: ${(e as Error).message}`);
     }
   }
+  if (flags.timings !== undefined && flags.shard === undefined)
+    throw new UsageError('--timings balances the shards of --shard i/N: give --shard too, or leave --timings out');
+  if (flags.timings !== undefined && !existsSync(flags.timings))
+    throw new UsageError(`--timings ${flags.timings}: no such file; expected the results.json of an earlier run`);
   return {
     labs,
+    ...(flags.shard !== undefined ? { shard: parseShard(flags.shard) } : {}),
+    ...(flags.timings !== undefined ? { timings: flags.timings } : {}),
     grep: flags.grep,
     tags: flags.tag,
     kernels,
@@ -155,6 +165,14 @@ export function runSubcommand(p: Command, action: (request: RunRequest) => Promi
     )
     .option('--grep <regex>', 'only labs whose name matches')
     .option('--tag <tag...>', 'only labs with one of these tags or groups')
+    .option(
+      '--shard <i/N>',
+      'run only shard i of N of the selected labs: a deterministic split balanced by expected duration, for N CI jobs that together run each lab once',
+    )
+    .option(
+      '--timings <file>',
+      'with --shard: balance by the durations in this results.json of an earlier run (default: estimated from each lab)',
+    )
     .option('--seed <n>', 'seed for every random choice (printed, so a run can be replayed)', int('--seed', 0))
     .option('--retries <n>', 'retry a failed lab; fail-then-pass is reported as flaky', int('--retries', 0), 0)
     .option('--repeat <n>', "run every lab n times (default: the lab's own repeat:, else once)", int('--repeat', 1))

@@ -27,6 +27,9 @@ import { repeatsOf } from '../lab/repeat.js';
 import { failureRates } from '../report/rate.js';
 import { stopsTheRun, untilFailLines } from './until-fail.js';
 import { programWithPackage } from '../tools/programs.js';
+import { labWeights } from './lab-weights.js';
+import { formatShard, shardOf, type ShardSpec } from './shard.js';
+import { readTimings } from './timings.js';
 
 export type CaptureMode = 'off' | 'always' | 'on-failure';
 
@@ -57,6 +60,10 @@ export interface RunRequest {
   capture: CaptureMode;
   tapVersion: TapVersion;
   settings: TargetSettings;
+  /** --shard i/N: only this shard of the selection. */
+  shard?: ShardSpec;
+  /** --timings: an earlier run's results.json, to balance the shards by measured durations. */
+  timings?: string;
 }
 
 function timestamp(): string {
@@ -132,10 +139,24 @@ export async function runCommand(req: RunRequest): Promise<number> {
   return counts.fail ? EXIT.failed : EXIT.ok;
 }
 
+/** The labs of the request's shard (harness/run/shard.ts), in selection order; all of them without --shard. */
+async function shardLabs(selected: Lab[], req: RunRequest): Promise<Lab[]> {
+  if (!req.shard) return selected;
+  const timings = req.timings !== undefined ? await readTimings(req.timings) : undefined;
+  const weights = labWeights(selected, { repeat: req.repeat, engine: req.engines.length > 0, ...(timings ? { timings } : {}) });
+  const labs = shardOf(selected, weights, req.shard);
+  if (!labs.length)
+    throw new UsageError(
+      `--shard ${formatShard(req.shard)}: the shard is empty, the selection has only ${selected.length} lab(s); use at most ${selected.length} shards`,
+    );
+  return labs;
+}
+
 /** Runs the request's labs, TAP to `writeTap` as they finish, and writes the results folder. */
 export async function executeRun(req: RunRequest, writeTap: (chunk: string) => void): Promise<ExecutedRun> {
-  const labs = await selectLabs(req.labs, { grep: req.grep, tags: req.tags });
-  if (!labs.length) throw new UsageError('no lab matches the selection');
+  const selected = await selectLabs(req.labs, { grep: req.grep, tags: req.tags });
+  if (!selected.length) throw new UsageError('no lab matches the selection');
+  const labs = await shardLabs(selected, req);
   const plan = planOf(req);
   const planned = (name: string): number => repeatsOf(labs.find((l) => l.name === name) ?? {}, req.repeat);
   const runs = labs.reduce((n, lab) => n + planned(lab.name), 0);
@@ -166,6 +187,7 @@ export async function executeRun(req: RunRequest, writeTap: (chunk: string) => v
       argv: process.argv.slice(2),
       kernels: onHost ? [hostTarget(caps)] : [],
       machine: machineInfo(),
+      ...(req.shard ? { shard: { index: req.shard.index, count: req.shard.count } } : {}),
     },
     results: [],
   };
@@ -176,6 +198,7 @@ export async function executeRun(req: RunRequest, writeTap: (chunk: string) => v
   });
   tap.header();
   tap.comment(`mptcp-lab ${VERSION} seed ${seed} kernel ${caps.kernelRelease}; targets ${req.kernels.join(',')} (replay: --seed ${seed})`);
+  if (req.shard) tap.comment(`shard ${formatShard(req.shard)}: ${labs.length} of ${selected.length} selected lab(s)`);
   const progress = new Progress(pointCount(runs, labs.length, req));
   const infos = await runTargets(labs, plan, {
     slots: req.slots,

@@ -23,6 +23,9 @@ test('npm pack: the tarball runs `mptcp-lab list` and validates its catalogue', 
       'schema/lab.schema.json',
       'labs/signal/signal-address.lab.yaml',
       'README.md',
+      // The composite action, for labs.yml's jobs that install mptcp-lab from npm and use it.
+      'action.yml',
+      '.github/apt/debian-kernels.sources',
     ])
       assert.ok(paths.includes(must), `${must} in the tarball`);
     assert.ok(!paths.some((p) => p.startsWith('dist/test/')), 'tests stay out of the tarball');

@@ -206,7 +206,7 @@ describe('subcommands', () => {
     const program = buildProgram({ setExit: () => undefined });
     assert.deepEqual(
       program.commands.map((c) => c.name()),
-      ['run', 'calibrate', 'list', 'show', 'validate', 'doctor', 'clean', 'kernels', 'explain', 'export', 'report'],
+      ['run', 'calibrate', 'list', 'show', 'validate', 'doctor', 'clean', 'kernels', 'explain', 'export', 'matrix', 'report'],
     );
     assert.deepEqual(
       program.commands.find((c) => c.name() === 'kernels')?.commands.map((c) => c.name()),
@@ -226,5 +226,26 @@ describe('report flags', () => {
     await rejectsWith('commander.invalidArgument', 'report', 'merge', 'a', '--out', 'm', '--tap-version', '15');
     await rejectsWith('commander.missingArgument', 'report', 'github');
     await rejectsWith('commander.unknownCommand', 'report', 'merj');
+  });
+});
+
+describe('run --shard and --timings', () => {
+  test('--shard i/N is passed on checked; --timings with it', async () => {
+    assert.deepEqual((await parse('run', '--shard', '2/4')).request?.shard, { index: 2, count: 4 });
+    const file = new URL(import.meta.url).pathname;
+    const r = (await parse('run', '--shard', '1/2', '--timings', file)).request;
+    assert.deepEqual([r?.shard, r?.timings], [{ index: 1, count: 2 }, file]);
+    assert.equal((await parse('run')).request?.shard, undefined);
+  });
+
+  test('a bad --shard, or --timings without --shard or without a file, is a usage error that says why', async () => {
+    for (const [args, why] of [
+      [['--shard', '0/2'], /--shard 0\/2: the shard must be between 1 and 2/],
+      [['--shard', '3/2'], /--shard 3\/2: the shard must be between 1 and 2/],
+      [['--shard', 'x'], /--shard x: expected i\/N/],
+      [['--timings', 'results.json'], /--timings balances the shards of --shard i\/N/],
+      [['--shard', '1/2', '--timings', '/nonexistent/results.json'], /no such file/],
+    ] as const)
+      await assert.rejects(parse('run', ...args), (e) => e instanceof UsageError && why.test(e.message), args.join(' '));
   });
 });
