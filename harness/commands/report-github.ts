@@ -7,24 +7,16 @@
 // $GITHUB_OUTPUT when set. Paths are relative to $GITHUB_WORKSPACE (else the
 // current folder). Exit 0 when reported, 3 when DIR has no results.json.
 import { appendFile, stat } from 'node:fs/promises';
-import { isAbsolute, relative, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { EXIT } from '../exit.js';
-import { CheckLines } from '../report/check-lines.js';
 import { fitSummary, STEP_SUMMARY_LIMIT } from '../report/fit-summary.js';
-import { escapeCommand, githubAnnotations } from '../report/github.js';
+import { escapeCommand, githubAnnotations, workspaceAnnotationOptions } from '../report/github.js';
 import { mergedSummaryBlocks } from '../report/merged-summary.js';
 import { asMerged, readResults } from '../report/read-results.js';
 import { formatConclusion } from '../report/upstream-ci.js';
 
 interface GithubFlags {
   summary?: string;
-}
-
-/** A lab file's path as the repository knows it: relative to `root` when inside it, else as given. */
-export function repositoryPath(file: string, root: string): string {
-  const inside = relative(root, resolve(root, file));
-  return inside.startsWith('..') || isAbsolute(inside) ? file : inside;
 }
 
 async function sizeOf(file: string): Promise<number> {
@@ -41,16 +33,9 @@ async function github(dir: string, flags: GithubFlags): Promise<number> {
     return EXIT.cannotRun;
   }
   const merged = asMerged(read.file, dir);
-  const root = process.env.GITHUB_WORKSPACE || process.cwd();
-  const lines = new CheckLines();
-  process.stdout.write(
-    githubAnnotations(merged.results, {
-      path: (file) => repositoryPath(file, root),
-      lineOf: (file, check) => lines.lineOf(resolve(root, file), check),
-    }),
-  );
+  process.stdout.write(githubAnnotations(merged.results, workspaceAnnotationOptions()));
   // The step's output `conclusion` (the reusable workflow's): conclusion.txt's line.
-  if (process.env.GITHUB_OUTPUT) await appendFile(process.env.GITHUB_OUTPUT, `conclusion=${formatConclusion(merged)}`);
+  if (process.env.GITHUB_OUTPUT) await appendFile(process.env.GITHUB_OUTPUT, `conclusion=${formatConclusion(merged).trimEnd()}\n`);
   const target = flags.summary ?? process.env.GITHUB_STEP_SUMMARY;
   if (!target) {
     process.stderr.write('mptcp-lab report github: GITHUB_STEP_SUMMARY is not set and no --summary: no summary written\n');

@@ -4,6 +4,8 @@
 // flaky result and per check that was only warned about, and a ::notice per
 // check that failed as a known kernel bug and per skipped lab, so they show
 // on the workflow's summary page and beside the lab file in a pull request.
+import { isAbsolute, relative, resolve } from 'node:path';
+import { CheckLines } from './check-lines.js';
 import { knownBugLabel } from '../expect/known-bugs.js';
 import { knownBugChecks, warningChecks, targetLabel, type LabResult } from '../result.js';
 import { checkLine, failedChecks, failureMessage, flakyNote, labTitle } from './diagnostics.js';
@@ -26,6 +28,22 @@ export interface AnnotationOptions {
   path?: (file: string) => string;
   /** The line of the expectation behind a check in a lab file (harness/report/check-lines.ts); default: none. */
   lineOf?: (file: string, check: string) => number | undefined;
+}
+
+/** A lab file's path as the repository knows it: relative to `root` when inside it, else as given. */
+export function repositoryPath(file: string, root: string): string {
+  const inside = relative(root, resolve(root, file));
+  return inside.startsWith('..') || isAbsolute(inside) ? file : inside;
+}
+
+/** Paths relative to $GITHUB_WORKSPACE (else the current folder) and lines of the lab files found there. */
+export function workspaceAnnotationOptions(): AnnotationOptions {
+  const root = process.env.GITHUB_WORKSPACE || process.cwd();
+  const lines = new CheckLines();
+  return {
+    path: (file) => repositoryPath(file, root),
+    lineOf: (file, check) => lines.lineOf(resolve(root, file), check),
+  };
 }
 
 /** The ::error lines of a failed result: one per failed check at its expectation's line when lines are known, else one for the lab. */

@@ -14,7 +14,7 @@ import { formatResultsJson } from '../report/json.js';
 import { formatSummary } from '../report/summary.js';
 import { TapWriter, formatTap, type TapVersion } from '../report/tap.js';
 import { countWarnings, knownBugChecks, summarize, type LabResult, type RunInfo, type RunResult } from '../result.js';
-import { githubAnnotations } from '../report/github.js';
+import { githubAnnotations, workspaceAnnotationOptions } from '../report/github.js';
 import { hostTarget } from '../targets/netns/run-lab.js';
 import { createTarget } from '../targets/registry.js';
 import type { TargetSettings } from '../targets/target.js';
@@ -131,7 +131,7 @@ export async function runCommand(req: RunRequest): Promise<number> {
   const counts = summarize(done.run.results);
   const warnings = countWarnings(done.run.results);
   const knownBugs = done.run.results.reduce((n, r) => n + knownBugChecks(r).length, 0);
-  if (process.env.GITHUB_ACTIONS === 'true') process.stderr.write(githubAnnotations(done.run.results));
+  if (process.env.GITHUB_ACTIONS === 'true') process.stderr.write(githubAnnotations(done.run.results, workspaceAnnotationOptions()));
   const stopped = done.run.run.untilFail?.stopped ? '; stopped on the first failure (--until-fail)' : '';
   process.stderr.write(
     `mptcp-lab: ${counts.pass} passed, ${counts.fail} failed, ${counts.skip} skipped, ${counts.flaky} flaky, ${warnings} warning${warnings === 1 ? '' : 's'}${knownBugs ? `, ${knownBugs} check${knownBugs === 1 ? '' : 's'} failed as known kernel bugs` : ''}${stopped}; results in ${done.dir}\n`,

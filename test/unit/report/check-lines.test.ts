@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { CheckLines } from '../../../harness/report/check-lines.js';
 import { githubAnnotations } from '../../../harness/report/github.js';
-import { repositoryPath } from '../../../harness/commands/report-github.js';
+import { repositoryPath } from '../../../harness/report/github.js';
 import { labResult, VM } from './fixture.js';
 
 const ROOT = join(import.meta.dirname, '..', '..', '..', '..');
