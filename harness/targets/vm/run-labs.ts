@@ -19,7 +19,7 @@ import { LOG_MARK, sendPcapsScript, splitGuestOutput, type GuestPcap } from './g
 
 const CLI = fileURLToPath(new URL('../../cli.js', import.meta.url));
 /** Where the inner run writes, inside the guest's tmpfs. */
-const GUEST_RESULTS = '/tmp/mptcp-lab-guest';
+export const GUEST_RESULTS = '/tmp/mptcp-lab-guest';
 /** Under TCG a lab takes tens of seconds; the boot a few. */
 const BOOT_BUDGET_MS = 120_000;
 const PER_LAB_MS = 90_000;
@@ -135,7 +135,7 @@ async function writeGuestPcaps(dir: string, label: string, pcaps: ReadonlyMap<st
 }
 
 /** A guest result's files as the host has them: its log and the pcaps that came back, under `dir`; none without a results folder. */
-function onTheHost(r: LabResult, dir: string | undefined, logs: ReadonlyMap<string, string>, pcaps: ReadonlySet<string>): LabResult {
+export function onTheHost(r: LabResult, dir: string | undefined, logs: ReadonlyMap<string, string>, pcaps: ReadonlySet<string>): LabResult {
   const inGuest = (f: string): string => relative(GUEST_RESULTS, f);
   const { log, pcaps: guestPcaps, ...rest } = r;
   if (!dir) return rest;
