@@ -15,7 +15,10 @@ export function explainSubcommand(p: Command, setExit: (code: number) => void): 
     .description(
       "tie a failing lab's wrong byte ranges to the wire: sender or receiver at fault, the subflow and mapping, the DATA_ACKs (needs --capture)",
     )
-    .argument('<lab-dir>', 'the lab run folder in a results folder: RESULTS/labs/LAB (or LAB.rN with --repeat)')
+    .argument(
+      '<lab-dir>',
+      "the lab run folder in a results folder: RESULTS/labs/LAB (or LAB.rN with --repeat; a booted kernel's: RESULTS/kernels/KERNEL/labs/LAB)",
+    )
     .option(
       '--range <CONN:DIR:OFFSET:LEN[:FROM]>',
       'a wrong range to explain when results.json locates none (DIR upload or download; FROM: the wrong bytes are the stream bytes from there); repeatable',

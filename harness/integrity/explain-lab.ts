@@ -1,5 +1,6 @@
 // The explanation of a lab run's integrity failures from what the run left
-// in its results folder: the pcaps of --capture (RESULTS/labs/LAB[.rN]/LINK.pcap),
+// in its results folder: the pcaps of --capture (RESULTS/labs/LAB[.rN]/LINK.pcap, a booted
+// kernel's under RESULTS/kernels/KERNEL/labs/LAB[.rN]/),
 // the run's seed (which gives every connection's payload) and the located
 // failures (StreamDiff) of results.json — or ranges given by hand.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
@@ -85,16 +86,16 @@ export interface LabRun {
   clientEnds: (connection: number) => string[];
 }
 
-/** results.json of the results folder above `labDir` (RESULTS/labs/LAB[.rN][/...]). */
+/** results.json of the results folder above `labDir` (RESULTS/labs/LAB[.rN][/...], or a booted kernel's RESULTS/kernels/KERNEL/labs/LAB[.rN]). */
 export function findResultsFile(labDir: string): string {
   let d = resolve(labDir);
-  for (let i = 0; i < 4; i++) {
+  for (let i = 0; i < 5; i++) {
     const f = join(d, 'results.json');
     if (existsSync(f)) return f;
     d = dirname(d);
   }
   throw new UsageError(
-    `${labDir}: no results.json in it or up to 3 folders above (give a lab folder of a results folder: RESULTS/labs/LAB)`,
+    `${labDir}: no results.json in it or up to 4 folders above (give a lab folder of a results folder: RESULTS/labs/LAB, or RESULTS/kernels/KERNEL/labs/LAB for a booted kernel)`,
   );
 }
 

@@ -165,8 +165,9 @@ export async function executeRun(req: RunRequest, writeTap: (chunk: string) => v
   const caps = await probeCapabilities();
   const onHost = req.kernels.includes('host');
   const settle = () => Promise.all([...plan.targets, ...plan.followers].map((t) => t.settle?.()));
-  // An option that needs a program is bad input on this machine: say so before anything runs.
-  if (onHost && req.capture !== 'off' && !caps.programs.tcpdump) {
+  // An option that needs a program is bad input on this machine: say so before anything runs (a
+  // booted kernel runs the host's own root, so its tcpdump is the host's).
+  if (req.capture !== 'off' && !caps.programs.tcpdump) {
     await settle();
     throw new UsageError(`--capture needs ${programWithPackage('tcpdump')}, which is not on PATH`);
   }

@@ -29,8 +29,6 @@ export interface RunPlan {
 }
 
 export interface RunnerOptions extends Omit<TargetRunOptions, 'slots' | 'onBatch' | 'shouldStop'> {
-  /** With capture: keep every pcap, or only those of failing runs and the last pass before each (--capture on-failure). */
-  keepPcaps?: 'all' | 'on-failure';
   /** Jobs at once over all targets; a host lab and a booted kernel are one job each. */
   slots: number;
   /** Every result in report order: target by target, each reference result followed by its followers' results and comparisons, each other target's block by its comparisons with the reference. */
@@ -71,7 +69,7 @@ async function withFollowers(labs: readonly Lab[], plan: RunPlan, r: LabResult, 
  */
 export async function runTargets(labs: readonly Lab[], plan: RunPlan, opts: RunnerOptions): Promise<TargetInfo[]> {
   const slots = new Slots(opts.slots);
-  const { onResult, onBatch, keepPcaps, ...common } = opts;
+  const { onResult, onBatch, ...common } = opts;
   const ref = plan.reference;
   const planned = (name: string): number => repeatsOf(labs.find((l) => l.name === name) ?? {}, opts.repeat);
   // Each target's results in selection order (labs × repeats), whatever order they finish in.
@@ -91,7 +89,7 @@ export async function runTargets(labs: readonly Lab[], plan: RunPlan, opts: Runn
         shouldStop: () => untilFail.stopped,
         onBatch: (event, info) => onBatch?.(target.spec, event, info),
       };
-      const pcaps = keepPcaps === 'on-failure' && opts.capture ? new PcapKeeper(planned) : undefined;
+      const pcaps = opts.keepPcaps === 'on-failure' && opts.capture ? new PcapKeeper(planned) : undefined;
       const inOrder = new InSelectionOrder<LabResult>(selection, (group) => {
         for (const x of group) {
           byTarget[i]!.push(x);

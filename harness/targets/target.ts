@@ -45,6 +45,8 @@ export interface TargetRunOptions {
   resultsDir?: string;
   /** tcpdump every link (--capture). */
   capture: boolean;
+  /** With capture: keep every pcap, or only those of failing runs and the last pass before each (--capture on-failure); a booted kernel's run inside decides it there. */
+  keepPcaps?: 'all' | 'on-failure';
   /** The run's job slots, shared by every target: one lab, or one booted kernel, holds one. */
   slots: Slots;
   /** A lab got its slot and starts (targets that run labs one by one). */

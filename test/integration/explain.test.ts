@@ -70,7 +70,7 @@ describe('mptcp-lab explain', () => {
     assert.match(noConn.stderr, /hold 1 MPTCP connection\(s\), none of them connection 0/);
     const notResults = await runCli(['explain', scratch]);
     assert.equal(notResults.code, 2);
-    assert.match(notResults.stderr, /no results\.json in it or up to 3 folders above/);
+    assert.match(notResults.stderr, /no results\.json in it or up to 4 folders above/);
     const broken = join(scratch, 'broken');
     cpSync(FIXTURE, broken, { recursive: true });
     writeFileSync(join(broken, 'results.json'), '{ "run": ');

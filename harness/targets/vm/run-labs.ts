@@ -4,9 +4,9 @@
 // iproute2), and read its results.json back over the results port. Kernel
 // trouble in the console (oops, Call Trace, KASAN, panic) or a guest that
 // stops answering fails the batch with the console lines that say why.
-import { mkdir, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, writeFile } from 'node:fs/promises';
 import { availableParallelism, loadavg } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { fetchKernel, type ResolvedKernel } from '../../../kernels/fetch.js';
 import { formatKernelSpec, parseKernelSpec } from '../../../kernels/spec.js';
@@ -15,10 +15,11 @@ import type { Lab } from '../../lab/model.js';
 import { repeatsOf } from '../../lab/repeat.js';
 import { failedResult, type LabResult, type RunResult, type TargetInfo } from '../../result.js';
 import { GUEST_ENV } from '../../capabilities.js';
+import { LOG_MARK, sendPcapsScript, splitGuestOutput, type GuestPcap } from './guest-stream.js';
 
 const CLI = fileURLToPath(new URL('../../cli.js', import.meta.url));
 /** Where the inner run writes, inside the guest's tmpfs. */
-const GUEST_RESULTS = '/tmp/mptcp-lab-guest';
+export const GUEST_RESULTS = '/tmp/mptcp-lab-guest';
 /** Under TCG a lab takes tens of seconds; the boot a few. */
 const BOOT_BUDGET_MS = 120_000;
 const PER_LAB_MS = 90_000;
@@ -41,25 +42,10 @@ export interface VmRunOptions {
   repeat?: number;
   /** --until-fail for the run inside the guest: it stops at its own first failure. */
   untilFail?: boolean;
+  /** --capture for the run inside the guest: which pcaps it keeps is its own decision (keep-pcaps.ts); they come back with the logs. */
+  capture?: 'always' | 'on-failure';
   /** KVM, TCG, or auto (KVM when a probe boot under it works). Default auto. */
   accel?: Accel | 'auto';
-}
-
-/** Starts a line naming a guest log file (relative to the guest's results folder) in the results port's stream. */
-export const LOG_MARK = '==> mptcp-lab guest log: ';
-
-/** The results port's stream → results.json text and the guest's log files by relative path. */
-export function splitGuestOutput(stdout: string): { json: string; logs: Map<string, string> } {
-  const parts = stdout.split(`\n${LOG_MARK}`);
-  const logs = new Map<string, string>();
-  for (const part of parts.slice(1)) {
-    const nl = part.indexOf('\n');
-    const name = nl < 0 ? part : part.slice(0, nl);
-    // A name that could leave the results folder is not written anywhere.
-    if (name.split('/').some((p) => p === '..' || p === '') || name.startsWith('/')) continue;
-    logs.set(name, nl < 0 ? '' : part.slice(nl + 1));
-  }
-  return { json: parts[0]!, logs };
 }
 
 /**
@@ -81,12 +67,15 @@ export function innerCommand(labs: readonly Lab[], opts: VmRunOptions): string[]
   // Given even when 1: it overrides the labs' own `repeat:` inside too.
   const repeat = opts.repeat !== undefined ? ` --repeat ${opts.repeat}` : '';
   const untilFail = opts.untilFail ? ' --until-fail' : '';
+  const capture = opts.capture ? ` --capture ${opts.capture}` : '';
   // Under TCG a lab is CPU-bound (process starts, set-up): side by side when the vCPUs have host CPUs.
   const jobs = ` --jobs ${opts.jobs ?? guestJobs(opts.cpus ?? GUEST_CPUS)}`;
   // TAP goes to the guest's console log; results.json is what comes back.
-  // After results.json, each lab's log.txt behind a LOG_MARK line: the guest's files are gone when it powers off.
+  // After results.json, each lab's log.txt behind a LOG_MARK line, then the pcaps the run kept
+  // (guest-stream.ts): the guest's files are gone when it powers off.
   const logs = `for f in ${GUEST_RESULTS}/labs/*/log.txt ${GUEST_RESULTS}/labs/*/*/log.txt; do [ -f "$f" ] && printf '\\n${LOG_MARK}%s\\n' "\${f#${GUEST_RESULTS}/}" && cat "$f"; done`;
-  const script = `'${process.execPath}' '${CLI}' run ${files} --engine off --seed ${opts.seed}${jobs}${timeout}${retries}${repeat}${untilFail} --results ${GUEST_RESULTS} >&2; code=$?; cat ${GUEST_RESULTS}/results.json; ${logs}; exit $code`;
+  const pcaps = opts.capture ? `; ${sendPcapsScript(GUEST_RESULTS)}` : '';
+  const script = `'${process.execPath}' '${CLI}' run ${files} --engine off --seed ${opts.seed}${jobs}${timeout}${retries}${repeat}${untilFail}${capture} --results ${GUEST_RESULTS} >&2; code=$?; cat ${GUEST_RESULTS}/results.json; ${logs}${pcaps}; exit $code`;
   return ['sh', '-c', script];
 }
 
@@ -123,6 +112,40 @@ async function writeGuestLogs(dir: string, logs: ReadonlyMap<string, string>): P
     await mkdir(dirname(file), { recursive: true });
     await writeFile(file, text);
   }
+}
+
+/**
+ * The guest's kept pcaps beside its logs (RESULTS/kernels/<kernel>/labs/<lab>/<link>.pcap); one
+ * cut short is said so in that lab's log and on stderr. Returns the names written.
+ */
+async function writeGuestPcaps(dir: string, label: string, pcaps: ReadonlyMap<string, GuestPcap>): Promise<Set<string>> {
+  const written = new Set<string>();
+  for (const [name, pcap] of pcaps) {
+    const file = join(dir, name);
+    await mkdir(dirname(file), { recursive: true });
+    if (pcap.cut) {
+      const note = `pcap ${name.split('/').pop()}: ${pcap.cut}`;
+      await appendFile(join(dirname(file), 'log.txt'), `${note}\n`);
+      process.stderr.write(`# ${label}: ${name}: ${pcap.cut}\n`);
+    }
+    if (!pcap.data.length) continue;
+    await writeFile(file, pcap.data);
+    written.add(name);
+  }
+  return written;
+}
+
+/** A guest result's files as the host has them: its log and the pcaps that came back, under `dir`; none without a results folder. */
+export function onTheHost(r: LabResult, dir: string | undefined, logs: ReadonlyMap<string, string>, pcaps: ReadonlySet<string>): LabResult {
+  const inGuest = (f: string): string => relative(GUEST_RESULTS, f);
+  const { log, pcaps: guestPcaps, ...rest } = r;
+  if (!dir) return rest;
+  const hostPcaps = (guestPcaps ?? []).map(inGuest).filter((f) => pcaps.has(f));
+  return {
+    ...rest,
+    ...(log && logs.has(inGuest(log)) ? { log: join(dir, inGuest(log)) } : {}),
+    ...(hostPcaps.length ? { pcaps: hostPcaps.map((f) => join(dir, f)) } : {}),
+  };
 }
 
 let fetchQueue: Promise<unknown> = Promise.resolve();
@@ -181,8 +204,10 @@ export async function runLabsOnKernel(
     if (lostBoot) await writeFile(join(dir, `${fileLabel(label)}.lost-boot.console.log`), lostBoot.console);
   }
   const failed = whyBatchFailed(vm);
-  const { json, logs } = splitGuestOutput(vm.stdout);
-  if (opts.resultsDir) await writeGuestLogs(join(opts.resultsDir, 'kernels', fileLabel(label)), logs);
+  const { json, logs, pcaps } = splitGuestOutput(vm.stdout);
+  const guestDir = opts.resultsDir ? join(opts.resultsDir, 'kernels', fileLabel(label)) : undefined;
+  if (guestDir) await writeGuestLogs(guestDir, logs);
+  const pcapsBack = guestDir ? await writeGuestPcaps(guestDir, label, pcaps) : new Set<string>();
   let inner: RunResult | undefined;
   try {
     inner = JSON.parse(json) as RunResult;
@@ -207,7 +232,7 @@ export async function runLabsOnKernel(
             repeat,
           },
         ];
-      return [{ ...r, target, ...(r.log ? { log: undefined } : {}) }];
+      return [{ ...onTheHost(r, guestDir, logs, pcapsBack), target }];
     }),
   );
   return { target, results };

@@ -35,6 +35,7 @@ export class VmTarget implements Target {
         retries: opts.retries,
         repeat: opts.repeat,
         untilFail: opts.untilFail,
+        ...(opts.capture ? { capture: opts.keepPcaps === 'on-failure' ? 'on-failure' : 'always' } : {}),
         resultsDir: opts.resultsDir,
         ...this.settings,
       });

@@ -1,7 +1,7 @@
 // The guest's lab logs come back after results.json on the results port.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { LOG_MARK, splitGuestOutput } from '../../../harness/targets/vm/run-labs.js';
+import { LOG_MARK, splitGuestOutput } from '../../../harness/targets/vm/guest-stream.js';
 
 test('splitGuestOutput: results.json first, then each log by its relative path', () => {
   const json = JSON.stringify({ run: {}, results: [] }, null, 2);

@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { loadCatalogue } from '../../../../harness/lab/catalogue.js';
+import { LOG_MARK, PCAP_MARK } from '../../../../harness/targets/vm/guest-stream.js';
 import { guestJobs, innerCommand } from '../../../../harness/targets/vm/run-labs.js';
 
 describe('the run inside a guest', () => {
@@ -16,6 +17,15 @@ describe('the run inside a guest', () => {
     assert.match(innerCommand(labs, { seed: 1, repeat: 1 })[2]!, / --repeat 1 --results /);
     assert.doesNotMatch(innerCommand(labs, { seed: 1 })[2]!, /--repeat|--until-fail/);
     assert.match(innerCommand(labs, { seed: 1, repeat: 100, untilFail: true })[2]!, / --repeat 100 --until-fail --results /);
+  });
+
+  test('--capture and its mode go inside, and the kept pcaps come back after the logs', async () => {
+    const labs = (await loadCatalogue()).filter((l) => l.name === 'no-join');
+    const script = innerCommand(labs, { seed: 1, capture: 'on-failure' })[2]!;
+    assert.match(script, / --capture on-failure --results /);
+    assert.ok(script.indexOf(PCAP_MARK) > script.indexOf(LOG_MARK), 'pcaps after the logs');
+    assert.match(innerCommand(labs, { seed: 1, capture: 'always' })[2]!, / --capture always /);
+    assert.doesNotMatch(innerCommand(labs, { seed: 1 })[2]!, new RegExp(`--capture|${PCAP_MARK}`));
   });
 
   test('runs the --jobs it is given inside the guest', async () => {
