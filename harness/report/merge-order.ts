@@ -22,11 +22,15 @@ function codePoint(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
+/** Kernel specs in report order: host first, the others in natural order. */
+export function compareSpecs(a: string, b: string): number {
+  return Number(b === 'host') - Number(a === 'host') || natural(a, b);
+}
+
 export function compareTargets(a: TargetInfo, b: TargetInfo): number {
   return (
     KIND_ORDER[a.kind] - KIND_ORDER[b.kind] ||
-    Number(b.spec === 'host') - Number(a.spec === 'host') ||
-    natural(a.spec, b.spec) ||
+    compareSpecs(a.spec, b.spec) ||
     natural(a.version, b.version) ||
     natural(a.backend, b.backend)
   );

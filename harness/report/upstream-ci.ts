@@ -19,6 +19,7 @@
 import { targetLabel, type LabResult, type MergedRunResult } from '../result.js';
 import { EXIT } from '../exit.js';
 import { batchFailure } from './batch-failure.js';
+import { compareSpecs } from './merge-order.js';
 import { checkLine, failedChecks, failureMessage, flakyNote } from './diagnostics.js';
 
 const RULE = '==========================================';
@@ -30,7 +31,8 @@ export function testName(r: Pick<LabResult, 'lab' | 'target'>): string {
 
 /** "mptcp-lab: host, debian:6.12": the kernels of every run, once each. */
 export function conclusionTitle(merged: MergedRunResult): string {
-  const kernels = [...new Set(merged.runs.flatMap((r) => r.kernels.map((k) => k.spec)))];
+  // In report order, whatever order the jobs' folders came in.
+  const kernels = [...new Set(merged.runs.flatMap((r) => r.kernels.map((k) => k.spec)))].sort(compareSpecs);
   return `mptcp-lab: ${kernels.join(', ') || 'no kernel'}`;
 }
 
