@@ -19,7 +19,8 @@ import type { Host, Impairment, Lab, TimedEvent } from '../../lab/model.js';
 import type { EndpointReport, MptcpInfoObservation, Observations, PmEvent, TransferObservation } from '../../observations.js';
 import { filterCounters } from '../../observe/counters.js';
 import { resultBase, type LabResult, type TargetInfo } from '../../result.js';
-import { PayloadStream, StreamDigest } from '../../workload/payload.js';
+import { PayloadStream } from '../../workload/payload.js';
+import { ReceivedDigest, SentDigest } from './digests.js';
 import { describeEvent } from '../../lab/describe-event.js';
 import { deriveSeed } from '../../seed.js';
 import type { StreamComparer } from '../../integrity/locate.js';
@@ -54,8 +55,9 @@ interface Side {
   toSend: number;
   stream: PayloadStream;
   pending?: Buffer;
-  sent: StreamDigest;
-  received: StreamDigest;
+  sent: SentDigest;
+  /** Updates `comparer` too. */
+  received: ReceivedDigest;
   /** Compares what arrives with the expected stream, as the agent's receiver does. */
   comparer?: StreamComparer;
   expectReceive: number;
@@ -93,7 +95,8 @@ function infoObservation(i: MptcpConnectionInfo): MptcpInfoObservation {
   };
 }
 
-function report(side: Side | undefined, mptcpSocket: boolean): EndpointReport {
+/** `peer`: the other side, whose sent digest is the received one when the same bytes arrived. */
+function report(side: Side | undefined, mptcpSocket: boolean, peer: Side | undefined): EndpointReport {
   if (!side)
     return {
       bytesSent: 0,
@@ -112,7 +115,7 @@ function report(side: Side | undefined, mptcpSocket: boolean): EndpointReport {
     bytesSent: side.sent.bytes,
     bytesReceived: side.received.bytes,
     sha256Sent: side.sent.digest(),
-    sha256Received: side.received.digest(),
+    sha256Received: side.received.digest(peer?.sent),
     // Like MPTCP_INFO answering EOPNOTSUPP: opened as MPTCP, not running MPTCP.
     fallback: mptcpSocket && i !== undefined && !i.mptcp,
     mptcp: mptcpSocket,
@@ -314,13 +317,14 @@ class EngineRun {
     const w = this.lab.workload;
     const seed = deriveSeed(this.seed, this.lab.name, 'payload');
     const streams = workloadStreams({ seed, connections: w.connections, direction: w.direction, sizeBytes: size });
+    const comparer = receives ? comparerFor(streams, this.current, client ? 'download' : 'upload') : undefined;
     return {
       conn,
       toSend,
       stream: new PayloadStream(seed + this.current),
-      sent: new StreamDigest(),
-      received: new StreamDigest(),
-      ...(receives ? { comparer: comparerFor(streams, this.current, client ? 'download' : 'upload') } : {}),
+      sent: new SentDigest(seed + this.current),
+      received: new ReceivedDigest(comparer, { seed: seed + this.current, bytes: size }),
+      ...(comparer ? { comparer } : {}),
       expectReceive: receives ? size : 0,
       shut: false,
       aborted: false,
@@ -386,7 +390,6 @@ class EngineRun {
         if (data.length) {
           const chunk = Buffer.from(data.buffer, data.byteOffset, data.length);
           side.received.update(chunk);
-          side.comparer?.update(chunk);
         }
       if (ep.eof(ev.conn)) side.eof = true;
       if (side === this.client && side.eof && side.shut) this.transferDoneAt ??= now;
@@ -448,8 +451,8 @@ class EngineRun {
     const s = this.server;
     if (!c?.closed || (s && !s.closed)) return;
     const w = this.lab.workload;
-    const cr = report(c, w.clientMptcp);
-    const sr = report(s, w.serverMptcp);
+    const cr = report(c, w.clientMptcp, s);
+    const sr = report(s, w.serverMptcp, c);
     const want = w.sizeBytes;
     const up = w.direction !== 'download';
     const down = w.direction !== 'upload';
