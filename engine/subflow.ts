@@ -7,7 +7,7 @@
 // The subflow talks to its connection (the msk, engine/msk.ts) through the
 // SubflowOwner interface.
 
-import { encodeDss, encodeOption, receiveMptcpOptions, type MptcpOption } from './options.js';
+import { DssOption, emptyReceivedOptions, encodeOption, receiveDssOption, receiveMptcpOptions, type MptcpOption } from './options.js';
 import {
   MPTCP_CAP_CHECKSUM_REQD,
   MPTCP_CAP_DENY_JOIN_ID0,
@@ -36,7 +36,7 @@ import type { MibName } from './mib.js';
 import type { MptcpCtrl } from './ctrl.js';
 import { TcpSocket, type TcpSocketInfo } from './tcp/socket.js';
 import type { CloseReason, SegmentInfo, TcpAddr, TcpConfig, TcpHooks, Verdict } from './tcp/config.js';
-import type { TcpOption, TcpSegment } from './tcp/segment.js';
+import type { MptcpTcpOption, TcpOption, TcpSegment } from './tcp/segment.js';
 import type { TcpState } from './tcp/state.js';
 import { concat } from './bytes.js';
 
@@ -344,11 +344,11 @@ export class Subflow {
     return [];
   }
 
-  private options(info: SegmentInfo<TxMap>, room: number): Uint8Array[] {
+  private options(info: SegmentInfo<TxMap>, room: number): (Uint8Array | MptcpTcpOption)[] {
     // mptcp_established_options: after a fallback only a segment of the infinite mapping carries a DSS.
     if (this.kind === 'plain') return info.len > 0 && info.tag?.infinite && !info.flags.rst ? [this.infiniteMapOption(info.tag)] : [];
     const o = this.owner;
-    const out: Uint8Array[] = [];
+    const out: (Uint8Array | MptcpTcpOption)[] = [];
     let used = 0;
     const put = (opt: MptcpOption): void => {
       const b = encodeOption(opt);
@@ -402,7 +402,7 @@ export class Subflow {
       const dsn = map !== undefined ? o.localDsn(map.dataSeq) : fin;
       const csum =
         !o.csumEnabled || dsn === undefined ? undefined : map !== undefined ? (map.csum ?? 0) : dssChecksum(dsn, 0, 1, new Uint8Array(0));
-      const b = encodeDss(ack?.value, ack?.bits === 64, dsn, true, map?.ssn ?? 0, map?.len ?? 1, csum, fin !== undefined);
+      const b = new DssOption(ack?.value, ack?.bits === 64, dsn, true, map?.ssn ?? 0, map?.len ?? 1, csum, fin !== undefined);
       out.push(b);
       used += pad4(b.length);
       // MP_FAIL rides with the DSS on the pure ACK mptcp_subflow_fail / mptcp_pm_mp_fail_received ask for,
@@ -691,14 +691,56 @@ export class Subflow {
   }
 }
 
+/**
+ * Set `check` to have every segment record's received options also read from the option bytes and
+ * compared (a test mode: the codec stays tested on the path the fields take).
+ */
+export const recordCheck = { check: false, checked: 0 };
+
 /** The MPTCP options of a segment as the kernel's mptcp_get_options fills them. */
 export function receivedOptions(seg: TcpSegment): ReceivedOptions {
+  // The common segment: one DSS, handed over as a record. Its fields are what its bytes would give.
+  const only = soleMptcpOption(seg.options);
+  if (only instanceof DssOption) {
+    const rx = emptyReceivedOptions();
+    receiveDssOption(rx, only);
+    if (recordCheck.check) checkAgainstBytes(rx, seg);
+    return rx;
+  }
+  return receivedFromBytes(seg);
+}
+
+function receivedFromBytes(seg: TcpSegment): ReceivedOptions {
   return receiveMptcpOptions(mptcpArea(seg.options), {
     syn: seg.flags.syn,
     ack: seg.flags.ack,
     rst: seg.flags.rst,
     hasPayload: seg.payload.length > 0,
   });
+}
+
+/** The segment's one MPTCP option, or undefined when it has none or several. */
+function soleMptcpOption(options: readonly TcpOption[]): MptcpTcpOption | undefined {
+  let only: MptcpTcpOption | undefined;
+  for (let i = 0; i < options.length; i++) {
+    const o = options[i] as TcpOption;
+    if (o.kind !== 'mptcp') continue;
+    if (only) return undefined;
+    only = o;
+  }
+  return only;
+}
+
+/** recordCheck: the record's received options against those parsed from its bytes. */
+function checkAgainstBytes(rx: ReceivedOptions, seg: TcpSegment): void {
+  recordCheck.checked += 1;
+  const fromBytes = receivedFromBytes(seg);
+  for (const k of Object.keys(fromBytes) as (keyof ReceivedOptions)[]) {
+    const a = rx[k];
+    const b = fromBytes[k];
+    const same = a instanceof Uint8Array && b instanceof Uint8Array ? a.length === b.length && a.every((x, i) => x === b[i]) : a === b;
+    if (!same) throw new Error(`recordCheck: received option field ${k} is ${String(a)} from the record, ${String(b)} from its bytes`);
+  }
 }
 
 /** The segment's MPTCP options one after the other (most segments carry one: its bytes as they are). */

@@ -7,7 +7,7 @@
 // as cwnd and window allow, like TCP_NODELAY.
 
 import { seqAdd } from './seq.js';
-import { TCP_FLAG, flagsFromByte, tcpFlags, type TcpFlags, type TcpOption, type TcpSegment } from './segment.js';
+import { TCP_FLAG, flagsFromByte, optionLen, tcpFlags, type TcpFlags, type TcpOption, type TcpSegment } from './segment.js';
 import type { TxSegment } from './scoreboard.js';
 import { chargesSmallQueue, segmentTruesize, type SmallQueueInput } from './small-queues.js';
 import { afterOwnFin, sendsData } from './state.js';
@@ -294,8 +294,9 @@ export class TcpOutput<S, R> extends TcpRecovery<S, R> {
       info.tag = tag;
       info.retransmit = retransmit;
       for (const b of this.hooks.options(info, MAX_OPTIONS)) {
-        options.push({ kind: 'mptcp', bytes: b });
-        used += (b.length + 3) & ~3;
+        const o: TcpOption = b instanceof Uint8Array ? { kind: 'mptcp', bytes: b } : b;
+        options.push(o);
+        used += (optionLen(o) + 3) & ~3;
       }
       if (flags.ack && !flags.rst) this.sackOption(options, used);
     }
