@@ -349,13 +349,20 @@ class EngineRun {
     const at = ep.pollTimeout();
     const armed = this.timers.get(host);
     if (armed?.at === at) return;
-    armed?.timer.cancel();
-    if (at === undefined) this.timers.delete(host);
-    else
-      this.timers.set(host, {
-        at,
-        timer: this.net.schedule(at, (t) => (this.timers.delete(host), ep.handleTimeout(t), this.pump(host, t))),
-      });
+    if (at === undefined) {
+      armed?.timer.cancel();
+      this.timers.delete(host);
+      return;
+    }
+    // Moved, as a cancel and a new schedule would (the host's deadline moves on most packets): nothing new made.
+    if (armed?.timer.reschedule(at)) {
+      armed.at = at;
+      return;
+    }
+    this.timers.set(host, {
+      at,
+      timer: this.net.schedule(at, (t) => (this.timers.delete(host), ep.handleTimeout(t), this.pump(host, t))),
+    });
   }
 
   /** A packet of the host's left it (TCP Small Queues): its subflow may send more. */
