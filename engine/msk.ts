@@ -568,7 +568,7 @@ export class Msk {
     }
   }
 
-  dataAckToSend(): { value: bigint; bits: 32 | 64 } | undefined {
+  dataAckToSend(): { readonly value: bigint; readonly bits: 32 | 64 } | undefined {
     if (this.mode !== 'mptcp' || this.remoteKey === undefined) return undefined;
     return this.rx.ackToSend();
   }

@@ -95,7 +95,7 @@ export interface SubflowOwner {
   mpFailReceived(now: number, sf: Subflow): void;
   fullyEstablished(now: number, sf: Subflow): void;
   dataAck(now: number, ack: bigint, ack64: boolean, window: number): void;
-  dataAckToSend(): { value: bigint; bits: 32 | 64 } | undefined;
+  dataAckToSend(): { readonly value: bigint; readonly bits: 32 | 64 } | undefined;
   dataFinToSend(): bigint | undefined;
   /** The 64-bit DSN of a data offset on our side (offset 0 is IDSN + 1). */
   localDsn(offset: number): bigint;
@@ -143,6 +143,13 @@ const DSS_RESERVE = 28;
 
 function pad4(n: number): number {
   return (n + 3) & ~3;
+}
+
+/** Encodes `opt` onto `out`; returns the bytes it takes, padded to 4. */
+function putOption(out: (Uint8Array | MptcpTcpOption)[], opt: MptcpOption): number {
+  const b = encodeOption(opt);
+  out.push(b);
+  return pad4(b.length);
 }
 
 export class Subflow {
@@ -350,20 +357,15 @@ export class Subflow {
     const o = this.owner;
     const out: (Uint8Array | MptcpTcpOption)[] = [];
     let used = 0;
-    const put = (opt: MptcpOption): void => {
-      const b = encodeOption(opt);
-      out.push(b);
-      used += pad4(b.length);
-    };
     if (info.flags.rst) {
       // mptcp_established_options: a RST from an MPTCP subflow carries MP_FASTCLOSE (with the peer's key) when
       // the connection is fastclosing, and MP_TCPRST always (reason EUNSPEC unless one was set); each is
       // counted as it is written.
       if (this.sendFastclose && o.remoteKey !== undefined) {
-        put({ kind: 'mp_fastclose', receiverKey: o.remoteKey });
+        used += putOption(out, { kind: 'mp_fastclose', receiverKey: o.remoteKey });
         o.count('MPFastcloseTx');
-      } else if (this.sendMpFail) put(this.takeMpFail());
-      put({ kind: 'mp_tcprst', transient: false, reason: this.resetReason ?? MPTCP_RST_EUNSPEC });
+      } else if (this.sendMpFail) used += putOption(out, this.takeMpFail());
+      used += putOption(out, { kind: 'mp_tcprst', transient: false, reason: this.resetReason ?? MPTCP_RST_EUNSPEC });
       // MPRstTx is counted in mptcp_established_options_rst, i.e. only for a RST built for a socket
       // (tcp_send_active_reset); the one tcp_v4_send_reset sends in reply carries MP_TCPRST uncounted.
       if (!this.resetUncounted && !this.socket.resetInReply) o.count('MPRstTx');
@@ -377,7 +379,7 @@ export class Subflow {
     if (!this.fullyEstablished && this.active && (info.seq === 1 || firstSkb) && this.socket.state === 'ESTABLISHED') {
       if (this.kind === 'mpc' && o.remoteKey !== undefined) {
         const withData = info.len > 0 && info.tag !== undefined;
-        put({
+        used += putOption(out, {
           kind: 'mp_capable',
           version: MPTCP_SUPPORTED_VERSION,
           flags: this.mpcFlags(),
@@ -389,7 +391,7 @@ export class Subflow {
         return out;
       }
       if (this.kind === 'join' && this.hmac) {
-        put({ kind: 'mp_join', form: 'ack', hmac: this.hmac });
+        used += putOption(out, { kind: 'mp_join', form: 'ack', hmac: this.hmac });
         return out;
       }
     }
@@ -408,11 +410,11 @@ export class Subflow {
       // MP_FAIL rides with the DSS on the pure ACK mptcp_subflow_fail / mptcp_pm_mp_fail_received ask for,
       // and nothing else goes with it.
       if (this.sendMpFail && info.len === 0 && room - used >= TCPOLEN_MPTCP_FAIL) {
-        put(this.takeMpFail());
+        used += putOption(out, this.takeMpFail());
         return out;
       }
     }
-    if (info.len === 0) for (const s of o.takeSignals(info.now, this, room - used)) put(s);
+    if (info.len === 0) for (const s of o.takeSignals(info.now, this, room - used)) used += putOption(out, s);
     return out;
   }
 
