@@ -8,15 +8,14 @@ import type { MibName } from './mib.js';
 import { ReceiveBuffer } from './tcp/receive-buffer.js';
 import { concat } from './bytes.js';
 
-/** __mptcp_expand_seq: a 32-bit sequence number made 64-bit, the one closest to `old`. */
+/**
+ * __mptcp_expand_seq: a 32-bit sequence number made 64-bit, the one closest to `old`: `old` moved by
+ * the signed 32-bit distance from its low half to `cur32` (the distance in numbers: a 32-bit DATA_ACK
+ * is expanded for every segment that carries one).
+ */
 export function expandSeq(old: bigint, cur32: bigint): bigint {
-  const old32 = old & 0xffffffffn;
-  const c32 = cur32 & 0xffffffffn;
-  let cur = (old & ~0xffffffffn) + c32;
-  const diff = Number(BigInt.asIntN(32, c32 - old32));
-  if (c32 < old32 && diff > 0) cur += 1n << 32n;
-  else if (c32 > old32 && diff < 0) cur -= 1n << 32n;
-  return BigInt.asUintN(64, cur);
+  const diff = (Number(cur32 & 0xffffffffn) - Number(old & 0xffffffffn)) | 0;
+  return BigInt.asUintN(64, old + BigInt(diff));
 }
 
 export class DataReceiver {

@@ -548,7 +548,10 @@ export class Subflow {
     }
     if (!hasDss) return ACCEPT;
     // RFC 8684 §3.3.4: the window is relative to the DATA_ACK; 32-bit values are expanded by the msk.
-    if (rx.useAck) o.dataAck(now, rx.dataAck, rx.ack64, seg.window * 2 ** this.socket.peerWscale);
+    if (rx.useAck) {
+      const shift = this.socket.peerWscale;
+      o.dataAck(now, rx.dataAck, rx.ack64, seg.window * (shift < 31 ? 1 << shift : 2 ** shift)); // 2 ** shift, without a pow
+    }
     return accepted(this.mappingOf(now, rx));
   }
 

@@ -254,7 +254,8 @@ export class TcpOutput<S, R> extends TcpRecovery<S, R> {
       if (flags.ack) this.rcvAdvEdge = Math.max(this.rcvAdvEdge, this.rcv.nxt + w);
       return w;
     }
-    const scale = 2 ** this.rcvWscale;
+    const shift = this.rcvWscale;
+    const scale = shift < 31 ? 1 << shift : 2 ** shift; // 2 ** shift, without a pow for every segment
     let field = Math.min(0xffff, Math.floor(this.freeWindow() / scale));
     if (this.rcv.nxt + field * scale < this.rcvAdvEdge) field = Math.min(0xffff, Math.ceil((this.rcvAdvEdge - this.rcv.nxt) / scale));
     this.rcvAdvEdge = Math.max(this.rcvAdvEdge, this.rcv.nxt + field * scale);
