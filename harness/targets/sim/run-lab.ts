@@ -23,7 +23,6 @@ import { PayloadStream } from '../../workload/payload.js';
 import { ReceivedDigest, SentDigest } from './digests.js';
 import { describeEvent } from '../../lab/describe-event.js';
 import { deriveSeed } from '../../seed.js';
-import type { StreamComparer } from '../../integrity/locate.js';
 import { comparerFor, workloadStreams } from '../../integrity/sources.js';
 
 export const ENGINE_TARGET: TargetInfo = { kind: 'engine', spec: 'sim', version: '0.1', backend: 'sim' };
@@ -56,10 +55,8 @@ interface Side {
   stream: PayloadStream;
   pending?: Buffer;
   sent: SentDigest;
-  /** Updates `comparer` too. */
+  /** Counts, hashes and compares what arrives with the expected stream (its comparer), as the agent's receiver does. */
   received: ReceivedDigest;
-  /** Compares what arrives with the expected stream, as the agent's receiver does. */
-  comparer?: StreamComparer;
   expectReceive: number;
   shut: boolean;
   /** The client closed with SO_LINGER 0 (workload abort-after). */
@@ -110,7 +107,7 @@ function report(side: Side | undefined, mptcpSocket: boolean, peer: Side | undef
     };
   const i = side.info;
   const alive = (i?.subflowList ?? []).filter((s) => s.state !== 'CLOSED' && !s.detached);
-  const diff = side.comparer?.located();
+  const diff = side.received.located();
   return {
     bytesSent: side.sent.bytes,
     bytesReceived: side.received.bytes,
@@ -324,7 +321,6 @@ class EngineRun {
       stream: new PayloadStream(seed + this.current),
       sent: new SentDigest(seed + this.current),
       received: new ReceivedDigest(comparer, { seed: seed + this.current, bytes: size }),
-      ...(comparer ? { comparer } : {}),
       expectReceive: receives ? size : 0,
       shut: false,
       aborted: false,
@@ -392,12 +388,8 @@ class EngineRun {
     const side = [this.client, this.server].find((s) => s && s.conn === ev.conn && this.sideHost(s) === host);
     if (!side) return;
     if (ev.kind === 'readable') {
-      // Hashed piece by piece as it arrived: the digest of the whole without joining the pieces first.
-      for (const data of ep.readChunks(ev.conn))
-        if (data.length) {
-          const chunk = Buffer.from(data.buffer, data.byteOffset, data.length);
-          side.received.update(chunk);
-        }
+      // Hashed and compared piece by piece as it arrived (runs of adjacent pieces as one), never joined.
+      for (const data of ep.readChunks(ev.conn)) side.received.update(data);
       if (ep.eof(ev.conn)) side.eof = true;
       if (side === this.client && side.eof && side.shut) this.transferDoneAt ??= now;
     }

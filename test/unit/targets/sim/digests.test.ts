@@ -11,14 +11,19 @@ const SEED = 77;
 const SIZE = 200_000;
 const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
 
-/** Feeds `bytes` in chunks of varying size, as segments arrive. */
-function receive(bytes: Buffer, withComparer = true): ReceivedDigest {
+/**
+ * Feeds `bytes` in chunks of varying size, as segments arrive: views of one buffer (adjacent, taken
+ * as runs), or each a copy of its own, or both mixed.
+ */
+function receive(bytes: Buffer, withComparer = true, pieces: 'views' | 'copies' | 'mixed' = 'views'): ReceivedDigest {
   const comparer = withComparer ? new StreamComparer({ connection: 0, direction: 'upload', seed: SEED, bytes: SIZE }) : undefined;
   const d = new ReceivedDigest(comparer, { seed: SEED, bytes: SIZE });
   for (let at = 0, k = 0; at < bytes.length; k++) {
     const n = [1448, 1, 65_536, 7][k % 4]!;
-    d.update(bytes.subarray(at, at + n));
+    const view = bytes.subarray(at, at + n);
+    d.update(pieces === 'copies' || (pieces === 'mixed' && k % 3 === 0) ? Buffer.from(view) : view);
     at += n;
+    assert.equal(d.bytes, Math.min(at, bytes.length), 'counted at once');
   }
   return d;
 }
@@ -26,6 +31,8 @@ function receive(bytes: Buffer, withComparer = true): ReceivedDigest {
 test('a clean stream: the digest of the bytes, without the sender and from the sender', () => {
   const bytes = payloadBytes(SEED, SIZE);
   assert.equal(receive(bytes).digest(), sha(bytes));
+  assert.equal(receive(bytes, true, 'copies').digest(), sha(bytes));
+  assert.equal(receive(bytes, true, 'mixed').located(), undefined, 'nothing wrong located');
   const sender = new SentDigest(SEED);
   sender.update(bytes);
   assert.equal(receive(bytes).digest(sender), sha(bytes));
@@ -43,13 +50,19 @@ test('a short stream, and a sender that wrote more or another stream: the digest
 });
 
 test('wrong bytes anywhere, or more bytes than expected: the digest of exactly what arrived', () => {
-  for (const at of [0, 1447, 70_000, SIZE - 1]) {
-    const bytes = Buffer.from(payloadBytes(SEED, SIZE));
-    bytes[at] = bytes[at]! ^ 0x40;
-    const d = receive(bytes);
-    assert.equal(d.digest(), sha(bytes), `a flipped byte at ${at}`);
-    assert.ok(d.comparer?.located(), 'the comparer located it');
-  }
+  for (const at of [0, 1447, 70_000, SIZE - 1])
+    for (const pieces of ['views', 'copies', 'mixed'] as const) {
+      const bytes = Buffer.from(payloadBytes(SEED, SIZE));
+      bytes[at] = bytes[at]! ^ 0x40;
+      const d = receive(bytes, true, pieces);
+      const diff = d.located();
+      assert.deepEqual(
+        diff?.wrong.map((w) => [w.offset, w.length]),
+        [[at, 1]],
+        `the comparer located the byte at ${at} (${pieces})`,
+      );
+      assert.equal(d.digest(), sha(bytes), `a flipped byte at ${at} (${pieces})`);
+    }
   const longer = Buffer.concat([payloadBytes(SEED, SIZE), Buffer.from('tail')]);
   assert.equal(receive(longer).digest(), sha(longer));
   const plain = payloadBytes(SEED, 5000);
