@@ -70,12 +70,14 @@ class SentDatagram implements Datagram {
   /** The socket TCP Small Queues charged for this packet, until it leaves the host (handleTxDone). */
   inHost: TcpSocket<unknown, unknown> | undefined;
 
+  /** `rxKey`: the key a receiving endpoint finds its socket by (key() of dst, dstPort, src, srcPort), made once per socket. */
   constructor(
     readonly src: string,
     readonly dst: string,
     readonly segment: TcpSegment,
     readonly length: number,
     bytes: Uint8Array | undefined,
+    readonly rxKey?: string,
   ) {
     this.emitted = bytes;
   }
@@ -160,7 +162,8 @@ export class MptcpEndpoint {
   private readonly random: RandomSource;
   private readonly tokens: TokenTable<Msk, Msk>;
   private readonly listeners = new Map<number, { readonly mptcp: boolean; readonly quiet: boolean }>();
-  private readonly sockets = new Map<string, { readonly sf: Subflow; readonly msk: Msk; readonly key: string }>();
+  /** By key(); `peerKey` is the key of the same connection at the peer (what our packets are looked up by there). */
+  private readonly sockets = new Map<string, { readonly sf: Subflow; readonly msk: Msk; readonly key: string; readonly peerKey: string }>();
   private readonly conns = new Map<ConnectionId, Msk>();
   private outbox: Datagram[] = [];
   private outHead = 0;
@@ -198,7 +201,7 @@ export class MptcpEndpoint {
       emit: (ev) => void self.events.push(ev),
       attach: (sf, msk) => {
         const k = key(sf.local.addr, sf.local.port, sf.remote.addr, sf.remote.port);
-        self.sockets.set(k, { sf, msk, key: k });
+        self.sockets.set(k, { sf, msk, key: k, peerKey: key(sf.remote.addr, sf.remote.port, sf.local.addr, sf.local.port) });
       },
       acceptToken: (token, msk) => void self.tokens.accept(token, msk),
       releaseToken: (token, request) => void (request ? self.tokens.destroyRequest(token) : self.tokens.destroy(token)),
@@ -342,7 +345,9 @@ export class MptcpEndpoint {
     const seg = segmentOf(packet);
     if (!seg) return;
     if (this.checksum && !verifyTcpChecksum(packet.src, packet.dst, packet.bytes)) return;
-    const entry = this.sockets.get(key(packet.dst, seg.dstPort, packet.src, seg.srcPort));
+    // A packet of an engine socket names its receiver's key (the same string, made once per socket, not per packet).
+    const rxKey = packet instanceof SentDatagram ? packet.rxKey : undefined;
+    const entry = this.sockets.get(rxKey ?? key(packet.dst, seg.dstPort, packet.src, seg.srcPort));
     if (entry) {
       if (seg.flags.rst && entry.sf.resetOnEarlyRst(now, seg)) {
         this.pump(now);
@@ -666,7 +671,7 @@ export class MptcpEndpoint {
     this.send(packet.dst, packet.src, rst);
   }
 
-  private send(src: string, dst: string, seg: TcpSegment): SentDatagram {
+  private send(src: string, dst: string, seg: TcpSegment, rxKey?: string): SentDatagram {
     // Checked now, as emitting would: a segment that cannot be sent fails here, not where its bytes are read.
     const length = checkedSegmentLen(seg);
     let bytes: Uint8Array | undefined;
@@ -674,7 +679,7 @@ export class MptcpEndpoint {
       bytes = emitSegment(seg);
       setTcpChecksum(src, dst, bytes);
     }
-    const d = new SentDatagram(src, dst, seg, length, bytes);
+    const d = new SentDatagram(src, dst, seg, length, bytes, rxKey);
     this.outbox.push(d);
     return d;
   }
@@ -687,10 +692,10 @@ export class MptcpEndpoint {
     for (let round = 0; round < 2; round += 1) {
       let changed = false;
       for (const m of this.conns.values()) m.push(now);
-      for (const { sf, key: k } of this.sockets.values()) {
+      for (const { sf, key: k, peerKey } of this.sockets.values()) {
         for (const seg of sf.socket.transmit(now)) {
           changed = true;
-          const d = this.send(sf.local.addr, sf.remote.addr, seg);
+          const d = this.send(sf.local.addr, sf.remote.addr, seg, peerKey);
           // The socket charged it (TcpSocket.build): remember whose it is until it leaves the host.
           if (this.tcp.smallQueues && chargesSmallQueue(seg.payload.length, seg.flags)) d.inHost = sf.socket as TcpSocket<unknown, unknown>;
         }

@@ -8,15 +8,14 @@ import type { MibName } from './mib.js';
 import { ReceiveBuffer } from './tcp/receive-buffer.js';
 import { concat } from './bytes.js';
 
-/** __mptcp_expand_seq: a 32-bit sequence number made 64-bit, the one closest to `old`. */
+/**
+ * __mptcp_expand_seq: a 32-bit sequence number made 64-bit, the one closest to `old`: `old` moved by
+ * the signed 32-bit distance from its low half to `cur32` (the distance in numbers: a 32-bit DATA_ACK
+ * is expanded for every segment that carries one).
+ */
 export function expandSeq(old: bigint, cur32: bigint): bigint {
-  const old32 = old & 0xffffffffn;
-  const c32 = cur32 & 0xffffffffn;
-  let cur = (old & ~0xffffffffn) + c32;
-  const diff = Number(BigInt.asIntN(32, c32 - old32));
-  if (c32 < old32 && diff > 0) cur += 1n << 32n;
-  else if (c32 > old32 && diff < 0) cur -= 1n << 32n;
-  return BigInt.asUintN(64, cur);
+  const diff = (Number(cur32 & 0xffffffffn) - Number(old & 0xffffffffn)) | 0;
+  return BigInt.asUintN(64, old + BigInt(diff));
 }
 
 export class DataReceiver {
@@ -32,6 +31,8 @@ export class DataReceiver {
   /** Answer with 64-bit DATA_ACKs (msk->use_64bit_ack: the peer sent 64-bit DSNs). */
   use64BitAck = false;
   bytesReceived = 0;
+  /** ackToSend()'s last answer and what it was made from. */
+  private lastAck: { nxt: number; base: bigint; wide: boolean; ack: { readonly value: bigint; readonly bits: 32 | 64 } } | undefined;
   /** The highest right edge announced (msk->rcv_wnd_sent): the window never shrinks below it. */
   private wndEdge = 0;
 
@@ -61,9 +62,15 @@ export class DataReceiver {
     return this.wndEdge - nxt;
   }
 
-  ackToSend(): { value: bigint; bits: 32 | 64 } {
-    const ack = this.dsn(this.rcv.nxt);
-    return this.use64BitAck ? { value: ack, bits: 64 } : { value: BigInt.asUintN(32, ack), bits: 32 };
+  ackToSend(): { readonly value: bigint; readonly bits: 32 | 64 } {
+    // Asked for every segment sent; it changes only when data arrives in order: kept until then.
+    const c = this.lastAck;
+    const nxt = this.rcv.nxt;
+    if (c !== undefined && c.nxt === nxt && c.base === this.base && c.wide === this.use64BitAck) return c.ack;
+    const dsn = this.dsn(nxt);
+    const ack = this.use64BitAck ? { value: dsn, bits: 64 as const } : { value: BigInt.asUintN(32, dsn), bits: 32 as const };
+    this.lastAck = { nxt, base: this.base, wide: this.use64BitAck, ack };
+    return ack;
   }
 
   expand(seq32: bigint): bigint {

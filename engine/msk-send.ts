@@ -10,6 +10,15 @@ import type { TxMap } from './subflow.js';
 /** The most one mapping covers: the DSS data-level length is 16 bits (RFC 8684 §3.3). */
 export const MAX_MAPPING = 0xffff - 1;
 
+/** What a DATA_ACK did (shared answers: one comes per ACK received). */
+export interface AckOutcome {
+  readonly advanced: boolean;
+  readonly finAcked: boolean;
+}
+const NOT_ADVANCED: AckOutcome = Object.freeze({ advanced: false, finAcked: false });
+const ADVANCED: AckOutcome = Object.freeze({ advanced: true, finAcked: false });
+const FIN_ACKED: AckOutcome = Object.freeze({ advanced: true, finAcked: true });
+
 export class DataSender {
   private readonly buf = new SendBuffer<undefined>(0);
   /** The 64-bit DSN of offset 0 (our IDSN + 1). */
@@ -110,18 +119,18 @@ export class DataSender {
    * Returns whether it acknowledged new data, and whether it newly
    * acknowledged the DATA_FIN. An ACK for what was never sent is ignored.
    */
-  ack(abs: bigint, window: number): { advanced: boolean; finAcked: boolean } {
+  ack(abs: bigint, window: number): AckOutcome {
     const una = this.buf.una;
     const rel = Number(BigInt.asIntN(64, abs - this.base));
     // Up to what was ever sent (nxt may have gone back for a reinjection), the DATA_FIN included.
-    if (rel < una || rel > this.max + (this.finAnnounced ? 1 : 0)) return { advanced: false, finAcked: false };
+    if (rel < una || rel > this.max + (this.finAnnounced ? 1 : 0)) return NOT_ADVANCED;
     this.wndEnd = Math.max(this.wndEnd, rel + window);
-    if (rel === una) return { advanced: false, finAcked: false };
+    if (rel === una) return NOT_ADVANCED;
     this.stats.bytesAcked += this.buf.ackTo(rel);
     if (this.nxt < rel) this.nxt = Math.min(rel, this.buf.end);
     const finAcked = this.finSeq !== undefined && rel > this.finSeq && !this.finAcked;
     if (finAcked) this.finAcked = true;
-    return { advanced: true, finAcked };
+    return finAcked ? FIN_ACKED : ADVANCED;
   }
 
   /** __mptcp_retransmit_pending_data: map everything unacknowledged again. */

@@ -51,6 +51,9 @@ export interface MskEnv {
 
 export type CreateSubflowOptions = PmSubflowRequest;
 
+/** The scheduler's view of one subflow (a record refilled for each decision). */
+type Candidate = { -readonly [K in keyof SchedCandidate]: SchedCandidate[K] } & { sf: Subflow };
+
 /** __mptcp_subflow_active: the subflow can carry data (stale or not). */
 function canSend(sf: Subflow): boolean {
   const st = sf.socket.state;
@@ -70,6 +73,8 @@ export class Msk {
   isFullyEstablished = false;
   /** The live subflows. */
   readonly subflows: Subflow[] = [];
+  /** candidates()' records, one per subflow, reused. */
+  private readonly schedView: Candidate[] = [];
   /** Every subflow ever, for info(). */
   readonly allSubflows: Subflow[] = [];
   readonly pendingSignals: MptcpOption[] = [];
@@ -465,21 +470,36 @@ export class Msk {
     else this.state = 'FIN_WAIT_1';
   }
 
-  private candidate(sf: Subflow, remaining: number): SchedCandidate & { sf: Subflow } {
+  /**
+   * The scheduler's view of every subflow, in order, for a mapping of at most `remaining` bytes. The
+   * records are this msk's own, refilled at each call (the scheduler runs once per mapping): valid
+   * until the next call.
+   */
+  private candidates(remaining: number): readonly Candidate[] {
+    const out = this.schedView;
+    const subflows = this.subflows;
+    for (let i = 0; i < subflows.length; i++) {
+      const sf = subflows[i] as Subflow;
+      const c = (out[i] ??= { sf, active: false, backup: false, srttMs: undefined, sendSpace: 0, unacked: 0 });
+      c.sf = sf;
+      this.fillCandidate(c, sf, remaining);
+    }
+    out.length = subflows.length;
+    return out;
+  }
+
+  private fillCandidate(c: Candidate, sf: Subflow, remaining: number): void {
     if (sf.stale && sf.socket.rcvProgress !== sf.staleMark) {
       sf.stale = false; // mptcp_subflow_active: it heard from the peer again
       sf.staleCount = 0;
       this.count('SubflowRecover');
     }
     const space = sf.socket.sendSpace();
-    return {
-      sf,
-      active: sf.usable,
-      backup: sf.isBackup,
-      srttMs: sf.socket.srtt,
-      sendSpace: space >= Math.min(sf.socket.sendMss, remaining) ? space : 0,
-      unacked: sf.socket.unacked,
-    };
+    c.active = sf.usable;
+    c.backup = sf.isBackup;
+    c.srttMs = sf.socket.srtt;
+    c.sendSpace = space >= Math.min(sf.socket.sendMss, remaining) ? space : 0;
+    c.unacked = sf.socket.unacked;
   }
 
   /** __mptcp_push_pending: cut queued data into mappings on the subflows the scheduler picks. */
@@ -493,7 +513,7 @@ export class Msk {
     if (this.tx.nxt < this.tx.end) this.setTimeout(now);
     for (let guard = 0; guard < 1000 && this.tx.sendable > 0; guard += 1) {
       const remaining = this.tx.sendable;
-      const pick = selectSend(this.subflows.map((s) => this.candidate(s, remaining)));
+      const pick = selectSend(this.candidates(remaining));
       if (!pick) break;
       this.pushMapping(now, pick.sf, this.tx.nxt, Math.min(pick.sendSpace, remaining, MAX_MAPPING));
       if (this.mode !== 'mptcp') {
@@ -548,7 +568,7 @@ export class Msk {
     }
   }
 
-  dataAckToSend(): { value: bigint; bits: 32 | 64 } | undefined {
+  dataAckToSend(): { readonly value: bigint; readonly bits: 32 | 64 } | undefined {
     if (this.mode !== 'mptcp' || this.remoteKey === undefined) return undefined;
     return this.rx.ackToSend();
   }
@@ -623,10 +643,7 @@ export class Msk {
     } else if (una >= this.tx.max && this.tx.finAnnounced && !this.tx.finAcked) {
       for (const sf of this.subflows) if (sf.usable) sf.socket.requestPureAck(); // the DATA_FIN again
     } else if (una < this.tx.max) {
-      const pick = selectRetransmit(
-        this.subflows.map((s) => this.candidate(s, this.tx.max - una)),
-        allowBackup,
-      );
+      const pick = selectRetransmit(this.candidates(this.tx.max - una), allowBackup);
       if (pick) {
         this.retransmits += 1;
         const space = Math.max(pick.sf.socket.sendSpace(), pick.sf.socket.sendMss);

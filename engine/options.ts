@@ -32,6 +32,6 @@ export type {
   UnknownOption,
 } from './options/repr.js';
 export { bufferLen, emitOption, encodeOption, parseOption } from './options/codec.js';
-export { dssExpectedLen, encodeDss } from './options/dss.js';
-export { emptyReceivedOptions, type MutableReceivedOptions, type SegmentFlags } from './options/received.js';
+export { DssOption, dssExpectedLen, encodeDss } from './options/dss.js';
+export { emptyReceivedOptions, receiveDssOption, type MutableReceivedOptions, type SegmentFlags } from './options/received.js';
 export { emitTcpOptions, parseMptcpOptions, receiveMptcpOptions, type ParsedOptions, type TcpOption } from './options/tcp-area.js';

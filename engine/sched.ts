@@ -26,15 +26,21 @@ export interface SchedCandidate {
 
 /** mptcp_subflow_get_send: the subflow to put the next mapping on, or undefined. */
 export function selectSend<C extends SchedCandidate>(subflows: readonly C[]): C | undefined {
-  const active = subflows.filter((s) => s.active);
-  const nonBackup = active.filter((s) => !s.backup);
-  const pool = nonBackup.length > 0 ? nonBackup : active;
-  let best: C | undefined;
-  for (const s of pool) {
+  // One pass, nothing allocated (it runs for every mapping): the best of the non-backup subflows and
+  // the best of all, the first of equals; the pool is the non-backup ones if any is active.
+  let anyNonBackup = false;
+  let bestNonBackup: C | undefined;
+  let bestAny: C | undefined;
+  for (let i = 0; i < subflows.length; i++) {
+    const s = subflows[i] as C;
+    if (!s.active) continue;
+    if (!s.backup) anyNonBackup = true;
     if (s.sendSpace <= 0) continue;
-    if (best === undefined || (s.srttMs ?? 0) < (best.srttMs ?? 0)) best = s;
+    const srtt = s.srttMs ?? 0;
+    if (bestAny === undefined || srtt < (bestAny.srttMs ?? 0)) bestAny = s;
+    if (!s.backup && (bestNonBackup === undefined || srtt < (bestNonBackup.srttMs ?? 0))) bestNonBackup = s;
   }
-  return best;
+  return anyNonBackup ? bestNonBackup : bestAny;
 }
 
 /**

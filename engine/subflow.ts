@@ -7,7 +7,7 @@
 // The subflow talks to its connection (the msk, engine/msk.ts) through the
 // SubflowOwner interface.
 
-import { encodeDss, encodeOption, receiveMptcpOptions, type MptcpOption } from './options.js';
+import { DssOption, emptyReceivedOptions, encodeOption, receiveDssOption, receiveMptcpOptions, type MptcpOption } from './options.js';
 import {
   MPTCP_CAP_CHECKSUM_REQD,
   MPTCP_CAP_DENY_JOIN_ID0,
@@ -36,7 +36,7 @@ import type { MibName } from './mib.js';
 import type { MptcpCtrl } from './ctrl.js';
 import { TcpSocket, type TcpSocketInfo } from './tcp/socket.js';
 import type { CloseReason, SegmentInfo, TcpAddr, TcpConfig, TcpHooks, Verdict } from './tcp/config.js';
-import type { TcpOption, TcpSegment } from './tcp/segment.js';
+import type { MptcpTcpOption, TcpOption, TcpSegment } from './tcp/segment.js';
 import type { TcpState } from './tcp/state.js';
 import { concat } from './bytes.js';
 
@@ -95,7 +95,7 @@ export interface SubflowOwner {
   mpFailReceived(now: number, sf: Subflow): void;
   fullyEstablished(now: number, sf: Subflow): void;
   dataAck(now: number, ack: bigint, ack64: boolean, window: number): void;
-  dataAckToSend(): { value: bigint; bits: 32 | 64 } | undefined;
+  dataAckToSend(): { readonly value: bigint; readonly bits: 32 | 64 } | undefined;
   dataFinToSend(): bigint | undefined;
   /** The 64-bit DSN of a data offset on our side (offset 0 is IDSN + 1). */
   localDsn(offset: number): bigint;
@@ -143,6 +143,13 @@ const DSS_RESERVE = 28;
 
 function pad4(n: number): number {
   return (n + 3) & ~3;
+}
+
+/** Encodes `opt` onto `out`; returns the bytes it takes, padded to 4. */
+function putOption(out: (Uint8Array | MptcpTcpOption)[], opt: MptcpOption): number {
+  const b = encodeOption(opt);
+  out.push(b);
+  return pad4(b.length);
 }
 
 export class Subflow {
@@ -344,26 +351,21 @@ export class Subflow {
     return [];
   }
 
-  private options(info: SegmentInfo<TxMap>, room: number): Uint8Array[] {
+  private options(info: SegmentInfo<TxMap>, room: number): (Uint8Array | MptcpTcpOption)[] {
     // mptcp_established_options: after a fallback only a segment of the infinite mapping carries a DSS.
     if (this.kind === 'plain') return info.len > 0 && info.tag?.infinite && !info.flags.rst ? [this.infiniteMapOption(info.tag)] : [];
     const o = this.owner;
-    const out: Uint8Array[] = [];
+    const out: (Uint8Array | MptcpTcpOption)[] = [];
     let used = 0;
-    const put = (opt: MptcpOption): void => {
-      const b = encodeOption(opt);
-      out.push(b);
-      used += pad4(b.length);
-    };
     if (info.flags.rst) {
       // mptcp_established_options: a RST from an MPTCP subflow carries MP_FASTCLOSE (with the peer's key) when
       // the connection is fastclosing, and MP_TCPRST always (reason EUNSPEC unless one was set); each is
       // counted as it is written.
       if (this.sendFastclose && o.remoteKey !== undefined) {
-        put({ kind: 'mp_fastclose', receiverKey: o.remoteKey });
+        used += putOption(out, { kind: 'mp_fastclose', receiverKey: o.remoteKey });
         o.count('MPFastcloseTx');
-      } else if (this.sendMpFail) put(this.takeMpFail());
-      put({ kind: 'mp_tcprst', transient: false, reason: this.resetReason ?? MPTCP_RST_EUNSPEC });
+      } else if (this.sendMpFail) used += putOption(out, this.takeMpFail());
+      used += putOption(out, { kind: 'mp_tcprst', transient: false, reason: this.resetReason ?? MPTCP_RST_EUNSPEC });
       // MPRstTx is counted in mptcp_established_options_rst, i.e. only for a RST built for a socket
       // (tcp_send_active_reset); the one tcp_v4_send_reset sends in reply carries MP_TCPRST uncounted.
       if (!this.resetUncounted && !this.socket.resetInReply) o.count('MPRstTx');
@@ -377,7 +379,7 @@ export class Subflow {
     if (!this.fullyEstablished && this.active && (info.seq === 1 || firstSkb) && this.socket.state === 'ESTABLISHED') {
       if (this.kind === 'mpc' && o.remoteKey !== undefined) {
         const withData = info.len > 0 && info.tag !== undefined;
-        put({
+        used += putOption(out, {
           kind: 'mp_capable',
           version: MPTCP_SUPPORTED_VERSION,
           flags: this.mpcFlags(),
@@ -389,7 +391,7 @@ export class Subflow {
         return out;
       }
       if (this.kind === 'join' && this.hmac) {
-        put({ kind: 'mp_join', form: 'ack', hmac: this.hmac });
+        used += putOption(out, { kind: 'mp_join', form: 'ack', hmac: this.hmac });
         return out;
       }
     }
@@ -402,17 +404,17 @@ export class Subflow {
       const dsn = map !== undefined ? o.localDsn(map.dataSeq) : fin;
       const csum =
         !o.csumEnabled || dsn === undefined ? undefined : map !== undefined ? (map.csum ?? 0) : dssChecksum(dsn, 0, 1, new Uint8Array(0));
-      const b = encodeDss(ack?.value, ack?.bits === 64, dsn, true, map?.ssn ?? 0, map?.len ?? 1, csum, fin !== undefined);
+      const b = new DssOption(ack?.value, ack?.bits === 64, dsn, true, map?.ssn ?? 0, map?.len ?? 1, csum, fin !== undefined);
       out.push(b);
       used += pad4(b.length);
       // MP_FAIL rides with the DSS on the pure ACK mptcp_subflow_fail / mptcp_pm_mp_fail_received ask for,
       // and nothing else goes with it.
       if (this.sendMpFail && info.len === 0 && room - used >= TCPOLEN_MPTCP_FAIL) {
-        put(this.takeMpFail());
+        used += putOption(out, this.takeMpFail());
         return out;
       }
     }
-    if (info.len === 0) for (const s of o.takeSignals(info.now, this, room - used)) put(s);
+    if (info.len === 0) for (const s of o.takeSignals(info.now, this, room - used)) used += putOption(out, s);
     return out;
   }
 
@@ -546,7 +548,10 @@ export class Subflow {
     }
     if (!hasDss) return ACCEPT;
     // RFC 8684 §3.3.4: the window is relative to the DATA_ACK; 32-bit values are expanded by the msk.
-    if (rx.useAck) o.dataAck(now, rx.dataAck, rx.ack64, seg.window * 2 ** this.socket.peerWscale);
+    if (rx.useAck) {
+      const shift = this.socket.peerWscale;
+      o.dataAck(now, rx.dataAck, rx.ack64, seg.window * (shift < 31 ? 1 << shift : 2 ** shift)); // 2 ** shift, without a pow
+    }
     return accepted(this.mappingOf(now, rx));
   }
 
@@ -691,14 +696,56 @@ export class Subflow {
   }
 }
 
+/**
+ * Set `check` to have every segment record's received options also read from the option bytes and
+ * compared (a test mode: the codec stays tested on the path the fields take).
+ */
+export const recordCheck = { check: false, checked: 0 };
+
 /** The MPTCP options of a segment as the kernel's mptcp_get_options fills them. */
 export function receivedOptions(seg: TcpSegment): ReceivedOptions {
+  // The common segment: one DSS, handed over as a record. Its fields are what its bytes would give.
+  const only = soleMptcpOption(seg.options);
+  if (only instanceof DssOption) {
+    const rx = emptyReceivedOptions();
+    receiveDssOption(rx, only);
+    if (recordCheck.check) checkAgainstBytes(rx, seg);
+    return rx;
+  }
+  return receivedFromBytes(seg);
+}
+
+function receivedFromBytes(seg: TcpSegment): ReceivedOptions {
   return receiveMptcpOptions(mptcpArea(seg.options), {
     syn: seg.flags.syn,
     ack: seg.flags.ack,
     rst: seg.flags.rst,
     hasPayload: seg.payload.length > 0,
   });
+}
+
+/** The segment's one MPTCP option, or undefined when it has none or several. */
+function soleMptcpOption(options: readonly TcpOption[]): MptcpTcpOption | undefined {
+  let only: MptcpTcpOption | undefined;
+  for (let i = 0; i < options.length; i++) {
+    const o = options[i] as TcpOption;
+    if (o.kind !== 'mptcp') continue;
+    if (only) return undefined;
+    only = o;
+  }
+  return only;
+}
+
+/** recordCheck: the record's received options against those parsed from its bytes. */
+function checkAgainstBytes(rx: ReceivedOptions, seg: TcpSegment): void {
+  recordCheck.checked += 1;
+  const fromBytes = receivedFromBytes(seg);
+  for (const k of Object.keys(fromBytes) as (keyof ReceivedOptions)[]) {
+    const a = rx[k];
+    const b = fromBytes[k];
+    const same = a instanceof Uint8Array && b instanceof Uint8Array ? a.length === b.length && a.every((x, i) => x === b[i]) : a === b;
+    if (!same) throw new Error(`recordCheck: received option field ${k} is ${String(a)} from the record, ${String(b)} from its bytes`);
+  }
 }
 
 /** The segment's MPTCP options one after the other (most segments carry one: its bytes as they are). */

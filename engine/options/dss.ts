@@ -145,32 +145,68 @@ export function encodeDss(
   checksum: number | undefined,
   dataFin: boolean,
 ): Uint8Array {
-  let flags = dataFin ? MPTCP_DSS_DATA_FIN : 0;
-  if (ack !== undefined) {
-    checkBig('DSS dataAck', ack, ack64 ? 64 : 32);
-    flags |= MPTCP_DSS_HAS_ACK | (ack64 ? MPTCP_DSS_ACK64 : 0);
+  return new DssOption(ack, ack64, dsn, dsn64, ssn, dataLen, checksum, dataFin).bytes;
+}
+
+/**
+ * A DSS as a TCP option record ({ kind: 'mptcp', bytes }) that keeps its fields and writes its bytes
+ * only when something reads them (a capture, a checksum): a receiver in the same process takes the
+ * fields (receiveDssOption in received.ts), which is what parsing the bytes gives. The fields are
+ * checked here, as encoding would, so a bad one fails where it is made. `length` is bytes.length.
+ */
+export class DssOption {
+  readonly kind = 'mptcp' as const;
+  /** The DSS flag byte. */
+  readonly flags: number;
+  readonly length: number;
+  private encoded: Uint8Array | undefined;
+
+  constructor(
+    readonly ack: bigint | undefined,
+    ack64: boolean,
+    readonly dsn: bigint | undefined,
+    dsn64: boolean,
+    readonly ssn: number,
+    readonly dataLen: number,
+    readonly checksum: number | undefined,
+    dataFin: boolean,
+  ) {
+    let flags = dataFin ? MPTCP_DSS_DATA_FIN : 0;
+    if (ack !== undefined) {
+      checkBig('DSS dataAck', ack, ack64 ? 64 : 32);
+      flags |= MPTCP_DSS_HAS_ACK | (ack64 ? MPTCP_DSS_ACK64 : 0);
+    }
+    if (dsn !== undefined) {
+      checkBig('DSS mapping dsn', dsn, dsn64 ? 64 : 32);
+      checkUint('DSS mapping subflowSeq', ssn, 32);
+      checkUint('DSS mapping dataLen', dataLen, 16);
+      if (checksum !== undefined) checkUint('DSS mapping checksum', checksum, 16);
+      flags |= MPTCP_DSS_HAS_MAP | (dsn64 ? MPTCP_DSS_DSN64 : 0);
+    }
+    this.flags = flags;
+    this.length = dssExpectedLen(flags) + (dsn !== undefined && checksum !== undefined ? TCPOLEN_MPTCP_DSS_CHECKSUM : 0);
   }
-  const csum = dsn !== undefined && checksum !== undefined;
-  if (dsn !== undefined) {
-    checkBig('DSS mapping dsn', dsn, dsn64 ? 64 : 32);
-    checkUint('DSS mapping subflowSeq', ssn, 32);
-    checkUint('DSS mapping dataLen', dataLen, 16);
-    if (checksum !== undefined) checkUint('DSS mapping checksum', checksum, 16);
-    flags |= MPTCP_DSS_HAS_MAP | (dsn64 ? MPTCP_DSS_DSN64 : 0);
+
+  /** The option's bytes, written on first read (then kept: they never change). */
+  get bytes(): Uint8Array {
+    return (this.encoded ??= this.encode());
   }
-  const len = dssExpectedLen(flags) + (csum ? TCPOLEN_MPTCP_DSS_CHECKSUM : 0);
-  const out = new Uint8Array(len);
-  putHeader(out, 0, len, MPTCPOPT_DSS, 0);
-  out[3] = flags;
-  let p = TCPOLEN_MPTCP_DSS_BASE;
-  if (ack !== undefined) p = putSeqValue(out, p, ack, ack64);
-  if (dsn !== undefined) {
-    p = putSeqValue(out, p, dsn, dsn64);
-    putBe32(out, p, ssn);
-    putBe16(out, p + 4, dataLen);
-    if (checksum !== undefined) putBe16(out, p + 6, checksum);
+
+  private encode(): Uint8Array {
+    const flags = this.flags;
+    const out = new Uint8Array(this.length);
+    putHeader(out, 0, this.length, MPTCPOPT_DSS, 0);
+    out[3] = flags;
+    let p = TCPOLEN_MPTCP_DSS_BASE;
+    if (this.ack !== undefined) p = putSeqValue(out, p, this.ack, (flags & MPTCP_DSS_ACK64) !== 0);
+    if (this.dsn !== undefined) {
+      p = putSeqValue(out, p, this.dsn, (flags & MPTCP_DSS_DSN64) !== 0);
+      putBe32(out, p, this.ssn);
+      putBe16(out, p + 4, this.dataLen);
+      if (this.checksum !== undefined) putBe16(out, p + 6, this.checksum);
+    }
+    return out;
   }
-  return out;
 }
 
 function putSeqValue(out: Uint8Array, at: number, v: bigint, wide: boolean): number {

@@ -59,7 +59,7 @@ import {
   type ReceivedOptions,
 } from '../protocol.js';
 import type { MpCapable, MptcpOption, ParseResult } from './repr.js';
-import { dssExpectedLen } from './dss.js';
+import { dssExpectedLen, type DssOption } from './dss.js';
 import { getBe16, getBe32, getBe64 } from '../bytes.js';
 
 /** The TCP header facts the kernel looks at while parsing MPTCP options. */
@@ -184,6 +184,31 @@ export function receiveDss(rx: MutableReceivedOptions, area: Uint8Array, at: num
     if (extra !== 0) {
       rx.suboptions |= OPTION_MPTCP_CSUMREQD;
       rx.csum = getBe16(area, p + 6);
+    }
+  }
+}
+
+/**
+ * receiveDss for a DssOption record (engine/options/dss.ts) without reading its bytes: the same fields,
+ * as its bytes would give them (its fields were checked when it was made, so its length is right).
+ */
+export function receiveDssOption(rx: MutableReceivedOptions, o: DssOption): void {
+  const flags = o.flags;
+  rx.mpcMap = false;
+  rx.dataFin = (flags & MPTCP_DSS_DATA_FIN) !== 0;
+  rx.dsn64 = (flags & MPTCP_DSS_DSN64) !== 0;
+  rx.useMap = (flags & MPTCP_DSS_HAS_MAP) !== 0;
+  rx.ack64 = (flags & MPTCP_DSS_ACK64) !== 0;
+  rx.useAck = (flags & MPTCP_DSS_HAS_ACK) !== 0;
+  rx.suboptions |= OPTION_MPTCP_DSS;
+  if (o.ack !== undefined) rx.dataAck = o.ack;
+  if (o.dsn !== undefined) {
+    rx.dataSeq = o.dsn;
+    rx.subflowSeq = o.ssn;
+    rx.dataLen = o.dataLen;
+    if (o.checksum !== undefined) {
+      rx.suboptions |= OPTION_MPTCP_CSUMREQD;
+      rx.csum = o.checksum;
     }
   }
 }

@@ -2,14 +2,26 @@
 // at the same virtual time come out in the order they were pushed, so a run
 // does not depend on heap internals (smoltcp's netsim, quinn's test pair).
 // Cancelled entries stay in the heap and are skipped when they reach the top.
+// A pending entry can be moved to another time (reschedule): it then comes
+// out exactly where a cancel and a new push would have put it, without the
+// new entry and the cancelled one left behind (a host's timer moves on most
+// packets).
 
 export interface QueueEntry<T> {
+  /** Changed only by reschedule(). */
   readonly time: number;
-  /** Insertion number, the tie-breaker between equal times. */
+  /** Insertion number, the tie-breaker between equal times (a reschedule takes a new one, as a push does). */
   readonly seq: number;
   readonly value: T;
   /** pending until it comes out of the queue (done) or is cancelled. */
   state: 'pending' | 'done' | 'cancelled';
+}
+
+/** An entry as the heap keeps it: where it sits, so that reschedule() can move it. */
+interface HeapEntry<T> extends QueueEntry<T> {
+  time: number;
+  seq: number;
+  index: number;
 }
 
 function before<T>(a: QueueEntry<T>, b: QueueEntry<T>): boolean {
@@ -17,7 +29,7 @@ function before<T>(a: QueueEntry<T>, b: QueueEntry<T>): boolean {
 }
 
 export class EventQueue<T> {
-  private heap: QueueEntry<T>[] = [];
+  private heap: HeapEntry<T>[] = [];
   private nextSeq = 0;
   private live = 0;
   /** Cancelled entries still sitting in the heap. */
@@ -31,20 +43,64 @@ export class EventQueue<T> {
   /** Add an event at a finite time; the entry can be given to cancel(). */
   push(time: number, value: T): QueueEntry<T> {
     if (!Number.isFinite(time)) throw new RangeError(`EventQueue.push: time must be finite, got ${time}`);
-    const e: QueueEntry<T> = { time, seq: this.nextSeq++, value, state: 'pending' };
+    const e: HeapEntry<T> = { time, seq: this.nextSeq++, value, state: 'pending', index: this.heap.length };
+    this.heap.push(e);
+    this.siftUp(e);
+    this.live += 1;
+    return e;
+  }
+
+  /**
+   * Move a pending entry to `time`: it comes out as a cancel() and a push(time) of its value would
+   * have it (after the entries already at that time). Returns whether it was still pending.
+   */
+  reschedule(entry: QueueEntry<T>, time: number): boolean {
+    if (!Number.isFinite(time)) throw new RangeError(`EventQueue.reschedule: time must be finite, got ${time}`);
+    const e = entry as HeapEntry<T>;
+    if (e.state !== 'pending' || this.heap[e.index] !== e) return false;
+    const earlier = time < e.time;
+    e.time = time;
+    e.seq = this.nextSeq++;
+    if (earlier) this.siftUp(e);
+    else this.siftDown(e);
+    return true;
+  }
+
+  /** Move `e` up from its place to where it belongs. */
+  private siftUp(e: HeapEntry<T>): void {
     const h = this.heap;
-    h.push(e);
-    let i = h.length - 1;
+    let i = e.index;
     while (i > 0) {
       const parent = (i - 1) >> 1;
-      const p = h[parent] as QueueEntry<T>;
+      const p = h[parent] as HeapEntry<T>;
       if (!before(e, p)) break;
       h[i] = p;
+      p.index = i;
       i = parent;
     }
     h[i] = e;
-    this.live += 1;
-    return e;
+    e.index = i;
+  }
+
+  /** Move `e` down from its place to where it belongs. */
+  private siftDown(e: HeapEntry<T>): void {
+    const h = this.heap;
+    const n = h.length;
+    let i = e.index;
+    for (;;) {
+      const l = 2 * i + 1;
+      if (l >= n) break;
+      const r = l + 1;
+      let c = l;
+      if (r < n && before(h[r] as HeapEntry<T>, h[l] as HeapEntry<T>)) c = r;
+      const child = h[c] as HeapEntry<T>;
+      if (!before(child, e)) break;
+      h[i] = child;
+      child.index = i;
+      i = c;
+    }
+    h[i] = e;
+    e.index = i;
   }
 
   /** Forget an event that has not come out yet. Returns whether it was still pending. */
@@ -92,6 +148,7 @@ export class EventQueue<T> {
     const kept = this.heap.filter((e) => e.state === 'pending');
     // Sorted by (time, seq) is a valid heap.
     kept.sort((a, b) => a.time - b.time || a.seq - b.seq);
+    for (let i = 0; i < kept.length; i++) (kept[i] as HeapEntry<T>).index = i;
     this.heap = kept;
     this.stale = 0;
   }
@@ -100,22 +157,12 @@ export class EventQueue<T> {
     const h = this.heap;
     const top = h[0];
     const last = h.pop();
-    if (top === undefined || last === undefined || h.length === 0) return top;
+    if (top === undefined || last === undefined) return top;
+    top.index = -1;
+    if (h.length === 0) return top;
     // Sift `last` down from the root.
-    const n = h.length;
-    let i = 0;
-    for (;;) {
-      const l = 2 * i + 1;
-      if (l >= n) break;
-      const r = l + 1;
-      let c = l;
-      if (r < n && before(h[r] as QueueEntry<T>, h[l] as QueueEntry<T>)) c = r;
-      const child = h[c] as QueueEntry<T>;
-      if (!before(child, last)) break;
-      h[i] = child;
-      i = c;
-    }
-    h[i] = last;
+    last.index = 0;
+    this.siftDown(last);
     return top;
   }
 }

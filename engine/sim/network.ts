@@ -236,6 +236,32 @@ export interface LinkEndSpec {
 export interface Timer {
   readonly at: number;
   cancel(): boolean;
+  /**
+   * Move it to `atMs` (a time in the past: now) before it fires: it then fires as a timer cancelled
+   * and scheduled anew at that time would, without a new one. Returns whether it was still pending.
+   */
+  reschedule(atMs: number): boolean;
+}
+
+/** Network.schedule()'s timer: its queue entry. */
+class SimTimer implements Timer {
+  constructor(
+    private readonly net: { readonly now: number },
+    private readonly queue: EventQueue<SimEvent>,
+    private readonly entry: QueueEntry<SimEvent>,
+  ) {}
+
+  get at(): number {
+    return this.entry.time;
+  }
+
+  cancel(): boolean {
+    return this.queue.cancel(this.entry);
+  }
+
+  reschedule(atMs: number): boolean {
+    return this.queue.reschedule(this.entry, Math.max(atMs, this.net.now));
+  }
 }
 
 type SimEvent =
@@ -420,8 +446,7 @@ export class Network {
   /** Run fn at virtual time atMs (a time in the past runs at now, after what is already due). */
   schedule(atMs: number, fn: (now: number) => void): Timer {
     const at = Math.max(atMs, this.nowValue);
-    const entry: QueueEntry<SimEvent> = this.queue.push(at, { kind: 'timer', fn });
-    return { at, cancel: () => this.queue.cancel(entry) };
+    return new SimTimer(this, this.queue, this.queue.push(at, { kind: 'timer', fn }));
   }
 
   /** Process the next event. False when there is none. */

@@ -4,7 +4,7 @@
 // the connection's life. A plain TCP connection uses plainHooks().
 
 import type { TcpMibName } from '../mib.js';
-import type { TcpFlags, TcpSegment } from './segment.js';
+import type { MptcpTcpOption, TcpFlags, TcpSegment } from './segment.js';
 import type { TcpState } from './state.js';
 import { TCP_RTO_MAX_MS, TCP_RTO_MIN_MS } from './rtt.js';
 
@@ -74,8 +74,11 @@ export type Verdict<R> = { readonly action: 'accept'; readonly tag?: R } | { rea
 export interface TcpHooks<S, R> {
   /** Extra options (whole MPTCP options) for our SYN or SYN/ACK; `retransmits` SYNs went before. */
   synOptions(synAck: boolean, retransmits: number): Uint8Array[];
-  /** Extra options for any other segment, in at most `room` bytes (`info` is valid during the call only: it is reused). */
-  options(info: SegmentInfo<S>, room: number): Uint8Array[];
+  /**
+   * Extra options for any other segment, in at most `room` bytes (`info` is valid during the call only: it is
+   * reused): whole MPTCP options, as bytes or as option records that write their bytes when read.
+   */
+  options(info: SegmentInfo<S>, room: number): readonly (Uint8Array | MptcpTcpOption)[];
   /** Sees each acceptable incoming segment of a synchronized or half-open connection before TCP acts on it. */
   incoming(now: number, seg: TcpSegment, state: TcpState): Verdict<R>;
   /** Bytes of option space to keep free in data segments (shrinks the MSS, like tcp_current_mss). */

@@ -7,7 +7,7 @@
 // as cwnd and window allow, like TCP_NODELAY.
 
 import { seqAdd } from './seq.js';
-import { TCP_FLAG, flagsFromByte, tcpFlags, type TcpFlags, type TcpOption, type TcpSegment } from './segment.js';
+import { TCP_FLAG, flagsFromByte, optionLen, tcpFlags, type TcpFlags, type TcpOption, type TcpSegment } from './segment.js';
 import type { TxSegment } from './scoreboard.js';
 import { chargesSmallQueue, segmentTruesize, type SmallQueueInput } from './small-queues.js';
 import { afterOwnFin, sendsData } from './state.js';
@@ -254,7 +254,8 @@ export class TcpOutput<S, R> extends TcpRecovery<S, R> {
       if (flags.ack) this.rcvAdvEdge = Math.max(this.rcvAdvEdge, this.rcv.nxt + w);
       return w;
     }
-    const scale = 2 ** this.rcvWscale;
+    const shift = this.rcvWscale;
+    const scale = shift < 31 ? 1 << shift : 2 ** shift; // 2 ** shift, without a pow for every segment
     let field = Math.min(0xffff, Math.floor(this.freeWindow() / scale));
     if (this.rcv.nxt + field * scale < this.rcvAdvEdge) field = Math.min(0xffff, Math.ceil((this.rcvAdvEdge - this.rcv.nxt) / scale));
     this.rcvAdvEdge = Math.max(this.rcvAdvEdge, this.rcv.nxt + field * scale);
@@ -294,8 +295,9 @@ export class TcpOutput<S, R> extends TcpRecovery<S, R> {
       info.tag = tag;
       info.retransmit = retransmit;
       for (const b of this.hooks.options(info, MAX_OPTIONS)) {
-        options.push({ kind: 'mptcp', bytes: b });
-        used += (b.length + 3) & ~3;
+        const o: TcpOption = b instanceof Uint8Array ? { kind: 'mptcp', bytes: b } : b;
+        options.push(o);
+        used += (optionLen(o) + 3) & ~3;
       }
       if (flags.ack && !flags.rst) this.sackOption(options, used);
     }

@@ -103,14 +103,20 @@ export type TcpOption =
   | { readonly kind: 'timestamps'; readonly tsVal: number; readonly tsEcr: number }
   /**
    * MPTCP (kind 30), raw: the whole option, kind byte (30) and length byte
-   * (= bytes.length) included; engine/options decodes it.
+   * (= bytes.length) included; engine/options decodes it. `length`, when set,
+   * is bytes.length known without the bytes: an option record of the engine's
+   * (engine/options/dss.ts DssOption) that writes its bytes only when read,
+   * its fields checked when it was made.
    */
-  | { readonly kind: 'mptcp'; readonly bytes: Uint8Array }
+  | { readonly kind: 'mptcp'; readonly bytes: Uint8Array; readonly length?: number }
   /**
    * Any other kind, or a known kind with a wrong length, raw: the whole
    * option, kind byte and length byte (= bytes.length) included.
    */
   | { readonly kind: 'unknown'; readonly bytes: Uint8Array };
+
+/** The MPTCP variant of TcpOption. */
+export type MptcpTcpOption = Extract<TcpOption, { readonly kind: 'mptcp' }>;
 
 export interface TcpSegment {
   readonly srcPort: number;
@@ -362,6 +368,7 @@ export function optionLen(o: TcpOption): number {
     case 'timestamps':
       return TCPOLEN.TIMESTAMP;
     case 'mptcp':
+      return o.length ?? o.bytes.length;
     case 'unknown':
       return o.bytes.length;
   }
@@ -438,6 +445,8 @@ function checkOption(o: TcpOption): void {
       break;
     case 'mptcp':
     case 'unknown': {
+      // An option record that knows its length was checked when it was made: its bytes are right by construction.
+      if (o.kind === 'mptcp' && o.length !== undefined) break;
       const b = o.bytes;
       if (b.length < 2 || b.length > 0xff)
         throw new RangeError(`emitSegment: a raw ${o.kind} option must be 2 to 255 bytes, got ${b.length}`);

@@ -19,10 +19,10 @@ import type { Host, Impairment, Lab, TimedEvent } from '../../lab/model.js';
 import type { EndpointReport, MptcpInfoObservation, Observations, PmEvent, TransferObservation } from '../../observations.js';
 import { filterCounters } from '../../observe/counters.js';
 import { resultBase, type LabResult, type TargetInfo } from '../../result.js';
-import { PayloadStream, StreamDigest } from '../../workload/payload.js';
+import { PayloadStream } from '../../workload/payload.js';
+import { ReceivedDigest, SentDigest } from './digests.js';
 import { describeEvent } from '../../lab/describe-event.js';
 import { deriveSeed } from '../../seed.js';
-import type { StreamComparer } from '../../integrity/locate.js';
 import { comparerFor, workloadStreams } from '../../integrity/sources.js';
 
 export const ENGINE_TARGET: TargetInfo = { kind: 'engine', spec: 'sim', version: '0.1', backend: 'sim' };
@@ -54,10 +54,9 @@ interface Side {
   toSend: number;
   stream: PayloadStream;
   pending?: Buffer;
-  sent: StreamDigest;
-  received: StreamDigest;
-  /** Compares what arrives with the expected stream, as the agent's receiver does. */
-  comparer?: StreamComparer;
+  sent: SentDigest;
+  /** Counts, hashes and compares what arrives with the expected stream (its comparer), as the agent's receiver does. */
+  received: ReceivedDigest;
   expectReceive: number;
   shut: boolean;
   /** The client closed with SO_LINGER 0 (workload abort-after). */
@@ -93,7 +92,8 @@ function infoObservation(i: MptcpConnectionInfo): MptcpInfoObservation {
   };
 }
 
-function report(side: Side | undefined, mptcpSocket: boolean): EndpointReport {
+/** `peer`: the other side, whose sent digest is the received one when the same bytes arrived. */
+function report(side: Side | undefined, mptcpSocket: boolean, peer: Side | undefined): EndpointReport {
   if (!side)
     return {
       bytesSent: 0,
@@ -107,12 +107,12 @@ function report(side: Side | undefined, mptcpSocket: boolean): EndpointReport {
     };
   const i = side.info;
   const alive = (i?.subflowList ?? []).filter((s) => s.state !== 'CLOSED' && !s.detached);
-  const diff = side.comparer?.located();
+  const diff = side.received.located();
   return {
     bytesSent: side.sent.bytes,
     bytesReceived: side.received.bytes,
     sha256Sent: side.sent.digest(),
-    sha256Received: side.received.digest(),
+    sha256Received: side.received.digest(peer?.sent),
     // Like MPTCP_INFO answering EOPNOTSUPP: opened as MPTCP, not running MPTCP.
     fallback: mptcpSocket && i !== undefined && !i.mptcp,
     mptcp: mptcpSocket,
@@ -314,13 +314,13 @@ class EngineRun {
     const w = this.lab.workload;
     const seed = deriveSeed(this.seed, this.lab.name, 'payload');
     const streams = workloadStreams({ seed, connections: w.connections, direction: w.direction, sizeBytes: size });
+    const comparer = receives ? comparerFor(streams, this.current, client ? 'download' : 'upload') : undefined;
     return {
       conn,
       toSend,
       stream: new PayloadStream(seed + this.current),
-      sent: new StreamDigest(),
-      received: new StreamDigest(),
-      ...(receives ? { comparer: comparerFor(streams, this.current, client ? 'download' : 'upload') } : {}),
+      sent: new SentDigest(seed + this.current),
+      received: new ReceivedDigest(comparer, { seed: seed + this.current, bytes: size }),
       expectReceive: receives ? size : 0,
       shut: false,
       aborted: false,
@@ -345,13 +345,20 @@ class EngineRun {
     const at = ep.pollTimeout();
     const armed = this.timers.get(host);
     if (armed?.at === at) return;
-    armed?.timer.cancel();
-    if (at === undefined) this.timers.delete(host);
-    else
-      this.timers.set(host, {
-        at,
-        timer: this.net.schedule(at, (t) => (this.timers.delete(host), ep.handleTimeout(t), this.pump(host, t))),
-      });
+    if (at === undefined) {
+      armed?.timer.cancel();
+      this.timers.delete(host);
+      return;
+    }
+    // Moved, as a cancel and a new schedule would (the host's deadline moves on most packets): nothing new made.
+    if (armed?.timer.reschedule(at)) {
+      armed.at = at;
+      return;
+    }
+    this.timers.set(host, {
+      at,
+      timer: this.net.schedule(at, (t) => (this.timers.delete(host), ep.handleTimeout(t), this.pump(host, t))),
+    });
   }
 
   /** A packet of the host's left it (TCP Small Queues): its subflow may send more. */
@@ -381,13 +388,8 @@ class EngineRun {
     const side = [this.client, this.server].find((s) => s && s.conn === ev.conn && this.sideHost(s) === host);
     if (!side) return;
     if (ev.kind === 'readable') {
-      // Hashed piece by piece as it arrived: the digest of the whole without joining the pieces first.
-      for (const data of ep.readChunks(ev.conn))
-        if (data.length) {
-          const chunk = Buffer.from(data.buffer, data.byteOffset, data.length);
-          side.received.update(chunk);
-          side.comparer?.update(chunk);
-        }
+      // Hashed and compared piece by piece as it arrived (runs of adjacent pieces as one), never joined.
+      for (const data of ep.readChunks(ev.conn)) side.received.update(data);
       if (ep.eof(ev.conn)) side.eof = true;
       if (side === this.client && side.eof && side.shut) this.transferDoneAt ??= now;
     }
@@ -448,8 +450,8 @@ class EngineRun {
     const s = this.server;
     if (!c?.closed || (s && !s.closed)) return;
     const w = this.lab.workload;
-    const cr = report(c, w.clientMptcp);
-    const sr = report(s, w.serverMptcp);
+    const cr = report(c, w.clientMptcp, s);
+    const sr = report(s, w.serverMptcp, c);
     const want = w.sizeBytes;
     const up = w.direction !== 'download';
     const down = w.direction !== 'upload';

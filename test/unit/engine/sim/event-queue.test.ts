@@ -80,4 +80,59 @@ describe('EventQueue', () => {
     const expected = keep.slice().sort((a, b) => ((a * 7919) % 1000) - ((b * 7919) % 1000) || a - b);
     assert.deepEqual(out, expected);
   });
+
+  test('reschedule moves an entry where a cancel and a new push would put it', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.integer({ min: 0, max: 3 }), fc.integer({ min: 0, max: 4 }), fc.nat()), {
+          minLength: 1,
+          maxLength: 200,
+          size: 'large',
+        }),
+        (ops) => {
+          // The same operations on two queues: one moves entries, the other cancels and pushes anew.
+          const moved = new EventQueue<number>();
+          const pushed = new EventQueue<number>();
+          const m: ReturnType<EventQueue<number>['push']>[] = [];
+          const p: ReturnType<EventQueue<number>['push']>[] = [];
+          const order: [number[], number[]] = [[], []];
+          let id = 0;
+          for (const [op, time, pick] of ops) {
+            if (op === 0 || m.length === 0) {
+              m.push(moved.push(time, id));
+              p.push(pushed.push(time, id));
+              id += 1;
+            } else if (op === 1) {
+              const i = pick % m.length;
+              const ok = moved.reschedule(m[i]!, time);
+              assert.equal(ok, pushed.cancel(p[i]!));
+              if (ok) p[i] = pushed.push(time, p[i]!.value);
+            } else if (op === 2) {
+              const i = pick % m.length;
+              assert.equal(moved.cancel(m[i]!), pushed.cancel(p[i]!));
+            } else {
+              // Keep the two queues' insertion counters in step: a pop on each.
+              order[0].push(moved.pop()?.value ?? -1);
+              order[1].push(pushed.pop()?.value ?? -1);
+            }
+          }
+          assert.equal(moved.size, pushed.size);
+          assert.deepEqual([...order[0], ...drain(moved)], [...order[1], ...drain(pushed)]);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  test('reschedule of an entry that came out or was cancelled does nothing', () => {
+    const q = new EventQueue<string>();
+    const a = q.push(1, 'a');
+    const b = q.push(2, 'b');
+    q.cancel(b);
+    assert.equal(q.pop(), a);
+    assert.equal(q.reschedule(a, 5), false);
+    assert.equal(q.reschedule(b, 5), false);
+    assert.equal(q.size, 0);
+    assert.throws(() => q.reschedule(q.push(1, 'c'), Number.NaN), RangeError);
+  });
 });
