@@ -9,6 +9,7 @@ import { cleanSubcommand } from './clean.js';
 import { doctorSubcommand } from './doctor.js';
 import { explainSubcommand } from './explain.js';
 import { exportSubcommand } from './export.js';
+import { imageSubcommand } from './image.js';
 import { kernelsSubcommand } from './kernels.js';
 import { listSubcommand } from './list.js';
 import { runSubcommand } from './run.js';
@@ -40,5 +41,6 @@ export function buildProgram(hooks: ProgramHooks): Command {
   kernelsSubcommand(p, setExit);
   explainSubcommand(p, setExit);
   exportSubcommand(p, setExit);
+  imageSubcommand(p, setExit);
   return p;
 }
