@@ -4,7 +4,7 @@
 import type { Command } from 'commander';
 import { EXIT } from '../exit.js';
 import { buildImage, listImages, type ImageRow } from '../docker/image.js';
-import { DEFAULT_BASE, DEFAULT_IMAGE } from '../docker/names.js';
+import { DEFAULT_BASE, DEFAULT_IMAGE, HUB_BASE } from '../docker/names.js';
 import { VERSION } from '../version.js';
 
 function megabytes(bytes: number): string {
@@ -46,12 +46,11 @@ export function imageSubcommand(p: Command, setExit: (code: number) => void): vo
     .option('--tag <tag>', 'the image name', DEFAULT_IMAGE)
     .option(
       '--base <image>',
-      'the Debian trixie image it starts from (debian:trixie-slim where Docker Hub is reachable; docs/docker.md)',
-      DEFAULT_BASE,
+      `the Debian trixie image it starts from (default: ${DEFAULT_BASE} when the daemon has it, made from Debian's mirror as docs/docker.md shows; else ${HUB_BASE} from Docker Hub)`,
     )
-    .action(async (o: { tag: string; base: string }) => {
+    .action(async (o: { tag: string; base?: string }) => {
       const started = performance.now();
-      const id = await buildImage({ tag: o.tag, base: o.base });
+      const id = await buildImage({ tag: o.tag, ...(o.base !== undefined ? { base: o.base } : {}) });
       process.stderr.write(
         `mptcp-lab image build: ${o.tag} (${id.replace(/^sha256:/, '').slice(0, 12)}) built in ${((performance.now() - started) / 1000).toFixed(0)} s\n`,
       );

@@ -8,11 +8,12 @@ import { tarStream } from '../../lib/tar.js';
 import { VERSION } from '../version.js';
 import { contextEntries, packPackage, productionModules } from './context.js';
 import { describeDockerFailure, DockerError, dockerClient } from './daemon.js';
-import { VERSION_LABEL } from './names.js';
+import { DEFAULT_BASE, HUB_BASE, VERSION_LABEL } from './names.js';
 
 export interface BuildOptions {
   tag: string;
-  base: string;
+  /** Default: DEFAULT_BASE when the daemon has it (made from Debian's mirror), else HUB_BASE. */
+  base?: string;
   /** Where progress goes (default stderr). */
   progress?: (line: string) => void;
 }
@@ -41,6 +42,16 @@ function buildFailure(message: string, base: string): DockerError {
   return new DockerError(`image build: ${line}`);
 }
 
+/** The base when none is given: the one made from Debian's mirror if the daemon has it, else Debian's image from Docker Hub. */
+async function baseOf(docker: Docker): Promise<string> {
+  try {
+    await docker.getImage(DEFAULT_BASE).inspect();
+    return DEFAULT_BASE;
+  } catch {
+    return HUB_BASE;
+  }
+}
+
 /** Builds the image; resolves with its id. Throws a DockerError on any failure. */
 export async function buildImage(opts: BuildOptions): Promise<string> {
   const docker = await dockerClient();
@@ -50,15 +61,16 @@ export async function buildImage(opts: BuildOptions): Promise<string> {
   } catch (e) {
     throw describeDockerFailure(e, 'image build');
   }
+  const base = opts.base ?? (await baseOf(docker));
   const { tarball, dir } = await packPackage();
   try {
     const modules = await productionModules();
-    say(`mptcp-lab image build: ${opts.tag} from ${opts.base}, mptcp-lab ${VERSION} (${modules.length} production modules)`);
+    say(`mptcp-lab image build: ${opts.tag} from ${base}, mptcp-lab ${VERSION} (${modules.length} production modules)`);
     let stream: NodeJS.ReadableStream;
     try {
       stream = await docker.buildImage(tarStream(contextEntries(tarball, modules)), {
         t: opts.tag,
-        buildargs: { BASE: opts.base, MPTCP_LAB_VERSION: VERSION },
+        buildargs: { BASE: base, MPTCP_LAB_VERSION: VERSION },
         labels: { [VERSION_LABEL]: VERSION },
         rm: true,
         forcerm: true,
@@ -66,7 +78,7 @@ export async function buildImage(opts: BuildOptions): Promise<string> {
     } catch (e) {
       throw describeDockerFailure(e, 'image build');
     }
-    return await followBuild(docker, stream, opts.base, say);
+    return await followBuild(docker, stream, base, say);
   } finally {
     await rm(dirname(tarball), { recursive: true, force: true });
     await rm(dir, { recursive: true, force: true });

@@ -8,3 +8,5 @@ export const VERSION_LABEL = 'org.mptcp-lab.version';
 export const DEFAULT_IMAGE = `mptcp-lab:${VERSION}`;
 /** The Dockerfile's default base (docker/Dockerfile ARG BASE): a Debian trixie root, made with debootstrap where no registry is reachable. */
 export const DEFAULT_BASE = 'mptcp-lab-base:trixie';
+/** The base where the daemon has no DEFAULT_BASE: Debian's own image, which the daemon pulls from Docker Hub. */
+export const HUB_BASE = 'debian:trixie-slim';

@@ -79,7 +79,8 @@ test('the README CLI synopsis lists real flags, and every flag of run', () => {
     if (line.startsWith('mptcp-lab ')) {
       // The command part ends where the two-space gap before its description starts.
       const words = line.split(/ {2,}/)[0]!.split(' ').slice(1);
-      path = words[0] === 'kernels' ? words.slice(0, 2) : words.slice(0, 1);
+      // Commands with subcommands of their own: `kernels list`, `image build` (`image` alone is one too).
+      path = (words[0] === 'kernels' || words[0] === 'image') && /^[a-z]/.test(words[1] ?? '') ? words.slice(0, 2) : words.slice(0, 1);
       flags = words.flatMap((w) => w.match(/--?[a-z][\w-]*/g) ?? []);
     } else {
       flags =
