@@ -22,7 +22,9 @@ let built: Awaited<ReturnType<typeof ensureImage>> | undefined;
 before(async () => {
   if (skip) return;
   built = await ensureImage();
-  process.stderr.write(`# image build: ${(built.ms / 1000).toFixed(0)} s\n`);
+  process.stderr.write(
+    `# base image (kept when there): ${(built.baseMs / 1000).toFixed(0)} s; image build: ${(built.ms / 1000).toFixed(0)} s\n`,
+  );
 });
 after(() => rmSync(work, { recursive: true, force: true }));
 
