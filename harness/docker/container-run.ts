@@ -126,6 +126,12 @@ export async function runInContainer(r: ContainerRun): Promise<number> {
   } catch (e) {
     throw describeDockerFailure(e, `run --docker ${r.image}`);
   }
+  try {
+    await docker.getImage(r.image).inspect();
+  } catch (e) {
+    // Before anything is made: a run that cannot start leaves no results folder.
+    throw describeDockerFailure(e, `run --docker ${r.image}`, r.image);
+  }
   // Made here, as the caller, so the folder (and its parents) are the caller's; the run inside hands its files back.
   await mkdir(r.paths.results, { recursive: true });
   const container = await createRunContainer(docker, r);

@@ -6,9 +6,9 @@
 // a run that is gone; the README's "Only Docker installed" commands work.
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmdirSync, rmSync, statSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { HOST_LABEL, RUN_LABEL, RUN_START_LABEL } from '../../../harness/docker/container-run.js';
 import { VERSION } from '../../../harness/version.js';
@@ -159,12 +159,13 @@ test('Docker failures are one line and exit 3: no daemon, an unknown image; a la
   assert.equal(oneLine(noDaemon).split('\n').length, 1, noDaemon.stderr);
   const listNoDaemon = await runCli(['image'], { env: { ...process.env, DOCKER_HOST: `unix://${join(work, 'no.sock')}` } });
   assert.equal(listNoDaemon.code, 3, listNoDaemon.stderr);
-  const unknown = await runCli(['run', 'no-join', '--docker=mptcp-lab-no-such-image:0']);
+  const unknown = await runCli(['run', 'no-join', '--docker=mptcp-lab-no-such-image:0', '--results', join(work, 'unknown')]);
   assert.equal(unknown.code, 3, unknown.stderr);
   assert.equal(
     oneLine(unknown),
     'mptcp-lab: run --docker mptcp-lab-no-such-image:0: image mptcp-lab-no-such-image:0 not found; build it with `mptcp-lab image build --tag mptcp-lab-no-such-image:0`',
   );
+  assert.ok(!existsSync(join(work, 'unknown')), 'a run that cannot start leaves no results folder');
   const labAsImage = await runCli(['run', '--docker', 'no-join']);
   assert.equal(labAsImage.code, 2, labAsImage.stderr);
   assert.match(labAsImage.stderr, /"no-join" is a lab, not an image: put lab names before --docker, or write --docker=IMAGE/);
@@ -206,7 +207,15 @@ test('README "Only Docker installed": its mptcp-lab commands work as written', {
     const r = await runCli(c.split(/\s+/).slice(1));
     // A run without --results writes below the clone: not left there.
     const results = /results in (\S+)\n/.exec(r.stderr)?.[1];
-    if (results) rmSync(join(ROOT, results), { recursive: true, force: true });
+    if (results) {
+      rmSync(join(ROOT, results), { recursive: true, force: true });
+      // Its parent too when the run made it (empty now).
+      try {
+        rmdirSync(dirname(join(ROOT, results)));
+      } catch {
+        /* other results there, or none */
+      }
+    }
     assert.equal(r.code, 0, `${c}: ${r.stderr.slice(-2000)}`);
   }
 });
