@@ -22,6 +22,8 @@ import type Docker from 'dockerode';
 import { registerCleanupTask } from '../cleanup.js';
 import { OWNER_ENV } from '../run/results-owner.js';
 import { describeDockerFailure, DockerError, dockerClient } from './daemon.js';
+import { DEFAULT_IMAGE, VERSION_LABEL } from './names.js';
+import { VERSION } from '../version.js';
 import { CACHE_IN_CONTAINER, CACHE_VOLUME, runBinds, runDevices, type RunPaths } from './mounts.js';
 import { parseStartTicks } from '../targets/vm/clean-qemu.js';
 
@@ -126,12 +128,18 @@ export async function runInContainer(r: ContainerRun): Promise<number> {
   } catch (e) {
     throw describeDockerFailure(e, `run --docker ${r.image}`);
   }
+  let inside: string | undefined;
   try {
-    await docker.getImage(r.image).inspect();
+    inside = (await docker.getImage(r.image).inspect()).Config?.Labels?.[VERSION_LABEL];
   } catch (e) {
     // Before anything is made: a run that cannot start leaves no results folder.
     throw describeDockerFailure(e, `run --docker ${r.image}`, r.image);
   }
+  // Another version inside may not take these arguments, or give other verdicts: said, not refused.
+  if (inside !== undefined && inside !== VERSION)
+    process.stderr.write(
+      `mptcp-lab: ${r.image} holds mptcp-lab ${inside}, this is ${VERSION}; \`mptcp-lab image build\` makes ${DEFAULT_IMAGE}\n`,
+    );
   // Made here, as the caller, so the folder (and its parents) are the caller's; the run inside hands its files back.
   await mkdir(r.paths.results, { recursive: true });
   const container = await createRunContainer(docker, r);
