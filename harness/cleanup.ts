@@ -126,6 +126,15 @@ export async function drainNamespaceDeletions(): Promise<void> {
   while (pending.size) await Promise.all([...pending]);
 }
 
+/** Other things a run made that must go at exit or on a signal (a container), each undone by its own function. */
+const tasks = new Set<() => Promise<void>>();
+
+/** Registers `undo` to run at cleanup (exit, SIGINT, SIGTERM); returns what forgets it once it ran on its own. */
+export function registerCleanupTask(undo: () => Promise<void>): () => void {
+  tasks.add(undo);
+  return () => tasks.delete(undo);
+}
+
 /** Everything registered, synchronously reachable from a signal handler. */
 export async function cleanupAll(): Promise<void> {
   closeAllAgentSockets('interrupted: cleaning up');
@@ -133,6 +142,10 @@ export async function cleanupAll(): Promise<void> {
   await killRegisteredPids(300);
   await drainNamespaceDeletions();
   await deleteNamespaces([...namespaces]);
+  // Last: a task may hand over what the steps above finished writing (the results folder).
+  const pendingTasks = [...tasks];
+  tasks.clear();
+  await Promise.all(pendingTasks.map((t) => t().catch(() => undefined)));
 }
 
 /**

@@ -8,6 +8,7 @@ import { CommanderError } from 'commander';
 import { cleanupAll, installSignalHandlers } from './cleanup.js';
 import { buildProgram } from './commands/program.js';
 import { KernelsUsageError } from './commands/kernels.js';
+import { DockerError } from './docker/daemon.js';
 import { EXIT, UsageError } from './exit.js';
 import { LabError } from './lab/errors.js';
 import { reexecRootless } from './rootless.js';
@@ -28,6 +29,11 @@ async function main(): Promise<number> {
     if (e instanceof UsageError || e instanceof KernelsUsageError) {
       process.stderr.write(`mptcp-lab: ${e.message}\n`);
       return EXIT.usage;
+    }
+    // Docker's failures (no daemon, the socket refused, an image missing) are one line: this machine cannot run it.
+    if (e instanceof DockerError) {
+      process.stderr.write(`mptcp-lab: ${e.message}\n`);
+      return EXIT.cannotRun;
     }
     process.stderr.write(`mptcp-lab: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
     return EXIT.failed;

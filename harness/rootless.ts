@@ -34,6 +34,8 @@ function readProc(path: string): string | undefined {
 export async function reexecRootless(argv = process.argv): Promise<number | undefined> {
   if (process.getuid?.() === 0 || process.env[MARK]) return undefined;
   if (!NEEDS_NAMESPACES.has(argv[2] ?? '')) return undefined;
+  // With --docker the namespaces are made inside the container, as its root: the host needs only Docker.
+  if (argv.some((a) => a === '--docker' || a.startsWith('--docker='))) return undefined;
   // Exit 3 (this machine cannot run labs), not a lab failure, when no user namespace can be had.
   const missing = (['unshare', 'mount', 'sh'] as const).filter((p) => !findOnPath(p));
   if (missing.length) {

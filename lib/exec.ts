@@ -69,6 +69,8 @@ export interface RunOptions {
   env?: Record<string, string>;
   /** How the result and errors name the command, when the argv is not what a reader knows it by (a lab's shell step). */
   label?: string;
+  /** Working directory (default: ours). */
+  cwd?: string;
 }
 
 /** Prefix argv so it runs inside a named network namespace. */
@@ -161,6 +163,7 @@ async function execute<Stdout extends string | Buffer>(
     reject: false,
     timeout: options.timeoutMs ?? 30_000,
     env: options.env,
+    ...(options.cwd !== undefined ? { cwd: options.cwd } : {}),
     stripFinalNewline: false,
     ...extra,
   });

@@ -1,7 +1,9 @@
-// `mptcp-lab clean [--all]`: namespaces and qemu guests that crashed runs
-// left behind, only mptcp-lab's own, never a live run's qemu.
+// `mptcp-lab clean [--all]`: namespaces, qemu guests and containers that
+// crashed runs left behind, only mptcp-lab's own, never a live run's qemu or
+// container.
 import type { Command } from 'commander';
 import { alive } from '../../lib/pids.js';
+import { cleanOrphanContainers } from '../docker/clean-containers.js';
 import { deleteNamespace, leftoverNamespaces, NS_PREFIX } from '../cleanup.js';
 import { EXIT } from '../exit.js';
 import { cleanOrphanQemus } from '../targets/vm/clean-qemu.js';
@@ -29,12 +31,20 @@ async function clean(all: boolean): Promise<number> {
   process.stderr.write(
     `mptcp-lab clean: ${qemus.ended.length} orphaned qemu(s) ended${qemus.kept.length ? `; ${qemus.kept.length} kept (their run is alive: ${qemus.kept.map((q) => `qemu ${q.pid} of run ${q.runPid}`).join(', ')})` : ''}\n`,
   );
+  // Containers of `run --docker` by their run's liveness, like qemu.
+  const containers = await cleanOrphanContainers();
+  for (const c of containers.removed) process.stderr.write(`removed container ${c.id} (${c.why})\n`);
+  process.stderr.write(
+    containers.skipped
+      ? `mptcp-lab clean: containers not checked (${containers.skipped})\n`
+      : `mptcp-lab clean: ${containers.removed.length} orphaned container(s) removed${containers.kept ? `; ${containers.kept} kept (their run is alive)` : ''}\n`,
+  );
   return EXIT.ok;
 }
 
 export function cleanSubcommand(p: Command, setExit: (code: number) => void): void {
   p.command('clean')
-    .description('remove namespaces and end qemu guests left by crashed runs (only mptcp-lab ones)')
+    .description('remove namespaces, end qemu guests and remove containers left by crashed runs (only mptcp-lab ones)')
     .option('--all', `remove every ${NS_PREFIX}* namespace, even of live runs (a live run's qemu is still kept)`)
     .action(async (o: { all?: boolean }) => setExit(await clean(Boolean(o.all))));
 }

@@ -9,6 +9,7 @@ import { cleanSubcommand } from './clean.js';
 import { doctorSubcommand } from './doctor.js';
 import { explainSubcommand } from './explain.js';
 import { exportSubcommand } from './export.js';
+import { imageSubcommand } from './image.js';
 import { kernelsSubcommand } from './kernels.js';
 import { listSubcommand } from './list.js';
 import { matrixSubcommand } from './matrix.js';
@@ -44,5 +45,6 @@ export function buildProgram(hooks: ProgramHooks): Command {
   exportSubcommand(p, setExit);
   matrixSubcommand(p, setExit);
   reportSubcommand(p, setExit);
+  imageSubcommand(p, setExit);
   return p;
 }

@@ -2,12 +2,16 @@
 // run module (harness/run/run-command.ts), which does the running.
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { availableParallelism } from 'node:os';
 import type { Accel } from '../../kernels/vm/qemu.js';
 import { UsageError } from '../exit.js';
 import { parseDuration } from '../lab/units.js';
 import type { TapVersion } from '../report/tap.js';
-import type { CaptureMode, RunRequest } from '../run/run-command.js';
+import { dockerImageArg, runTokens, withoutDockerFlags } from '../docker/args.js';
+import type { ContainerRun } from '../docker/container-run.js';
+import { DEFAULT_IMAGE } from '../docker/names.js';
+import { timestamp, type CaptureMode, type RunRequest } from '../run/run-command.js';
 import { parseShard } from '../run/shard.js';
 import { UNTIL_FAIL_REPEAT } from '../run/until-fail.js';
 import { checkTargetSpec } from '../targets/registry.js';
@@ -39,6 +43,9 @@ export interface RunFlags {
   /** --shard i/N, checked by runRequest. */
   shard?: string;
   timings?: string;
+  /** --docker: the image (true: this version's, DEFAULT_IMAGE). */
+  docker?: string | true;
+  dockerPrivileged?: boolean;
 }
 
 export function int(name: string, min: number) {
@@ -110,9 +117,41 @@ function captureMode(v: string): CaptureMode | boolean {
   );
 }
 
-/** The flags as a run: checked (bad input is a UsageError) and with their defaults worked out. */
-export function runRequest(labs: string[], flags: RunFlags): RunRequest {
+/**
+ * --docker: the run inside a container, its arguments those given (`tokens`,
+ * what followed `run`) minus the --docker options, plus the results folder
+ * when none was given (the outer makes it as the caller).
+ */
+function containerRun(
+  labs: readonly string[],
+  flags: RunFlags,
+  kernels: readonly string[],
+  tokens: readonly string[],
+): ContainerRun | undefined {
+  if (flags.docker === undefined) {
+    if (flags.dockerPrivileged) throw new UsageError('--docker-privileged: only with --docker');
+    return undefined;
+  }
+  const results = flags.results ?? join('mptcp-lab-results', timestamp());
+  return {
+    image: flags.docker === true ? DEFAULT_IMAGE : flags.docker,
+    privileged: flags.dockerPrivileged === true,
+    args: [...withoutDockerFlags(tokens, flags.docker), ...(flags.results ? [] : ['--results', results])],
+    paths: {
+      cwd: process.cwd(),
+      labs,
+      kernels,
+      results: resolve(results),
+      ...(flags.modules !== undefined ? { modules: flags.modules } : {}),
+      ...(flags.junit !== undefined ? { junit: flags.junit } : {}),
+    },
+  };
+}
+
+/** The flags as a run: checked (bad input is a UsageError) and with their defaults worked out. `tokens`: what followed `run` (for --docker). */
+export function runRequest(labs: string[], flags: RunFlags, tokens: readonly string[] = []): RunRequest {
   const kernels = kernelSpecs(flags.kernel, flags.modules);
+  const docker = containerRun(labs, flags, kernels, tokens);
   if (flags.grep) {
     try {
       new RegExp(flags.grep);
@@ -150,6 +189,7 @@ export function runRequest(labs: string[], flags: RunFlags): RunRequest {
         ...(flags.modules !== undefined ? { modules: flags.modules } : {}),
       },
     },
+    ...(docker ? { docker } : {}),
   };
 }
 
@@ -216,5 +256,16 @@ export function runSubcommand(p: Command, action: (request: RunRequest) => Promi
         .choices(['auto', 'kvm', 'tcg'])
         .default('auto'),
     )
-    .action(async (labs: string[], flags: RunFlags) => action(runRequest(labs, flags)));
+    .addOption(
+      new Option(
+        '--docker [image]',
+        `run inside a container of this image (default ${DEFAULT_IMAGE}; build it with \`mptcp-lab image build\`): the same TAP, exit status and results folder, with only Docker on the host`,
+      ).argParser(dockerImageArg),
+    )
+    .option('--docker-privileged', 'with --docker: a privileged container (default: NET_ADMIN and SYS_ADMIN only)')
+    .action(async (labs: string[], flags: RunFlags, cmd: Command) => {
+      // The tokens as given, for the run inside a container (commander keeps the program's argv, untyped).
+      const raw = (cmd.parent as (Command & { rawArgs?: string[] }) | null)?.rawArgs ?? [];
+      await action(runRequest(labs, flags, runTokens(raw)));
+    });
 }

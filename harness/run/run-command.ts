@@ -5,6 +5,8 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { probeCapabilities, type Capabilities } from '../capabilities.js';
+import { registerCleanupTask } from '../cleanup.js';
+import { runInContainer, type ContainerRun } from '../docker/container-run.js';
 import { EXIT, UsageError } from '../exit.js';
 import { selectLabs } from '../lab/catalogue.js';
 import type { Lab } from '../lab/model.js';
@@ -30,6 +32,7 @@ import { programWithPackage } from '../tools/programs.js';
 import { labWeights } from './lab-weights.js';
 import { formatShard, shardOf, type ShardSpec } from './shard.js';
 import { readTimings } from './timings.js';
+import { giveResultsToOwner } from './results-owner.js';
 
 export type CaptureMode = 'off' | 'always' | 'on-failure';
 
@@ -64,9 +67,12 @@ export interface RunRequest {
   shard?: ShardSpec;
   /** --timings: an earlier run's results.json, to balance the shards by measured durations. */
   timings?: string;
+  /** --docker: the whole run happens inside a container (harness/docker/container-run.ts). */
+  docker?: ContainerRun;
 }
 
-function timestamp(): string {
+/** The default results folder's name: mptcp-lab-results/<this>. */
+export function timestamp(): string {
   return new Date()
     .toISOString()
     .replace(/[:.]/g, '-')
@@ -123,6 +129,7 @@ export type ExecutedRun = { run: RunResult; labs: Lab[]; dir: string } | { canno
 
 /** `mptcp-lab run`: TAP on stdout, a summary line on stderr; the exit status. */
 export async function runCommand(req: RunRequest): Promise<number> {
+  if (req.docker) return runInContainer(req.docker);
   const done = await executeRun(req, (s) => process.stdout.write(s));
   if ('cannotRun' in done) {
     process.stderr.write(`mptcp-lab: ${done.cannotRun}\n`);
@@ -179,6 +186,8 @@ export async function executeRun(req: RunRequest, writeTap: (chunk: string) => v
   const seed = req.seed ?? newSeed();
   const resultsDir = req.results ?? join('mptcp-lab-results', timestamp());
   await mkdir(resultsDir, { recursive: true });
+  // At exit or on a signal: the results folder to the caller of `run --docker` (nothing on a host run).
+  registerCleanupTask(() => giveResultsToOwner(resultsDir));
   const run: RunResult = {
     run: {
       tool: 'mptcp-lab',

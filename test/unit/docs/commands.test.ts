@@ -79,8 +79,9 @@ test('the README CLI synopsis lists real flags, and every flag of run', () => {
     if (line.startsWith('mptcp-lab ')) {
       // The command part ends where the two-space gap before its description starts.
       const words = line.split(/ {2,}/)[0]!.split(' ').slice(1);
-      // Commands with subcommands: kernels list|fetch|prune, report merge|github|flakes.
-      path = words[0] === 'kernels' || words[0] === 'report' ? words.slice(0, 2) : words.slice(0, 1);
+      // Commands with subcommands of their own: `kernels list`, `report merge`, `image build` (`image` alone is one too).
+      path =
+        ['kernels', 'report', 'image'].includes(words[0] ?? '') && /^[a-z]/.test(words[1] ?? '') ? words.slice(0, 2) : words.slice(0, 1);
       flags = words.flatMap((w) => w.match(/--?[a-z][\w-]*/g) ?? []);
     } else {
       flags =
