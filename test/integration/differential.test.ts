@@ -79,8 +79,10 @@ test('a divergence gets the retries: the kernel lab runs again and is compared a
   const run = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as RunResult;
   const cmp = run.results.find((x) => x.target.kind === 'compare')!;
   assert.equal(cmp.status, 'fail');
+  // A counter judged against the kernel's (hand-written) spread: diverges whatever the machine's load,
+  // where a CPU-bound host leaves the completion time unjudged.
   assert.ok(
-    cmp.checks.some((c) => c.name === 'duration' && !c.ok),
+    cmp.checks.some((c) => c.name === 'counters.client.MPTcpExtMPCapableSYNTX' && !c.ok),
     JSON.stringify(cmp.checks),
   );
   // The kernel point itself passed at once; the second kernel run has its own log beside the first.
