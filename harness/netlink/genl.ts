@@ -142,7 +142,7 @@ export function parseMessages(buf: Buffer): NetlinkMessage[] {
     const flags = buf.readUInt16LE(at + 6);
     const seq = buf.readUInt32LE(at + 8);
     if (type === NLMSG_ERROR && len >= NLMSG_HDRLEN + 4) {
-      const errno = -buf.readInt32LE(at + NLMSG_HDRLEN);
+      const errno = 0 - buf.readInt32LE(at + NLMSG_HDRLEN); // not -0 for an ack
       const errorMessage = errno !== 0 ? extackMessage(buf, at, len, flags) : undefined;
       out.push({ type, seq, cmd: 0, attrs: new Map(), errno, ...(errorMessage ? { errorMessage } : {}) });
     } else if (type === NLMSG_DONE) {
