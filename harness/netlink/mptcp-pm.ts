@@ -1,5 +1,7 @@
 // Commands of the in-kernel path manager over generic netlink, as `ip mptcp
-// endpoint|limits` sends them (iproute2 ip/ipmptcp.c), without a process: a
+// endpoint|limits` sends them (iproute2 ip/ipmptcp.c), and of the userspace
+// path manager by connection token (ANNOUNCE, REMOVE, SUBFLOW_CREATE,
+// SUBFLOW_DESTROY: net/mptcp/pm_userspace.c), without a process: a
 // socket opened once (inside a lab namespace) and a request per command,
 // answered by the kernel inside send() (genetlink runs the command in the
 // sender's context), so every call is synchronous. Each request asks for an
@@ -42,11 +44,15 @@ export const PM_CMD = {
   SET_LIMITS: 5,
   GET_LIMITS: 6,
   SET_FLAGS: 7,
+  ANNOUNCE: 8,
+  REMOVE: 9,
+  SUBFLOW_CREATE: 10,
+  SUBFLOW_DESTROY: 11,
 } as const;
 const CMD_NAMES = Object.fromEntries(Object.entries(PM_CMD).map(([k, v]) => [v, k])) as Record<number, string>;
 
 /** MPTCP_PM_ATTR_*. */
-export const PM_ATTR = { ADDR: 1, RCV_ADD_ADDRS: 2, SUBFLOWS: 3 } as const;
+export const PM_ATTR = { ADDR: 1, RCV_ADD_ADDRS: 2, SUBFLOWS: 3, TOKEN: 4, LOC_ID: 5, ADDR_REMOTE: 6 } as const;
 /** MPTCP_PM_ADDR_ATTR_* (nested in PM_ATTR.ADDR). */
 export const ADDR_ATTR = { FAMILY: 1, ID: 2, ADDR4: 3, ADDR6: 4, PORT: 5, FLAGS: 6, IF_IDX: 7 } as const;
 /** MPTCP_PM_ADDR_FLAG_* by the word `ip mptcp endpoint` uses (laminar: kernel 6.18). */
@@ -68,8 +74,8 @@ export interface PmAddress {
   ifIndex?: number;
 }
 
-/** MPTCP_PM_ATTR_ADDR, nested, in iproute2's order (id, flags, if_idx, port, family + address). */
-export function addrAttribute(a: PmAddress): Buffer {
+/** MPTCP_PM_ATTR_ADDR (or ADDR_REMOTE), nested, in iproute2's order (id, flags, if_idx, port, family + address). */
+export function addrAttribute(a: PmAddress, type: number = PM_ATTR.ADDR): Buffer {
   const parts: Buffer[] = [];
   if (a.id !== undefined) parts.push(nlAttr(ADDR_ATTR.ID, u8(a.id)));
   if (a.flags) parts.push(nlAttr(ADDR_ATTR.FLAGS, u32(a.flags)));
@@ -80,7 +86,17 @@ export function addrAttribute(a: PmAddress): Buffer {
     parts.push(nlAttr(ADDR_ATTR.FAMILY, u16(family)));
     parts.push(nlAttr(family === AF_INET ? ADDR_ATTR.ADDR4 : ADDR_ATTR.ADDR6, bytes));
   }
-  return nlNested(PM_ATTR.ADDR, parts);
+  return nlNested(type, parts);
+}
+
+/** MPTCP_PM_ATTR_TOKEN: a connection's token, u32 in host order (nla_get_u32). */
+export function tokenAttribute(token: number): Buffer {
+  return nlAttr(PM_ATTR.TOKEN, u32(token));
+}
+
+/** SUBFLOW_CREATE / SUBFLOW_DESTROY: the token, the local address in ADDR, the remote one in ADDR_REMOTE. */
+export function subflowAttributes(token: number, local: PmAddress, remote: PmAddress): Buffer[] {
+  return [tokenAttribute(token), addrAttribute(local), addrAttribute(remote, PM_ATTR.ADDR_REMOTE)];
 }
 
 /** An endpoint as GET_ADDR reports it. */
@@ -200,6 +216,29 @@ export class MptcpPmClient {
       subflows: m?.attrs.get(PM_ATTR.SUBFLOWS)?.readUInt32LE(0) ?? 0,
       addAddrAccepted: m?.attrs.get(PM_ATTR.RCV_ADD_ADDRS)?.readUInt32LE(0) ?? 0,
     };
+  }
+
+  // The userspace path manager's commands (net/mptcp/pm_userspace.c), for one connection by its token
+  // (the `token` of its CREATED event on this host), as the kernel selftests' pm_nl_ctl sends them.
+
+  /** ANNOUNCE: send ADD_ADDR for a local address; the id must not be 0, the signal flag is set here. */
+  announce(token: number, local: { id: number; address: string; port?: number }): void {
+    this.call(PM_CMD.ANNOUNCE, [tokenAttribute(token), addrAttribute({ ...local, flags: ENDPOINT_FLAGS.signal })]);
+  }
+
+  /** REMOVE: send RM_ADDR for a local address id (and close the subflows that use it). */
+  remove(token: number, localId: number): void {
+    this.call(PM_CMD.REMOVE, [tokenAttribute(token), nlAttr(PM_ATTR.LOC_ID, u8(localId))]);
+  }
+
+  /** SUBFLOW_CREATE: a join from a local address (id 0: the kernel picks one) to a remote address and port. */
+  createSubflow(token: number, local: { id?: number; address: string; ifIndex?: number }, remote: { address: string; port: number }): void {
+    this.call(PM_CMD.SUBFLOW_CREATE, subflowAttributes(token, local, remote));
+  }
+
+  /** SUBFLOW_DESTROY: close the subflow with these local and remote addresses and ports (ESRCH when none). */
+  destroySubflow(token: number, local: { address: string; port: number }, remote: { address: string; port: number }): void {
+    this.call(PM_CMD.SUBFLOW_DESTROY, subflowAttributes(token, local, remote));
   }
 
   close(): void {

@@ -7,7 +7,14 @@
 // network order). And acks and errors as the kernel writes them (netlink_ack).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { MptcpPmClient, PM_CMD, addrAttribute, parseEndpoint } from '../../../harness/netlink/mptcp-pm.js';
+import {
+  MptcpPmClient,
+  PM_CMD,
+  addrAttribute,
+  parseEndpoint,
+  subflowAttributes,
+  tokenAttribute,
+} from '../../../harness/netlink/mptcp-pm.js';
 import { addressBytes } from '../../../harness/netlink/address.js';
 import { parseMessages } from '../../../harness/netlink/genl.js';
 
@@ -91,4 +98,17 @@ test('an error ack carries the errno and the extended-ack message (NLM_F_CAPPED 
   // A plain ack: errno 0, no message.
   const ack = Buffer.concat([hex('24000000 0200 0001 06000000 00000000 00000000'), hex('14000000 1c00 0500 06000000 00000000')]);
   assert.deepEqual(parseMessages(ack)[0], { type: 2, seq: 6, cmd: 0, attrs: new Map(), errno: 0 });
+});
+
+test('userspace PM: the token is a u32 in host order; SUBFLOW_CREATE nests the remote address in ADDR_REMOTE (6)', () => {
+  assert.equal(tokenAttribute(0x12345678).toString('hex'), hex('0800 0400 78563412').toString('hex'));
+  const attrs = subflowAttributes(0x12345678, { id: 3, address: '198.18.1.1' }, { address: '198.18.1.2', port: 10_300 });
+  assert.equal(
+    Buffer.concat(attrs).toString('hex'),
+    hex(`
+      0800 0400 78563412
+      1c00 0180 0500 0200 03000000 0600 0100 0200 0000 0800 0300 c6120101
+      1c00 0680 0600 0500 3c28 0000 0600 0100 0200 0000 0800 0300 c6120102`).toString('hex'),
+  );
+  assert.equal(MptcpPmClient.request(FAMILY, 2, PM_CMD.SUBFLOW_DESTROY, attrs).readUInt8(16), 11);
 });
