@@ -2,7 +2,7 @@
 // impairments, its events, its hosts) by the same rules the netns target
 // builds it with (harness/targets/netns/build.ts, events.ts, workload.ts), so
 // an author lists nothing: loss without sch_netem → nft and ethtool, a payload
-// rewrite → nft allowed to write payloads, link events → stdbuf, and so on.
+// rewrite → nft allowed to write payloads, link up/down events → stdbuf, and so on.
 // `requires:` names more (harness/requirements.ts checks both).
 import type { Impairment, Lab } from './lab/model.js';
 import { netemNeeds } from './lab/model.js';
@@ -137,7 +137,8 @@ export function labNeeds(lab: Lab, caps: QdiscCaps): Need[] {
     else if (e.action === 'shell') {
       needs.program('sh', 'shell steps');
       if (typeof e.command === 'string') for (const p of shellPrograms(e.command)) needs.program(p, 'shell steps');
-    } else needs.program('stdbuf', `${e.action} events`);
+    } else if (e.action === 'link-down' || e.action === 'link-up') needs.program('stdbuf', `${e.action} events`);
+    // Endpoint events go over a PM netlink socket (harness/netlink/mptcp-pm.ts): no program.
   }
   return needs.list();
 }

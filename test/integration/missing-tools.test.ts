@@ -13,14 +13,14 @@ import { cannotRun, hostSnapshot, labProcesses, namespacesOf, runCli } from './h
 const scratch = mkdtempSync(join(tmpdir(), 'mptcp-lab-tools-'));
 after(() => rmSync(scratch, { recursive: true, force: true }));
 
-/** Small labs, machine-independent needs: ip only; + tc (rate) and stdbuf (events); + tc, nft, ethtool (rewrite). */
-const LABS = ['plain-tcp-client', 'switch-to-backup', 'mp-fail-mp-rst'];
+/** Small labs, machine-independent needs: ip only; + tc (rate) and stdbuf (a link event); + tc, nft, ethtool (rewrite). */
+const LABS = ['plain-tcp-client', 'backup-used-after-link-failure', 'mp-fail-mp-rst'];
 const CASES = [
   { tool: 'ip', pkg: 'iproute2', skips: LABS },
-  { tool: 'tc', pkg: 'iproute2', skips: ['switch-to-backup', 'mp-fail-mp-rst'] },
+  { tool: 'tc', pkg: 'iproute2', skips: ['backup-used-after-link-failure', 'mp-fail-mp-rst'] },
   { tool: 'nft', pkg: 'nftables', skips: ['mp-fail-mp-rst'] },
   { tool: 'ethtool', pkg: 'ethtool', skips: ['mp-fail-mp-rst'] },
-  { tool: 'stdbuf', pkg: 'coreutils', skips: ['switch-to-backup'] },
+  { tool: 'stdbuf', pkg: 'coreutils', skips: ['backup-used-after-link-failure'] },
 ];
 
 const PATH_DIRS = (process.env.PATH ?? '').split(delimiter).filter(Boolean);

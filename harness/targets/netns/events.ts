@@ -7,18 +7,60 @@ import { changeImpairment, linkEnds } from './build.js';
 import type { EventSpec, HostShell, Lab, TimedEvent } from '../../lab/model.js';
 import { endpointWords } from '../../tools/ip.js';
 import { describeEvent } from '../../lab/describe-event.js';
+import { MptcpPmClient } from '../../netlink/mptcp-pm.js';
+import { interfaceIndex } from '../../netlink/genl.js';
+import { inNamespace } from './enter.js';
 
 export { describeEvent };
 
-/** `ip mptcp endpoint` identifies an endpoint by id; find it from the address when the lab gave one. */
-async function endpointId(ns: string, id: number | undefined, address: string | undefined): Promise<number> {
+/** The endpoint id of a delete or backup change: the lab's, or the kernel's for the lab's address. */
+function endpointId(pm: MptcpPmClient, ns: string, id: number | undefined, address: string | undefined): number {
   if (id !== undefined) return id;
-  const r = await run(['ip', '-n', ns, 'mptcp', 'endpoint', 'show']);
-  for (const line of r.stdout.split('\n')) {
-    const m = /^(\S+)\s.*\bid (\d+)/.exec(line.trim());
-    if (m && m[1] === address) return Number(m[2]);
+  const found = pm.endpoints().find((ep) => ep.address === address);
+  if (!found) throw new Error(`no endpoint with address ${address} in ${ns}`);
+  return found.id;
+}
+
+/**
+ * A path-manager command socket per namespace (harness/netlink/mptcp-pm.ts), opened when first asked:
+ * an endpoint event then costs a netlink request, not a process start (issue 9: in a TCG guest an
+ * `ip` process took 0.7-1.6 s to start, and endpoint events due at 150 ms acted after the transfer).
+ */
+export class PmClients {
+  private readonly clients = new Map<string, MptcpPmClient>();
+
+  get(ns: string): MptcpPmClient {
+    let c = this.clients.get(ns);
+    if (!c) {
+      c = inNamespace(ns, () => MptcpPmClient.open());
+      this.clients.set(ns, c);
+    }
+    return c;
   }
-  throw new Error(`no endpoint with address ${address} in ${ns}`);
+
+  close(): void {
+    for (const c of this.clients.values()) c.close();
+    this.clients.clear();
+  }
+}
+
+/** Applies an endpoint event through the PM client, as `ip mptcp endpoint add|delete|flush|change` would. */
+function applyEndpointEvent(built: BuiltLab, e: EndpointEvent, pm: MptcpPmClient): void {
+  const ns = built.ns[e.host]!;
+  switch (e.action) {
+    case 'endpoint-add': {
+      const dev = e.endpoint.dev;
+      pm.addEndpoint(e.endpoint, dev === undefined ? undefined : inNamespace(ns, () => interfaceIndex(dev)));
+      return;
+    }
+    case 'endpoint-delete':
+      return pm.deleteEndpoint(endpointId(pm, ns, e.id, e.address));
+    case 'endpoint-flush':
+      return pm.flushEndpoints();
+    case 'backup':
+      // `ip mptcp endpoint change id I [no]backup` sends the backup flag alone.
+      return pm.setFlags({ id: endpointId(pm, ns, e.id, e.address) }, e.backup ? ['backup'] : []);
+  }
 }
 
 /** Marks text a lab author wrote as a whole command line (not one quoted argument). */
@@ -52,7 +94,7 @@ export type IpRunner = (ns: string, words: string[]) => Promise<void>;
 
 const ipProcess: IpRunner = async (ns, words) => void (await run(['ip', '-n', ns, ...words]));
 
-/** The `ip` words an event runs, by host; `id` is the endpoint id of a delete or backup change (looked up when the lab gave an address). */
+/** The `ip` words of an event, by host (what `mptcp-lab export --sh` writes; a run sends endpoint changes over netlink); `id` is the endpoint id of a delete or backup change (looked up when the lab gave an address). */
 export function eventIpCommands(lab: Lab, e: EventSpec, id: string): { host: string; words: string[] }[] | undefined {
   switch (e.action) {
     case 'link-down':
@@ -75,7 +117,19 @@ export function eventIpCommands(lab: Lab, e: EventSpec, id: string): { host: str
   }
 }
 
-export async function applyEvent(built: BuiltLab, e: EventSpec, ip: IpRunner = ipProcess): Promise<void> {
+type EndpointEvent = Extract<EventSpec, { action: 'endpoint-add' | 'endpoint-delete' | 'endpoint-flush' | 'backup' }>;
+
+function isEndpointEvent(e: EventSpec): e is EndpointEvent {
+  return e.action === 'endpoint-add' || e.action === 'endpoint-delete' || e.action === 'endpoint-flush' || e.action === 'backup';
+}
+
+/** How events reach the kernel: `ip` lines (link up/down) and PM sockets (endpoints); by default a process and a socket per event. */
+export interface EventRunners {
+  ip?: IpRunner;
+  pm?: PmClients;
+}
+
+export async function applyEvent(built: BuiltLab, e: EventSpec, runners: EventRunners = {}): Promise<void> {
   if (e.action === 'impair') return changeImpairment(built, e.link, e.from, e.impairment);
   if (e.action === 'shell') {
     const $host = hostShell(built.ns[e.host]!);
@@ -83,9 +137,16 @@ export async function applyEvent(built: BuiltLab, e: EventSpec, ip: IpRunner = i
     else await e.command($host);
     return;
   }
-  const byId = e.action === 'endpoint-delete' || e.action === 'backup';
-  const id = byId ? String(await endpointId(built.ns[e.host]!, e.id, e.address)) : '';
-  await Promise.all((eventIpCommands(built.lab, e, id) ?? []).map((c) => ip(built.ns[c.host]!, c.words)));
+  if (isEndpointEvent(e)) {
+    const own = runners.pm ? undefined : new PmClients();
+    try {
+      return applyEndpointEvent(built, e, (runners.pm ?? own!).get(built.ns[e.host]!));
+    } finally {
+      own?.close();
+    }
+  }
+  const ip = runners.ip ?? ipProcess;
+  await Promise.all((eventIpCommands(built.lab, e, '') ?? []).map((c) => ip(built.ns[c.host]!, c.words)));
 }
 
 export interface AppliedEvent {
@@ -102,7 +163,7 @@ export function scheduleEvents(
   built: BuiltLab,
   events: readonly TimedEvent[],
   log: (line: string) => void,
-  ip?: IpRunner,
+  runners: EventRunners = {},
 ): { done: Promise<AppliedEvent[]>; cancel: () => void } {
   const t0 = performance.now();
   const pending = new Map<number, { timer: NodeJS.Timeout; resolve: (a: AppliedEvent) => void; what: string }>();
@@ -113,7 +174,7 @@ export function scheduleEvents(
         const timer = setTimeout(() => {
           pending.delete(k);
           const atMs = Math.round(performance.now() - t0);
-          applyEvent(built, e, ip).then(
+          applyEvent(built, e, runners).then(
             // When it took effect matters too: starting a command is slow on a loaded or emulated CPU.
             () => {
               const doneMs = Math.round(performance.now() - t0);

@@ -12,7 +12,7 @@ import { linkEnds } from './build.js';
 import { busyFraction, parseCpuTimes, type CpuTimes } from '../../observe/cpu.js';
 import { takeAgentThread } from './agent-thread.js';
 import type { TimedEvent } from '../../lab/model.js';
-import { scheduleEvents, type AppliedEvent, type IpRunner } from './events.js';
+import { PmClients, scheduleEvents, type AppliedEvent, type EventRunners, type IpRunner } from './events.js';
 
 /** Agents log their messages to the lab's log as JSON lines. */
 function logAs(role: string, log: (line: string) => void): (msg: AgentMessage) => void {
@@ -73,7 +73,7 @@ export class EventClock {
   constructor(
     private readonly built: BuiltLab,
     private readonly log: (line: string) => void,
-    private readonly ip: IpRunner | undefined,
+    private readonly runners: EventRunners = {},
   ) {}
 
   /** Applies the events due at once, releases the held client, then schedules the others from now. */
@@ -87,7 +87,7 @@ export class EventClock {
   }
 
   private schedule(events: readonly TimedEvent[]): Schedule {
-    const schedule = scheduleEvents(this.built, events, this.log, this.ip);
+    const schedule = scheduleEvents(this.built, events, this.log, this.runners);
     this.parts.push({ schedule, startedAt: performance.now() });
     return schedule;
   }
@@ -122,12 +122,20 @@ export class EventClock {
   }
 }
 
-/** The namespaces whose `ip` commands an event runs (link up/down, endpoint changes). */
+/** The namespaces whose `ip` commands an event runs (link up/down). */
 function ipEventHosts(built: BuiltLab): Set<string> {
   const hosts = new Set<string>();
   for (const e of built.lab.events) {
     if (e.action === 'link-down' || e.action === 'link-up') for (const end of linkEnds(built.lab, e.link)) hosts.add(end.host);
-    else if (e.action === 'endpoint-add' || e.action === 'endpoint-delete' || e.action === 'endpoint-flush' || e.action === 'backup')
+  }
+  return hosts;
+}
+
+/** The namespaces whose endpoints an event changes (over a PM netlink socket). */
+function endpointEventHosts(built: BuiltLab): Set<string> {
+  const hosts = new Set<string>();
+  for (const e of built.lab.events) {
+    if (e.action === 'endpoint-add' || e.action === 'endpoint-delete' || e.action === 'endpoint-flush' || e.action === 'backup')
       hosts.add(e.host);
   }
   return hosts;
@@ -142,6 +150,18 @@ function startIpRunner(built: BuiltLab): { ip: IpRunner | undefined; close: () =
   return { ip, close: async () => void (await Promise.all([...batches.values()].map((b) => b.close()))) };
 }
 
+/** The PM sockets of the endpoint events' namespaces, opened before the transfer. */
+function openPmClients(built: BuiltLab): PmClients {
+  const pm = new PmClients();
+  try {
+    for (const host of endpointEventHosts(built)) pm.get(built.ns[host]!);
+  } catch (e) {
+    pm.close();
+    throw e;
+  }
+  return pm;
+}
+
 export async function runWorkload(
   built: BuiltLab,
   server: AgentSpec,
@@ -153,10 +173,12 @@ export async function runWorkload(
   const started = performance.now();
   const cpuAtStart = readCpuTimes();
   const agents: Agent[] = [];
+  // First: it may throw (no mptcp_pm family), before anything else is started.
+  const pm = openPmClients(built);
   // A thread for each end, as each had its own process: both ends are scheduled apart.
   const threads = [takeAgentThread(), takeAgentThread()] as const;
   const ipBatches = startIpRunner(built);
-  const events = new EventClock(built, log, ipBatches.ip);
+  const events = new EventClock(built, log, { ip: ipBatches.ip, pm });
   let timer: NodeJS.Timeout | undefined;
   const timedOut = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), timeoutMs)));
   try {
@@ -204,5 +226,6 @@ export async function runWorkload(
     await Promise.all(agents.map((a) => a.result));
     for (const t of threads) t.done();
     await ipBatches.close();
+    pm.close();
   }
 }

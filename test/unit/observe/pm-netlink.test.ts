@@ -3,7 +3,7 @@
 // `ip mptcp monitor` prints them and parsed into the same PmEvent.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ATTR, ipv6, monitorLine, parseMessages } from '../../../harness/observe/pm-netlink.js';
+import { ATTR, eventMessages as parseMessages, ipv6, monitorLine } from '../../../harness/observe/pm-netlink.js';
 import { parseMonitorLine } from '../../../harness/observe/monitor.js';
 
 const FAMILY = 0x1c;

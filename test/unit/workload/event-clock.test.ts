@@ -27,7 +27,7 @@ function built(events: TimedEvent[]): BuiltLab {
 test('events due at 0 ms are in place before the release; later ones are timed from it', async () => {
   const seen: string[] = [];
   const events = [slowStep(0, 60, seen, 'now'), slowStep(30, 0, seen, 'later')];
-  const clock = new EventClock(built(events), () => undefined, undefined);
+  const clock = new EventClock(built(events), () => undefined);
   let releasedAt = 0;
   const t0 = performance.now();
   await clock.start(events, () => (seen.push('release'), (releasedAt = performance.now())));
@@ -46,7 +46,7 @@ test('events due at 0 ms are in place before the release; later ones are timed f
 test('an event that took effect after the workload ended failed', async () => {
   const seen: string[] = [];
   const events = [slowStep(10, 100, seen, 'slow')];
-  const clock = new EventClock(built(events), () => undefined, undefined);
+  const clock = new EventClock(built(events), () => undefined);
   await clock.start(events, undefined);
   await sleep(40);
   const endedAt = performance.now();
@@ -58,7 +58,7 @@ test('an event that took effect after the workload ended failed', async () => {
 
 test('cancel: an event not yet due is reported as not applied', async () => {
   const events = [slowStep(5_000, 0, [], 'never')];
-  const clock = new EventClock(built(events), () => undefined, undefined);
+  const clock = new EventClock(built(events), () => undefined);
   await clock.start(events, () => undefined);
   clock.cancel();
   const [a] = await clock.applied(performance.now());
