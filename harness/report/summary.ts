@@ -4,7 +4,7 @@
 import { writeFile } from 'node:fs/promises';
 import { knownBugChecks, summarize, targetLabel, warningChecks, type LabResult, type RunResult, type Status } from '../result.js';
 import { untilFailNote } from '../run/until-fail.js';
-import { checkLine, failedChecks, failureMessage, flakyNote, labArgument, replayCommand } from './diagnostics.js';
+import { checkLine, failedChecks, failureMessage, flakyNote, replayOf } from './diagnostics.js';
 import { knownBugTallies, tallyOutcome } from './known-bugs.js';
 import { formatRate } from './rate.js';
 
@@ -99,7 +99,7 @@ export function formatSummary(run: RunResult): string {
       return `| ${mdCell(lab)} | ${mdCell(targetLabel(r.target))} | ${statusCell(r)} | ${formatDuration(r.durationMs)} | ${failedCell(r)} | ${skip} |`;
     });
   const warnings = warningLines(run.results);
-  const failedLabs = [...new Set(run.results.filter((r) => r.status === 'fail').map(labArgument))];
+  const replays = [...new Set(run.results.filter((r) => r.status === 'fail').map((r) => replayOf(r, seed)))];
   const out = [
     `# ${run.run.tool} ${run.run.version}: ${c.fail > 0 ? 'FAILED' : 'passed'}`,
     '',
@@ -133,8 +133,8 @@ export function formatSummary(run: RunResult): string {
       ...knownBugs,
     );
   }
-  if (failedLabs.length > 0) {
-    out.push('', '## Replay the failures', '', '```sh', ...failedLabs.map((lab) => replayCommand(lab, seed)), '```');
+  if (replays.length > 0) {
+    out.push('', '## Replay the failures', '', '```sh', ...replays, '```');
   }
   return out.join('\n') + '\n';
 }
