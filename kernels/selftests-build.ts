@@ -42,11 +42,16 @@ export async function installMptcpHeaders(tree: string): Promise<string[]> {
   return names;
 }
 
-/** The built selftests folder of a tree: built now, or already. Throws SelftestBuildError with make's output. */
-export async function buildSelftests(tree: string): Promise<{ dir: string; built: boolean }> {
+/**
+ * The built selftests folder of a tree: built now, or already. `once` (a
+ * cached source, which never changes) skips make when the marker is there; a
+ * user's tree (--tree) is made every time, make itself redoing only what changed.
+ * Throws SelftestBuildError with make's output.
+ */
+export async function buildSelftests(tree: string, options: { once?: boolean } = {}): Promise<{ dir: string; built: boolean }> {
   const dir = join(tree, MPTCP_SELFTESTS_DIR);
   if (!existsSync(join(dir, 'Makefile'))) throw new Error(`${tree}: no ${MPTCP_SELFTESTS_DIR}/Makefile`);
-  if (existsSync(join(dir, BUILT_MARKER))) return { dir, built: false };
+  if (options.once !== false && existsSync(join(dir, BUILT_MARKER))) return { dir, built: false };
   await installMptcpHeaders(tree);
   try {
     await run(['make', '-C', dir], { timeoutMs: 600_000 });

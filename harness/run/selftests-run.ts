@@ -94,7 +94,7 @@ export async function selftestsCommand(req: SelftestsRequest, writeTap: (chunk: 
   try {
     const tree = await sourceTree(req, warn);
     await checkSuites(join(tree, MPTCP_SELFTESTS_DIR), req.suites);
-    dir = (await buildSelftests(tree)).dir;
+    dir = (await buildSelftests(tree, { once: req.tree === undefined })).dir;
   } catch (e) {
     // Bad input is exit 2; a fetch or build that failed (the compiler's lines) means this machine cannot run them.
     if (e instanceof UsageError) throw e;
