@@ -10,9 +10,10 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
+import { Ajv } from 'ajv';
 import { Parser, type Result } from 'tap-parser';
 import type { RunResult } from '../../../harness/result.js';
-import { cannotRun, hostSnapshot, runCli } from '../host-state.js';
+import { cannotRun, hostSnapshot, ROOT, runCli } from '../host-state.js';
 
 /** Namespaces lib.sh's setup_ns makes: <name>-<6 random characters>. */
 function scriptNamespaces(): string[] {
@@ -55,6 +56,10 @@ describe('selftests on the host (integration)', { skip: cannot() }, () => {
     assert.match(r.stderr, /warning: the host runs \S+ and the selftests are Debian's linux-source-6\.12/);
 
     const run = JSON.parse(readFileSync(join(results, 'results.json'), 'utf8')) as RunResult;
+    const validate = new Ajv({ allErrors: true }).compile(
+      JSON.parse(readFileSync(join(ROOT, 'schema/results.schema.json'), 'utf8')) as object,
+    );
+    assert.ok(validate(run), JSON.stringify(validate.errors));
     assert.equal(run.results.length, 1);
     const suite = run.results[0]!;
     assert.equal(suite.lab, 'pm_netlink.sh');
