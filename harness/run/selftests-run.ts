@@ -5,7 +5,7 @@
 // writes the results folder as `run` does (results.json, results.tap,
 // summary.md, JUnit when asked). Only `--kernel host` runs them for now.
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rename, writeFile } from 'node:fs/promises';
 import { release } from 'node:os';
 import { join } from 'node:path';
 import { buildSelftests, MPTCP_SELFTESTS_DIR, SelftestBuildError } from '../../kernels/selftests-build.js';
@@ -71,7 +71,9 @@ async function pool<T>(items: readonly T[], jobs: number, work: (item: T) => Pro
 }
 
 async function writeResults(dir: string, run: RunResult, req: SelftestsRequest): Promise<void> {
-  await writeFile(join(dir, 'results.json'), formatResultsJson(run));
+  // Written whole or not at all: a signal's exit may come in the middle (the script it killed ends the run).
+  await writeFile(join(dir, '.results.json.tmp'), formatResultsJson(run));
+  await rename(join(dir, '.results.json.tmp'), join(dir, 'results.json'));
   await writeFile(join(dir, 'results.tap'), formatTap(run, { version: req.tapVersion }));
   await writeFile(join(dir, 'summary.md'), formatSummary(run));
   if (req.junit) await writeFile(req.junit, formatJunit(run));
