@@ -6,7 +6,7 @@
 //
 // `apt-get download` of the package into a temp dir (as kernels/fetch.ts does
 // for linux-image), `dpkg-deb -x`, then only the members the selftests need
-// are taken out of usr/src/linux-source-<series>.tar.xz (12 MB of ~1.5 GB).
+// are taken out of usr/src/linux-source-<series>.tar.xz (about 3 MB of ~1.5 GB).
 // A folder without its marker is a partial extraction: removed and redone.
 // The first complete copy of a series is kept; a newer Debian upload is not
 // looked for (remove the folder to refresh).
