@@ -54,7 +54,7 @@ export interface TargetInfo {
   spec: string;
   /** Running version, e.g. "6.18.44". */
   version: string;
-  /** "netns", "vm", "docker", "sim". */
+  /** "netns", "vm", "docker", "sim"; "selftests" for a kernel selftest suite (docs/selftests.md). */
   backend: string;
 }
 

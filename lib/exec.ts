@@ -2,6 +2,7 @@
 // formatted strings, and a failure throws a CommandError carrying the
 // command, its exit code, its stderr and how long it ran (execa's result shape).
 import { execa, type ResultPromise } from 'execa';
+import { forgetPid, registerPid } from './pids.js';
 
 export interface CommandResult<Stdout extends string | Buffer = string> {
   command: string;
@@ -211,4 +212,41 @@ export function spawnForeground(argv: readonly string[], env: Record<string, str
   const started = performance.now();
   const child = execa(file, args, { reject: false, stdio: 'inherit', forceKillAfterDelay: false, env });
   return { kill: (signal) => child.kill(signal), done: child.then((r) => resultOf(argv, started, r, '')) };
+}
+
+export interface StreamingOptions {
+  cwd?: string;
+  /** Default 30 s; 0 for no limit. */
+  timeoutMs?: number;
+  /** Each chunk of output as it comes, stdout and stderr apart. */
+  onOutput: (chunk: string, stream: 'stdout' | 'stderr') => void;
+}
+
+/**
+ * Run a process whose output is read as it comes (a selftest script's log
+ * and TAP), not buffered: the result's stdout and stderr are empty. Its PID
+ * is registered while it runs, so a signal to us ends it (SIGTERM: its own
+ * traps clean up).
+ */
+export async function runStreaming(argv: readonly string[], options: StreamingOptions): Promise<CommandResult> {
+  const [file, args] = fileAndArgs(argv, 'runStreaming');
+  const started = performance.now();
+  const child = execa(file, args, {
+    reject: false,
+    buffer: false,
+    stdin: 'ignore',
+    timeout: options.timeoutMs ?? 30_000,
+    env: { [RUN_MARK]: String(process.pid) },
+    ...(options.cwd !== undefined ? { cwd: options.cwd } : {}),
+  });
+  registerPid(child.pid);
+  // Decoded by the stream, so a character split between chunks stays whole.
+  child.stdout.setEncoding('utf8').on('data', (s: string) => options.onOutput(s, 'stdout'));
+  child.stderr.setEncoding('utf8').on('data', (s: string) => options.onOutput(s, 'stderr'));
+  try {
+    const r = await child;
+    return { ...resultOf(argv, started, r, ''), stderr: '', ...(options.cwd !== undefined ? { cwd: options.cwd } : {}) };
+  } finally {
+    forgetPid(child.pid);
+  }
 }

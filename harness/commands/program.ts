@@ -15,6 +15,7 @@ import { listSubcommand } from './list.js';
 import { matrixSubcommand } from './matrix.js';
 import { reportSubcommand } from './report.js';
 import { runSubcommand } from './run.js';
+import { selftestsSubcommand } from './selftests.js';
 import { showSubcommand } from './show.js';
 import { validateSubcommand } from './validate.js';
 
@@ -46,5 +47,6 @@ export function buildProgram(hooks: ProgramHooks): Command {
   matrixSubcommand(p, setExit);
   reportSubcommand(p, setExit);
   imageSubcommand(p, setExit);
+  selftestsSubcommand(p, setExit);
   return p;
 }

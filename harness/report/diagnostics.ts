@@ -48,6 +48,17 @@ export function replayCommand(lab: string, seed: number): string {
   return `mptcp-lab run ${shellQuote(lab)} --seed ${seed}`;
 }
 
+/** A kernel selftest suite's result (harness/targets/selftests/suite-result.ts), not a lab's. */
+export function isSelftest(r: Pick<LabResult, 'target'>): boolean {
+  return r.target.kind === 'kernel' && r.target.backend === 'selftests';
+}
+
+/** How to run a result again: a lab with `run` and its seed; a selftest suite with `selftests` (it has no seed). */
+export function replayOf(r: LabResult, seed: number): string {
+  if (isSelftest(r)) return `mptcp-lab selftests ${shellQuote(r.lab)} --kernel ${shellQuote(r.target.spec)}`;
+  return replayCommand(labArgument(r), seed);
+}
+
 /** How to name a lab on the command line: its catalogue name, or its file when it is not in the catalogue. */
 export function labArgument(r: Pick<LabResult, 'lab' | 'file'>): string {
   return resolve(r.file).startsWith(`${CATALOGUE_DIR}${sep}`) ? r.lab : r.file;

@@ -4,7 +4,7 @@
 import { writeFile } from 'node:fs/promises';
 import { knownBugLabel } from '../expect/known-bugs.js';
 import { knownBugChecks, targetLabel, warningChecks, type LabResult, type RunInfo, type RunResult } from '../result.js';
-import { checkLine, failedChecks, labArgument, failureMessage, flakyNote, relevantCounters, replayCommand } from './diagnostics.js';
+import { checkLine, failedChecks, failureMessage, flakyNote, relevantCounters, replayOf } from './diagnostics.js';
 import { notReproducedNotes } from './known-bugs.js';
 
 /** Characters XML 1.0 cannot hold at all, even escaped. */
@@ -46,7 +46,7 @@ function failureBody(r: LabResult, seed: number): string {
     }
   }
   if (r.log) lines.push(`log: ${r.log}`);
-  lines.push(`seed: ${seed}`, `replay: ${replayCommand(labArgument(r), seed)}`);
+  lines.push(`seed: ${seed}`, `replay: ${replayOf(r, seed)}`);
   return lines.join('\n');
 }
 

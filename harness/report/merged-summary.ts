@@ -14,7 +14,7 @@ import {
   type TargetInfo,
 } from '../result.js';
 import { batchFailure } from './batch-failure.js';
-import { failedChecks, failureMessage, flakyNote, labArgument, labTitle, replayCommand } from './diagnostics.js';
+import { failedChecks, failureMessage, flakyNote, isSelftest, labTitle, replayOf } from './diagnostics.js';
 import { runOfResult } from './merged-formats.js';
 import { compareLabs, compareTargets } from './merge-order.js';
 import { formatConclusion } from './upstream-ci.js';
@@ -67,13 +67,8 @@ function failureDetails(r: LabResult, run: RunInfo): string {
     lines.push('');
   }
   if (r.error) lines.push('```text', r.error.replaceAll('```', "'''"), '```', '');
-  const kernel = r.target.kind === 'kernel' && r.target.spec !== 'host' ? ` --kernel ${r.target.spec}` : '';
-  lines.push(
-    `Replay: \`${replayCommand(labArgument(r), run.seed)}${kernel}\` (machine ${mdCell(run.machine.hostname)})`,
-    '',
-    '</details>',
-    '',
-  );
+  const kernel = r.target.kind === 'kernel' && r.target.spec !== 'host' && !isSelftest(r) ? ` --kernel ${r.target.spec}` : '';
+  lines.push(`Replay: \`${replayOf(r, run.seed)}${kernel}\` (machine ${mdCell(run.machine.hostname)})`, '', '</details>', '');
   return lines.join('\n') + '\n';
 }
 

@@ -4,7 +4,7 @@
 import { writeFile } from 'node:fs/promises';
 import { knownBugChecks, summarize, targetLabel, warningChecks, type LabResult, type RunResult, type Status } from '../result.js';
 import { untilFailNote } from '../run/until-fail.js';
-import { checkLine, failedChecks, failureMessage, flakyNote, labArgument, replayCommand } from './diagnostics.js';
+import { checkLine, failedChecks, failureMessage, flakyNote, isSelftest, replayOf } from './diagnostics.js';
 import { knownBugTallies, tallyOutcome } from './known-bugs.js';
 import { formatRate } from './rate.js';
 
@@ -99,14 +99,15 @@ export function formatSummary(run: RunResult): string {
       return `| ${mdCell(lab)} | ${mdCell(targetLabel(r.target))} | ${statusCell(r)} | ${formatDuration(r.durationMs)} | ${failedCell(r)} | ${skip} |`;
     });
   const warnings = warningLines(run.results);
-  const failedLabs = [...new Set(run.results.filter((r) => r.status === 'fail').map(labArgument))];
+  const labsRan = run.results.length === 0 || run.results.some((r) => !isSelftest(r));
+  const replays = [...new Set(run.results.filter((r) => r.status === 'fail').map((r) => replayOf(r, seed)))];
   const out = [
     `# ${run.run.tool} ${run.run.version}: ${c.fail > 0 ? 'FAILED' : 'passed'}`,
     '',
-    `**${total} result${total === 1 ? '' : 's'}: ${c.pass} pass, ${c.fail} fail, ${c.flaky} flaky, ${c.skip} skip, ${warnings.length} warning${warnings.length === 1 ? '' : 's'}** — seed ${seed}, started ${run.run.started}${wall}`,
+    `**${total} result${total === 1 ? '' : 's'}: ${c.pass} pass, ${c.fail} fail, ${c.flaky} flaky, ${c.skip} skip, ${warnings.length} warning${warnings.length === 1 ? '' : 's'}** — ${labsRan ? `seed ${seed}, ` : ''}started ${run.run.started}${wall}`,
     '',
-    `Replay a lab with the same seed: \`mptcp-lab run <lab> --seed ${seed}\``,
-    '',
+    // Selftest suites draw no seed: a run of only them has no seeded replay.
+    ...(labsRan ? [`Replay a lab with the same seed: \`mptcp-lab run <lab> --seed ${seed}\``, ''] : []),
     '| lab | target | status | duration | failed checks (expected vs actual) | skip reason |',
     '| --- | --- | --- | --- | --- | --- |',
     ...rows,
@@ -133,8 +134,8 @@ export function formatSummary(run: RunResult): string {
       ...knownBugs,
     );
   }
-  if (failedLabs.length > 0) {
-    out.push('', '## Replay the failures', '', '```sh', ...failedLabs.map((lab) => replayCommand(lab, seed)), '```');
+  if (replays.length > 0) {
+    out.push('', '## Replay the failures', '', '```sh', ...replays, '```');
   }
   return out.join('\n') + '\n';
 }

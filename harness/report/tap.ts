@@ -36,7 +36,7 @@
 import { Document, visit } from 'yaml';
 import { knownBugLabel } from '../expect/known-bugs.js';
 import { knownBugChecks, warningChecks, type CheckResult, type LabResult, type RunResult } from '../result.js';
-import { failedChecks, failureMessage, flakyNote, labArgument, labTitle, relevantCounters, replayCommand } from './diagnostics.js';
+import { failedChecks, failureMessage, flakyNote, isSelftest, labTitle, relevantCounters, replayOf } from './diagnostics.js';
 import { RateLines, type RateLineOptions } from './rate-lines.js';
 import { untilFailLines } from '../run/until-fail.js';
 import { knownBugTallies, notReproducedNotes, tallyLine } from './known-bugs.js';
@@ -146,9 +146,11 @@ function failureDiagnostics(r: LabResult, seed: number | undefined): Record<stri
   if (r.log) diag.log = r.log;
   if (r.pcaps && r.pcaps.length > 0) diag.pcaps = r.pcaps;
   if (r.explanation?.length) diag.explanation = r.explanation;
-  if (seed !== undefined) {
+  // A selftest suite has no seed: its replay is the suite on its kernel.
+  if (isSelftest(r)) diag.replay = replayOf(r, 0);
+  else if (seed !== undefined) {
     diag.seed = seed;
-    diag.replay = replayCommand(labArgument(r), seed);
+    diag.replay = replayOf(r, seed);
   }
   return diag;
 }

@@ -206,7 +206,22 @@ describe('subcommands', () => {
     const program = buildProgram({ setExit: () => undefined });
     assert.deepEqual(
       program.commands.map((c) => c.name()),
-      ['run', 'calibrate', 'list', 'show', 'validate', 'doctor', 'clean', 'kernels', 'explain', 'export', 'matrix', 'report', 'image'],
+      [
+        'run',
+        'calibrate',
+        'list',
+        'show',
+        'validate',
+        'doctor',
+        'clean',
+        'kernels',
+        'explain',
+        'export',
+        'matrix',
+        'report',
+        'image',
+        'selftests',
+      ],
     );
     assert.deepEqual(
       program.commands.find((c) => c.name() === 'kernels')?.commands.map((c) => c.name()),
