@@ -7,6 +7,7 @@
 // the PM command client (mptcp-pm.ts).
 // Layouts and numbers: include/uapi/linux/{netlink,genetlink}.h.
 import koffi from 'koffi';
+import { cBind, cClose, cIfNameToIndex, cRecv, cSend, cSetsockopt, cSocket } from '../../lib/libc.js';
 import { errnoName } from '../workload/mptcp-socket.js';
 
 const AF_NETLINK = 16;
@@ -38,15 +39,6 @@ const CTRL_ATTR_FAMILY_NAME = 2;
 const CTRL_ATTR_MCAST_GROUPS = 7;
 const CTRL_ATTR_MCAST_GRP_NAME = 1;
 const CTRL_ATTR_MCAST_GRP_ID = 2;
-
-const libc = koffi.load('libc.so.6');
-const cSocket = libc.func('int socket(int domain, int type, int protocol)');
-const cBind = libc.func('int bind(int fd, const void *addr, uint32_t addrlen)');
-const cSetsockopt = libc.func('int setsockopt(int fd, int level, int name, const void *val, uint32_t len)');
-const cSend = libc.func('intptr_t send(int fd, const void *buf, size_t len, int flags)');
-const cRecv = libc.func('intptr_t recv(int fd, _Out_ void *buf, size_t len, int flags)');
-const cClose = libc.func('int close(int fd)');
-const cIfNameToIndex = libc.func('unsigned int if_nametoindex(const char *ifname)');
 
 function fail(what: string): never {
   throw new Error(`${what}: ${errnoName(koffi.errno())}`);

@@ -2,13 +2,11 @@
 // /proc/thread-self/net/dev with the thread entered into it (no `ip -s link`
 // process per read; the same dev_get_stats numbers ip prints as stats64).
 // parseLinkStats still reads `ip -j -s link show` for tools and tests.
-import koffi from 'koffi';
+import { cIfNameToIndex } from '../../lib/libc.js';
 import { readFileSync } from 'node:fs';
 import { inNamespace } from '../targets/netns/enter.js';
 
-const libc = koffi.load('libc.so.6');
 /** Asks the calling thread's namespace (a socket made in it), so inside inNamespace it is the lab's. */
-const cIfNameToIndex = libc.func('unsigned int if_nametoindex(const char *ifname)');
 
 export interface LinkStats {
   ifindex: number;

@@ -3,6 +3,7 @@
 // listening fd to `net.Server.listen({ fd })`, an unconnected fd to
 // `new net.Socket({ fd })` + `.connect()`. Node owns the fd after that.
 import koffi from 'koffi';
+import { cBind, cClose, cGetsockopt, cIoctl, cSetsockopt, cSocket } from '../../lib/libc.js';
 import { isIP, type Socket } from 'node:net';
 
 export const AF_INET = 2;
@@ -19,13 +20,6 @@ const IPV6_V6ONLY = 26;
 export const SOL_TCP = 6;
 export const SOL_MPTCP = 284;
 
-const libc = koffi.load('libc.so.6');
-const cSocket = libc.func('int socket(int domain, int type, int protocol)');
-const cBind = libc.func('int bind(int fd, const void *addr, uint32_t addrlen)');
-const cSetsockopt = libc.func('int setsockopt(int fd, int level, int name, const void *val, uint32_t len)');
-const cGetsockopt = libc.func('int getsockopt(int fd, int level, int name, void *val, _Inout_ uint32_t *len)');
-const cClose = libc.func('int close(int fd)');
-const cIoctl = libc.func('int ioctl(int fd, unsigned long request, ...)');
 /** SIOCOUTQ (= TIOCOUTQ): bytes written but not yet acked; on an msk, write_seq - snd_una at the MPTCP level. */
 const SIOCOUTQ = 0x5411;
 

@@ -6,12 +6,10 @@
 // /proc/thread-self/net and /proc/sys/net read and write that namespace's
 // files. Nothing of the initial namespace changes.
 import koffi from 'koffi';
+import { cSetns, cUnshare } from '../../../lib/libc.js';
 import { closeSync, openSync } from 'node:fs';
 
 const CLONE_NEWNET = 0x40000000;
-const libc = koffi.load('libc.so.6');
-const cSetns = libc.func('int setns(int fd, int nstype)');
-const cUnshare = libc.func('int unshare(int flags)');
 
 /** The thread's own namespace, opened once: where every entry returns to. */
 let home: number | undefined;

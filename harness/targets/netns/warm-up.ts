@@ -5,17 +5,13 @@
 // namespace of its own (enter.ts privateNamespace: nothing of the host or of a
 // lab sees it; it goes away with its sockets). A failed warm-up only means the
 // first lab pays that time after all.
-import koffi from 'koffi';
+import { cClose, cIoctl, cSocket } from '../../../lib/libc.js';
 import { closeSync } from 'node:fs';
 import { startAgent } from '../../workload/agent.js';
 import { AF_INET } from '../../workload/mptcp-socket.js';
 import type { AgentSpec } from '../../workload/spec.js';
 import { inNamespaceFd, privateNamespace } from './enter.js';
 
-const libc = koffi.load('libc.so.6');
-const cSocket = libc.func('int socket(int domain, int type, int protocol)');
-const cIoctl = libc.func('int ioctl(int fd, unsigned long request, ...)');
-const cClose = libc.func('int close(int fd)');
 const SOCK_DGRAM = 2;
 const SIOCGIFFLAGS = 0x8913;
 const SIOCSIFFLAGS = 0x8914;
